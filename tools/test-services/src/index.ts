@@ -1,0 +1,3 @@
+export { freePort, waitForHttp } from './ports.js';
+export { startMoto, resetMoto, motoClientConfig, queueEndpointResults, type MotoServer } from './moto.js';
+export { repoRoot, venvPython } from './paths.js';
