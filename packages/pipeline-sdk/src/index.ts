@@ -1,1 +1,6 @@
-export {};
+// Core DSL: parameters, expressions, conditions, steps, properties, pipeline, compile, validation.
+export * from './core/index.js';
+// Lifecycle (upsert/start/wait/stop/list), code assets, framework helpers.
+export * from './lifecycle/index.js';
+export * from './assets/index.js';
+export * from './frameworks/pytorch/index.js';
