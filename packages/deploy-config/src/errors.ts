@@ -1,0 +1,111 @@
+/** Base class of every error this package throws on purpose. */
+export class DeployConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem found in a stage config. */
+export interface ConfigIssue {
+  /** JSON path inside the file, e.g. `Parameters.MemorySizeInMB` or `AutoScaling.MaxCapacity`. */
+  readonly path: string;
+  readonly message: string;
+  /** The values the field accepts, when it accepts a fixed set. */
+  readonly allowedValues?: readonly (string | number | boolean)[];
+}
+
+/** A stage config file (or object) does not satisfy the schema. */
+export class StageConfigError extends DeployConfigError {
+  readonly file: string | undefined;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(file: string | undefined, issues: readonly ConfigIssue[]) {
+    const where = file ?? '<stage config>';
+    const lines = issues.map((issue) => {
+      const allowed = issue.allowedValues ? ` (allowed values: ${issue.allowedValues.join(', ')})` : '';
+      return `  ${where}: ${issue.path || '(root)'}: ${issue.message}${allowed}`;
+    });
+    super(`Invalid stage config ${where}:\n${lines.join('\n')}`);
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** Only `Approved` model packages may be deployed. */
+export class ModelPackageNotApprovedError extends DeployConfigError {
+  constructor(
+    readonly modelPackageArn: string,
+    readonly approvalStatus: string | undefined,
+  ) {
+    super(
+      `Model package ${modelPackageArn} has approval status ${approvalStatus ?? '(none)'}; only Approved packages deploy. ` +
+        `Approve it first (approveModelPackage) after reviewing its metrics.`,
+    );
+  }
+}
+
+/** A model package or group that was named does not exist. */
+export class ModelPackageNotFoundError extends DeployConfigError {
+  constructor(
+    readonly identifier: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Model package ${identifier} was not found in the model registry.`, options);
+  }
+}
+
+/** A group has no version in the requested state (e.g. no Approved version yet). */
+export class NoApprovedModelPackageError extends DeployConfigError {
+  constructor(readonly modelPackageGroupName: string) {
+    super(`Model package group ${modelPackageGroupName} has no Approved version.`);
+  }
+}
+
+/** A stage that requires promotion was asked to deploy a version not in service on its source stage. */
+export class PromotionRequiredError extends DeployConfigError {
+  constructor(
+    readonly stage: string,
+    readonly sourceStage: string,
+    readonly modelPackageArn: string,
+    /** What the source stage serves now (`undefined` when its endpoint does not exist or is not InService). */
+    readonly servingOnSource: string | undefined,
+  ) {
+    super(
+      `Stage ${stage} only deploys a model package that is in service on ${sourceStage}; ` +
+        `${modelPackageArn} is not (${sourceStage} serves ${servingOnSource ?? 'nothing in service'}). ` +
+        `Deploy it to ${sourceStage} and test it first, or pass { force: true } to skip the promotion check.`,
+    );
+  }
+}
+
+/** The endpoint did not reach InService with the new config. */
+export class DeploymentFailedError extends DeployConfigError {
+  constructor(
+    readonly endpointName: string,
+    readonly endpointConfigName: string,
+    /** SageMaker's FailureReason, when it gave one. */
+    readonly failureReason: string | undefined,
+    /** The endpoint config still serving after the failure (the previous one), if any. */
+    readonly servingEndpointConfigName: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    const serving = servingEndpointConfigName
+      ? `; the endpoint keeps serving ${servingEndpointConfigName}`
+      : '';
+    super(
+      `Deployment of ${endpointConfigName} to endpoint ${endpointName} failed: ${failureReason ?? 'no FailureReason given'}${serving}.`,
+      options,
+    );
+  }
+}
+
+/** A stage name that is not in the deployer's stage map. */
+export class UnknownStageError extends DeployConfigError {
+  constructor(
+    readonly stage: string,
+    readonly knownStages: readonly string[],
+  ) {
+    super(`Unknown stage ${stage}; configured stages: ${knownStages.join(', ') || '(none)'}.`);
+  }
+}
