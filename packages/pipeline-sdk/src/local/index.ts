@@ -1,1 +1,6 @@
-export {};
+export { LocalSageMaker } from './local-sagemaker.js';
+export type { LocalLogEvent, LocalSageMakerOptions, ImageMapping, LambdaHandler } from './context.js';
+export { LocalS3Client } from './s3.js';
+export { LocalSageMakerClient } from './sagemaker.js';
+export { LocalSageMakerRuntimeClient } from './runtime.js';
+export { LocalModeError, LocalModeUnsupportedCommandError, LocalModeConfigError } from './errors.js';

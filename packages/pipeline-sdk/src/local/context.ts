@@ -1,0 +1,111 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { LocalModeConfigError } from './errors.js';
+import { LocalS3Store } from './s3.js';
+
+/** One line of job or endpoint output, or a progress note from local mode. */
+export interface LocalLogEvent {
+  time: string;
+  source: 'training-job' | 'processing-job' | 'endpoint' | 'pipeline';
+  /** Job, endpoint or pipeline execution name. */
+  name: string;
+  kind: 'stdout' | 'stderr' | 'progress';
+  message: string;
+}
+
+export interface ImageMapping {
+  /** Matched against the ImageUri (or TrainingImage / inference Image) of a job or model. */
+  pattern: RegExp | string;
+  /** Interpreter that stands for the image, e.g. '/abs/.venvs/ml/bin/python'. */
+  python: string;
+}
+
+export type LambdaHandler = (event: Record<string, unknown>) => Promise<unknown> | unknown;
+
+export interface LocalSageMakerOptions {
+  /** State folder; created when missing; survives restarts. Default '.sagemaker-local'. */
+  stateDir?: string;
+  /** Image URI → interpreter, first match wins; unmatched images use `defaultPython`. */
+  images?: ImageMapping[];
+  /** Interpreter for images no mapping matches. Default 'python3'. */
+  defaultPython?: string;
+  region?: string;
+  accountId?: string;
+  /** Lambda step handlers by function ARN or name. */
+  lambdaHandlers?: Record<string, LambdaHandler>;
+  onLog?: (event: LocalLogEvent) => void;
+  /** A serverless endpoint with no invocation for this long scales to zero. Default 5 minutes. */
+  serverlessIdleTimeoutMs?: number;
+  /** Default MaxParallelExecutionSteps of pipeline executions. Default 4. */
+  defaultParallelism?: number;
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'a function');
+
+const optionsSchema = z.object({
+  stateDir: z.string().min(1).optional(),
+  images: z
+    .array(z.object({ pattern: z.union([z.instanceof(RegExp), z.string().min(1)]), python: z.string().min(1) }))
+    .optional(),
+  defaultPython: z.string().min(1).optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region like us-east-1').optional(),
+  accountId: z.string().regex(/^\d{12}$/, 'twelve digits').optional(),
+  lambdaHandlers: z.record(z.string(), fn).optional(),
+  onLog: fn.optional(),
+  serverlessIdleTimeoutMs: z.number().int().positive().optional(),
+  defaultParallelism: z.number().int().min(1).max(256).optional(),
+});
+
+/** Everything the local clients share: configuration, the state folder and the object store. */
+export class LocalContext {
+  readonly stateDir: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly s3: LocalS3Store;
+  readonly images: ImageMapping[];
+  readonly defaultPython: string;
+  readonly lambdaHandlers: Record<string, LambdaHandler>;
+  readonly serverlessIdleTimeoutMs: number;
+  readonly defaultParallelism: number;
+  private readonly onLog: ((event: LocalLogEvent) => void) | undefined;
+
+  constructor(options: LocalSageMakerOptions) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `options.${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new LocalModeConfigError(`LocalSageMaker.open: invalid options (${issues})`);
+    }
+    this.stateDir = resolve(options.stateDir ?? '.sagemaker-local');
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '000000000000';
+    this.s3 = new LocalS3Store(this.stateDir);
+    this.images = options.images ?? [];
+    this.defaultPython = options.defaultPython ?? 'python3';
+    this.lambdaHandlers = options.lambdaHandlers ?? {};
+    this.serverlessIdleTimeoutMs = options.serverlessIdleTimeoutMs ?? 5 * 60_000;
+    this.defaultParallelism = options.defaultParallelism ?? 4;
+    this.onLog = options.onLog;
+  }
+
+  arn(resource: string, name: string): string {
+    return `arn:aws:sagemaker:${this.region}:${this.accountId}:${resource}/${name.toLowerCase()}`;
+  }
+
+  /** The interpreter that stands for a container image. */
+  pythonFor(imageUri: string | undefined): string {
+    for (const mapping of this.images) {
+      const hit = typeof mapping.pattern === 'string' ? (imageUri ?? '').includes(mapping.pattern) : mapping.pattern.test(imageUri ?? '');
+      if (hit) return mapping.python;
+    }
+    return this.defaultPython;
+  }
+
+  log(source: LocalLogEvent['source'], name: string, kind: LocalLogEvent['kind'], message: string): void {
+    if (!this.onLog) return;
+    try {
+      this.onLog({ time: new Date().toISOString(), source, name, kind, message });
+    } catch {
+      // A failing log callback must not break jobs or endpoints.
+    }
+  }
+}

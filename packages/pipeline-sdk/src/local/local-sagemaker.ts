@@ -1,0 +1,47 @@
+import { promises as fs } from 'node:fs';
+import { LocalContext, type LocalSageMakerOptions } from './context.js';
+import { LocalS3Client } from './s3.js';
+import { LocalSageMakerClient } from './sagemaker.js';
+import { LocalSageMakerRuntimeClient } from './runtime.js';
+import { LocalServices } from './services.js';
+
+/**
+ * Local mode: SageMaker, SageMaker Runtime and S3 clients backed by a state folder and local processes.
+ *
+ * ```ts
+ * const local = await LocalSageMaker.open({ stateDir: '.sagemaker-local' });
+ * await local.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' }));
+ * await local.close();
+ * ```
+ */
+export class LocalSageMaker {
+  readonly sagemaker: LocalSageMakerClient;
+  readonly runtime: LocalSageMakerRuntimeClient;
+  readonly s3: LocalS3Client;
+  /** Absolute path of the state folder. */
+  readonly stateDir: string;
+  readonly #services: LocalServices;
+
+  private constructor(context: LocalContext, services: LocalServices) {
+    const clientConfig = { region: context.region };
+    this.stateDir = context.stateDir;
+    this.#services = services;
+    this.s3 = new LocalS3Client(context.s3, clientConfig);
+    this.sagemaker = new LocalSageMakerClient(services.sageMakerHandlers(), clientConfig);
+    this.runtime = new LocalSageMakerRuntimeClient(services.runtimeHandlers(), clientConfig);
+  }
+
+  static async open(options: LocalSageMakerOptions = {}): Promise<LocalSageMaker> {
+    const context = new LocalContext(options);
+    await fs.mkdir(context.stateDir, { recursive: true });
+    await fs.mkdir(context.s3.root, { recursive: true });
+    const services = new LocalServices(context);
+    await services.recover();
+    return new LocalSageMaker(context, services);
+  }
+
+  /** Stops endpoint host processes and running jobs; state stays in the folder. */
+  async close(): Promise<void> {
+    await this.#services.close();
+  }
+}
