@@ -1,0 +1,346 @@
+import { Condition } from './conditions.js';
+import {
+  DependencyCycleError,
+  DuplicateStepNameError,
+  InvalidArgumentError,
+  ParameterError,
+  PropertyFileError,
+  StepPlacementError,
+  UnknownStepReferenceError,
+} from './errors.js';
+import {
+  Parameter,
+  isExpression,
+  type ExpressionReference,
+  type JsonValue,
+  type Primitive,
+} from './expressions.js';
+import { ConditionStep, ProcessingStep, Step } from './steps.js';
+
+export const PIPELINE_DEFINITION_VERSION = '2020-12-01';
+
+/** `PipelineExperimentConfig`: which experiment and trial SageMaker records executions under. */
+export interface PipelineExperimentConfig {
+  experimentName: string | { readonly expr: JsonValue };
+  trialName: string | { readonly expr: JsonValue };
+}
+
+export interface PipelineOptions {
+  name: string;
+  parameters?: readonly Parameter<Primitive>[];
+  steps: readonly Step[];
+  /**
+   * Defaults to the Python SDK's: experiment = pipeline name, trial = execution id.
+   * `null` disables it (emitted as `null`, as the Python SDK does).
+   */
+  experimentConfig?: PipelineExperimentConfig | null;
+}
+
+/** The definition JSON as an object. */
+export interface PipelineDefinition {
+  Version: string;
+  Metadata: { [key: string]: JsonValue };
+  Parameters: { [key: string]: JsonValue }[];
+  PipelineExperimentConfig: { [key: string]: JsonValue } | null;
+  Steps: { [key: string]: JsonValue }[];
+}
+
+const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+
+interface Reference {
+  ref: ExpressionReference;
+  stepName: string;
+  path: string;
+}
+
+/**
+ * A SageMaker pipeline: parameters and steps. `definition()` compiles and validates it into the
+ * JSON SageMaker (and the Python SDK v2) use.
+ */
+export class Pipeline {
+  readonly name: string;
+  readonly parameters: readonly Parameter<Primitive>[];
+  readonly steps: readonly Step[];
+  readonly experimentConfig: PipelineExperimentConfig | null;
+
+  constructor(options: PipelineOptions) {
+    if (typeof options.name !== 'string' || !PIPELINE_NAME.test(options.name)) {
+      throw new InvalidArgumentError(
+        `invalid pipeline name ${JSON.stringify(options.name)}: use 1-256 letters, digits and hyphens, starting with a letter or digit`,
+        { path: 'PipelineName' },
+      );
+    }
+    this.name = options.name;
+    this.parameters = [...(options.parameters ?? [])];
+    this.steps = [...options.steps];
+    this.experimentConfig =
+      options.experimentConfig === undefined
+        ? {
+            experimentName: { expr: { Get: 'Execution.PipelineName' } },
+            trialName: { expr: { Get: 'Execution.PipelineExecutionId' } },
+          }
+        : options.experimentConfig;
+  }
+
+  /** The definition as an object (validated). */
+  definitionObject(): PipelineDefinition {
+    return compile(this);
+  }
+
+  /** The definition JSON string (validated), as `CreatePipeline.PipelineDefinition` takes it. */
+  definition(): string {
+    return JSON.stringify(this.definitionObject());
+  }
+
+  /** All steps, including those nested in condition branches, in definition order. */
+  allSteps(): Step[] {
+    const out: Step[] = [];
+    const visit = (steps: readonly Step[]): void => {
+      for (const step of steps) {
+        out.push(step);
+        if (step instanceof ConditionStep) {
+          visit(step.ifSteps);
+          visit(step.elseSteps);
+        }
+      }
+    };
+    visit(this.steps);
+    return out;
+  }
+
+  /** Step name -> names of the steps it waits for (DependsOn, property references, enclosing condition). */
+  dependencyGraph(): Map<string, Set<string>> {
+    return analyse(this).graph;
+  }
+}
+
+function experimentJson(value: string | { readonly expr: JsonValue }): JsonValue {
+  return typeof value === 'string' ? value : value.expr;
+}
+
+function compile(pipeline: Pipeline): PipelineDefinition {
+  const { compiled } = analyse(pipeline);
+  return {
+    Version: PIPELINE_DEFINITION_VERSION,
+    Metadata: {},
+    Parameters: pipeline.parameters.map((p) => p.toDeclaration()),
+    PipelineExperimentConfig: pipeline.experimentConfig
+      ? {
+          ExperimentName: experimentJson(pipeline.experimentConfig.experimentName),
+          TrialName: experimentJson(pipeline.experimentConfig.trialName),
+        }
+      : null,
+    Steps: pipeline.steps.map((s) => compiled.get(s) as { [key: string]: JsonValue }),
+  };
+}
+
+/** Serialises an argument tree, replacing expressions by their JSON and recording what they reference. */
+function serialize(value: unknown, path: string, stepName: string, refs: Reference[]): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) {
+      throw new InvalidArgumentError(`${value} is not a valid JSON number`, { stepName, path });
+    }
+    return value;
+  }
+  if (isExpression(value)) {
+    for (const ref of value.references()) refs.push({ ref, stepName, path });
+    return value.expr;
+  }
+  if (value instanceof Condition) {
+    for (const ref of value.references()) refs.push({ ref, stepName, path });
+    return value.toRequest();
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    return value.map((item, i) => serialize(item, `${path}[${i}]`, stepName, refs) ?? null);
+  }
+  if (value instanceof Step) {
+    throw new InvalidArgumentError(
+      `a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`,
+      { stepName, path },
+    );
+  }
+  if (typeof value === 'object') {
+    const out: { [key: string]: JsonValue } = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      const json = serialize(item, path === '' ? key : `${path}.${key}`, stepName, refs);
+      if (json !== undefined) out[key] = json;
+    }
+    return out;
+  }
+  throw new InvalidArgumentError(`a ${typeof value} cannot appear in a pipeline definition`, { stepName, path });
+}
+
+interface Analysis {
+  compiled: Map<Step, { [key: string]: JsonValue }>;
+  graph: Map<string, Set<string>>;
+}
+
+function analyse(pipeline: Pipeline): Analysis {
+  // 1. Placement and names: every step object appears once, every name once.
+  const byName = new Map<string, Step>();
+  const placement = new Map<Step, string>();
+  const parentCondition = new Map<string, string>();
+  const place = (steps: readonly Step[], where: string, parent: string | undefined): void => {
+    steps.forEach((step, i) => {
+      if (!(step instanceof Step)) {
+        throw new InvalidArgumentError(`${where}[${i}] is not a step object`, { path: `${where}[${i}]` });
+      }
+      const earlier = placement.get(step);
+      if (earlier !== undefined) {
+        throw new StepPlacementError(
+          `the step is placed twice, at ${earlier} and at ${where}[${i}]: a step inside a condition branch must not also be a top-level step (or in another branch)`,
+          { stepName: step.name, path: `${where}[${i}]` },
+        );
+      }
+      const sameName = byName.get(step.name);
+      if (sameName !== undefined) {
+        throw new DuplicateStepNameError(
+          `two steps are named '${step.name}' (at ${placement.get(sameName)} and ${where}[${i}]): step names must be unique in a pipeline`,
+          { stepName: step.name, path: `${where}[${i}]` },
+        );
+      }
+      placement.set(step, `${where}[${i}]`);
+      byName.set(step.name, step);
+      if (parent !== undefined) parentCondition.set(step.name, parent);
+      if (step instanceof ConditionStep) {
+        place(step.ifSteps, `Steps.${step.name}.IfSteps`, step.name);
+        place(step.elseSteps, `Steps.${step.name}.ElseSteps`, step.name);
+      }
+    });
+  };
+  place(pipeline.steps, 'Steps', undefined);
+
+  // 2. Parameters: unique names.
+  const parameters = new Map<string, Parameter<Primitive>>();
+  pipeline.parameters.forEach((p, i) => {
+    if (!(p instanceof Parameter)) {
+      throw new ParameterError(`Parameters[${i}] is not a parameter object (ParameterString, ParameterInteger, ...)`, { path: `Parameters[${i}]` });
+    }
+    if (parameters.has(p.name)) {
+      throw new ParameterError(`parameter '${p.name}' is declared twice`, { path: `Parameters[${i}]` });
+    }
+    parameters.set(p.name, p);
+  });
+
+  // 3. Compile each step (branches first, so a condition step can embed them), collecting references.
+  const compiled = new Map<Step, { [key: string]: JsonValue }>();
+  const refs: Reference[] = [];
+  const compileStep = (step: Step): { [key: string]: JsonValue } => {
+    const done = compiled.get(step);
+    if (done) return done;
+    let args: JsonValue;
+    if (step instanceof ConditionStep) {
+      args = {
+        Conditions: step.conditions.map((c, i) => serialize(c, `Arguments.Conditions[${i}]`, step.name, refs) as JsonValue),
+        IfSteps: step.ifSteps.map(compileStep),
+        ElseSteps: step.elseSteps.map(compileStep),
+      };
+    } else {
+      args = serialize(step.arguments, 'Arguments', step.name, refs) ?? {};
+    }
+    const json: { [key: string]: JsonValue } = { Name: step.name, Type: step.stepType, Arguments: args };
+    const dependsOn = step.dependsOnNames;
+    if (dependsOn.length > 0) json.DependsOn = dependsOn;
+    if (step.displayName) json.DisplayName = step.displayName;
+    if (step.description) json.Description = step.description;
+    Object.assign(json, step.stepFields);
+    compiled.set(step, json);
+    return json;
+  };
+  for (const step of pipeline.steps) compileStep(step);
+
+  // 4. References: parameters declared, steps present, property files declared on Processing steps.
+  const graph = new Map<string, Set<string>>();
+  for (const step of byName.values()) graph.set(step.name, new Set());
+  for (const { ref, stepName, path } of refs) {
+    if (ref.kind === 'parameter') {
+      const declared = parameters.get(ref.parameter.name);
+      if (declared === undefined) {
+        throw new ParameterError(
+          `parameter '${ref.parameter.name}' is used but not declared: add it to the pipeline's parameters`,
+          { stepName, path },
+        );
+      }
+      if (declared !== ref.parameter && declared.parameterType !== ref.parameter.parameterType) {
+        throw new ParameterError(
+          `parameter '${ref.parameter.name}' is used as ${ref.parameter.parameterType} but declared as ${declared.parameterType}`,
+          { stepName, path },
+        );
+      }
+      continue;
+    }
+    const target = byName.get(ref.stepName);
+    if (target === undefined) {
+      throw new UnknownStepReferenceError(
+        `references step '${ref.stepName}', which is not in the pipeline: add that step to the pipeline's steps (or a condition branch)`,
+        ref.stepName,
+        { stepName, path },
+      );
+    }
+    if (ref.kind === 'propertyFile') {
+      if (!(target instanceof ProcessingStep)) {
+        throw new PropertyFileError(
+          `JsonGet reads property file '${ref.propertyFile.name}' of step '${ref.stepName}', which is a ${target.stepType} step: property files exist only on Processing steps`,
+          { stepName, path },
+        );
+      }
+      if (!target.propertyFiles.some((f) => f.name === ref.propertyFile.name)) {
+        const declared = target.propertyFiles.map((f) => f.name);
+        throw new PropertyFileError(
+          `JsonGet reads property file '${ref.propertyFile.name}', which step '${ref.stepName}' does not declare (declared: ${declared.length ? declared.join(', ') : 'none'}): pass it in that step's propertyFiles`,
+          { stepName, path },
+        );
+      }
+    }
+    if (ref.stepName !== stepName) graph.get(stepName)!.add(ref.stepName);
+    else {
+      throw new DependencyCycleError([stepName, stepName]);
+    }
+  }
+  for (const step of byName.values()) {
+    step.dependsOnNames.forEach((dep, i) => {
+      if (!byName.has(dep)) {
+        throw new UnknownStepReferenceError(
+          `DependsOn names step '${dep}', which is not in the pipeline`,
+          dep,
+          { stepName: step.name, path: `DependsOn[${i}]` },
+        );
+      }
+      graph.get(step.name)!.add(dep);
+    });
+  }
+  for (const [child, parent] of parentCondition) graph.get(child)!.add(parent);
+
+  // 5. No cycles (iterative DFS, so 1,000-step chains do not overflow the stack).
+  const state = new Map<string, 1 | 2>();
+  for (const start of graph.keys()) {
+    if (state.has(start)) continue;
+    const stack: { name: string; deps: Iterator<string> }[] = [{ name: start, deps: graph.get(start)!.values() }];
+    state.set(start, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const next = top.deps.next();
+      if (next.done) {
+        state.set(top.name, 2);
+        stack.pop();
+        continue;
+      }
+      const dep = next.value;
+      const s = state.get(dep);
+      if (s === 1) {
+        const names = stack.map((f) => f.name);
+        const cycle = names.slice(names.indexOf(dep));
+        // Edges point from a step to what it waits for; report in execution order.
+        throw new DependencyCycleError([...cycle, dep].reverse());
+      }
+      if (s === undefined) {
+        state.set(dep, 1);
+        stack.push({ name: dep, deps: graph.get(dep)!.values() });
+      }
+    }
+  }
+  return { compiled, graph };
+}
