@@ -1,0 +1,33 @@
+/** Errors of code-asset packaging and upload. */
+export class CodeAssetError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CodeAssetError';
+  }
+}
+
+/** The source folder or entry point is missing, unreadable or excluded by an ignore pattern. */
+export class SourceDirError extends CodeAssetError {
+  constructor(
+    readonly sourceDir: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`source folder ${sourceDir}: ${message}`, options);
+    this.name = 'SourceDirError';
+  }
+}
+
+/** S3 refused the existence check or the upload. */
+export class CodeAssetUploadError extends CodeAssetError {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly operation: 'HeadObject' | 'PutObject',
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`${operation} s3://${bucket}/${key} failed (${reason})`, { cause });
+    this.name = 'CodeAssetUploadError';
+  }
+}
