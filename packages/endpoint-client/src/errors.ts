@@ -1,0 +1,173 @@
+/**
+ * Typed errors of @sagemaker-mlops/endpoint-client. Every error is an `EndpointClientError`; switch on `code`
+ * (or use `instanceof`). Errors from the endpoint keep what the endpoint said: its message, the HTTP status,
+ * the request id and, for container errors, the container's own status and message.
+ */
+
+export type EndpointClientErrorCode =
+  | 'INVOCATION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'RESPONSE_DECODE_FAILED'
+  | 'INVALID_INPUT';
+
+export class EndpointClientError extends Error {
+  readonly code: EndpointClientErrorCode;
+  constructor(code: EndpointClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EndpointClientError';
+    this.code = code;
+  }
+}
+
+export interface EndpointInvocationErrorDetails {
+  endpointName: string;
+  /** The service's error name, e.g. `ModelError`, `ValidationError`, `ThrottlingException`, or a Node code like `ECONNRESET`. */
+  errorType: string;
+  /** HTTP status of the last attempt's response; undefined when no response arrived (connection reset, DNS...). */
+  httpStatus: number | undefined;
+  /** `x-amzn-requestid` of the last attempt, the id AWS support asks for. */
+  requestId: string | undefined;
+  /** The endpoint's (or the container's) message, unchanged. */
+  endpointMessage: string;
+  /** Whether the error class is worth retrying (it may still have failed because the attempts or the budget ran out). */
+  retryable: boolean;
+  /** How many attempts were made, the first included. */
+  attempts: number;
+  /** True when retries stopped because the client's retry budget was empty. */
+  retryBudgetExhausted: boolean;
+  /** For `ModelError`: the status code and message the container itself returned, and its CloudWatch log stream. */
+  originalStatusCode?: number | undefined;
+  originalMessage?: string | undefined;
+  logStreamArn?: string | undefined;
+}
+
+/** The endpoint (or the network on the way to it) refused or failed an invocation. */
+export class EndpointInvocationError extends EndpointClientError implements EndpointInvocationErrorDetails {
+  readonly endpointName: string;
+  readonly errorType: string;
+  readonly httpStatus: number | undefined;
+  readonly requestId: string | undefined;
+  readonly endpointMessage: string;
+  readonly retryable: boolean;
+  readonly attempts: number;
+  readonly retryBudgetExhausted: boolean;
+  readonly originalStatusCode?: number | undefined;
+  readonly originalMessage?: string | undefined;
+  readonly logStreamArn?: string | undefined;
+
+  constructor(details: EndpointInvocationErrorDetails, options?: { cause?: unknown }) {
+    const where = [
+      details.httpStatus !== undefined ? `HTTP ${details.httpStatus}` : undefined,
+      details.requestId ? `request id ${details.requestId}` : undefined,
+      `${details.attempts} attempt${details.attempts === 1 ? '' : 's'}`,
+      details.retryBudgetExhausted ? 'retry budget exhausted' : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    super(
+      'INVOCATION_FAILED',
+      `Endpoint '${details.endpointName}' failed with ${details.errorType}: ${details.endpointMessage} (${where})`,
+      options,
+    );
+    this.name = 'EndpointInvocationError';
+    this.endpointName = details.endpointName;
+    this.errorType = details.errorType;
+    this.httpStatus = details.httpStatus;
+    this.requestId = details.requestId;
+    this.endpointMessage = details.endpointMessage;
+    this.retryable = details.retryable;
+    this.attempts = details.attempts;
+    this.retryBudgetExhausted = details.retryBudgetExhausted;
+    this.originalStatusCode = details.originalStatusCode;
+    this.originalMessage = details.originalMessage;
+    this.logStreamArn = details.logStreamArn;
+  }
+}
+
+/** The request body is over the endpoint type's payload limit; it was not sent. */
+export class PayloadTooLargeError extends EndpointClientError {
+  readonly endpointName: string;
+  readonly sizeBytes: number;
+  readonly limitBytes: number;
+  readonly endpointKind: EndpointKind;
+  constructor(endpointName: string, sizeBytes: number, limitBytes: number, endpointKind: EndpointKind) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `Payload for endpoint '${endpointName}' is ${formatBytes(sizeBytes)}, over the ${formatBytes(limitBytes)} limit of ` +
+        `${endpointKind} endpoints; it was not sent. Resize or compress the input, or use an asynchronous endpoint ` +
+        `(InvokeEndpointAsync, up to 1 GB) for large payloads.`,
+    );
+    this.name = 'PayloadTooLargeError';
+    this.endpointName = endpointName;
+    this.sizeBytes = sizeBytes;
+    this.limitBytes = limitBytes;
+    this.endpointKind = endpointKind;
+  }
+}
+
+/** The call's `timeoutMs` passed (retries included). */
+export class InvocationTimeoutError extends EndpointClientError {
+  readonly endpointName: string;
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  constructor(endpointName: string, timeoutMs: number, attempts: number, options?: { cause?: unknown }) {
+    super(
+      'TIMEOUT',
+      `Invocation of endpoint '${endpointName}' did not complete within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}); ` +
+        `raise timeoutMs if the model is slow or cold-starting`,
+      options,
+    );
+    this.name = 'InvocationTimeoutError';
+    this.endpointName = endpointName;
+    this.timeoutMs = timeoutMs;
+    this.attempts = attempts;
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class InvocationAbortedError extends EndpointClientError {
+  readonly endpointName: string;
+  constructor(endpointName: string, options?: { cause?: unknown }) {
+    super('ABORTED', `Invocation of endpoint '${endpointName}' was aborted by the caller`, options);
+    this.name = 'InvocationAbortedError';
+    this.endpointName = endpointName;
+  }
+}
+
+/** The endpoint answered, but the answer does not fit the expected codec or contract. */
+export class ResponseDecodeError extends EndpointClientError {
+  readonly endpointName: string;
+  readonly contentType: string | undefined;
+  /** The first 500 characters of the body, for the error report. */
+  readonly bodyPreview: string;
+  constructor(endpointName: string, reason: string, contentType: string | undefined, body: Uint8Array, options?: { cause?: unknown }) {
+    const bodyPreview = new TextDecoder().decode(body.subarray(0, 500));
+    super(
+      'RESPONSE_DECODE_FAILED',
+      `Response of endpoint '${endpointName}' (Content-Type ${contentType ?? 'unset'}) could not be decoded: ${reason}. Body starts: ${JSON.stringify(bodyPreview)}`,
+      options,
+    );
+    this.name = 'ResponseDecodeError';
+    this.endpointName = endpointName;
+    this.contentType = contentType;
+    this.bodyPreview = bodyPreview;
+  }
+}
+
+/** A caller mistake caught before anything was sent (bad option, unreadable image path...). */
+export class InvalidInputError extends EndpointClientError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_INPUT', message, options);
+    this.name = 'InvalidInputError';
+  }
+}
+
+export type EndpointKind = 'real-time' | 'serverless';
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}

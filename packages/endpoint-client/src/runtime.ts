@@ -1,0 +1,50 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from '@aws-sdk/client-sagemaker-runtime';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface CreateRuntimeClientOptions extends Omit<SageMakerRuntimeClientConfig, 'requestHandler' | 'maxAttempts'> {
+  /**
+   * Keep-alive sockets per host. Size it to the concurrency you will use (invokeMany's `concurrency`):
+   * fewer sockets queue requests inside the agent, more are never used. Default 50 (the SDK's default).
+   */
+  maxSockets?: number;
+  /** Socket connect timeout. Default 5,000 ms. */
+  connectionTimeoutMs?: number;
+}
+
+/**
+ * A SageMakerRuntimeClient for EndpointClient: keep-alive agents sized by `maxSockets`, and the SDK's own
+ * retries off (`maxAttempts: 1`) because EndpointClient owns the retry policy (see retry.ts for why).
+ * Region and credentials come from the default chain unless given.
+ */
+export function createRuntimeClient(options: CreateRuntimeClientOptions = {}): SageMakerRuntimeClient {
+  const { maxSockets = 50, connectionTimeoutMs = 5_000, ...config } = options;
+  if (!Number.isInteger(maxSockets) || maxSockets < 1) {
+    throw new RangeError(`createRuntimeClient: maxSockets must be an integer >= 1, got ${maxSockets}`);
+  }
+  const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 1_000 };
+  return new SageMakerRuntimeClient({
+    ...config,
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: connectionTimeoutMs,
+    }),
+  });
+}
+
+/**
+ * Raises the keep-alive socket limit of a client's NodeHttpHandler to at least `sockets`, so `concurrency`
+ * requests in flight get one connection each. Only touches handlers we can see are NodeHttpHandlers with
+ * agents; other clients (local mode's, custom handlers) are left alone.
+ */
+export function ensureSockets(client: SageMakerRuntimeClient, sockets: number): void {
+  const handler = (client.config as { requestHandler?: unknown }).requestHandler;
+  if (!(handler instanceof NodeHttpHandler)) return;
+  const configs = handler.httpHandlerConfigs() as { httpAgent?: unknown; httpsAgent?: unknown };
+  for (const agent of [configs.httpAgent, configs.httpsAgent]) {
+    if (agent instanceof HttpAgent && agent.maxSockets < sockets) agent.maxSockets = sockets;
+  }
+}
