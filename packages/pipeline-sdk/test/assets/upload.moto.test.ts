@@ -1,3 +1,4 @@
+import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
