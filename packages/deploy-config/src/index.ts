@@ -1,3 +1,20 @@
 export * from './errors.js';
 export * from './config/schema.js';
 export { parseStageConfig, loadStageConfig, isTemplateConfiguration, formatJsonPath, TEMPLATE_PARAMETER_NAMES, type TemplateParameterName, type TemplateConfiguration, type StageConfigLoadOptions } from './config/load.js';
+export { ModelRegistry, type ModelRegistryOptions, type ModelPackageVersion, type ModelPackageMetric } from './registry.js';
+export {
+  Deployer,
+  formatPlan,
+  endpointConfigInput,
+  resourceName,
+  scalableResourceId,
+  type DeployerOptions,
+  type DeployOptions,
+  type DeployResult,
+  type DeploymentPlan,
+  type DeployProgress,
+  type PlannedAction,
+  type PlannedActionKind,
+  type PlannedResource,
+  type ServingState,
+} from './deploy.js';
