@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DemoError } from './errors.js';
+
+/** What `--target aws --config FILE` reads. Everything but region, role and bucket has a default. */
+export const awsConfigSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "us-east-1"'),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN such as "arn:aws:iam::123456789012:role/SageMakerExecution"'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (lowercase letters, digits, dots, hyphens)'),
+    pipelineName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/).default('sagemaker-mlops-demo'),
+    modelPackageGroupName: z.string().min(1).max(63).default('sagemaker-mlops-demo'),
+    lakePrefix: z.string().min(1).default('lake'),
+    stagingEndpointName: z.string().min(1).max(63).default('sagemaker-mlops-demo-staging'),
+    prodEndpointName: z.string().min(1).max(63).default('sagemaker-mlops-demo-prod'),
+    /** Instance types of the jobs; CPU instances keep the demo cheap. */
+    processingInstanceType: z.string().startsWith('ml.').default('ml.m5.large'),
+    trainingInstanceType: z.string().startsWith('ml.').default('ml.m5.xlarge'),
+    prodInstanceType: z.string().startsWith('ml.').default('ml.m5.large'),
+    /** Custom endpoint for every client (moto server in tests). */
+    endpointUrl: z.string().url().optional(),
+  })
+  .strict();
+export type AwsConfig = z.infer<typeof awsConfigSchema>;
+
+export function loadAwsConfig(file: string): AwsConfig {
+  const path = resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new DemoError(`Cannot read the AWS config ${path}: ${(error as Error).message}`, 'config');
+  }
+  const parsed = awsConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+    throw new DemoError(
+      `The AWS config ${path} is invalid:\n${problems}\nSee apps/demo/README.md ("Running against AWS") for an example.`,
+      'config',
+    );
+  }
+  return parsed.data;
+}
+
+/** The size of a run: `tiny` for CI (minutes), `default` for a newcomer's first run (under 10 minutes on 2 cores). */
+export interface Profile {
+  name: 'tiny' | 'default';
+  /** Images per class in the raw data set, and per class in the held-out test folder and labelling pool. */
+  imagesPerClass: number;
+  heldOutPerClass: number;
+  poolSize: number;
+  imageSize: number;
+  tuneTrials: number;
+  tuneEpochs: number;
+  trainEpochs: number;
+  batchSize: number;
+  /** Minimum accuracy of the endpoint tests on the held-out images. */
+  endpointMinAccuracy: number;
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  tiny: {
+    name: 'tiny',
+    imagesPerClass: 20,
+    heldOutPerClass: 2,
+    poolSize: 20,
+    imageSize: 32,
+    tuneTrials: 2,
+    tuneEpochs: 1,
+    trainEpochs: 1,
+    batchSize: 32,
+    endpointMinAccuracy: 0,
+  },
+  default: {
+    name: 'default',
+    imagesPerClass: 300,
+    heldOutPerClass: 5,
+    poolSize: 100,
+    imageSize: 32,
+    tuneTrials: 4,
+    tuneEpochs: 1,
+    trainEpochs: 3,
+    batchSize: 64,
+    endpointMinAccuracy: 0.5,
+  },
+};
