@@ -18,3 +18,11 @@ export {
   type PlannedResource,
   type ServingState,
 } from './deploy.js';
+export {
+  endpointCloudFormationTemplate,
+  templateConfiguration,
+  cliParametersAndTags,
+  writeCloudFormationArtifacts,
+  type TemplateConfigurationOptions,
+  type CloudFormationArtifactsOptions,
+} from './cloudformation.js';

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { z } from 'zod';
 import { type ConfigIssue, StageConfigError } from '../errors.js';
 import { SAGEMAKER_NAME_PATTERN, type StageConfig, stageConfigSchema } from './schema.js';
@@ -29,6 +28,7 @@ export const TEMPLATE_PARAMETER_NAMES = [
   'ModelExecutionRoleArn',
   'ModelPackageName',
   'StageName',
+  'EndpointType',
   'EndpointName',
   'VariantName',
   'EndpointInstanceType',
@@ -70,7 +70,7 @@ const templateConfigurationSchema = z.strictObject({
 
 /** Where a field of our typed format came from in the template format, for error paths. */
 const TYPED_TO_TEMPLATE_PATH: Record<string, string> = {
-  Type: 'Parameters',
+  Type: 'Parameters.EndpointType',
   StageName: 'Parameters.StageName',
   EndpointName: 'Parameters.EndpointName',
   VariantName: 'Parameters.VariantName',
@@ -228,16 +228,25 @@ function parseTemplateConfiguration(input: TemplateConfiguration, options: Stage
     issues.push({ path: 'Parameters.SageMakerProjectName', message: 'must be 1-32 letters, digits or hyphens, starting with a letter (the template\'s AllowedPattern)' });
   }
   const stageName = given('StageName');
+  const endpointType = given('EndpointType');
+  if (endpointType !== undefined && endpointType !== 'Serverless' && endpointType !== 'RealTime') {
+    issues.push({ path: 'Parameters.EndpointType', message: `not an allowed value (got ${JSON.stringify(endpointType)})`, allowedValues: ['Serverless', 'RealTime'] });
+  }
   const isServerless = SERVERLESS_PARAMETERS.some((name) => given(name) !== undefined && !(name === 'ProvisionedConcurrency' && given(name) === '0'));
   const isInstance = INSTANCE_PARAMETERS.some((name) => given(name) !== undefined);
-  if (!isServerless && !isInstance) {
+  if (endpointType === undefined && !isServerless && !isInstance) {
     issues.push({
       path: 'Parameters',
       message: 'does not say what kind of endpoint this stage uses: give MemorySizeInMB and MaxConcurrency (serverless) or EndpointInstanceType and EndpointInstanceCount (real-time instances)',
     });
   }
   // The serverless template decides by stage when both kinds are given: prod runs on instances.
-  const kind: 'Serverless' | 'RealTime' = isServerless && (!isInstance || stageName !== 'prod') ? 'Serverless' : 'RealTime';
+  const kind: 'Serverless' | 'RealTime' =
+    endpointType === 'Serverless' || endpointType === 'RealTime'
+      ? endpointType
+      : isServerless && (!isInstance || stageName !== 'prod')
+        ? 'Serverless'
+        : 'RealTime';
 
   const enableDataCapture = given('EnableDataCapture');
   if (enableDataCapture !== undefined && enableDataCapture !== 'true' && enableDataCapture !== 'false') {
@@ -300,7 +309,3 @@ function parseTemplateConfiguration(input: TemplateConfiguration, options: Stage
   return validateTyped(typed, options, projectName, (path) => (path === 'EndpointName' && given('EndpointName') === undefined ? 'Parameters.SageMakerProjectName' : mapPath(path)));
 }
 
-/** The file name a stage's template configuration gets, as the MLOps template's build step names it. */
-export function templateConfigurationFileName(stageName: string): string {
-  return `${basename(stageName)}-config-export.json`;
-}

@@ -22,6 +22,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
+import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   Deployer,
