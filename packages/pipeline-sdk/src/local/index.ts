@@ -4,3 +4,4 @@ export { LocalS3Client } from './s3.js';
 export { LocalSageMakerClient } from './sagemaker.js';
 export { LocalSageMakerRuntimeClient } from './runtime.js';
 export { LocalModeError, LocalModeUnsupportedCommandError, LocalModeConfigError } from './errors.js';
+export type { LocalEndpointStats } from './endpoints.js';

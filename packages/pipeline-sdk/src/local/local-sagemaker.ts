@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { LocalContext, type LocalSageMakerOptions } from './context.js';
+import type { LocalEndpointStats } from './endpoints.js';
 import { LocalS3Client } from './s3.js';
 import { LocalSageMakerClient } from './sagemaker.js';
 import { LocalSageMakerRuntimeClient } from './runtime.js';
@@ -38,6 +39,11 @@ export class LocalSageMaker {
     const services = new LocalServices(context);
     await services.recover();
     return new LocalSageMaker(context, services);
+  }
+
+  /** What local mode knows about an endpoint's processes: workers per variant, cold starts. */
+  endpointStats(endpointName: string): LocalEndpointStats {
+    return this.#services.endpoints.endpointStats(endpointName);
   }
 
   /** Stops endpoint host processes and running jobs; state stays in the folder. */

@@ -1,9 +1,71 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import * as tar from 'tar';
+import type { LocalSageMaker } from '../../src/local/index.js';
 
 /** A fresh state folder per test file; removed by the returned cleanup. */
 export function tempStateDir(label: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `sm-local-${label}-`));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Packs files into a model.tar.gz and puts it at s3://bucket/key in local S3; returns the URI. */
+export async function putModelArchive(local: LocalSageMaker, bucket: string, key: string, files: Record<string, string>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sm-model-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  const archive = join(dir, '..', `${dir.split('/').pop()}.tar.gz`);
+  await tar.c({ gzip: true, file: archive, cwd: dir }, Object.keys(files).map((p) => p.split('/')[0] as string).filter((v, i, a) => a.indexOf(v) === i));
+  await local.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await local.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(archive) }));
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(archive, { force: true });
+  return `s3://${bucket}/${key}`;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function waitForEndpoint(local: LocalSageMaker, name: string, status: string | ((s: string) => boolean) = 'InService') {
+  return waitFor(`endpoint ${name}`, async () => {
+    const e = await local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+    if (e.EndpointStatus === 'Failed' && status !== 'Failed') throw new Error(`endpoint ${name} failed: ${e.FailureReason}`);
+    const ok = typeof status === 'function' ? status(e.EndpointStatus as string) : e.EndpointStatus === status;
+    return ok ? e : undefined;
+  });
+}
+
+/** A stdlib-only inference script: doubles numbers, can sleep or fail on request. */
+export const INFERENCE_PY = `
+import json, os, time
+
+def model_fn(model_dir):
+    with open(os.path.join(model_dir, "model.json")) as f:
+        return json.load(f)
+
+def input_fn(body, content_type):
+    if content_type != "application/json":
+        raise ValueError("unsupported content type " + content_type)
+    return json.loads(body)
+
+def predict_fn(data, model):
+    if data.get("fail"):
+        raise RuntimeError("model exploded: " + data["fail"])
+    time.sleep(data.get("sleep", 0))
+    return {"version": model["version"], "y": [x * model["factor"] for x in data.get("x", [])], "pid": os.getpid()}
+
+def output_fn(prediction, accept):
+    return json.dumps(prediction), "application/json"
+`;
