@@ -1,1 +1,33 @@
-export {};
+export {
+  LabelingBridgeError,
+  InvalidPayloadError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  LabelConfigError,
+  LabelNotAllowedError,
+  MediaRefusedError,
+  MediaFetchError,
+  PredictorError,
+  LabelStudioApiError,
+  BridgeConfigError,
+} from './errors.js';
+export { parseLabelConfig, matchLabel, type ImageClassificationConfig } from './label-config.js';
+export { jsonLogger, silentLogger, type Logger } from './logger.js';
+export { MediaResolver, mediaFileName, type MediaResolverOptions } from './media.js';
+export { LabelStudioConnection, type LabelStudioConnectionOptions } from './label-studio/connection.js';
+export { MlBackend, createMlBackend, type MlBackendOptions, type TaskPrediction } from './ml-backend/server.js';
+export { uncertainty, type Predictor, type ModelPrediction } from './ml-backend/predictor.js';
+export { registeredModelVersion } from './ml-backend/model-version.js';
+export { autoLabelProject, type AutoLabelOptions, type AutoLabelReport } from './ml-backend/auto-label.js';
+export {
+  WebhookBridge,
+  createWebhookBridge,
+  type WebhookBridgeOptions,
+  type WebhookAuth,
+  type AnnotationRecord,
+  type AnnotationOutcome,
+  type EventResult,
+} from './bridge/core.js';
+export { startBridgeServer, bridgeListener } from './bridge/server.js';
+export { syncFromLabelStudio, type SyncReport } from './bridge/sync.js';
+export { zipClassCounts } from './bridge/class-counts.js';

@@ -1,0 +1,79 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listKeys, type Lake } from './lake.js';
+
+async function range(s3: S3Client, bucket: string, key: string, rangeHeader: string): Promise<Buffer> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: rangeHeader }));
+  return Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+}
+
+/**
+ * Class counts of an ImageFolder zip (`<class>/<file>`, optionally under one root folder) read from its central
+ * directory with two ranged GETs, so a multi-GB data set is never downloaded to count it.
+ */
+export async function zipClassCounts(s3: S3Client, bucket: string, key: string): Promise<Record<string, number>> {
+  const tail = await range(s3, bucket, key, 'bytes=-65557');
+  let eocd = -1;
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error(`s3://${bucket}/${key} is not a zip file (no end-of-central-directory record)`);
+  let cdSize = tail.readUInt32LE(eocd + 12);
+  let cdOffset = tail.readUInt32LE(eocd + 16);
+  if (cdOffset === 0xffffffff || cdSize === 0xffffffff) {
+    const locator = eocd - 20;
+    if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) throw new Error(`s3://${bucket}/${key}: broken zip64 locator`);
+    const zip64At = Number(tail.readBigUInt64LE(locator + 8));
+    const record = await range(s3, bucket, key, `bytes=${zip64At}-${zip64At + 55}`);
+    cdSize = Number(record.readBigUInt64LE(40));
+    cdOffset = Number(record.readBigUInt64LE(48));
+  }
+  const counts: Record<string, number> = {};
+  if (cdSize === 0) return counts;
+  const directory = await range(s3, bucket, key, `bytes=${cdOffset}-${cdOffset + cdSize - 1}`);
+  for (let at = 0; at + 46 <= directory.length && directory.readUInt32LE(at) === 0x02014b50; ) {
+    const nameLength = directory.readUInt16LE(at + 28);
+    const extraLength = directory.readUInt16LE(at + 30);
+    const commentLength = directory.readUInt16LE(at + 32);
+    const name = directory.toString('utf8', at + 46, at + 46 + nameLength);
+    at += 46 + nameLength + extraLength + commentLength;
+    if (name.endsWith('/') || name.startsWith('__MACOSX/')) continue;
+    const parts = name.split('/');
+    const base = parts[parts.length - 1] ?? '';
+    if (parts.length < 2 || base.startsWith('.')) continue;
+    const label = parts[parts.length - 2] as string;
+    counts[label] = (counts[label] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Counts of the raw data set (every zip under `<lake>/raw/`), cached by ETag. */
+export class RawClassCounts {
+  readonly #cache = new Map<string, { etag: string | undefined; counts: Record<string, number> }>();
+  async get(s3: S3Client, lake: Lake): Promise<Record<string, number>> {
+    const total: Record<string, number> = {};
+    for (const { key, etag } of await listKeys(s3, lake.bucket, `${lake.prefix}raw/`)) {
+      if (!key.toLowerCase().endsWith('.zip')) continue;
+      let cached = this.#cache.get(key);
+      if (!cached || cached.etag !== etag) {
+        cached = { etag, counts: await zipClassCounts(s3, lake.bucket, key) };
+        this.#cache.set(key, cached);
+      }
+      for (const [label, n] of Object.entries(cached.counts)) total[label] = (total[label] ?? 0) + n;
+    }
+    return total;
+  }
+}
+
+/** Counts of annotated images per label folder under `<lake>/annotated/`. */
+export async function annotatedClassCounts(s3: S3Client, lake: Lake): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const base = `${lake.prefix}annotated/`;
+  for (const { key } of await listKeys(s3, lake.bucket, base)) {
+    const label = key.slice(base.length).split('/')[0];
+    if (label) counts[label] = (counts[label] ?? 0) + 1;
+  }
+  return counts;
+}
