@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import type { EndpointClient } from '../client.js';
+import { runBounded, type Progress } from '../concurrency.js';
+import { EndpointClientError } from '../errors.js';
+import type { ImagePrediction } from '../prediction.js';
+import { listLabelledImages, type LabelledImage } from './dataset.js';
+
+export type ImageErrorKind = 'unreadable' | 'invocation-failed' | 'bad-response' | 'invalid-input' | 'other';
+
+export interface ImageOutcome {
+  name: string;
+  path: string;
+  expected: string;
+  predicted: string | undefined;
+  /** Probability the endpoint gave its predicted label. */
+  probability: number | undefined;
+  correct: boolean;
+  error: { kind: ImageErrorKind; message: string } | undefined;
+  latencyMs: number;
+}
+
+export interface ClassAccuracy {
+  label: string;
+  total: number;
+  correct: number;
+  accuracy: number;
+}
+
+export interface EndpointTestReport {
+  endpointName: string;
+  total: number;
+  correct: number;
+  accuracy: number;
+  minAccuracy: number;
+  passed: boolean;
+  durationMs: number;
+  imagesPerSecond: number;
+  perClass: ClassAccuracy[];
+  /** Rows: expected label, columns: predicted label, both in `labels` order. Images that errored are not counted. */
+  confusion: { labels: string[]; matrix: number[][] };
+  misses: Array<{ name: string; expected: string; predicted: string; probability: number | undefined }>;
+  errors: Array<{ name: string; expected: string; kind: ImageErrorKind; message: string }>;
+  outcomes: ImageOutcome[];
+}
+
+export interface RunEndpointTestOptions {
+  client: EndpointClient;
+  /** A folder of labelled images (see listLabelledImages), or the images themselves. */
+  images: string | readonly LabelledImage[];
+  /** Predictions in flight at once. Default 10. */
+  concurrency?: number;
+  /** Fraction of images that must be predicted right for `passed`. Default 1 (every image, as the seed's test). */
+  minAccuracy?: number;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+  /** How one image is classified. Default `client.predictImage(bytes)` with the demo's JSON contract. */
+  predict?: (client: EndpointClient, bytes: Uint8Array, image: LabelledImage) => Promise<Pick<ImagePrediction, 'label' | 'probabilities'>>;
+}
+
+/** Predicts every image with bounded concurrency and compares with its expected label. Never throws for one bad image. */
+export async function runEndpointTest(options: RunEndpointTestOptions): Promise<EndpointTestReport> {
+  const { client, concurrency = 10, minAccuracy = 1 } = options;
+  if (!(minAccuracy >= 0 && minAccuracy <= 1)) throw new RangeError(`minAccuracy must be between 0 and 1, got ${minAccuracy}`);
+  const images = typeof options.images === 'string' ? listLabelledImages(options.images) : options.images;
+  const predict = options.predict ?? ((c: EndpointClient, bytes: Uint8Array) => c.predictImage(bytes, { signal: options.signal }));
+  const started = performance.now();
+  const results = await runBounded(
+    images,
+    async (image): Promise<ImageOutcome> => {
+      const t0 = performance.now();
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(image.path));
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        return failure(image, 'unreadable', `cannot read ${image.path}${code ? ` (${code})` : ''}: ${messageOf(error)}`, t0);
+      }
+      try {
+        const prediction = await predict(client, bytes, image);
+        return {
+          name: image.name,
+          path: image.path,
+          expected: image.expected,
+          predicted: prediction.label,
+          probability: prediction.probabilities[prediction.label],
+          correct: prediction.label === image.expected,
+          error: undefined,
+          latencyMs: performance.now() - t0,
+        };
+      } catch (error) {
+        return failure(image, errorKind(error), messageOf(error), t0);
+      }
+    },
+    { concurrency, onProgress: options.onProgress, signal: options.signal },
+  );
+  const outcomes = results.map((r, i) =>
+    r.ok ? r.value : failure(images[i] as LabelledImage, 'other', messageOf(r.error), performance.now()),
+  );
+  return summarize(client.endpointName, outcomes, minAccuracy, performance.now() - started);
+}
+
+/** Builds the report (accuracy, per class, confusion matrix, misses, errors) from per-image outcomes. */
+export function summarize(endpointName: string, outcomes: ImageOutcome[], minAccuracy: number, durationMs: number): EndpointTestReport {
+  const total = outcomes.length;
+  const correct = outcomes.filter((o) => o.correct).length;
+  const accuracy = total === 0 ? 0 : correct / total;
+  const classes = new Map<string, { total: number; correct: number }>();
+  const labelSet = new Set<string>();
+  for (const o of outcomes) {
+    const entry = classes.get(o.expected) ?? { total: 0, correct: 0 };
+    entry.total += 1;
+    if (o.correct) entry.correct += 1;
+    classes.set(o.expected, entry);
+    labelSet.add(o.expected);
+    if (o.predicted !== undefined) labelSet.add(o.predicted);
+  }
+  const labels = [...labelSet].sort();
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const matrix = labels.map(() => labels.map(() => 0));
+  for (const o of outcomes) {
+    if (o.predicted === undefined) continue;
+    const row = matrix[index.get(o.expected) as number] as number[];
+    const column = index.get(o.predicted) as number;
+    row[column] = (row[column] ?? 0) + 1;
+  }
+  return {
+    endpointName,
+    total,
+    correct,
+    accuracy,
+    minAccuracy,
+    passed: total > 0 && accuracy >= minAccuracy,
+    durationMs,
+    imagesPerSecond: durationMs > 0 ? (total * 1000) / durationMs : 0,
+    perClass: [...classes.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([label, c]) => ({ label, total: c.total, correct: c.correct, accuracy: c.correct / c.total })),
+    confusion: { labels, matrix },
+    misses: outcomes
+      .filter((o) => !o.correct && o.predicted !== undefined)
+      .map((o) => ({ name: o.name, expected: o.expected, predicted: o.predicted as string, probability: o.probability })),
+    errors: outcomes
+      .filter((o) => o.error !== undefined)
+      .map((o) => ({ name: o.name, expected: o.expected, kind: o.error?.kind as ImageErrorKind, message: o.error?.message as string })),
+    outcomes,
+  };
+}
+
+function failure(image: LabelledImage, kind: ImageErrorKind, message: string, t0: number): ImageOutcome {
+  return {
+    name: image.name,
+    path: image.path,
+    expected: image.expected,
+    predicted: undefined,
+    probability: undefined,
+    correct: false,
+    error: { kind, message },
+    latencyMs: performance.now() - t0,
+  };
+}
+
+function errorKind(error: unknown): ImageErrorKind {
+  if (!(error instanceof EndpointClientError)) return 'other';
+  switch (error.code) {
+    case 'RESPONSE_DECODE_FAILED':
+      return 'bad-response';
+    case 'INVALID_INPUT':
+    case 'PAYLOAD_TOO_LARGE':
+      return 'invalid-input';
+    default:
+      return 'invocation-failed';
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

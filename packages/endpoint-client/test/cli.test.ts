@@ -1,0 +1,110 @@
+/** sm-endpoint-test end to end: the built CLI in a child process, over HTTP, with the real AWS SDK client. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyBrightness, CLASS_LEVELS, writeImage } from './support/images.js';
+import { startRuntimeServer, type RuntimeServer } from './support/runtime-server.js';
+
+const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/testing/cli.js');
+
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npx tsup' in packages/endpoint-client first`);
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('sm-endpoint-test CLI', () => {
+  let server: RuntimeServer;
+  let good: string;
+  let bad: string;
+  beforeAll(async () => {
+    server = await startRuntimeServer((request) =>
+      request.endpointName === 'brightness'
+        ? { body: JSON.stringify(classifyBrightness(request.body, '4')) }
+        : { status: 400, errorType: 'ValidationError', message: `Endpoint ${request.endpointName} of account 123456789012 not found.` },
+    );
+    good = mkdtempSync(join(tmpdir(), 'ec-cli-good-'));
+    let seed = 1;
+    for (const [label, level] of Object.entries(CLASS_LEVELS)) {
+      writeImage(join(good, `${label}.png`), level, (seed += 1));
+      writeImage(join(good, `${label}_2.png`), level, (seed += 1));
+    }
+    bad = mkdtempSync(join(tmpdir(), 'ec-cli-bad-'));
+    writeImage(join(bad, 'dark', '1.png'), CLASS_LEVELS.dark, 3);
+    writeImage(join(bad, 'dark', '2.png'), CLASS_LEVELS.mid, 4); // wrong label
+    writeImage(join(bad, 'bright', '1.png'), CLASS_LEVELS.bright, 5);
+    symlinkSync(join(bad, 'gone.png'), join(bad, 'bright', '2.png')); // unreadable
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('passes when every image matches, and writes JUnit and JSON reports', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ec-cli-out-'));
+    const result = await runCli([good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint, '--concurrency', '3', '--junit', join(out, 'junit.xml'), '--json', join(out, 'report.json')]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^PASS brightness: 6\/6 correct \(100\.0%, required 100\.0%\)/);
+    expect(result.stdout).toContain('Confusion matrix (rows: expected, columns: predicted):');
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { total: number; accuracy: number; perClass: unknown[] };
+    expect(report.total).toBe(6);
+    expect(report.accuracy).toBe(1);
+    expect(report.perClass).toHaveLength(3);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain('tests="6" failures="0" errors="0"');
+    expect(junit).toContain('<testcase classname="dark" name="dark_2.png"');
+  });
+
+  it('exits non-zero naming the miss and reporting the unreadable file', async () => {
+    const result = await runCli([bad, '--endpoint', 'brightness', '--endpoint-url', server.endpoint]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL brightness: 2\/4 correct/);
+    expect(result.stdout).toMatch(/Misses \(1\):\n {2}dark\/2\.png: expected dark, predicted mid \(p=0\.\d+\)/);
+    expect(result.stdout).toMatch(/Errors \(1\):\n {2}bright\/2\.png \[unreadable\]: cannot read .*ENOENT/);
+  });
+
+  it('--min-accuracy lets a known share of misses pass; --json - prints JSON', async () => {
+    const result = await runCli([bad, '--endpoint', 'brightness', '--endpoint-url', server.endpoint, '--min-accuracy', '0.5', '--json', '-']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { passed: boolean; misses: Array<{ name: string }>; errors: Array<{ name: string }> };
+    expect(report.passed).toBe(true);
+    expect(report.misses.map((m) => m.name)).toEqual(['dark/2.png']);
+    expect(report.errors.map((e) => e.name)).toEqual(['bright/2.png']);
+  });
+
+  it('an unknown endpoint fails every image with the endpoint message, exit 1', async () => {
+    const result = await runCli([good, '--endpoint', 'nope', '--endpoint-url', server.endpoint]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('[invocation-failed]: Endpoint \'nope\' failed with ValidationError: Endpoint nope of account 123456789012 not found.');
+  });
+
+  it('bad usage exits 2 with a message saying which flag is wrong', async () => {
+    const a = await runCli([good, '--endpoint', 'brightness', '--concurrency', '0']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/--concurrency: .*>=1/);
+    const b = await runCli([good, '--endpoint', 'brightness', '--min-accuracy', '1.5']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/--min-accuracy: .*<=1/);
+    const c = await runCli([good, '--endpoint', 'brightness', '--local', '/tmp/x', '--region', 'eu-west-1']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('--local: --local cannot be combined with --region or --endpoint-url');
+    const d = await runCli([join(good, 'missing-folder'), '--endpoint', 'brightness', '--endpoint-url', server.endpoint]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/Cannot read the image folder .*missing-folder \(ENOENT\)/);
+    const e = await runCli([good]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toContain("required option '--endpoint <name>' not specified");
+  });
+});
