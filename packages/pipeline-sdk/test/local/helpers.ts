@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import * as tar from 'tar';
 import type { LocalSageMaker } from '../../src/local/index.js';
@@ -69,3 +69,37 @@ def predict_fn(data, model):
 def output_fn(prediction, accept):
     return json.dumps(prediction), "application/json"
 `;
+
+export const SCRIPTS_DIR = join(__dirname, 'fixtures', 'scripts');
+
+/** Uploads test scripts as a sourcedir.tar.gz (what the Python SDK uploads for sagemaker_submit_directory). */
+export async function putSourceDir(local: LocalSageMaker, bucket: string, key: string, names: string[]): Promise<string> {
+  return putModelArchive(local, bucket, key, Object.fromEntries(names.map((n) => [n, readFileSync(join(SCRIPTS_DIR, n), 'utf8')])));
+}
+
+export async function putText(local: LocalSageMaker, uri: string, text: string): Promise<void> {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(uri);
+  await local.s3.send(new CreateBucketCommand({ Bucket: match[1] as string }));
+  await local.s3.send(new PutObjectCommand({ Bucket: match[1] as string, Key: match[2] as string, Body: text }));
+}
+
+export async function getText(local: LocalSageMaker, uri: string): Promise<string> {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(uri);
+  const out = await local.s3.send(new GetObjectCommand({ Bucket: match[1] as string, Key: match[2] as string }));
+  return (await out.Body?.transformToString()) ?? '';
+}
+
+/** Unpacks a .tar.gz from local S3 and returns the text of one member. */
+export async function readFromArchive(local: LocalSageMaker, uri: string, member: string): Promise<string> {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(uri);
+  const dir = mkdtempSync(join(tmpdir(), 'sm-unpack-'));
+  try {
+    await tar.x({ file: join(local.stateDir, 's3', match[1] as string, match[2] as string), cwd: dir });
+    return readFileSync(join(dir, member), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,137 @@
+import {
+  CreateProcessingJobCommand,
+  CreateTrainingJobCommand,
+  DescribeProcessingJobCommand,
+  DescribeTrainingJobCommand,
+  ResourceInUse,
+  StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalSageMaker, type LocalLogEvent } from '../../src/local/index.js';
+import { getText, putSourceDir, putText, readFromArchive, tempStateDir, waitFor } from './helpers.js';
+
+const state = tempStateDir('jobs');
+let local: LocalSageMaker;
+const logs: LocalLogEvent[] = [];
+const IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-cpu-py311';
+let sourceDir: string;
+
+function trainingJob(name: string, hps: Record<string, string>) {
+  return new CreateTrainingJobCommand({
+    TrainingJobName: name,
+    RoleArn: 'arn:aws:iam::000000000000:role/sm',
+    AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', MetricDefinitions: [{ Name: 'val:accuracy', Regex: 'val_accuracy=([0-9.]+);' }] },
+    HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: JSON.stringify(sourceDir), epochs: '3', lr: '0.1', optimizer: '"adam"', ...hps },
+    InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://lake/train/', S3DataDistributionType: 'FullyReplicated' } } }],
+    OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+    StoppingCondition: { MaxRuntimeInSeconds: 600 },
+  });
+}
+
+const finished = (status: string | undefined) => (status && !['InProgress', 'Stopping'].includes(status) ? status : undefined);
+
+beforeAll(async () => {
+  local = await LocalSageMaker.open({ stateDir: state.dir, images: [{ pattern: /pytorch-training/, python: 'python3' }], onLog: (e) => logs.push(e) });
+  sourceDir = await putSourceDir(local, 'code', 'train/sourcedir.tar.gz', ['train.py', 'helper.py']);
+  await putText(local, 's3://lake/train/part-1.csv', '1,2\n3,4\n');
+  await putText(local, 's3://lake/train/part-2.csv', '5,6\n');
+});
+afterAll(async () => {
+  await local.close();
+  state.cleanup();
+});
+
+describe('training jobs', () => {
+  it('run the sagemaker_program with the framework container contract and upload model.tar.gz', async () => {
+    await local.sagemaker.send(trainingJob('train-ok', {}));
+    await expect(local.sagemaker.send(trainingJob('train-ok', {}))).rejects.toBeInstanceOf(ResourceInUse);
+    const job = await waitFor('training', async () => {
+      const d = await local.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'train-ok' }));
+      return finished(d.TrainingJobStatus) ? d : undefined;
+    });
+    expect(job.FailureReason).toBeUndefined();
+    expect(job.TrainingJobStatus).toBe('Completed');
+    expect(job.ModelArtifacts?.S3ModelArtifacts).toBe('s3://artifacts/models/train-ok/output/model.tar.gz');
+    expect(job.FinalMetricDataList?.[0]).toMatchObject({ MetricName: 'val:accuracy', Value: 0.8 });
+    expect(job.SecondaryStatusTransitions?.map((t) => t.Status)).toEqual(['Starting', 'Downloading', 'Training', 'Uploading', 'Completed']);
+    const model = JSON.parse(await readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'model.json'));
+    expect(model).toMatchObject({
+      rows: 3,
+      hps: { epochs: 3, lr: 0.1, optimizer: 'adam' },
+      hp_epochs: '3',
+      hosts: ['algo-1'],
+      current_host: 'algo-1',
+      num_gpus: '0',
+      channels: ['train'],
+      cwd_has_helper: true,
+    });
+    expect(model.hps_file.optimizer).toBe('"adam"');
+    expect(await readFromArchive(local, 's3://artifacts/models/train-ok/output/output.tar.gz', 'metrics.txt')).toBe('done\n');
+    expect(logs.some((e) => e.source === 'training-job' && e.name === 'train-ok' && e.message.includes('rows=3 epochs=3 lr=0.1 optimizer=adam'))).toBe(true);
+  });
+
+  it('report a failing script with its exit code and log tail', async () => {
+    await local.sagemaker.send(trainingJob('train-fails', { fail: 'true' }));
+    const job = await waitFor('training', async () => {
+      const d = await local.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'train-fails' }));
+      return finished(d.TrainingJobStatus) ? d : undefined;
+    });
+    expect(job.TrainingJobStatus).toBe('Failed');
+    expect(job.FailureReason).toContain('ExitCode 3');
+    expect(job.FailureReason).toContain('about to fail: bad learning rate 0.1');
+  });
+
+  it('stop on StopTrainingJob', async () => {
+    await local.sagemaker.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: 'train-stop',
+        RoleArn: 'arn:aws:iam::000000000000:role/sm',
+        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', ContainerEntrypoint: ['python3', '-c', 'import time; print("sleeping", flush=True); time.sleep(60)'] },
+        OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      }),
+    );
+    await waitFor('running', async () => (logs.some((e) => e.name === 'train-stop' && e.message === 'sleeping') ? true : undefined));
+    await local.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'train-stop' }));
+    const job = await waitFor('stopped', async () => {
+      const d = await local.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'train-stop' }));
+      return d.TrainingJobStatus === 'Stopped' ? d : undefined;
+    });
+    expect(job.TrainingEndTime).toBeInstanceOf(Date);
+  });
+});
+
+describe('processing jobs', () => {
+  it('map container paths into the job folder and upload the outputs', async () => {
+    await putText(local, 's3://code/preprocess/preprocess.py', (await import('node:fs')).readFileSync(`${__dirname}/fixtures/scripts/preprocess.py`, 'utf8'));
+    await local.sagemaker.send(
+      new CreateProcessingJobCommand({
+        ProcessingJobName: 'prep-1',
+        RoleArn: 'arn:aws:iam::000000000000:role/sm',
+        AppSpecification: { ImageUri: 'sklearn:1.2', ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'], ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output', '--accuracy', '0.75'] },
+        Environment: { STAGE: 'test' },
+        ProcessingInputs: [
+          { InputName: 'code', S3Input: { S3Uri: 's3://code/preprocess/preprocess.py', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          { InputName: 'data', S3Input: { S3Uri: 's3://lake/train', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+        ],
+        ProcessingOutputConfig: {
+          Outputs: [
+            { OutputName: 'train', S3Output: { S3Uri: 's3://artifacts/prep-1/train', LocalPath: '/opt/ml/processing/output/train', S3UploadMode: 'EndOfJob' } },
+            { OutputName: 'evaluation', S3Output: { S3Uri: 's3://artifacts/prep-1/evaluation', LocalPath: '/opt/ml/processing/output/evaluation', S3UploadMode: 'EndOfJob' } },
+          ],
+        },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
+      }),
+    );
+    const job = await waitFor('processing', async () => {
+      const d = await local.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: 'prep-1' }));
+      return finished(d.ProcessingJobStatus) ? d : undefined;
+    });
+    expect(job.FailureReason).toBeUndefined();
+    expect(job.ProcessingJobStatus).toBe('Completed');
+    expect(await getText(local, 's3://artifacts/prep-1/train/data.csv')).toBe('1,2\n3,4\n5,6\n');
+    expect(JSON.parse(await getText(local, 's3://artifacts/prep-1/evaluation/evaluation.json'))).toEqual({ metrics: { accuracy: { value: 0.75 } }, rows: 3, env: 'test' });
+  });
+});
