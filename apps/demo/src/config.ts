@@ -59,6 +59,10 @@ export interface Profile {
   batchSize: number;
   /** Minimum accuracy of the endpoint tests on the held-out images. */
   endpointMinAccuracy: number;
+  /** The gate is the tuning job's accuracy minus this margin (a short tuning trial is noisy). */
+  gateMargin: number;
+  /** Extra arguments of evaluate.py: sample counts of drift, robustness and the bootstrap. */
+  evaluateArguments: string[];
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -73,6 +77,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     trainEpochs: 1,
     batchSize: 32,
     endpointMinAccuracy: 0,
+    gateMargin: 1,
+    evaluateArguments: ['--drift-samples', '20', '--drift-permutations', '20', '--robustness-samples', '20', '--pgd-steps', '2', '--bootstrap', '20'],
   },
   default: {
     name: 'default',
@@ -85,5 +91,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     trainEpochs: 3,
     batchSize: 64,
     endpointMinAccuracy: 0.5,
+    gateMargin: 0.05,
+    evaluateArguments: ['--drift-samples', '200', '--drift-permutations', '50', '--robustness-samples', '200', '--pgd-steps', '5', '--bootstrap', '50'],
   },
 };

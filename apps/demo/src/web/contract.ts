@@ -23,8 +23,11 @@ export interface ConfigResponse {
   stages: StageStatus[];
 }
 
-/** A Grad-CAM heatmap: rows of values in [0, 1], to be stretched over the image. */
-export type Heatmap = number[][];
+/** A Grad-CAM heatmap: a grayscale PNG (white = most important), to be stretched over the image. */
+export interface Heatmap {
+  method: string;
+  pngBase64: string;
+}
 
 export interface PredictionResponse {
   fileName: string;

@@ -14,13 +14,13 @@ import type { StagePrediction, StagePredictor } from './predictor.js';
 
 /**
  * The demo's inference contract (apps/demo/ml/code/inference.py), with the optional Grad-CAM
- * heatmap the handler adds when asked with `CustomAttributes: explain=true`.
+ * heatmap the handler adds when asked (`explain=true` as a Content-Type parameter or in CustomAttributes).
  */
 const predictionWire = z.object({
   label: z.string().min(1),
   probabilities: z.record(z.string(), z.number().min(0).max(1)),
   model_version: z.union([z.string(), z.number()]).transform(String).nullish(),
-  gradcam: z.array(z.array(z.number())).optional(),
+  explanation: z.object({ method: z.string(), heatmap_png: z.string().min(1) }).optional(),
 });
 
 const predictionCodec: ResponseCodec<StagePrediction> = {
@@ -32,7 +32,7 @@ const predictionCodec: ResponseCodec<StagePrediction> = {
       probabilities: wire.probabilities,
       modelVersion: wire.model_version ?? null,
     };
-    if (wire.gradcam) prediction.heatmap = wire.gradcam;
+    if (wire.explanation) prediction.heatmap = { method: wire.explanation.method, pngBase64: wire.explanation.heatmap_png };
     return prediction;
   },
 };
@@ -96,10 +96,13 @@ export function endpointStagePredictor(options: EndpointStagePredictorOptions): 
 
   return {
     describeStages: () => Promise.all([describe('staging'), describe('prod')]),
-    async predict(stage, image, _contentType, { explain }) {
+    async predict(stage, image, contentType, { explain }) {
       const client = clients[stage];
       try {
         return await client.predictImage(image, {
+          // The container reads `explain=true` from a Content-Type parameter; CustomAttributes reach it only
+          // where the serving toolkit passes the request context on, so both are sent.
+          request: { contentType, encode: (bytes: Uint8Array) => ({ body: bytes, contentType: explain ? `${contentType}; explain=true` : contentType }) },
           response: predictionCodec,
           ...(explain ? { customAttributes: 'explain=true' } : {}),
         });

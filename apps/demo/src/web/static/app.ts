@@ -163,28 +163,30 @@ function renderPrediction(card: HTMLElement, file: File, result: PredictionRespo
   card.append(...parts);
 }
 
-/** Paints a [0,1] heatmap with a blue→red ramp; CSS stretches it over the image. */
+/** Colours the grayscale Grad-CAM PNG (blue = ignored, red = decisive); CSS stretches it over the image. */
 function heatmapCanvas(heatmap: Heatmap): HTMLCanvasElement {
-  const rows = heatmap.length;
-  const cols = heatmap[0]?.length ?? 0;
   const canvas = document.createElement('canvas');
   canvas.className = 'heatmap';
-  canvas.width = Math.max(cols, 1);
-  canvas.height = Math.max(rows, 1);
-  const context = canvas.getContext('2d');
-  if (!context || rows === 0 || cols === 0) return canvas;
-  const image = context.createImageData(cols, rows);
-  for (let y = 0; y < rows; y++) {
-    for (let x = 0; x < cols; x++) {
-      const v = Math.max(0, Math.min(1, heatmap[y]?.[x] ?? 0));
-      const offset = (y * cols + x) * 4;
-      image.data[offset] = Math.round(255 * v);
-      image.data[offset + 1] = Math.round(255 * (1 - Math.abs(v - 0.5) * 2));
-      image.data[offset + 2] = Math.round(255 * (1 - v));
-      image.data[offset + 3] = 255;
+  canvas.title = `${heatmap.method} heatmap`;
+  const source = new Image();
+  source.onload = () => {
+    canvas.width = source.naturalWidth;
+    canvas.height = source.naturalHeight;
+    const context = canvas.getContext('2d');
+    if (!context) return;
+    context.drawImage(source, 0, 0);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+    for (let offset = 0; offset < pixels.data.length; offset += 4) {
+      const v = (pixels.data[offset] ?? 0) / 255;
+      pixels.data[offset] = Math.round(255 * v);
+      pixels.data[offset + 1] = Math.round(255 * (1 - Math.abs(v - 0.5) * 2));
+      pixels.data[offset + 2] = Math.round(255 * (1 - v));
+      pixels.data[offset + 3] = 255;
     }
-  }
-  context.putImageData(image, 0, 0);
+    context.putImageData(pixels, 0, 0);
+    canvas.dataset['ready'] = 'true';
+  };
+  source.src = `data:image/png;base64,${heatmap.pngBase64}`;
   return canvas;
 }
 
