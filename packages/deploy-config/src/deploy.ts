@@ -19,6 +19,7 @@ import {
   type DescribeEndpointConfigCommandOutput,
   DescribeModelCommand,
   ListEndpointConfigsCommand,
+  type ProductionVariantInstanceType,
   SageMakerClient,
   UpdateEndpointCommand,
   waitUntilEndpointDeleted,
@@ -27,7 +28,9 @@ import {
 import type { StageConfig } from './config/schema.js';
 import {
   DeploymentFailedError,
+  EndpointBusyError,
   ModelPackageNotApprovedError,
+  ModelPackageNotReadyError,
   PromotionRequiredError,
   UnknownStageError,
 } from './errors.js';
@@ -122,6 +125,9 @@ export interface ServingState {
   readonly failureReason: string | undefined;
 }
 
+/** Endpoint states in which SageMaker accepts no UpdateEndpoint. */
+const BUSY_STATUSES = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+
 const SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount' as const;
 
 /**
@@ -188,6 +194,7 @@ export class Deployer {
     this.progress(stage, config, 'check', 'checking approval, promotion and the current endpoint');
     const modelPackage = typeof options.modelPackage === 'string' ? await this.registry.describe(options.modelPackage) : await this.registry.describe(options.modelPackage.arn);
     if (modelPackage.approvalStatus !== 'Approved') throw new ModelPackageNotApprovedError(modelPackage.arn, modelPackage.approvalStatus);
+    if (modelPackage.packageStatus && modelPackage.packageStatus !== 'Completed') throw new ModelPackageNotReadyError(modelPackage.arn, modelPackage.packageStatus);
 
     const source = this.promotionSource(stage);
     if (source && !options.force) {
@@ -198,6 +205,7 @@ export class Deployer {
 
     const endpointName = config.EndpointName;
     const endpoint = await this.describeEndpoint(endpointName);
+    if (endpoint?.EndpointStatus && BUSY_STATUSES.has(endpoint.EndpointStatus)) throw new EndpointBusyError(endpointName, endpoint.EndpointStatus);
     const currentConfig = endpoint?.EndpointConfigName ? await this.describeEndpointConfig(endpoint.EndpointConfigName) : undefined;
     const currentPackage = currentConfig?.ProductionVariants?.[0]?.ModelName
       ? await this.modelPackageOfModel(currentConfig.ProductionVariants[0].ModelName)
@@ -520,7 +528,8 @@ export function endpointConfigInput(config: StageConfig, endpointConfigName: str
       : {
           VariantName: config.VariantName,
           ModelName: modelName,
-          InstanceType: config.InstanceType as never,
+          // The schema checks the ml.* shape; the SDK's enum lags behind new instance types.
+          InstanceType: config.InstanceType as ProductionVariantInstanceType,
           InitialInstanceCount: config.InitialInstanceCount,
           InitialVariantWeight: 1,
         };

@@ -109,3 +109,23 @@ export class UnknownStageError extends DeployConfigError {
     super(`Unknown stage ${stage}; configured stages: ${knownStages.join(', ') || '(none)'}.`);
   }
 }
+
+/** The endpoint is in the middle of another change (Creating, Updating, …); SageMaker refuses a second one. */
+export class EndpointBusyError extends DeployConfigError {
+  constructor(
+    readonly endpointName: string,
+    readonly endpointStatus: string,
+  ) {
+    super(`Endpoint ${endpointName} is ${endpointStatus}; wait until it is InService (or Failed) and deploy again.`);
+  }
+}
+
+/** The model package is not usable yet (its ModelPackageStatus is not Completed). */
+export class ModelPackageNotReadyError extends DeployConfigError {
+  constructor(
+    readonly modelPackageArn: string,
+    readonly packageStatus: string,
+  ) {
+    super(`Model package ${modelPackageArn} has status ${packageStatus}; only Completed packages deploy.`);
+  }
+}

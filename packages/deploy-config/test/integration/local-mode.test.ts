@@ -7,7 +7,14 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateModelPackageCommand, CreateModelPackageGroupCommand, DescribeEndpointCommand, ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DescribeEndpointCommand,
+  ListEndpointConfigsCommand,
+  UpdateEndpointCommand,
+  waitUntilEndpointInService,
+} from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +22,7 @@ import {
   Deployer,
   DeploymentFailedError,
   type DeployProgress,
+  EndpointBusyError,
   ModelPackageNotApprovedError,
   ModelRegistry,
   parseStageConfig,
@@ -75,6 +83,7 @@ beforeAll(async () => {
     stages: {
       staging: parseStageConfig({ Type: 'Serverless', StageName: 'staging', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }, { projectName: 'fm' }),
       prod: parseStageConfig({ Type: 'RealTime', StageName: 'prod', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }, { projectName: 'fm' }),
+      canary: parseStageConfig({ Type: 'RealTime', StageName: 'canary', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }, { projectName: 'fm' }),
     },
     keepLast: 2,
     minPollDelaySeconds: 0.5,
@@ -171,6 +180,24 @@ describe.sequential('approve → staging → prod in local mode', () => {
     await expect(deployer.deploy('prod', { modelPackage: versions['4']!, force: true })).rejects.toBeInstanceOf(ModelPackageNotApprovedError);
     expect(await invoke('fm-staging')).toMatchObject({ model_version: '2' });
     expect(await invoke('fm-prod')).toMatchObject({ model_version: '2' });
+  });
+
+  it('a new endpoint that fails to start is replaced by the next deployment; a busy endpoint is refused', async () => {
+    const error = await deployer.deploy('canary', { modelPackage: versions['3']! }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeploymentFailedError);
+    expect(error).toMatchObject({ servingEndpointConfigName: undefined, failureReason: expect.stringMatching(/fail_to_load|broken/) });
+    expect(await deployer.serving('canary')).toMatchObject({ endpointStatus: 'Failed' });
+
+    const plan = await deployer.plan('canary', { modelPackage: versions['2']! });
+    expect(plan.actions.filter((a) => a.resource === 'Endpoint').map((a) => a.action)).toEqual(['delete', 'create']);
+    await deployer.deploy('canary', { modelPackage: versions['2']! });
+    expect(await invoke('fm-canary')).toMatchObject({ model_version: '2' });
+
+    // An update started elsewhere (here: by hand) makes the endpoint busy until it is InService again.
+    const current = (await deployer.serving('canary'))!.endpointConfigName!;
+    await local.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'fm-canary', EndpointConfigName: current }));
+    await expect(deployer.deploy('canary', { modelPackage: versions['1']! })).rejects.toBeInstanceOf(EndpointBusyError);
+    await waitUntilEndpointInService({ client: local.sagemaker, maxWaitTime: 60, minDelay: 0.5, maxDelay: 1 }, { EndpointName: 'fm-canary' });
   });
 
   it('kept the last 2 endpoint configs per stage', async () => {
