@@ -222,7 +222,15 @@ export class Deployer {
     } else {
       actions.push({ action: 'create', resource: 'Model', name, detail: `from ${modelPackage.arn}` });
       actions.push({ action: 'create', resource: 'EndpointConfig', name, detail: variantSummary(config) });
-      if (failed) actions.push({ action: 'delete', resource: 'Endpoint', name: endpointName, detail: `it is Failed (${endpoint.FailureReason ?? 'no reason given'}); a Failed endpoint can only be deleted` });
+      if (failed) {
+        actions.push({ action: 'delete', resource: 'Endpoint', name: endpointName, detail: `it is Failed (${endpoint.FailureReason ?? 'no reason given'}); a Failed endpoint can only be deleted` });
+        // The config it failed with never served: it is no rollback target, so it goes too.
+        if (endpoint.EndpointConfigName) {
+          actions.push({ action: 'delete', resource: 'EndpointConfig', name: endpoint.EndpointConfigName, detail: 'the Failed endpoint\'s config' });
+          const failedModel = currentConfig?.ProductionVariants?.[0]?.ModelName;
+          if (failedModel) actions.push({ action: 'delete', resource: 'Model', name: failedModel, detail: `used by ${endpoint.EndpointConfigName}` });
+        }
+      }
       actions.push(
         endpoint && !failed
           ? { action: 'update', resource: 'Endpoint', name: endpointName, detail: `${endpoint.EndpointConfigName} -> ${name}` }
@@ -237,7 +245,8 @@ export class Deployer {
       actions.push({ action: 'deregister', resource: 'ScalableTarget', name: scalableResourceId(endpointName, config.VariantName), detail: 'the stage config has no AutoScaling' });
     }
     // After a rollout only the new config serves; the one it replaces becomes an old config like the rest.
-    actions.push(...(await this.cleanupActions(stage, [upToDate ? endpoint.EndpointConfigName! : name])));
+    const cleanup = await this.cleanupActions(stage, [upToDate ? endpoint.EndpointConfigName! : name]);
+    actions.push(...cleanup.filter((c) => !actions.some((a) => a.action === 'delete' && a.resource === c.resource && a.name === c.name)));
 
     return {
       stage,
@@ -283,6 +292,11 @@ export class Deployer {
         this.progress(stage, config, 'create-endpoint', `deleting Failed endpoint ${endpointName}`);
         await this.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName }));
         await waitUntilEndpointDeleted(this.waiterConfig(stage, config), { EndpointName: endpointName });
+        for (const action of plan.actions) {
+          if (action.action !== 'delete' || action.detail?.startsWith('older')) continue;
+          if (action.resource === 'EndpointConfig') await this.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: action.name })).catch(ignoreNotFound);
+          if (action.resource === 'Model') await this.sagemaker.send(new DeleteModelCommand({ ModelName: action.name })).catch(ignoreNotFound);
+        }
       }
       // Application Auto Scaling refuses some endpoint updates of a registered variant: step it aside while rolling.
       const deregistered = update && this.usesAutoScaling(config) ? await this.deregisterScaling(endpointName, config.VariantName) : false;
@@ -606,6 +620,10 @@ export function scalableResourceId(endpointName: string, variantName: string): s
 
 function scalingPolicyName(endpointName: string): string {
   return `${endpointName}-invocations-per-instance`;
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!isNotFound(error)) throw error;
 }
 
 function escapeRegExp(text: string): string {

@@ -16,8 +16,11 @@ import {
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
 import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
+import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   Deployer,
   DeploymentFailedError,
@@ -190,6 +193,7 @@ describe.sequential('approve → staging → prod in local mode', () => {
 
     const plan = await deployer.plan('canary', { modelPackage: versions['2']! });
     expect(plan.actions.filter((a) => a.resource === 'Endpoint').map((a) => a.action)).toEqual(['delete', 'create']);
+    expect(plan.actions).toContainEqual(expect.objectContaining({ action: 'delete', resource: 'EndpointConfig', name: expect.stringMatching(/^fm-canary-v3-/), detail: "the Failed endpoint's config" }));
     await deployer.deploy('canary', { modelPackage: versions['2']! });
     expect(await invoke('fm-canary')).toMatchObject({ model_version: '2' });
 
@@ -200,9 +204,58 @@ describe.sequential('approve → staging → prod in local mode', () => {
     await waitUntilEndpointInService({ client: local.sagemaker, maxWaitTime: 60, minDelay: 0.5, maxDelay: 1 }, { EndpointName: 'fm-canary' });
   });
 
+  it('steps auto scaling aside during an update and restores it, also after a failed update (Application Auto Scaling on moto)', async () => {
+    const motoEndpoint = inject('motoEndpoint');
+    await resetMoto(motoEndpoint);
+    const autoScaling = new ApplicationAutoScalingClient(motoClientConfig(motoEndpoint));
+    const calls: string[] = [];
+    const recorded = new Proxy(autoScaling, {
+      get: (target, property, receiver) =>
+        property === 'send'
+          ? (command: { constructor: { name: string } }) => {
+              calls.push(command.constructor.name.replace(/Command$/, ''));
+              return target.send(command as never);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const scaled = new Deployer({
+      sagemaker: local.sagemaker,
+      applicationAutoScaling: recorded,
+      executionRoleArn: 'arn:aws:iam::000000000000:role/SageMakerExecution',
+      stages: {
+        scaled: parseStageConfig({
+          Type: 'RealTime', StageName: 'scaled', InstanceType: 'ml.m5.large', InitialInstanceCount: 1,
+          AutoScaling: { MinCapacity: 1, MaxCapacity: 3, TargetInvocationsPerInstance: 100 },
+        }, { projectName: 'fm' }),
+      },
+      minPollDelaySeconds: 0.5,
+      maxPollDelaySeconds: 1,
+      maxWaitSeconds: 120,
+    });
+    const targets = async () => (await autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }))).ScalableTargets ?? [];
+
+    await scaled.deploy('scaled', { modelPackage: versions['1']! });
+    expect(await targets()).toEqual([expect.objectContaining({ ResourceId: 'endpoint/fm-scaled/variant/AllTraffic', MinCapacity: 1, MaxCapacity: 3 })]);
+    expect(calls).toEqual(['RegisterScalableTarget', 'PutScalingPolicy']);
+
+    calls.length = 0;
+    await scaled.deploy('scaled', { modelPackage: versions['2']! });
+    expect(await invoke('fm-scaled')).toMatchObject({ model_version: '2' });
+    expect(calls).toEqual(['DescribeScalableTargets', 'DeregisterScalableTarget', 'RegisterScalableTarget', 'PutScalingPolicy']);
+
+    calls.length = 0;
+    await expect(scaled.deploy('scaled', { modelPackage: versions['3']! })).rejects.toBeInstanceOf(DeploymentFailedError);
+    expect(calls).toEqual(['DescribeScalableTargets', 'DeregisterScalableTarget', 'RegisterScalableTarget', 'PutScalingPolicy']);
+    expect(await targets()).toHaveLength(1);
+    const policies = (await autoScaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker' }))).ScalingPolicies ?? [];
+    expect(policies.map((p) => p.PolicyName)).toEqual(['fm-scaled-invocations-per-instance']);
+    expect(await invoke('fm-scaled')).toMatchObject({ model_version: '2' });
+  });
+
   it('kept the last 2 endpoint configs per stage', async () => {
     const names = ((await local.sagemaker.send(new ListEndpointConfigsCommand({}))).EndpointConfigs ?? []).map((c) => c.EndpointConfigName).sort();
     expect(names.filter((n) => n?.startsWith('fm-staging-'))).toHaveLength(2);
     expect(names.filter((n) => n?.startsWith('fm-prod-'))).toHaveLength(2);
+    expect(names.filter((n) => n?.startsWith('fm-canary-'))).toHaveLength(1);
   });
 });
