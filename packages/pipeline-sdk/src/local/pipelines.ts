@@ -1,0 +1,727 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ResourceNotFound } from '@aws-sdk/client-sagemaker';
+import type { HandlerTable } from './client-base.js';
+import type { LocalContext } from './context.js';
+import { metadata, validationException } from './errors.js';
+import { evaluate, evaluateCondition, ExpressionError, parseDuration, referencedSteps, type EvaluationScope } from './expressions.js';
+import type { JobRunner } from './jobs.js';
+import { sortItems } from './registry.js';
+import { ResourceStore, revive } from './store.js';
+import { sleep } from './fsutil.js';
+import { runTuning } from './tuning.js';
+
+type Rec = Record<string, any>;
+
+interface StepDef {
+  Name: string;
+  Type: string;
+  Arguments?: Rec;
+  DependsOn?: string[];
+  DisplayName?: string;
+  Description?: string;
+  CacheConfig?: { Enabled?: boolean; ExpireAfter?: string };
+  RetryPolicies?: { ExceptionType: string[]; IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; ExpireAfterMin?: number }[];
+  PropertyFiles?: { PropertyFileName: string; OutputName: string; FilePath: string }[];
+  FunctionArn?: string;
+  OutputParameters?: { OutputName: string; OutputType?: string }[];
+}
+
+interface StepNode {
+  def: StepDef;
+  branchOf?: { condition: string; branch: 'If' | 'Else' };
+  deps: Set<string>;
+}
+
+type StepState = 'Pending' | 'Executing' | 'Succeeded' | 'Failed' | 'Stopped' | 'Skipped';
+
+/** A step failure with the exception type RetryPolicies match on. */
+class StepFailure extends Error {
+  constructor(message: string, readonly exceptionType: string) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+export const SUPPORTED_STEP_TYPES = ['Processing', 'Training', 'Tuning', 'Model', 'RegisterModel', 'Condition', 'Fail', 'EndpointConfig', 'Endpoint', 'Lambda'];
+const STEP_NAME = /^[A-Za-z0-9\-_]{1,64}$/;
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function executionId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(12), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+function jobName(step: string, id: string, attempt: number): string {
+  const base = step.replace(/[^a-zA-Z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 44) || 'step';
+  return `${base}-${id}${attempt > 1 ? `-r${attempt}` : ''}`;
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value as Rec).sort().map((k) => [k, canonical((value as Rec)[k])]));
+  return value;
+}
+
+/** Parses a definition and builds the step graph; throws ValidationException naming the problem and where. */
+export function buildGraph(definitionText: string): { definition: Rec; nodes: Map<string, StepNode> } {
+  let definition: Rec;
+  try {
+    definition = JSON.parse(definitionText) as Rec;
+  } catch (error) {
+    throw validationException(`PipelineDefinition is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!definition || !Array.isArray(definition.Steps)) throw validationException('PipelineDefinition: "Steps" must be an array of step objects.');
+  const nodes = new Map<string, StepNode>();
+  const walk = (steps: unknown, path: string, branchOf?: StepNode['branchOf']) => {
+    if (!Array.isArray(steps)) throw validationException(`PipelineDefinition ${path}: expected an array of steps.`);
+    steps.forEach((raw: Rec, i) => {
+      const where = `${path}[${i}]`;
+      if (!raw || typeof raw.Name !== 'string' || !STEP_NAME.test(raw.Name)) throw validationException(`PipelineDefinition ${where}.Name must match ${STEP_NAME.source}.`);
+      if (typeof raw.Type !== 'string') throw validationException(`PipelineDefinition ${where} (step ${raw.Name}): Type is required.`);
+      if (nodes.has(raw.Name)) throw validationException(`PipelineDefinition ${where}: step name "${raw.Name}" is used twice; step names must be unique.`);
+      const def = raw as StepDef;
+      const argsForRefs = def.Type === 'Condition' ? { Conditions: def.Arguments?.Conditions } : { ...def.Arguments, FunctionArn: def.FunctionArn };
+      const deps = new Set<string>([...(def.DependsOn ?? []), ...referencedSteps(argsForRefs)]);
+      if (branchOf) deps.add(branchOf.condition);
+      nodes.set(def.Name, { def, branchOf, deps });
+      if (def.Type === 'Condition') {
+        walk(def.Arguments?.IfSteps ?? [], `${where}.Arguments.IfSteps`, { condition: def.Name, branch: 'If' });
+        walk(def.Arguments?.ElseSteps ?? [], `${where}.Arguments.ElseSteps`, { condition: def.Name, branch: 'Else' });
+      }
+    });
+  };
+  walk(definition.Steps, 'Steps');
+  for (const node of nodes.values()) {
+    node.deps.delete(node.def.Name);
+    for (const dep of node.deps) {
+      if (!nodes.has(dep)) throw validationException(`PipelineDefinition: step "${node.def.Name}" depends on "${dep}", which is not a step of this pipeline.`);
+    }
+  }
+  // Cycles would leave steps waiting forever.
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (name: string, trail: string[]) => {
+    if (done.has(name)) return;
+    if (visiting.has(name)) throw validationException(`PipelineDefinition: steps depend on each other in a cycle: ${[...trail, name].join(' -> ')}.`);
+    visiting.add(name);
+    for (const dep of nodes.get(name)?.deps ?? []) visit(dep, [...trail, name]);
+    visiting.delete(name);
+    done.add(name);
+  };
+  for (const name of nodes.keys()) visit(name, []);
+  return { definition, nodes };
+}
+
+/** Parameter values from StartPipelineExecution, type-checked against the definition's declarations. */
+export function resolveParameters(definition: Rec, provided: { Name?: string; Value?: string }[] | undefined): Record<string, unknown> {
+  const declared = new Map<string, Rec>(((definition.Parameters ?? []) as Rec[]).map((p) => [p.Name as string, p]));
+  const given = new Map<string, string>();
+  for (const p of provided ?? []) {
+    if (!p.Name || !declared.has(p.Name)) throw validationException(`Unknown parameter '${p.Name}': the pipeline declares ${[...declared.keys()].join(', ') || 'no parameters'}.`);
+    given.set(p.Name, p.Value as string);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [name, decl] of declared) {
+    const raw: unknown = given.has(name) ? given.get(name) : decl.DefaultValue;
+    if (raw === undefined || raw === null) throw validationException(`Parameter '${name}' is undefined: pass it in PipelineParameters or give it a DefaultValue.`);
+    const type = (decl.Type ?? 'String') as string;
+    const bad = (expected: string) => validationException(`Parameter '${name}' must be ${expected}; got ${JSON.stringify(raw)}.`);
+    let value: unknown;
+    if (type === 'Integer') {
+      const n = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(String(raw).trim()) ? Number(raw) : Number.NaN;
+      if (!Number.isInteger(n)) throw bad('an Integer');
+      value = n;
+    } else if (type === 'Float') {
+      const n = typeof raw === 'number' ? raw : String(raw).trim() === '' ? Number.NaN : Number(raw);
+      if (!Number.isFinite(n)) throw bad('a Float');
+      value = n;
+    } else if (type === 'Boolean') {
+      if (typeof raw === 'boolean') value = raw;
+      else if (/^(true|false)$/i.test(String(raw))) value = String(raw).toLowerCase() === 'true';
+      else throw bad('a Boolean (true or false)');
+    } else if (type === 'String') {
+      value = String(raw);
+      if (Array.isArray(decl.EnumValues) && !decl.EnumValues.includes(value)) throw bad(`one of ${decl.EnumValues.join(', ')}`);
+    } else {
+      throw validationException(`Parameter '${name}' has unknown Type "${type}"; expected String, Integer, Float or Boolean.`);
+    }
+    values[name] = value;
+  }
+  return values;
+}
+
+interface RunningExecution {
+  stopRequested: boolean;
+  jobs: Set<string>;
+  done: Promise<void>;
+}
+
+/** Pipelines, their executions and the executor that runs a definition's steps locally. */
+export class PipelineService {
+  readonly pipelines: ResourceStore<Rec>;
+  readonly executions: ResourceStore<Rec>;
+  private readonly cache: ResourceStore<Rec>;
+  private readonly running = new Map<string, RunningExecution>();
+  private call!: (command: string, input: Rec) => Promise<Rec>;
+
+  constructor(private readonly ctx: LocalContext, private readonly jobs: JobRunner) {
+    this.pipelines = new ResourceStore(ctx.stateDir, 'pipelines');
+    this.executions = new ResourceStore(ctx.stateDir, 'pipeline-executions');
+    this.cache = new ResourceStore(ctx.stateDir, 'step-cache');
+  }
+
+  /** The full SageMaker handler table, so steps create resources exactly as the commands do. */
+  bind(handlers: HandlerTable): void {
+    this.call = async (command, input) => {
+      const handler = handlers[command];
+      if (!handler) throw new Error(`internal: no handler for ${command}`);
+      return handler(structuredClone(input));
+    };
+  }
+
+  async recover(): Promise<void> {
+    for (const execution of await this.executions.list()) {
+      if (execution.PipelineExecutionStatus === 'Executing' || execution.PipelineExecutionStatus === 'Stopping') {
+        await this.executions.update(execution.Id, (e) => ({
+          ...e,
+          PipelineExecutionStatus: 'Failed',
+          FailureReason: 'Local mode stopped while the execution was running; start a new execution.',
+          LastModifiedTime: now(),
+          Steps: (e?.Steps ?? []).map((s: Rec) => (s.StepStatus === 'Executing' || s.StepStatus === 'Starting' ? { ...s, StepStatus: 'Failed', FailureReason: 'Local mode stopped', EndTime: now() } : s)),
+        }));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const run of this.running.values()) {
+      run.stopRequested = true;
+      for (const job of run.jobs) {
+        const [kind, name] = job.split('/') as ['training' | 'processing', string];
+        await this.jobs.stop(kind, name).catch(() => undefined);
+      }
+    }
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Resolves when the execution has finished. */
+  async waitForExecution(executionArn: string): Promise<Rec> {
+    const id = this.idFromArn(executionArn);
+    await this.running.get(id)?.done;
+    return this.getExecution(executionArn);
+  }
+
+  private idFromArn(arn: string): string {
+    return arn.split('/').pop() as string;
+  }
+
+  private async getPipeline(nameOrArn: string): Promise<Rec> {
+    const name = nameOrArn.replace(/^arn:aws:sagemaker:[^:]*:\d*:pipeline\//, '');
+    const pipeline = (await this.pipelines.get(name)) ?? (await this.pipelines.list()).find((p) => p.PipelineArn === nameOrArn || String(p.PipelineName).toLowerCase() === name.toLowerCase());
+    if (!pipeline) throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline '${nameOrArn}' does not exist.` });
+    return pipeline;
+  }
+
+  private async getExecution(arn: string): Promise<Rec> {
+    const execution = arn ? await this.executions.get(this.idFromArn(arn)) : undefined;
+    if (!execution || execution.PipelineExecutionArn !== arn) throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline execution '${arn}' does not exist.` });
+    return execution;
+  }
+
+  private async definitionFrom(input: Rec, command: string): Promise<string> {
+    if (input.PipelineDefinition && input.PipelineDefinitionS3Location) throw validationException(`${command}: give PipelineDefinition or PipelineDefinitionS3Location, not both.`);
+    if (input.PipelineDefinitionS3Location) {
+      const { Bucket, ObjectKey } = input.PipelineDefinitionS3Location;
+      return (await this.ctx.s3.read(Bucket, ObjectKey)).toString('utf8');
+    }
+    if (typeof input.PipelineDefinition !== 'string') throw validationException(`${command}: PipelineDefinition (a JSON string) is required.`);
+    return input.PipelineDefinition;
+  }
+
+  handlers(): HandlerTable {
+    return {
+      CreatePipeline: async (input: Rec) => {
+        const name = input.PipelineName as string;
+        if (!name || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name)) throw validationException(`CreatePipeline: PipelineName "${name ?? ''}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$.`);
+        const definition = await this.definitionFrom(input, 'CreatePipeline');
+        buildGraph(definition);
+        const arn = this.ctx.arn('pipeline', name);
+        const time = now();
+        const existing = await this.pipelines.get(name);
+        if (existing) {
+          if (input.ClientRequestToken && existing.ClientRequestToken === input.ClientRequestToken) return { $metadata: metadata(200), PipelineArn: arn };
+          throw validationException(`Pipeline names must be unique within an AWS account and region; pipeline ${arn} already exists.`);
+        }
+        await this.pipelines.put(name, {
+          PipelineName: name,
+          PipelineArn: arn,
+          PipelineDisplayName: input.PipelineDisplayName ?? name,
+          PipelineDefinition: definition,
+          PipelineDescription: input.PipelineDescription,
+          RoleArn: input.RoleArn,
+          PipelineStatus: 'Active',
+          CreationTime: time,
+          LastModifiedTime: time,
+          ParallelismConfiguration: input.ParallelismConfiguration,
+          ClientRequestToken: input.ClientRequestToken,
+          PipelineVersionId: 1,
+          Tags: input.Tags,
+        });
+        return { $metadata: metadata(200), PipelineArn: arn };
+      },
+      UpdatePipeline: async (input: Rec) => {
+        const pipeline = await this.getPipeline(input.PipelineName);
+        const definition = input.PipelineDefinition || input.PipelineDefinitionS3Location ? await this.definitionFrom(input, 'UpdatePipeline') : undefined;
+        if (definition) buildGraph(definition);
+        await this.pipelines.update(pipeline.PipelineName, (p) => ({
+          ...p,
+          ...(definition ? { PipelineDefinition: definition } : {}),
+          ...(input.PipelineDisplayName ? { PipelineDisplayName: input.PipelineDisplayName } : {}),
+          ...(input.PipelineDescription !== undefined ? { PipelineDescription: input.PipelineDescription } : {}),
+          ...(input.RoleArn ? { RoleArn: input.RoleArn } : {}),
+          ...(input.ParallelismConfiguration ? { ParallelismConfiguration: input.ParallelismConfiguration } : {}),
+          PipelineVersionId: Number(p?.PipelineVersionId ?? 1) + 1,
+          LastModifiedTime: now(),
+        }));
+        return { $metadata: metadata(200), PipelineArn: pipeline.PipelineArn, PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1) + 1 };
+      },
+      DescribePipeline: async (input: Rec) => {
+        const { ClientRequestToken: _t, Tags: _tags, ...pipeline } = await this.getPipeline(input.PipelineName);
+        return { $metadata: metadata(200), ...revive(pipeline) };
+      },
+      DeletePipeline: async (input: Rec) => {
+        const pipeline = await this.getPipeline(input.PipelineName);
+        await this.pipelines.delete(pipeline.PipelineName);
+        return { $metadata: metadata(200), PipelineArn: pipeline.PipelineArn };
+      },
+      ListPipelines: async (input: Rec) => {
+        let pipelines = await this.pipelines.list();
+        if (input.PipelineNamePrefix) pipelines = pipelines.filter((p) => String(p.PipelineName).startsWith(input.PipelineNamePrefix));
+        const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
+        const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
+        pipelines = pipelines.filter((p) => (after === undefined || new Date(p.CreationTime).getTime() > after) && (before === undefined || new Date(p.CreationTime).getTime() < before));
+        const sorted = sortItems(pipelines, input, 'PipelineName');
+        return {
+          $metadata: metadata(200),
+          PipelineSummaries: revive(sorted.map((p) => ({ PipelineArn: p.PipelineArn, PipelineName: p.PipelineName, PipelineDisplayName: p.PipelineDisplayName, PipelineDescription: p.PipelineDescription, RoleArn: p.RoleArn, CreationTime: p.CreationTime, LastModifiedTime: p.LastModifiedTime, LastExecutionTime: p.LastExecutionTime }))),
+        };
+      },
+      StartPipelineExecution: (input: Rec) => this.start(input),
+      DescribePipelineExecution: async (input: Rec) => {
+        const e = await this.getExecution(input.PipelineExecutionArn);
+        return {
+          $metadata: metadata(200),
+          ...revive({
+            PipelineArn: e.PipelineArn,
+            PipelineExecutionArn: e.PipelineExecutionArn,
+            PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+            PipelineExecutionStatus: e.PipelineExecutionStatus,
+            PipelineExecutionDescription: e.PipelineExecutionDescription,
+            PipelineExperimentConfig: e.PipelineExperimentConfig,
+            FailureReason: e.FailureReason,
+            CreationTime: e.CreationTime,
+            LastModifiedTime: e.LastModifiedTime,
+            ParallelismConfiguration: e.ParallelismConfiguration,
+            PipelineVersionId: e.PipelineVersionId,
+          }),
+        };
+      },
+      ListPipelineExecutions: async (input: Rec) => {
+        const pipeline = await this.getPipeline(input.PipelineName);
+        let executions = (await this.executions.list()).filter((e) => e.PipelineArn === pipeline.PipelineArn);
+        const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
+        const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
+        executions = executions.filter((e) => (after === undefined || new Date(e.CreationTime).getTime() > after) && (before === undefined || new Date(e.CreationTime).getTime() < before));
+        executions.sort((a, b) => String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)));
+        if ((input.SortOrder ?? 'Descending') === 'Descending') executions.reverse();
+        const max = Math.min(Number(input.MaxResults ?? 50), 100);
+        const start = input.NextToken ? Number(input.NextToken) : 0;
+        const page = executions.slice(start, start + max);
+        return {
+          $metadata: metadata(200),
+          PipelineExecutionSummaries: revive(page.map((e) => ({ PipelineExecutionArn: e.PipelineExecutionArn, StartTime: e.CreationTime, PipelineExecutionStatus: e.PipelineExecutionStatus, PipelineExecutionDescription: e.PipelineExecutionDescription, PipelineExecutionDisplayName: e.PipelineExecutionDisplayName, PipelineExecutionFailureReason: e.FailureReason }))),
+          ...(start + max < executions.length ? { NextToken: String(start + max) } : {}),
+        };
+      },
+      ListPipelineExecutionSteps: async (input: Rec) => {
+        const e = await this.getExecution(input.PipelineExecutionArn);
+        const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) => String(a.StartTime).localeCompare(String(b.StartTime)));
+        if ((input.SortOrder ?? 'Descending') === 'Descending') steps.reverse();
+        return { $metadata: metadata(200), PipelineExecutionSteps: revive(steps) };
+      },
+      StopPipelineExecution: async (input: Rec) => {
+        const e = await this.getExecution(input.PipelineExecutionArn);
+        const run = this.running.get(e.Id);
+        if (!run || e.PipelineExecutionStatus !== 'Executing') throw validationException(`Pipeline execution ${e.PipelineExecutionArn} is ${e.PipelineExecutionStatus}; only an Executing execution can be stopped.`);
+        run.stopRequested = true;
+        await this.executions.update(e.Id, (x) => ({ ...x, PipelineExecutionStatus: 'Stopping', LastModifiedTime: now() }));
+        for (const job of run.jobs) {
+          const [kind, name] = job.split('/') as ['training' | 'processing', string];
+          await this.jobs.stop(kind, name).catch(() => undefined);
+        }
+        return { $metadata: metadata(200), PipelineExecutionArn: e.PipelineExecutionArn };
+      },
+      DescribePipelineDefinitionForExecution: async (input: Rec) => {
+        const e = await this.getExecution(input.PipelineExecutionArn);
+        return { $metadata: metadata(200), PipelineDefinition: e.PipelineDefinition, CreationTime: new Date(e.CreationTime) };
+      },
+      ListPipelineParametersForExecution: async (input: Rec) => {
+        const e = await this.getExecution(input.PipelineExecutionArn);
+        return { $metadata: metadata(200), PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({ Name, Value: String(Value) })) };
+      },
+    };
+  }
+
+  private async start(input: Rec): Promise<Record<string, unknown>> {
+    const pipeline = await this.getPipeline(input.PipelineName);
+    if (input.SelectiveExecutionConfig) throw validationException('StartPipelineExecution: SelectiveExecutionConfig is not supported in local mode; start a full execution.');
+    if (input.ClientRequestToken) {
+      const same = (await this.executions.list()).find((e) => e.PipelineArn === pipeline.PipelineArn && e.ClientRequestToken === input.ClientRequestToken);
+      if (same) return { $metadata: metadata(200), PipelineExecutionArn: same.PipelineExecutionArn };
+    }
+    const { definition, nodes } = buildGraph(pipeline.PipelineDefinition);
+    for (const node of nodes.values()) {
+      if (!SUPPORTED_STEP_TYPES.includes(node.def.Type)) {
+        const hint = node.def.Type === 'Transform' ? ' Transform steps are not run locally yet.' : '';
+        throw validationException(`Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode.${hint} Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`);
+      }
+    }
+    const parameters = resolveParameters(definition, input.PipelineParameters);
+    const id = executionId();
+    const arn = `${pipeline.PipelineArn}/execution/${id}`;
+    const time = now();
+    const parallelism = Number(input.ParallelismConfiguration?.MaxParallelExecutionSteps ?? pipeline.ParallelismConfiguration?.MaxParallelExecutionSteps ?? this.ctx.defaultParallelism);
+    const experiment = definition.PipelineExperimentConfig === undefined ? { ExperimentName: { Get: 'Execution.PipelineName' }, TrialName: { Get: 'Execution.PipelineExecutionId' } } : definition.PipelineExperimentConfig;
+    const execution = {
+      Id: id,
+      Seq: `${Date.now()}-${process.hrtime.bigint()}`,
+      PipelineArn: pipeline.PipelineArn,
+      PipelineName: pipeline.PipelineName,
+      PipelineExecutionArn: arn,
+      PipelineExecutionDisplayName: input.PipelineExecutionDisplayName ?? `execution-${Date.now()}`,
+      PipelineExecutionDescription: input.PipelineExecutionDescription,
+      PipelineExecutionStatus: 'Executing',
+      PipelineDefinition: pipeline.PipelineDefinition,
+      PipelineVersionId: pipeline.PipelineVersionId,
+      Parameters: parameters,
+      ParallelismConfiguration: { MaxParallelExecutionSteps: parallelism },
+      ClientRequestToken: input.ClientRequestToken,
+      CreationTime: time,
+      LastModifiedTime: time,
+      Steps: [] as Rec[],
+    };
+    const scope: EvaluationScope = {
+      parameters,
+      execution: {
+        PipelineName: pipeline.PipelineName,
+        PipelineArn: pipeline.PipelineArn,
+        PipelineExecutionId: id,
+        PipelineExecutionArn: arn,
+        StartDateTime: time,
+      },
+      experimentConfig: experiment,
+      stepProperties: new Map(),
+      propertyFiles: new Map(),
+      s3: this.ctx.s3,
+    };
+    Object.defineProperty(scope.execution, 'CurrentDateTime', { enumerable: true, get: () => now() });
+    if (experiment) {
+      (execution as Rec).PipelineExperimentConfig = {
+        ExperimentName: String(await evaluate(experiment.ExperimentName, scope, 'PipelineExperimentConfig.ExperimentName')),
+        TrialName: String(await evaluate(experiment.TrialName, scope, 'PipelineExperimentConfig.TrialName')),
+      };
+    }
+    await this.executions.put(id, execution);
+    await this.pipelines.update(pipeline.PipelineName, (p) => ({ ...p, LastExecutionTime: time, LastRunTime: time }));
+    const run: RunningExecution = { stopRequested: false, jobs: new Set(), done: Promise.resolve() };
+    run.done = this.execute(id, arn, pipeline.PipelineName, nodes, scope, parallelism, run).finally(() => this.running.delete(id));
+    this.running.set(id, run);
+    this.ctx.log('pipeline', id, 'progress', `execution ${arn} started`);
+    return { $metadata: metadata(200), PipelineExecutionArn: arn };
+  }
+
+  private async execute(id: string, arn: string, pipelineName: string, nodes: Map<string, StepNode>, scope: EvaluationScope, parallelism: number, run: RunningExecution): Promise<void> {
+    const state = new Map<string, StepState>([...nodes.keys()].map((n) => [n, 'Pending']));
+    const outcomes = new Map<string, boolean>();
+    const active = new Map<string, Promise<void>>();
+    let failure: string | undefined;
+    const writeStep = (record: Rec) =>
+      this.executions.update(id, (e) => {
+        const steps = [...((e?.Steps ?? []) as Rec[])];
+        const index = steps.findIndex((s) => s.StepName === record.StepName);
+        if (index >= 0) steps[index] = { ...steps[index], ...record };
+        else steps.push(record);
+        return { ...e, Steps: steps, LastModifiedTime: now() };
+      });
+
+    const skipBlocked = () => {
+      let changed = true;
+      while (changed) {
+        changed = false;
+        for (const [name, node] of nodes) {
+          if (state.get(name) !== 'Pending') continue;
+          const losingBranch = node.branchOf && state.get(node.branchOf.condition) === 'Succeeded' && (outcomes.get(node.branchOf.condition) ? 'If' : 'Else') !== node.branchOf.branch;
+          const blocked = [...node.deps].some((d) => state.get(d) === 'Skipped');
+          if (losingBranch || blocked) {
+            state.set(name, 'Skipped');
+            changed = true;
+          }
+        }
+      }
+    };
+
+    for (;;) {
+      skipBlocked();
+      if (!failure && !run.stopRequested) {
+        for (const [name, node] of nodes) {
+          if (active.size >= parallelism) break;
+          if (state.get(name) !== 'Pending') continue;
+          if (![...node.deps].every((d) => state.get(d) === 'Succeeded')) continue;
+          state.set(name, 'Executing');
+          const task = this.runStep(id, arn, pipelineName, node, scope, run, writeStep).then(
+            (result) => {
+              state.set(name, result.status);
+              if (result.outcome !== undefined) outcomes.set(name, result.outcome);
+              if (result.status === 'Failed' && !failure) failure = result.reason;
+            },
+            (error: unknown) => {
+              state.set(name, 'Failed');
+              failure ??= `Step ${name} failed: ${(error as Error).message}`;
+            },
+          ).finally(() => active.delete(name));
+          active.set(name, task);
+        }
+      }
+      if (active.size === 0) break;
+      await Promise.race(active.values());
+    }
+    const status = run.stopRequested ? 'Stopped' : failure ? 'Failed' : 'Succeeded';
+    await this.executions.update(id, (e) => ({ ...e, PipelineExecutionStatus: status, ...(failure && !run.stopRequested ? { FailureReason: failure } : {}), LastModifiedTime: now() }));
+    this.ctx.log('pipeline', id, 'progress', `execution ${arn} ${status}${failure ? `: ${failure.split('\n')[0]}` : ''}`);
+  }
+
+  private async runStep(
+    id: string,
+    executionArn: string,
+    pipelineName: string,
+    node: StepNode,
+    scope: EvaluationScope,
+    run: RunningExecution,
+    writeStep: (record: Rec) => Promise<unknown>,
+  ): Promise<{ status: StepState; reason?: string; outcome?: boolean }> {
+    const def = node.def;
+    const record: Rec = { StepName: def.Name, StepStatus: 'Executing', StartTime: now(), AttemptCount: 1, Metadata: {} };
+    if (def.DisplayName) record.StepDisplayName = def.DisplayName;
+    if (def.Description) record.StepDescription = def.Description;
+    await writeStep(record);
+    this.ctx.log('pipeline', id, 'progress', `step ${def.Name} (${def.Type}) started`);
+    const started = Date.now();
+    let attempt = 1;
+    for (;;) {
+      try {
+        const result = await this.executeStep(id, executionArn, pipelineName, node, scope, run, attempt, record);
+        if (def.PropertyFiles) scope.propertyFiles.set(def.Name, def.PropertyFiles);
+        scope.stepProperties.set(def.Name, result.properties);
+        if (run.stopRequested && result.stopped) {
+          await writeStep({ ...record, StepStatus: 'Stopped', EndTime: now(), Metadata: result.metadata });
+          return { status: 'Stopped' };
+        }
+        await writeStep({ ...record, StepStatus: 'Succeeded', EndTime: now(), Metadata: result.metadata, ...(result.cacheHit ? { CacheHitResult: { SourcePipelineExecutionArn: result.cacheHit } } : {}) });
+        this.ctx.log('pipeline', id, 'progress', `step ${def.Name} succeeded${result.cacheHit ? ' (cache hit)' : ''}`);
+        return { status: 'Succeeded', outcome: result.outcome };
+      } catch (error) {
+        const failure = error instanceof StepFailure ? error : new StepFailure(error instanceof ExpressionError ? `${error.message}` : (error as Error).message, 'Step.SERVICE_FAULT');
+        if (run.stopRequested) {
+          await writeStep({ ...record, StepStatus: 'Stopped', EndTime: now() });
+          return { status: 'Stopped' };
+        }
+        const delay = this.retryDelay(def, failure.exceptionType, attempt, started);
+        if (delay !== undefined && !run.stopRequested) {
+          this.ctx.log('pipeline', id, 'progress', `step ${def.Name} attempt ${attempt} failed (${failure.exceptionType}); retrying in ${delay} ms`);
+          await sleep(delay);
+          attempt += 1;
+          record.AttemptCount = attempt;
+          await writeStep({ ...record });
+          continue;
+        }
+        const reason = failure.message;
+        await writeStep({ ...record, StepStatus: 'Failed', EndTime: now(), FailureReason: reason });
+        this.ctx.log('pipeline', id, 'progress', `step ${def.Name} failed: ${reason.split('\n')[0]}`);
+        return { status: 'Failed', reason: def.Type === 'Fail' ? `Step '${def.Name}' failed with message: ${reason}` : `Step '${def.Name}' failed: ${reason}` };
+      }
+    }
+  }
+
+  /** Milliseconds to wait before the next attempt, or undefined when no RetryPolicy applies any more. */
+  private retryDelay(def: StepDef, exceptionType: string, attempt: number, started: number): number | undefined {
+    for (const policy of def.RetryPolicies ?? []) {
+      if (!(policy.ExceptionType ?? []).includes(exceptionType)) continue;
+      const interval = Number(policy.IntervalSeconds ?? 1) * 1000 * Number(policy.BackoffRate ?? 2) ** (attempt - 1);
+      if (policy.MaxAttempts !== undefined && attempt > Number(policy.MaxAttempts)) continue;
+      if (policy.ExpireAfterMin !== undefined && Date.now() + interval - started > Number(policy.ExpireAfterMin) * 60_000) continue;
+      return interval;
+    }
+    return undefined;
+  }
+
+  private async executeStep(
+    id: string,
+    executionArn: string,
+    pipelineName: string,
+    node: StepNode,
+    baseScope: EvaluationScope,
+    run: RunningExecution,
+    attempt: number,
+    record: Rec,
+  ): Promise<{ properties: Rec; metadata: Rec; outcome?: boolean; cacheHit?: string; stopped?: boolean }> {
+    const def = node.def;
+    const name = jobName(def.Name, id, attempt);
+    const scope: EvaluationScope = { ...baseScope, execution: Object.defineProperties({ ...baseScope.execution, TrainingJobName: name, ProcessingJobName: name }, { CurrentDateTime: { enumerable: true, get: () => now() } }) };
+    const where = `Steps.${def.Name}.Arguments`;
+
+    if (def.Type === 'Condition') {
+      let outcome = true;
+      for (const [i, condition] of ((def.Arguments?.Conditions ?? []) as Rec[]).entries()) {
+        if (!(await evaluateCondition(condition, scope, `${where}.Conditions[${i}]`))) {
+          outcome = false;
+          break;
+        }
+      }
+      return { properties: { Outcome: outcome }, metadata: { Condition: { Outcome: outcome ? 'True' : 'False' } }, outcome };
+    }
+    if (def.Type === 'Fail') {
+      const message = def.Arguments?.ErrorMessage === undefined ? '' : String(await evaluate(def.Arguments.ErrorMessage, scope, `${where}.ErrorMessage`));
+      record.Metadata = { Fail: { ErrorMessage: message } };
+      throw new StepFailure(message, 'Fail');
+    }
+
+    const args = (await evaluate(def.Arguments ?? {}, scope, where)) as Rec;
+    const cacheKey = def.CacheConfig?.Enabled ? this.cacheKey(pipelineName, def, args) : undefined;
+    if (cacheKey) {
+      const hit = await this.cache.get(cacheKey);
+      const expired = hit && def.CacheConfig?.ExpireAfter ? Date.now() - new Date(hit.Time).getTime() > parseDuration(def.CacheConfig.ExpireAfter) : false;
+      if (hit && !expired) return { properties: hit.Properties, metadata: hit.Metadata, cacheHit: hit.SourcePipelineExecutionArn };
+    }
+    const result = await this.executeAction(def, args, name, run, id, executionArn);
+    if (cacheKey && !result.stopped) await this.cache.put(cacheKey, { Properties: result.properties, Metadata: result.metadata, SourcePipelineExecutionArn: executionArn, Time: now() });
+    return result;
+  }
+
+  private cacheKey(pipelineName: string, def: StepDef, args: Rec): string {
+    const { TrainingJobName: _t, ProcessingJobName: _p, HyperParameterTuningJobName: _h, ...rest } = args;
+    const hash = createHash('sha256').update(JSON.stringify(canonical({ Type: def.Type, Arguments: rest, PropertyFiles: def.PropertyFiles, FunctionArn: def.FunctionArn, OutputParameters: def.OutputParameters }))).digest('hex');
+    return `${pipelineName}/${def.Name}/${hash.slice(0, 32)}`;
+  }
+
+  private async runJob(kind: 'training' | 'processing', args: Rec, name: string, run: RunningExecution): Promise<{ properties: Rec; stopped: boolean }> {
+    const key = `${kind}/${name}`;
+    run.jobs.add(key);
+    try {
+      if (kind === 'training') await this.jobs.createTraining({ ...args, TrainingJobName: name });
+      else await this.jobs.createProcessing({ ...args, ProcessingJobName: name });
+      const record = await this.jobs.wait(kind, name);
+      const status = kind === 'training' ? record.TrainingJobStatus : record.ProcessingJobStatus;
+      if (status === 'Stopped') return { properties: record, stopped: true };
+      if (status !== 'Completed') {
+        const reason = String(record.FailureReason ?? `${kind} job ${name} ended ${status}`);
+        // A script's own error is not retried (as on AWS); a crash of the local process is an internal error.
+        const internal = /signal SIGKILL|signal SIGSEGV|cannot start/.test(reason);
+        throw new StepFailure(reason, internal ? 'SageMaker.JOB_INTERNAL_ERROR' : 'SageMaker.ALGORITHM_ERROR');
+      }
+      return { properties: record, stopped: false };
+    } finally {
+      run.jobs.delete(key);
+    }
+  }
+
+  private async executeAction(def: StepDef, args: Rec, name: string, run: RunningExecution, id: string, executionArn: string): Promise<{ properties: Rec; metadata: Rec; stopped?: boolean }> {
+    switch (def.Type) {
+      case 'Processing': {
+        const { properties, stopped } = await this.runJob('processing', args, name, run);
+        return { properties, metadata: { ProcessingJob: { Arn: properties.ProcessingJobArn } }, stopped };
+      }
+      case 'Training': {
+        const { properties, stopped } = await this.runJob('training', args, name, run);
+        return { properties, metadata: { TrainingJob: { Arn: properties.TrainingJobArn } }, stopped };
+      }
+      case 'Tuning': {
+        const properties = await runTuning(args, name, (jobArgs, jobName) => this.runJob('training', jobArgs, jobName, run).then((r) => r.properties), this.ctx);
+        return { properties, metadata: { TuningJob: { Arn: properties.HyperParameterTuningJobArn } } };
+      }
+      case 'Model': {
+        const modelName = args.ModelName ?? name;
+        await this.call('CreateModel', { ...args, ModelName: modelName });
+        const properties = await this.call('DescribeModel', { ModelName: modelName });
+        delete properties.$metadata;
+        return { properties: JSON.parse(JSON.stringify(properties)), metadata: { Model: { Arn: properties.ModelArn } } };
+      }
+      case 'RegisterModel': {
+        const created = await this.call('CreateModelPackage', args);
+        const properties = await this.call('DescribeModelPackage', { ModelPackageName: created.ModelPackageArn });
+        delete properties.$metadata;
+        return { properties: JSON.parse(JSON.stringify(properties)), metadata: { RegisterModel: { Arn: created.ModelPackageArn } } };
+      }
+      case 'EndpointConfig': {
+        const configName = args.EndpointConfigName ?? name;
+        await this.call('CreateEndpointConfig', { ...args, EndpointConfigName: configName });
+        const properties = await this.call('DescribeEndpointConfig', { EndpointConfigName: configName });
+        delete properties.$metadata;
+        return { properties: JSON.parse(JSON.stringify(properties)), metadata: { EndpointConfig: { Arn: properties.EndpointConfigArn } } };
+      }
+      case 'Endpoint': {
+        const endpointName = args.EndpointName as string;
+        const exists = await this.call('DescribeEndpoint', { EndpointName: endpointName }).then(() => true, () => false);
+        await this.call(exists ? 'UpdateEndpoint' : 'CreateEndpoint', args);
+        for (;;) {
+          const described = await this.call('DescribeEndpoint', { EndpointName: endpointName });
+          if (described.EndpointStatus === 'Failed') throw new StepFailure(`Endpoint ${endpointName} failed: ${described.FailureReason}`, 'Step.SERVICE_FAULT');
+          if (described.EndpointStatus === 'InService') {
+            if (exists && described.EndpointConfigName !== args.EndpointConfigName) throw new StepFailure(`UpdateEndpoint ${endpointName} failed: ${described.FailureReason}`, 'Step.SERVICE_FAULT');
+            delete described.$metadata;
+            return { properties: JSON.parse(JSON.stringify(described)), metadata: { Endpoint: { Arn: described.EndpointArn } } };
+          }
+          if (run.stopRequested) return { properties: {}, metadata: {}, stopped: true };
+          await sleep(100);
+        }
+      }
+      case 'Lambda':
+        return this.runLambda(def, args, id, executionArn);
+      default:
+        throw new StepFailure(`Step type ${def.Type} is not supported in local mode.`, 'Step.SERVICE_FAULT');
+    }
+  }
+
+  private async runLambda(def: StepDef, args: Rec, _id: string, _executionArn: string): Promise<{ properties: Rec; metadata: Rec }> {
+    const arn = String(def.FunctionArn ?? '');
+    const fnName = /:function:([^:]+)/.exec(arn)?.[1] ?? arn;
+    const handler = this.ctx.lambdaHandlers[arn] ?? this.ctx.lambdaHandlers[fnName];
+    if (!handler) {
+      throw new StepFailure(`No local Lambda handler is registered for ${arn}; pass lambdaHandlers: { '${fnName}': async (event) => ({ ... }) } to LocalSageMaker.open.`, 'Step.SERVICE_FAULT');
+    }
+    let result: unknown;
+    try {
+      result = await handler(args);
+    } catch (error) {
+      const throttled = /Throttl|TooManyRequests/.test(String((error as Error)?.name ?? ''));
+      throw new StepFailure(`Lambda ${fnName} failed: ${(error as Error)?.message ?? String(error)}`, throttled ? 'Step.THROTTLING' : 'Step.SERVICE_FAULT');
+    }
+    const output = (result && typeof result === 'object' ? result : {}) as Rec;
+    const values: Rec = {};
+    for (const param of def.OutputParameters ?? []) {
+      const value = output[param.OutputName];
+      if (value === undefined) throw new StepFailure(`Lambda ${fnName} returned no output "${param.OutputName}" (declared in OutputParameters).`, 'Step.SERVICE_FAULT');
+      const type = param.OutputType ?? 'String';
+      const ok = type === 'String' ? typeof value === 'string' : type === 'Integer' ? Number.isInteger(value) : type === 'Float' ? typeof value === 'number' : type === 'Boolean' ? typeof value === 'boolean' : true;
+      if (!ok) throw new StepFailure(`Lambda ${fnName} output "${param.OutputName}" must be ${type}; got ${JSON.stringify(value)}.`, 'Step.SERVICE_FAULT');
+      values[param.OutputName] = value;
+    }
+    return {
+      properties: { OutputParameters: values },
+      metadata: { Lambda: { Arn: arn, OutputParameters: Object.entries(values).map(([Name, Value]) => ({ Name, Value: String(Value) })) } },
+    };
+  }
+}
+
