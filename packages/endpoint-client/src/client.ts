@@ -118,7 +118,9 @@ export class EndpointClient {
   constructor(options: EndpointClientOptions) {
     if (typeof options.endpointName !== 'string' || !/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(options.endpointName)) {
       throw new InvalidInputError(
-        `endpointName must be a SageMaker endpoint name (letters, digits and hyphens, starting with a letter or digit), got ${JSON.stringify(options.endpointName)}`,
+        `endpointName must be a SageMaker endpoint name (letters, digits and hyphens, starting with a letter or digit), got ${JSON.stringify(
+          options.endpointName
+        )}`
       );
     }
     this.endpointName = options.endpointName;
@@ -163,7 +165,10 @@ export class EndpointClient {
     const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
     const timer = timeoutMs !== undefined ? setTimeout(() => controller.abort(new TimeoutMarker()), timeoutMs) : undefined;
     const onCallerAbort = () => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted) throw new InvocationAbortedError(this.endpointName, { cause: options.signal.reason });
+    if (options.signal?.aborted)
+      throw new InvocationAbortedError(this.endpointName, {
+        cause: options.signal.reason,
+      });
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       return await this.attemptLoop(input, controller.signal, deadline);
@@ -190,10 +195,14 @@ export class EndpointClient {
     } catch (error) {
       throw new InvalidInputError(
         `Could not encode the request for endpoint '${this.endpointName}' as ${request.contentType}: ${messageOf(error)}`,
-        { cause: error },
+        { cause: error }
       );
     }
-    const result = await this.invoke(encoded.body, { ...invokeOptions, contentType: encoded.contentType, accept: response.accept });
+    const result = await this.invoke(encoded.body, {
+      ...invokeOptions,
+      contentType: encoded.contentType,
+      accept: response.accept,
+    });
     try {
       return response.decode(result.body, { contentType: result.contentType });
     } catch (error) {
@@ -205,7 +214,10 @@ export class EndpointClient {
    * Classifies one image: bytes, or a path to read. By default returns the demo's `{ label, probabilities, modelVersion }`;
    * pass `response` (and `request`) codecs for other contracts.
    */
-  predictImage(image: Uint8Array | string, options?: Omit<PredictImageOptions<ImagePrediction>, 'response'>): Promise<ImagePrediction>;
+  predictImage(
+    image: Uint8Array | string,
+    options?: Omit<PredictImageOptions<ImagePrediction>, 'response'>
+  ): Promise<ImagePrediction>;
   predictImage<T>(image: Uint8Array | string, options: PredictImageOptions<T> & { response: ResponseCodec<T> }): Promise<T>;
   async predictImage<T>(image: Uint8Array | string, options: PredictImageOptions<T> = {}): Promise<T> {
     const bytes = typeof image === 'string' ? await readImageFile(image) : image;
@@ -228,25 +240,35 @@ export class EndpointClient {
   }
 
   /** `predictImage` over many images with bounded concurrency; results in input order, per-item errors. */
-  predictImages(images: readonly (Uint8Array | string)[], options?: ManyOptions & Omit<PredictImageOptions<ImagePrediction>, 'response' | 'signal'>): Promise<ItemResult<ImagePrediction>[]>;
-  predictImages<T>(images: readonly (Uint8Array | string)[], options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> & { response: ResponseCodec<T> }): Promise<ItemResult<T>[]>;
+  predictImages(
+    images: readonly (Uint8Array | string)[],
+    options?: ManyOptions & Omit<PredictImageOptions<ImagePrediction>, 'response' | 'signal'>
+  ): Promise<ItemResult<ImagePrediction>[]>;
+  predictImages<T>(
+    images: readonly (Uint8Array | string)[],
+    options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> & { response: ResponseCodec<T> }
+  ): Promise<ItemResult<T>[]>;
   async predictImages<T>(
     images: readonly (Uint8Array | string)[],
-    options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> = {},
+    options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> = {}
   ): Promise<ItemResult<T>[]> {
     const { concurrency = 10, onProgress, signal, ...predictOptions } = options;
     ensureSockets(this.runtime, concurrency);
     return runBounded(
       images,
-      (image) => this.predictImage<T>(image, { ...predictOptions, signal } as PredictImageOptions<T> & { response: ResponseCodec<T> }),
-      { concurrency, onProgress, signal },
+      (image) =>
+        this.predictImage<T>(image, {
+          ...predictOptions,
+          signal,
+        } as PredictImageOptions<T> & { response: ResponseCodec<T> }),
+      { concurrency, onProgress, signal }
     );
   }
 
   private async attemptLoop(
     input: InvokeEndpointCommandInput,
     signal: AbortSignal | undefined,
-    deadline: number | undefined,
+    deadline: number | undefined
   ): Promise<InvokeResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -274,7 +296,13 @@ export class EndpointClient {
         }
         let delayMs = backoffDelay(attempt, this.retry);
         if (deadline !== undefined) delayMs = Math.max(0, Math.min(delayMs, deadline - Date.now()));
-        this.onRetry?.({ endpointName: this.endpointName, attempt, reason: classification.reason, error, delayMs });
+        this.onRetry?.({
+          endpointName: this.endpointName,
+          attempt,
+          reason: classification.reason,
+          error,
+          delayMs,
+        });
         await sleep(delayMs, signal).catch((abortError: unknown) => {
           throw withAttempts(abortError ?? error, attempt);
         });
@@ -297,10 +325,10 @@ interface SdkErrorShape {
 function toInvocationError(
   endpointName: string,
   error: unknown,
-  state: { retryable: boolean; attempts: number; retryBudgetExhausted: boolean },
+  state: { retryable: boolean; attempts: number; retryBudgetExhausted: boolean }
 ): EndpointInvocationError {
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkErrorShape;
-  const errorType = e.name && e.name !== 'Error' ? e.name : (e.code ?? e.name ?? 'UnknownError');
+  const errorType = e.name && e.name !== 'Error' ? e.name : e.code ?? e.name ?? 'UnknownError';
   return new EndpointInvocationError(
     {
       endpointName,
@@ -315,7 +343,7 @@ function toInvocationError(
       originalMessage: e.OriginalMessage,
       logStreamArn: e.LogStreamArn,
     },
-    { cause: error },
+    { cause: error }
   );
 }
 
@@ -362,8 +390,10 @@ async function readImageFile(path: string): Promise<Uint8Array> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new InvalidInputError(
-      `Could not read image file ${path}${code ? ` (${code})` : ''}: ${messageOf(error)}. Pass image bytes or a readable file path.`,
-      { cause: error },
+      `Could not read image file ${path}${code ? ` (${code})` : ''}: ${messageOf(
+        error
+      )}. Pass image bytes or a readable file path.`,
+      { cause: error }
     );
   }
 }

@@ -1,6 +1,4 @@
-export type ItemResult<T> =
-  | { ok: true; index: number; value: T }
-  | { ok: false; index: number; error: unknown };
+export type ItemResult<T> = { ok: true; index: number; value: T } | { ok: false; index: number; error: unknown };
 
 export interface Progress {
   done: number;
@@ -24,7 +22,7 @@ export interface RunBoundedOptions {
 export async function runBounded<I, T>(
   items: readonly I[],
   worker: (item: I, index: number) => Promise<T>,
-  options: RunBoundedOptions,
+  options: RunBoundedOptions
 ): Promise<ItemResult<T>[]> {
   const { concurrency, onProgress, signal } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -46,11 +44,19 @@ export async function runBounded<I, T>(
       const index = next;
       next += 1;
       if (signal?.aborted) {
-        finish({ ok: false, index, error: signal.reason ?? new Error('aborted') });
+        finish({
+          ok: false,
+          index,
+          error: signal.reason ?? new Error('aborted'),
+        });
         continue;
       }
       try {
-        finish({ ok: true, index, value: await worker(items[index] as I, index) });
+        finish({
+          ok: true,
+          index,
+          value: await worker(items[index] as I, index),
+        });
       } catch (error) {
         finish({ ok: false, index, error });
       }

@@ -69,7 +69,7 @@ export class EndpointInvocationError extends EndpointClientError implements Endp
     super(
       'INVOCATION_FAILED',
       `Endpoint '${details.endpointName}' failed with ${details.errorType}: ${details.endpointMessage} (${where})`,
-      options,
+      options
     );
     this.name = 'EndpointInvocationError';
     this.endpointName = details.endpointName;
@@ -97,7 +97,7 @@ export class PayloadTooLargeError extends EndpointClientError {
       'PAYLOAD_TOO_LARGE',
       `Payload for endpoint '${endpointName}' is ${formatBytes(sizeBytes)}, over the ${formatBytes(limitBytes)} limit of ` +
         `${endpointKind} endpoints; it was not sent. Resize or compress the input, or use an asynchronous endpoint ` +
-        `(InvokeEndpointAsync, up to 1 GB) for large payloads.`,
+        `(InvokeEndpointAsync, up to 1 GB) for large payloads.`
     );
     this.name = 'PayloadTooLargeError';
     this.endpointName = endpointName;
@@ -115,9 +115,10 @@ export class InvocationTimeoutError extends EndpointClientError {
   constructor(endpointName: string, timeoutMs: number, attempts: number, options?: { cause?: unknown }) {
     super(
       'TIMEOUT',
-      `Invocation of endpoint '${endpointName}' did not complete within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}); ` +
-        `raise timeoutMs if the model is slow or cold-starting`,
-      options,
+      `Invocation of endpoint '${endpointName}' did not complete within ${timeoutMs} ms (${attempts} attempt${
+        attempts === 1 ? '' : 's'
+      }); ` + `raise timeoutMs if the model is slow or cold-starting`,
+      options
     );
     this.name = 'InvocationTimeoutError';
     this.endpointName = endpointName;
@@ -142,12 +143,20 @@ export class ResponseDecodeError extends EndpointClientError {
   readonly contentType: string | undefined;
   /** The first 500 characters of the body, for the error report. */
   readonly bodyPreview: string;
-  constructor(endpointName: string, reason: string, contentType: string | undefined, body: Uint8Array, options?: { cause?: unknown }) {
+  constructor(
+    endpointName: string,
+    reason: string,
+    contentType: string | undefined,
+    body: Uint8Array,
+    options?: { cause?: unknown }
+  ) {
     const bodyPreview = new TextDecoder().decode(body.subarray(0, 500));
     super(
       'RESPONSE_DECODE_FAILED',
-      `Response of endpoint '${endpointName}' (Content-Type ${contentType ?? 'unset'}) could not be decoded: ${reason}. Body starts: ${JSON.stringify(bodyPreview)}`,
-      options,
+      `Response of endpoint '${endpointName}' (Content-Type ${
+        contentType ?? 'unset'
+      }) could not be decoded: ${reason}. Body starts: ${JSON.stringify(bodyPreview)}`,
+      options
     );
     this.name = 'ResponseDecodeError';
     this.endpointName = endpointName;

@@ -29,6 +29,10 @@ export const imagePredictionCodec: ResponseCodec<ImagePrediction> = {
   accept: 'application/json',
   decode(body, context) {
     const wire = wireCodec.decode(body, context);
-    return { label: wire.label, probabilities: wire.probabilities, modelVersion: wire.model_version };
+    return {
+      label: wire.label,
+      probabilities: wire.probabilities,
+      modelVersion: wire.model_version,
+    };
   },
 };

@@ -20,7 +20,10 @@ export type RetryReason =
 
 export type ErrorClassification =
   | { retryable: true; reason: RetryReason }
-  | { retryable: false; reason: 'model-error' | 'validation-error' | 'aborted' | 'client-error' };
+  | {
+      retryable: false;
+      reason: 'model-error' | 'validation-error' | 'aborted' | 'client-error';
+    };
 
 /** Errors that mean "the request or the model is wrong": retrying gives the same answer. */
 const NEVER_RETRY: Record<string, 'model-error' | 'validation-error'> = {
@@ -49,7 +52,8 @@ export function classifyError(error: unknown): ErrorClassification {
   if (name === 'AbortError') return { retryable: false, reason: 'aborted' };
   if (name === 'ModelNotReadyException') return { retryable: true, reason: 'model-not-ready' };
   if (name === 'ServiceUnavailable') return { retryable: true, reason: 'service-unavailable' };
-  if (name === 'InternalFailure' || name === 'InternalDependencyException') return { retryable: true, reason: 'internal-failure' };
+  if (name === 'InternalFailure' || name === 'InternalDependencyException')
+    return { retryable: true, reason: 'internal-failure' };
   // The smithy classifiers read `name`, `code`, `$metadata` and `$retryable` and tolerate anything else.
   const sdkError = e as Parameters<typeof isThrottlingError>[0];
   if (isThrottlingError(sdkError)) return { retryable: true, reason: 'throttled' };
@@ -118,7 +122,10 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
  * [0, min(maxDelay, base * 2^(retry-1))). Full jitter spreads a burst of throttled callers over the whole
  * window instead of letting them retry in lockstep.
  */
-export function backoffDelay(retry: number, options: Pick<ResolvedRetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function backoffDelay(
+  retry: number,
+  options: Pick<ResolvedRetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>
+): number {
   const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, retry - 1));
   return Math.floor(options.random() * cap);
 }
@@ -126,10 +133,7 @@ export function backoffDelay(retry: number, options: Pick<ResolvedRetryOptions, 
 /** Token bucket behind the retry budget. One per EndpointClient; never global. */
 export class RetryBudget {
   private tokens: number;
-  constructor(
-    private readonly capacity: number,
-    private readonly retryCost: number,
-  ) {
+  constructor(private readonly capacity: number, private readonly retryCost: number) {
     this.tokens = capacity;
   }
   /** Takes the cost of one retry; false when the budget cannot pay for it. */

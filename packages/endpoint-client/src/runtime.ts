@@ -43,7 +43,10 @@ export function createRuntimeClient(options: CreateRuntimeClientOptions = {}): S
 export function ensureSockets(client: SageMakerRuntimeClient, sockets: number): void {
   const handler = (client.config as { requestHandler?: unknown }).requestHandler;
   if (!(handler instanceof NodeHttpHandler)) return;
-  const configs = handler.httpHandlerConfigs() as { httpAgent?: unknown; httpsAgent?: unknown };
+  const configs = handler.httpHandlerConfigs() as {
+    httpAgent?: unknown;
+    httpsAgent?: unknown;
+  };
   for (const agent of [configs.httpAgent, configs.httpsAgent]) {
     if (agent instanceof HttpAgent && agent.maxSockets < sockets) agent.maxSockets = sockets;
   }

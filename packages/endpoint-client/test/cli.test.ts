@@ -1,29 +1,11 @@
 /** sm-endpoint-test end to end: the built CLI in a child process, over HTTP, with the real AWS SDK client. */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 import { classifyBrightness, CLASS_LEVELS, writeImage } from './support/images.js';
 import { startRuntimeServer, type RuntimeServer } from './support/runtime-server.js';
-
-const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/testing/cli.js');
-
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npx tsup' in packages/endpoint-client first`);
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('sm-endpoint-test CLI', () => {
   let server: RuntimeServer;
@@ -33,7 +15,11 @@ describe('sm-endpoint-test CLI', () => {
     server = await startRuntimeServer((request) =>
       request.endpointName === 'brightness'
         ? { body: JSON.stringify(classifyBrightness(request.body, '4')) }
-        : { status: 400, errorType: 'ValidationError', message: `Endpoint ${request.endpointName} of account 123456789012 not found.` },
+        : {
+            status: 400,
+            errorType: 'ValidationError',
+            message: `Endpoint ${request.endpointName} of account 123456789012 not found.`,
+          }
     );
     good = mkdtempSync(join(tmpdir(), 'ec-cli-good-'));
     let seed = 1;
@@ -53,12 +39,28 @@ describe('sm-endpoint-test CLI', () => {
 
   it('passes when every image matches, and writes JUnit and JSON reports', async () => {
     const out = mkdtempSync(join(tmpdir(), 'ec-cli-out-'));
-    const result = await runCli([good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint, '--concurrency', '3', '--junit', join(out, 'junit.xml'), '--json', join(out, 'report.json')]);
+    const result = await runCli([
+      good,
+      '--endpoint',
+      'brightness',
+      '--endpoint-url',
+      server.endpoint,
+      '--concurrency',
+      '3',
+      '--junit',
+      join(out, 'junit.xml'),
+      '--json',
+      join(out, 'report.json'),
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^PASS brightness: 6\/6 correct \(100\.0%, required 100\.0%\)/);
     expect(result.stdout).toContain('Confusion matrix (rows: expected, columns: predicted):');
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { total: number; accuracy: number; perClass: unknown[] };
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      total: number;
+      accuracy: number;
+      perClass: unknown[];
+    };
     expect(report.total).toBe(6);
     expect(report.accuracy).toBe(1);
     expect(report.perClass).toHaveLength(3);
@@ -76,9 +78,23 @@ describe('sm-endpoint-test CLI', () => {
   });
 
   it('--min-accuracy lets a known share of misses pass; --json - prints JSON', async () => {
-    const result = await runCli([bad, '--endpoint', 'brightness', '--endpoint-url', server.endpoint, '--min-accuracy', '0.5', '--json', '-']);
+    const result = await runCli([
+      bad,
+      '--endpoint',
+      'brightness',
+      '--endpoint-url',
+      server.endpoint,
+      '--min-accuracy',
+      '0.5',
+      '--json',
+      '-',
+    ]);
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { passed: boolean; misses: Array<{ name: string }>; errors: Array<{ name: string }> };
+    const report = JSON.parse(result.stdout) as {
+      passed: boolean;
+      misses: Array<{ name: string }>;
+      errors: Array<{ name: string }>;
+    };
     expect(report.passed).toBe(true);
     expect(report.misses.map((m) => m.name)).toEqual(['dark/2.png']);
     expect(report.errors.map((e) => e.name)).toEqual(['bright/2.png']);
@@ -87,7 +103,9 @@ describe('sm-endpoint-test CLI', () => {
   it('an unknown endpoint fails every image with the endpoint message, exit 1', async () => {
     const result = await runCli([good, '--endpoint', 'nope', '--endpoint-url', server.endpoint]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('[invocation-failed]: Endpoint \'nope\' failed with ValidationError: Endpoint nope of account 123456789012 not found.');
+    expect(result.stdout).toContain(
+      "[invocation-failed]: Endpoint 'nope' failed with ValidationError: Endpoint nope of account 123456789012 not found."
+    );
   });
 
   it('bad usage exits 2 with a message saying which flag is wrong', async () => {

@@ -36,7 +36,7 @@ describe('json codec', () => {
       fc.property(fc.jsonValue(), (value) => {
         const { body } = codec.encode(value);
         expect(codec.decode(body, { contentType: 'application/json' })).toEqual(JSON.parse(JSON.stringify(value)));
-      }),
+      })
     );
   });
 
@@ -51,7 +51,14 @@ describe('csv codec', () => {
   it('encodes one row or many, quoting where needed', () => {
     const codec = csvCodec();
     expect(new TextDecoder().decode(codec.encode([1, 2.5, -3]).body)).toBe('1,2.5,-3');
-    expect(new TextDecoder().decode(codec.encode([[1, 'a,b'], ['say "hi"', null]]).body)).toBe('1,"a,b"\n"say ""hi""",');
+    expect(
+      new TextDecoder().decode(
+        codec.encode([
+          [1, 'a,b'],
+          ['say "hi"', null],
+        ]).body
+      )
+    ).toBe('1,"a,b"\n"say ""hi""",');
     expect(() => codec.encode([Number.NaN])).toThrow(/NaN/);
   });
 
@@ -59,13 +66,19 @@ describe('csv codec', () => {
     const codec = csvCodec();
     const cell = fc.oneof(
       fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
-      fc.string({ minLength: 1 }).filter((s) => !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(s)),
+      fc.string({ minLength: 1 }).filter((s) => !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(s))
     );
     fc.assert(
-      fc.property(fc.array(fc.array(cell, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), (rows) => {
-        const { body } = codec.encode(rows);
-        expect(codec.decode(body, { contentType: 'text/csv' })).toEqual(rows);
-      }),
+      fc.property(
+        fc.array(fc.array(cell, { minLength: 1, maxLength: 5 }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        (rows) => {
+          const { body } = codec.encode(rows);
+          expect(codec.decode(body, { contentType: 'text/csv' })).toEqual(rows);
+        }
+      )
     );
   });
 
@@ -86,7 +99,13 @@ describe('text codec', () => {
 
 describe('image prediction contract', () => {
   it('maps the wire JSON to { label, probabilities, modelVersion }', () => {
-    const body = enc(JSON.stringify({ label: 'forest', probabilities: { forest: 0.9, sea: 0.1 }, model_version: 3 }));
+    const body = enc(
+      JSON.stringify({
+        label: 'forest',
+        probabilities: { forest: 0.9, sea: 0.1 },
+        model_version: 3,
+      })
+    );
     expect(imagePredictionCodec.decode(body, { contentType: 'application/json' })).toEqual({
       label: 'forest',
       probabilities: { forest: 0.9, sea: 0.1 },
@@ -95,9 +114,21 @@ describe('image prediction contract', () => {
   });
 
   it('rejects a response whose label is not among the probabilities, or with a bad probability', () => {
-    const bad1 = enc(JSON.stringify({ label: 'cat', probabilities: { forest: 1 }, model_version: '1' }));
+    const bad1 = enc(
+      JSON.stringify({
+        label: 'cat',
+        probabilities: { forest: 1 },
+        model_version: '1',
+      })
+    );
     expect(() => imagePredictionCodec.decode(bad1, { contentType: undefined })).toThrow(/label: label must be one of the keys/);
-    const bad2 = enc(JSON.stringify({ label: 'forest', probabilities: { forest: 1.5 }, model_version: '1' }));
+    const bad2 = enc(
+      JSON.stringify({
+        label: 'forest',
+        probabilities: { forest: 1.5 },
+        model_version: '1',
+      })
+    );
     expect(() => imagePredictionCodec.decode(bad2, { contentType: undefined })).toThrow(/probabilities\.forest/);
     const bad3 = enc(JSON.stringify({ label: 'forest', probabilities: { forest: 1 } }));
     expect(() => imagePredictionCodec.decode(bad3, { contentType: undefined })).toThrow(/model_version/);

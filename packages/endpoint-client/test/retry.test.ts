@@ -14,26 +14,74 @@ const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
 describe('classifyError', () => {
   it('retries cold starts, throttling, service unavailable, internal failures and connection resets', () => {
-    expect(classifyError(new ModelNotReadyException({ message: 'cold', ...meta(429) }))).toEqual({ retryable: true, reason: 'model-not-ready' });
-    expect(classifyError(Object.assign(new Error('slow down'), { name: 'ThrottlingException', ...meta(400) }))).toEqual({ retryable: true, reason: 'throttled' });
-    expect(classifyError(Object.assign(new Error('x'), { name: 'Unknown', ...meta(429) }))).toEqual({ retryable: true, reason: 'throttled' });
-    expect(classifyError(new ServiceUnavailable({ message: 'x', ...meta(503) }))).toEqual({ retryable: true, reason: 'service-unavailable' });
-    expect(classifyError(new InternalFailure({ message: 'x', ...meta(500) }))).toEqual({ retryable: true, reason: 'internal-failure' });
-    expect(classifyError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toEqual({ retryable: true, reason: 'connection' });
-    expect(classifyError(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'EPIPE' }) }))).toEqual({ retryable: true, reason: 'connection' });
-    expect(classifyError(Object.assign(new Error('bad gateway'), { name: 'Unknown', ...meta(502) }))).toEqual({ retryable: true, reason: 'server-error' });
+    expect(classifyError(new ModelNotReadyException({ message: 'cold', ...meta(429) }))).toEqual({
+      retryable: true,
+      reason: 'model-not-ready',
+    });
+    expect(
+      classifyError(
+        Object.assign(new Error('slow down'), {
+          name: 'ThrottlingException',
+          ...meta(400),
+        })
+      )
+    ).toEqual({ retryable: true, reason: 'throttled' });
+    expect(classifyError(Object.assign(new Error('x'), { name: 'Unknown', ...meta(429) }))).toEqual({
+      retryable: true,
+      reason: 'throttled',
+    });
+    expect(classifyError(new ServiceUnavailable({ message: 'x', ...meta(503) }))).toEqual({
+      retryable: true,
+      reason: 'service-unavailable',
+    });
+    expect(classifyError(new InternalFailure({ message: 'x', ...meta(500) }))).toEqual({
+      retryable: true,
+      reason: 'internal-failure',
+    });
+    expect(classifyError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toEqual({
+      retryable: true,
+      reason: 'connection',
+    });
+    expect(
+      classifyError(
+        new Error('wrapped', {
+          cause: Object.assign(new Error('x'), { code: 'EPIPE' }),
+        })
+      )
+    ).toEqual({ retryable: true, reason: 'connection' });
+    expect(
+      classifyError(
+        Object.assign(new Error('bad gateway'), {
+          name: 'Unknown',
+          ...meta(502),
+        })
+      )
+    ).toEqual({ retryable: true, reason: 'server-error' });
   });
 
   it('never retries model errors or validation errors, whatever their HTTP status', () => {
     for (const status of [400, 424, 500, 503]) {
-      expect(classifyError(new ModelError({ message: 'boom', ...meta(status) }))).toEqual({ retryable: false, reason: 'model-error' });
-      expect(classifyError(new ValidationError({ message: 'bad', ...meta(status) }))).toEqual({ retryable: false, reason: 'validation-error' });
+      expect(classifyError(new ModelError({ message: 'boom', ...meta(status) }))).toEqual({
+        retryable: false,
+        reason: 'model-error',
+      });
+      expect(classifyError(new ValidationError({ message: 'bad', ...meta(status) }))).toEqual({
+        retryable: false,
+        reason: 'validation-error',
+      });
     }
   });
 
   it('does not retry aborts, other client errors or non-errors', () => {
     expect(classifyError(Object.assign(new Error('x'), { name: 'AbortError' })).retryable).toBe(false);
-    expect(classifyError(Object.assign(new Error('x'), { name: 'AccessDeniedException', ...meta(403) })).retryable).toBe(false);
+    expect(
+      classifyError(
+        Object.assign(new Error('x'), {
+          name: 'AccessDeniedException',
+          ...meta(403),
+        })
+      ).retryable
+    ).toBe(false);
     expect(classifyError('a string').retryable).toBe(false);
     expect(classifyError(undefined).retryable).toBe(false);
   });
@@ -48,17 +96,25 @@ describe('backoffDelay (full jitter)', () => {
         fc.integer({ min: 1, max: 60_000 }),
         fc.double({ min: 0, max: 0.999999, noNaN: true }),
         (retry, baseDelayMs, maxDelayMs, r) => {
-          const delay = backoffDelay(retry, { baseDelayMs, maxDelayMs, random: () => r });
+          const delay = backoffDelay(retry, {
+            baseDelayMs,
+            maxDelayMs,
+            random: () => r,
+          });
           const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (retry - 1));
           expect(delay).toBeGreaterThanOrEqual(0);
           expect(delay).toBeLessThanOrEqual(cap);
-        },
-      ),
+        }
+      )
     );
   });
 
   it('grows exponentially until the cap', () => {
-    const opts = { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.999999 };
+    const opts = {
+      baseDelayMs: 100,
+      maxDelayMs: 1_000,
+      random: () => 0.999999,
+    };
     expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, opts))).toEqual([99, 199, 399, 799, 999]);
   });
 });

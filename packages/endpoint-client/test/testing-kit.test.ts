@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntimeClient, EndpointClient } from '../src/index.js';
-import { formatReport, labelFor, listLabelledImages, runEndpointTest, summarize, toJUnitXml, type ImageOutcome } from '../src/testing/index.js';
+import {
+  formatReport,
+  labelFor,
+  listLabelledImages,
+  runEndpointTest,
+  summarize,
+  toJUnitXml,
+  type ImageOutcome,
+} from '../src/testing/index.js';
 import { classifyBrightness, CLASS_LEVELS, writeImage } from './support/images.js';
 import { startRuntimeServer, type RuntimeServer } from './support/runtime-server.js';
 
@@ -60,7 +68,7 @@ describe('report', () => {
         outcome('d.png', 'bright', undefined, 'cannot read d.png (ENOENT)'),
       ],
       0.5,
-      1_000,
+      1_000
     );
     expect(report.accuracy).toBe(0.5);
     expect(report.passed).toBe(true);
@@ -78,14 +86,23 @@ describe('report', () => {
       ],
     });
     expect(report.misses).toEqual([{ name: 'b.png', expected: 'dark', predicted: 'mid', probability: 0.75 }]);
-    expect(report.errors).toEqual([{ name: 'd.png', expected: 'bright', kind: 'unreadable', message: 'cannot read d.png (ENOENT)' }]);
+    expect(report.errors).toEqual([
+      {
+        name: 'd.png',
+        expected: 'bright',
+        kind: 'unreadable',
+        message: 'cannot read d.png (ENOENT)',
+      },
+    ]);
     const text = formatReport(report);
     expect(text).toMatch(/^PASS scenes: 2\/4 correct \(50\.0%, required 50\.0%\)/);
     expect(text).toContain('b.png: expected dark, predicted mid (p=0.750)');
     expect(text).toContain('d.png [unreadable]: cannot read d.png (ENOENT)');
     const junit = toJUnitXml(report);
     expect(junit).toContain('tests="4" failures="1" errors="1"');
-    expect(junit).toContain('<testcase classname="dark" name="b.png" time="0.012">\n      <failure type="misprediction" message="expected dark, predicted mid (p=0.750)"/>');
+    expect(junit).toContain(
+      '<testcase classname="dark" name="b.png" time="0.012">\n      <failure type="misprediction" message="expected dark, predicted mid (p=0.750)"/>'
+    );
     expect(junit).toContain('<error type="unreadable" message="cannot read d.png (ENOENT)"/>');
   });
 });
@@ -95,10 +112,16 @@ describe('runEndpointTest over the wire', () => {
   let client: EndpointClient;
   let dir: string;
   beforeAll(async () => {
-    server = await startRuntimeServer((request) => ({ body: JSON.stringify(classifyBrightness(request.body)) }), { recordRequests: false });
+    server = await startRuntimeServer((request) => ({ body: JSON.stringify(classifyBrightness(request.body)) }), {
+      recordRequests: false,
+    });
     client = new EndpointClient({
       endpointName: 'brightness',
-      runtime: createRuntimeClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+      runtime: createRuntimeClient({
+        endpoint: server.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      }),
     });
     dir = mkdtempSync(join(tmpdir(), 'ec-run-'));
     let seed = 1;
@@ -116,11 +139,23 @@ describe('runEndpointTest over the wire', () => {
 
   it('predicts every image, names the miss, reports unreadable and empty files without stopping', async () => {
     const progress: number[] = [];
-    const report = await runEndpointTest({ client, images: dir, concurrency: 4, onProgress: (p) => progress.push(p.done) });
+    const report = await runEndpointTest({
+      client,
+      images: dir,
+      concurrency: 4,
+      onProgress: (p) => progress.push(p.done),
+    });
     expect(report.total).toBe(18);
     expect(report.correct).toBe(15);
     expect(report.passed).toBe(false);
-    expect(report.misses).toEqual([{ name: 'mid/wrong.png', expected: 'mid', predicted: 'bright', probability: expect.any(Number) }]);
+    expect(report.misses).toEqual([
+      {
+        name: 'mid/wrong.png',
+        expected: 'mid',
+        predicted: 'bright',
+        probability: expect.any(Number),
+      },
+    ]);
     expect(report.errors.map((e) => [e.name, e.kind])).toEqual([
       ['bright/empty.png', 'invalid-input'],
       ['dark/dangling.png', 'unreadable'],

@@ -28,7 +28,11 @@ describeEndpointImages(dir, {
       predictions += 1;
       return { body: JSON.stringify(classifyBrightness(request.body)) };
     });
-    const runtime = createRuntimeClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const runtime = createRuntimeClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
     return new EndpointClient({ endpointName: 'brightness', runtime });
   },
 });

@@ -21,7 +21,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function setup(handler: (request: WireRequest) => WireReply | Promise<WireReply>, options: Partial<ConstructorParameters<typeof EndpointClient>[0]> = {}) {
+async function setup(
+  handler: (request: WireRequest) => WireReply | Promise<WireReply>,
+  options: Partial<ConstructorParameters<typeof EndpointClient>[0]> = {}
+) {
   const server = await startRuntimeServer(handler);
   servers.push(server);
   const runtime = createRuntimeClient({
@@ -41,7 +44,10 @@ async function setup(handler: (request: WireRequest) => WireReply | Promise<Wire
   return { server, client, retries };
 }
 
-const ok = (body = '{"ok":true}'): WireReply => ({ body, contentType: 'application/json' });
+const ok = (body = '{"ok":true}'): WireReply => ({
+  body,
+  contentType: 'application/json',
+});
 
 describe('errors keep what the endpoint said', () => {
   it('ModelError: not retried; container message, HTTP status, request id and original status kept', async () => {
@@ -49,7 +55,11 @@ describe('errors keep what the endpoint said', () => {
       status: 424,
       errorType: 'ModelError',
       message: 'Received server error (500) from primary with message "KeyError: probabilities"',
-      extra: { OriginalStatusCode: 500, OriginalMessage: 'KeyError: probabilities', LogStreamArn: 'arn:aws:logs:us-east-1:1:log-group:/aws/sagemaker/Endpoints/scenes-prod' },
+      extra: {
+        OriginalStatusCode: 500,
+        OriginalMessage: 'KeyError: probabilities',
+        LogStreamArn: 'arn:aws:logs:us-east-1:1:log-group:/aws/sagemaker/Endpoints/scenes-prod',
+      },
     }));
     const error = await client.invoke('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EndpointInvocationError);
@@ -69,7 +79,11 @@ describe('errors keep what the endpoint said', () => {
   });
 
   it('ValidationError is not retried', async () => {
-    const { client, server } = await setup(() => ({ status: 400, errorType: 'ValidationError', message: 'Endpoint scenes-prod of account 1 not found.' }));
+    const { client, server } = await setup(() => ({
+      status: 400,
+      errorType: 'ValidationError',
+      message: 'Endpoint scenes-prod of account 1 not found.',
+    }));
     const error = (await client.invoke('x').catch((e: unknown) => e)) as EndpointInvocationError;
     expect(error.errorType).toBe('ValidationError');
     expect(error.endpointMessage).toBe('Endpoint scenes-prod of account 1 not found.');
@@ -82,28 +96,59 @@ describe('errors keep what the endpoint said', () => {
 describe('retries', () => {
   it('retries a cold start, throttling, 503, 500 and a connection reset, then succeeds, reporting each retry', async () => {
     const script: WireReply[] = [
-      { status: 429, errorType: 'ModelNotReadyException', message: 'Model is not ready yet' },
-      { status: 400, errorType: 'ThrottlingException', message: 'Rate exceeded' },
-      { status: 503, errorType: 'ServiceUnavailable', message: 'Service unavailable' },
-      { status: 500, errorType: 'InternalFailure', message: 'Internal failure' },
+      {
+        status: 429,
+        errorType: 'ModelNotReadyException',
+        message: 'Model is not ready yet',
+      },
+      {
+        status: 400,
+        errorType: 'ThrottlingException',
+        message: 'Rate exceeded',
+      },
+      {
+        status: 503,
+        errorType: 'ServiceUnavailable',
+        message: 'Service unavailable',
+      },
+      {
+        status: 500,
+        errorType: 'InternalFailure',
+        message: 'Internal failure',
+      },
       { reset: true },
       ok('{"finally":1}'),
     ];
     let i = 0;
-    const { client, retries, server } = await setup(() => script[i++] ?? ok(), { retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 20 } });
+    const { client, retries, server } = await setup(() => script[i++] ?? ok(), {
+      retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 20 },
+    });
     const result = await client.invoke('x');
     expect(new TextDecoder().decode(result.body)).toBe('{"finally":1}');
     expect(result.attempts).toBe(6);
     expect(server.requests).toHaveLength(6);
-    expect(retries.map((r) => r.reason)).toEqual(['model-not-ready', 'throttled', 'service-unavailable', 'internal-failure', 'connection']);
+    expect(retries.map((r) => r.reason)).toEqual([
+      'model-not-ready',
+      'throttled',
+      'service-unavailable',
+      'internal-failure',
+      'connection',
+    ]);
     expect(retries.map((r) => r.attempt)).toEqual([1, 2, 3, 4, 5]);
     for (const r of retries) expect(r.delayMs).toBeLessThanOrEqual(20);
   });
 
   it('gives up after maxAttempts with the last error, marked retryable', async () => {
-    const { client, server } = await setup(() => ({ status: 503, errorType: 'ServiceUnavailable', message: 'still down' }), {
-      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
-    });
+    const { client, server } = await setup(
+      () => ({
+        status: 503,
+        errorType: 'ServiceUnavailable',
+        message: 'still down',
+      }),
+      {
+        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+      }
+    );
     const error = (await client.invoke('x').catch((e: unknown) => e)) as EndpointInvocationError;
     expect(error).toBeInstanceOf(EndpointInvocationError);
     expect(error.attempts).toBe(3);
@@ -115,7 +160,13 @@ describe('retries', () => {
 
   it('stops retrying when the client-wide retry budget is empty', async () => {
     const { client, server } = await setup(() => ({ status: 500, errorType: 'InternalFailure', message: 'down' }), {
-      retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 1, budgetTokens: 10, retryCost: 5 },
+      retry: {
+        maxAttempts: 10,
+        baseDelayMs: 1,
+        maxDelayMs: 1,
+        budgetTokens: 10,
+        retryCost: 5,
+      },
     });
     const first = (await client.invoke('a').catch((e: unknown) => e)) as EndpointInvocationError;
     expect(first.attempts).toBe(3); // 2 retries paid for, the 3rd could not be
@@ -139,9 +190,16 @@ describe('deadlines and cancellation', () => {
   });
 
   it('timeoutMs also cuts a retry loop short', async () => {
-    const { client } = await setup(() => ({ status: 429, errorType: 'ModelNotReadyException', message: 'cold' }), {
-      retry: { maxAttempts: 100, baseDelayMs: 50, maxDelayMs: 50 },
-    });
+    const { client } = await setup(
+      () => ({
+        status: 429,
+        errorType: 'ModelNotReadyException',
+        message: 'cold',
+      }),
+      {
+        retry: { maxAttempts: 100, baseDelayMs: 50, maxDelayMs: 50 },
+      }
+    );
     const error = (await client.invoke('x', { timeoutMs: 300 }).catch((e: unknown) => e)) as InvocationTimeoutError;
     expect(error).toBeInstanceOf(InvocationTimeoutError);
     expect(error.attempts).toBeGreaterThan(1);
@@ -157,7 +215,9 @@ describe('deadlines and cancellation', () => {
 
 describe('payload limits', () => {
   it('refuses over-limit bodies before sending, with sizes in the message', async () => {
-    const { client, server } = await setup(() => ok(), { endpointKind: 'serverless' });
+    const { client, server } = await setup(() => ok(), {
+      endpointKind: 'serverless',
+    });
     const body = new Uint8Array(PAYLOAD_LIMITS.serverless + 1);
     const error = await client.invoke(body).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeError);
@@ -183,14 +243,22 @@ describe('invokeMany', () => {
       const n = Number(request.body.toString());
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 15)));
       inFlight -= 1;
-      if (n % 7 === 3) return { status: 424, errorType: 'ModelError', message: `bad item ${n}` };
+      if (n % 7 === 3)
+        return {
+          status: 424,
+          errorType: 'ModelError',
+          message: `bad item ${n}`,
+        };
       return ok(JSON.stringify({ n }));
     });
     const ports = new Set<number>();
     const progress: number[] = [];
     const results = await client.invokeMany(
-      Array.from({ length: 60 }, (_, i) => ({ body: String(i), contentType: 'text/plain' })),
-      { concurrency: 5, onProgress: (p) => progress.push(p.done) },
+      Array.from({ length: 60 }, (_, i) => ({
+        body: String(i),
+        contentType: 'text/plain',
+      })),
+      { concurrency: 5, onProgress: (p) => progress.push(p.done) }
     );
     for (const request of server.requests) ports.add(request.remotePort ?? -1);
     expect(results).toHaveLength(60);
@@ -217,12 +285,20 @@ describe('invokeMany', () => {
       return ok(String(n));
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 25 }), fc.integer({ min: 1, max: 8 }), async (delays, concurrency) => {
-        const results = await client.invokeMany(delays.map((d, i) => ({ body: `${i}:${d}` })), { concurrency });
-        expect(results.map((r) => (r.ok ? Number(new TextDecoder().decode(r.value.body)) : -1))).toEqual(delays.map((_, i) => i));
-      }),
-      { numRuns: 15 },
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 25 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (delays, concurrency) => {
+          const results = await client.invokeMany(
+            delays.map((d, i) => ({ body: `${i}:${d}` })),
+            { concurrency }
+          );
+          expect(results.map((r) => (r.ok ? Number(new TextDecoder().decode(r.value.body)) : -1))).toEqual(
+            delays.map((_, i) => i)
+          );
+        }
+      ),
+      { numRuns: 15 }
     );
   });
 });
-

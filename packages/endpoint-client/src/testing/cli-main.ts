@@ -41,26 +41,37 @@ interface LocalModeHandle {
 }
 const LOCAL_MODULE = '@sagemaker-mlops/pipeline-sdk/local';
 async function openLocalMode(stateDir: string): Promise<LocalModeHandle> {
-  let mod: { LocalSageMaker?: { open(options: { stateDir: string }): Promise<LocalModeHandle> } };
+  let mod: {
+    LocalSageMaker?: {
+      open(options: { stateDir: string }): Promise<LocalModeHandle>;
+    };
+  };
   try {
     mod = (await import(LOCAL_MODULE)) as typeof mod;
   } catch (error) {
     throw new EndpointClientError(
       'INVALID_INPUT',
       `--local needs ${LOCAL_MODULE}: install it with 'npm install @sagemaker-mlops/pipeline-sdk' (${(error as Error).message})`,
-      { cause: error },
+      { cause: error }
     );
   }
-  if (!mod.LocalSageMaker) throw new EndpointClientError('INVALID_INPUT', `${LOCAL_MODULE} does not export LocalSageMaker; update @sagemaker-mlops/pipeline-sdk`);
+  if (!mod.LocalSageMaker)
+    throw new EndpointClientError(
+      'INVALID_INPUT',
+      `${LOCAL_MODULE} does not export LocalSageMaker; update @sagemaker-mlops/pipeline-sdk`
+    );
   return mod.LocalSageMaker.open({ stateDir: resolve(stateDir) });
 }
 
 /** Runs `sm-endpoint-test`; returns the exit status: 0 passed, 1 accuracy below --min-accuracy, 2 usage or setup error. */
-export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr }
+): Promise<number> {
   const program = new Command('sm-endpoint-test')
     .description(
       'Predicts every image of a folder with a SageMaker endpoint and compares with its label: the file name\n' +
-        '(forest.jpg, forest_2.jpg) or the parent folder (forest/123.jpg). Exit status 0 when accuracy >= --min-accuracy.',
+        '(forest.jpg, forest_2.jpg) or the parent folder (forest/123.jpg). Exit status 0 when accuracy >= --min-accuracy.'
     )
     .argument('<dir>', 'folder of labelled images')
     .requiredOption('--endpoint <name>', 'endpoint name')
@@ -75,7 +86,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--timeout-ms <ms>', 'deadline per image, retries included')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
 
   try {
     program.parse(argv as string[], { from: 'node' });
@@ -103,7 +117,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       local = await openLocalMode(options.local);
       runtime = local.runtime;
     } else {
-      runtime = createRuntimeClient({ region: options.region, endpoint: options.endpointUrl, maxSockets: options.concurrency });
+      runtime = createRuntimeClient({
+        region: options.region,
+        endpoint: options.endpointUrl,
+        maxSockets: options.concurrency,
+      });
     }
     let retries = 0;
     const client = new EndpointClient({
@@ -130,7 +148,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     if (options.junit) writeOutput(options.junit, toJUnitXml(report));
     const json = `${JSON.stringify({ ...report, retries }, null, 2)}\n`;
     if (options.json && !jsonToStdout) writeOutput(options.json, json);
-    io.stdout.write(jsonToStdout ? json : `${formatReport(report)}${retries ? `\n\n${retries} retries (throttling, cold starts or transient errors)` : ''}\n`);
+    io.stdout.write(
+      jsonToStdout
+        ? json
+        : `${formatReport(report)}${retries ? `\n\n${retries} retries (throttling, cold starts or transient errors)` : ''}\n`
+    );
     return report.passed ? 0 : 1;
   } catch (error) {
     io.stderr.write(`sm-endpoint-test: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -148,8 +170,13 @@ function writeOutput(file: string, content: string): void {
 async function progressBar(stream: NodeJS.WritableStream, total: number) {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
-    { stream, format: 'predicting [{bar}] {value}/{total} images | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
+    {
+      stream,
+      format: 'predicting [{bar}] {value}/{total} images | {eta_formatted} left',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic
   );
   bar.start(total, 0);
   return bar;

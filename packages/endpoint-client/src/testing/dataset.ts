@@ -35,8 +35,10 @@ export function listLabelledImages(dir: string): LabelledImage[] {
     top = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     throw new InvalidInputError(
-      `Cannot read the image folder ${dir} (${(error as { code?: string }).code ?? String(error)}): pass a folder of images named by label (forest.jpg, forest_2.jpg) or sorted into label folders (forest/123.jpg)`,
-      { cause: error },
+      `Cannot read the image folder ${dir} (${
+        (error as { code?: string }).code ?? String(error)
+      }): pass a folder of images named by label (forest.jpg, forest_2.jpg) or sorted into label folders (forest/123.jpg)`,
+      { cause: error }
     );
   }
   const images: LabelledImage[] = [];
@@ -58,7 +60,9 @@ export function listLabelledImages(dir: string): LabelledImage[] {
   images.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (images.length === 0) {
     throw new InvalidInputError(
-      `No images (${IMAGE_EXTENSIONS.join(', ')}) found under ${dir}: name them by label (forest.jpg, forest_2.jpg) or sort them into label folders (forest/123.jpg)`,
+      `No images (${IMAGE_EXTENSIONS.join(
+        ', '
+      )}) found under ${dir}: name them by label (forest.jpg, forest_2.jpg) or sort them into label folders (forest/123.jpg)`
     );
   }
   return images;

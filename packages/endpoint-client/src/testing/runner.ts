@@ -38,8 +38,18 @@ export interface EndpointTestReport {
   perClass: ClassAccuracy[];
   /** Rows: expected label, columns: predicted label, both in `labels` order. Images that errored are not counted. */
   confusion: { labels: string[]; matrix: number[][] };
-  misses: Array<{ name: string; expected: string; predicted: string; probability: number | undefined }>;
-  errors: Array<{ name: string; expected: string; kind: ImageErrorKind; message: string }>;
+  misses: Array<{
+    name: string;
+    expected: string;
+    predicted: string;
+    probability: number | undefined;
+  }>;
+  errors: Array<{
+    name: string;
+    expected: string;
+    kind: ImageErrorKind;
+    message: string;
+  }>;
   outcomes: ImageOutcome[];
 }
 
@@ -53,8 +63,18 @@ export interface RunEndpointTestOptions {
   minAccuracy?: number;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * Predict the first image alone before fanning out. An endpoint that starts on first use (a cold serverless
+   * endpoint, a local-mode endpoint in a fresh process) then starts once, instead of meeting a burst of
+   * `concurrency` requests that it throttles or starts in parallel. Default true.
+   */
+  warmUp?: boolean;
   /** How one image is classified. Default `client.predictImage(bytes)` with the demo's JSON contract. */
-  predict?: (client: EndpointClient, bytes: Uint8Array, image: LabelledImage) => Promise<Pick<ImagePrediction, 'label' | 'probabilities'>>;
+  predict?: (
+    client: EndpointClient,
+    bytes: Uint8Array,
+    image: LabelledImage
+  ) => Promise<Pick<ImagePrediction, 'label' | 'probabilities'>>;
 }
 
 /** Predicts every image with bounded concurrency and compares with its expected label. Never throws for one bad image. */
@@ -62,45 +82,70 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   const { client, concurrency = 10, minAccuracy = 1 } = options;
   if (!(minAccuracy >= 0 && minAccuracy <= 1)) throw new RangeError(`minAccuracy must be between 0 and 1, got ${minAccuracy}`);
   const images = typeof options.images === 'string' ? listLabelledImages(options.images) : options.images;
-  const predict = options.predict ?? ((c: EndpointClient, bytes: Uint8Array) => c.predictImage(bytes, { signal: options.signal }));
+  const predict =
+    options.predict ?? ((c: EndpointClient, bytes: Uint8Array) => c.predictImage(bytes, { signal: options.signal }));
   const started = performance.now();
-  const results = await runBounded(
-    images,
-    async (image): Promise<ImageOutcome> => {
-      const t0 = performance.now();
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(await readFile(image.path));
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        return failure(image, 'unreadable', `cannot read ${image.path}${code ? ` (${code})` : ''}: ${messageOf(error)}`, t0);
-      }
-      try {
-        const prediction = await predict(client, bytes, image);
-        return {
-          name: image.name,
-          path: image.path,
-          expected: image.expected,
-          predicted: prediction.label,
-          probability: prediction.probabilities[prediction.label],
-          correct: prediction.label === image.expected,
-          error: undefined,
-          latencyMs: performance.now() - t0,
-        };
-      } catch (error) {
-        return failure(image, errorKind(error), messageOf(error), t0);
-      }
-    },
-    { concurrency, onProgress: options.onProgress, signal: options.signal },
-  );
-  const outcomes = results.map((r, i) =>
-    r.ok ? r.value : failure(images[i] as LabelledImage, 'other', messageOf(r.error), performance.now()),
-  );
+  const predictOne = async (image: LabelledImage): Promise<ImageOutcome> => {
+    const t0 = performance.now();
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(image.path));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      return failure(image, 'unreadable', `cannot read ${image.path}${code ? ` (${code})` : ''}: ${messageOf(error)}`, t0);
+    }
+    try {
+      const prediction = await predict(client, bytes, image);
+      return {
+        name: image.name,
+        path: image.path,
+        expected: image.expected,
+        predicted: prediction.label,
+        probability: prediction.probabilities[prediction.label],
+        correct: prediction.label === image.expected,
+        error: undefined,
+        latencyMs: performance.now() - t0,
+      };
+    } catch (error) {
+      return failure(image, errorKind(error), messageOf(error), t0);
+    }
+  };
+  const outcomes: ImageOutcome[] = [];
+  let rest: readonly LabelledImage[] = images;
+  if ((options.warmUp ?? true) && images.length > 1 && !options.signal?.aborted) {
+    outcomes.push(await predictOne(images[0] as LabelledImage));
+    options.onProgress?.({
+      done: 1,
+      total: images.length,
+      failed: outcomes[0]?.error ? 1 : 0,
+    });
+    rest = images.slice(1);
+  }
+  const results = await runBounded(rest, predictOne, {
+    concurrency,
+    signal: options.signal,
+    onProgress: options.onProgress
+      ? (p) =>
+          options.onProgress?.({
+            done: p.done + outcomes.length,
+            total: images.length,
+            failed: p.failed + outcomes.filter((o) => o.error).length,
+          })
+      : undefined,
+  });
+  for (const [i, r] of results.entries()) {
+    outcomes.push(r.ok ? r.value : failure(rest[i] as LabelledImage, 'other', messageOf(r.error), performance.now()));
+  }
   return summarize(client.endpointName, outcomes, minAccuracy, performance.now() - started);
 }
 
 /** Builds the report (accuracy, per class, confusion matrix, misses, errors) from per-image outcomes. */
-export function summarize(endpointName: string, outcomes: ImageOutcome[], minAccuracy: number, durationMs: number): EndpointTestReport {
+export function summarize(
+  endpointName: string,
+  outcomes: ImageOutcome[],
+  minAccuracy: number,
+  durationMs: number
+): EndpointTestReport {
   const total = outcomes.length;
   const correct = outcomes.filter((o) => o.correct).length;
   const accuracy = total === 0 ? 0 : correct / total;
@@ -134,14 +179,29 @@ export function summarize(endpointName: string, outcomes: ImageOutcome[], minAcc
     imagesPerSecond: durationMs > 0 ? (total * 1000) / durationMs : 0,
     perClass: [...classes.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([label, c]) => ({ label, total: c.total, correct: c.correct, accuracy: c.correct / c.total })),
+      .map(([label, c]) => ({
+        label,
+        total: c.total,
+        correct: c.correct,
+        accuracy: c.correct / c.total,
+      })),
     confusion: { labels, matrix },
     misses: outcomes
       .filter((o) => !o.correct && o.predicted !== undefined)
-      .map((o) => ({ name: o.name, expected: o.expected, predicted: o.predicted as string, probability: o.probability })),
+      .map((o) => ({
+        name: o.name,
+        expected: o.expected,
+        predicted: o.predicted as string,
+        probability: o.probability,
+      })),
     errors: outcomes
       .filter((o) => o.error !== undefined)
-      .map((o) => ({ name: o.name, expected: o.expected, kind: o.error?.kind as ImageErrorKind, message: o.error?.message as string })),
+      .map((o) => ({
+        name: o.name,
+        expected: o.expected,
+        kind: o.error?.kind as ImageErrorKind,
+        message: o.error?.message as string,
+      })),
     outcomes,
   };
 }

@@ -30,7 +30,12 @@ export function describeEndpointImages(dir: string, options: DescribeEndpointIma
     const outcomes = new Map<string, ImageOutcome>();
     beforeAll(async () => {
       const client = typeof options.client === 'function' ? await options.client() : options.client;
-      const report = await runEndpointTest({ client, images, concurrency: options.concurrency ?? 10, predict: options.predict });
+      const report = await runEndpointTest({
+        client,
+        images,
+        concurrency: options.concurrency ?? 10,
+        predict: options.predict,
+      });
       for (const outcome of report.outcomes) outcomes.set(outcome.name, outcome);
     }, options.timeoutMs ?? 300_000);
 
@@ -39,7 +44,9 @@ export function describeEndpointImages(dir: string, options: DescribeEndpointIma
         const outcome = outcomes.get(image.name);
         if (!outcome) throw new Error(`no prediction was made for ${image.name}: see the suite's beforeAll error`);
         if (outcome.error) throw new Error(`${image.name} [${outcome.error.kind}]: ${outcome.error.message}`);
-        expect(outcome.predicted, `${image.name}: expected ${image.expected}, predicted ${outcome.predicted}`).toBe(image.expected);
+        expect(outcome.predicted, `${image.name}: expected ${image.expected}, predicted ${outcome.predicted}`).toBe(
+          image.expected
+        );
       });
     }
   });

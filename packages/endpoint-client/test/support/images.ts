@@ -64,7 +64,14 @@ export function writeImage(path: string, level: number, seed = 1): void {
  * The model the Python fixture serves, in TypeScript, for the wire-protocol test server: mean gray level →
  * nearest class centroid, probabilities by a softmax over negative distances.
  */
-export function classifyBrightness(png: Uint8Array, version = '1'): { label: string; probabilities: Record<string, number>; model_version: string } {
+export function classifyBrightness(
+  png: Uint8Array,
+  version = '1'
+): {
+  label: string;
+  probabilities: Record<string, number>;
+  model_version: string;
+} {
   const buf = Buffer.from(png);
   if (buf.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a') throw new Error('not a PNG');
   let offset = 8;

@@ -16,8 +16,19 @@ export interface WireRequest {
 }
 
 export type WireReply =
-  | { status?: 200; body: string | Uint8Array; contentType?: string; variant?: string; customAttributes?: string }
-  | { status: number; errorType: string; message: string; extra?: Record<string, unknown> }
+  | {
+      status?: 200;
+      body: string | Uint8Array;
+      contentType?: string;
+      variant?: string;
+      customAttributes?: string;
+    }
+  | {
+      status: number;
+      errorType: string;
+      message: string;
+      extra?: Record<string, unknown>;
+    }
   | { reset: true }
   | { delayMs: number; then: WireReply };
 
@@ -31,7 +42,7 @@ let requestCounter = 0;
 
 export async function startRuntimeServer(
   handler: (request: WireRequest) => WireReply | Promise<WireReply>,
-  options: { recordRequests?: boolean } = {},
+  options: { recordRequests?: boolean } = {}
 ): Promise<RuntimeServer> {
   const requests: WireRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -40,11 +51,19 @@ export async function startRuntimeServer(
     req.on('end', () => {
       const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !match) {
-        res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' });
+        res.writeHead(404, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'UnknownOperationException',
+        });
         res.end(JSON.stringify({ message: `no route for ${req.method} ${req.url}` }));
         return;
       }
-      const request: WireRequest = { endpointName: decodeURIComponent(match[1] as string), body: Buffer.concat(chunks), headers: req.headers, remotePort: req.socket.remotePort };
+      const request: WireRequest = {
+        endpointName: decodeURIComponent(match[1] as string),
+        body: Buffer.concat(chunks),
+        headers: req.headers,
+        remotePort: req.socket.remotePort,
+      };
       if (options.recordRequests !== false) requests.push(request);
       const requestId = `req-${(requestCounter += 1)}`;
       const reply = async (r: WireReply): Promise<void> => {
@@ -57,7 +76,11 @@ export async function startRuntimeServer(
           return;
         }
         if ('errorType' in r) {
-          res.writeHead(r.status, { 'content-type': 'application/json', 'x-amzn-errortype': r.errorType, 'x-amzn-requestid': requestId });
+          res.writeHead(r.status, {
+            'content-type': 'application/json',
+            'x-amzn-errortype': r.errorType,
+            'x-amzn-requestid': requestId,
+          });
           res.end(JSON.stringify({ message: r.message, ...r.extra }));
           return;
         }
@@ -73,7 +96,10 @@ export async function startRuntimeServer(
       Promise.resolve(handler(request))
         .then(reply)
         .catch((error: unknown) => {
-          res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' });
+          res.writeHead(500, {
+            'content-type': 'application/json',
+            'x-amzn-errortype': 'InternalFailure',
+          });
           res.end(JSON.stringify({ message: String(error) }));
         });
     });
