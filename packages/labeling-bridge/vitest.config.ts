@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts', 'src/**/*.test-d.ts'] },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // One moto server and one real Label Studio for the whole run.
+    globalSetup: ['@sagemaker-mlops/test-services/moto-global-setup', './test/integration/label-studio-global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
   },
 });

@@ -31,3 +31,4 @@ export {
 export { startBridgeServer, bridgeListener } from './bridge/server.js';
 export { syncFromLabelStudio, type SyncReport } from './bridge/sync.js';
 export { zipClassCounts } from './bridge/class-counts.js';
+export { endpointPredictor, type EndpointPredictorOptions } from './ml-backend/endpoint-predictor.js';

@@ -1,7 +1,7 @@
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StartPipelineExecutionCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createHash } from 'node:crypto';
-import { BridgeConfigError, InvalidPayloadError, LabelingBridgeError, PayloadTooLargeError, UnauthorizedError, redactUrl } from '../errors.js';
+import { BridgeConfigError, InvalidPayloadError, LabelingBridgeError, MediaFetchError, PayloadTooLargeError, UnauthorizedError, redactUrl } from '../errors.js';
 import { basicAuthMatches, errorBody, parseJson, safeEqual, zodToPayloadError } from '../http-util.js';
 import { assertFolderSafeLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import type { LabelStudioConnection } from '../label-studio/connection.js';
@@ -79,7 +79,14 @@ export type AnnotationOutcome = 'written' | 'moved' | 'unchanged' | 'stale' | 's
 export interface EventResult {
   status: 'ok' | 'ignored';
   action: string;
-  annotations: Array<{ annotationId: number; outcome: AnnotationOutcome; imageKey?: string; reason?: string }>;
+  annotations: Array<{
+    annotationId: number;
+    outcome: AnnotationOutcome;
+    imageKey?: string;
+    reason?: string;
+    /** Set when this event counted the annotation for the first time: its position in the project's count. */
+    position?: number;
+  }>;
   /** Batches whose pipeline execution this event started. */
   started: Array<{ batchId: string; executionArn: string }>;
 }
@@ -105,6 +112,7 @@ export class WebhookBridge {
   readonly #mutex = new KeyedMutex();
   readonly #configs = new Map<number, ImageClassificationConfig>();
   readonly #doneBatches = new Set<string>();
+  readonly #positionHint = new Map<number, number>();
   readonly #raw = new RawClassCounts();
   #countsInFlight: Promise<void> | undefined;
   #countsAgain = false;
@@ -209,8 +217,9 @@ export class WebhookBridge {
     } else {
       return { ...result, status: 'ignored' };
     }
-    if (projectId !== undefined && result.annotations.some((a) => a.outcome === 'written' || a.outcome === 'moved' || a.outcome === 'unchanged')) {
-      result.started.push(...(await this.ensureBatches(projectId)));
+    const position = Math.max(0, ...result.annotations.map((a) => a.position ?? 0));
+    if (projectId !== undefined && position > 0) {
+      result.started.push(...(await this.#startDueBatches(projectId, Math.floor(position / this.#o.threshold), position)));
     }
     if (changed && this.#o.logClassCounts !== false) await this.logClassCounts();
     return result;
@@ -312,8 +321,8 @@ export class WebhookBridge {
           projectId, taskId: task.id, annotationId, label, key: imageKey, ...(moveFrom ? { from: moveFrom } : {}),
         });
       }
-      await this.#claimSeen(projectId, annotationId);
-      return { annotationId, outcome: unchanged ? ('unchanged' as const) : previous && !previous.deletedAt && previous.imageKey !== imageKey ? ('moved' as const) : ('written' as const), imageKey };
+      const position = (await this.#claimSeen(projectId, annotationId)) ? await this.#claimPosition(projectId, annotationId) : undefined;
+      return { annotationId, ...(position === undefined ? {} : { position }), outcome: unchanged ? ('unchanged' as const) : previous && !previous.deletedAt && previous.imageKey !== imageKey ? ('moved' as const) : ('written' as const), imageKey };
     });
   }
 
@@ -326,15 +335,23 @@ export class WebhookBridge {
   async #writeImage(location: ReturnType<MediaResolver['locate']>, imageUrl: string, key: string, annotationId: number, taskId: number): Promise<void> {
     const metadata = { 'annotation-id': String(annotationId), 'task-id': String(taskId) };
     if (location.kind === 's3') {
-      await this.#o.s3.send(
-        new CopyObjectCommand({
-          Bucket: this.lake.bucket,
-          Key: key,
-          CopySource: `${location.bucket}/${encodeURIComponent(location.key).replace(/%2F/g, '/')}`,
-          Metadata: metadata,
-          MetadataDirective: 'REPLACE',
-        }),
-      );
+      try {
+        await this.#o.s3.send(
+          new CopyObjectCommand({
+            Bucket: this.lake.bucket,
+            Key: key,
+            CopySource: `${location.bucket}/${encodeURIComponent(location.key).replace(/%2F/g, '/')}`,
+            Metadata: metadata,
+            MetadataDirective: 'REPLACE',
+          }),
+        );
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        const name = (error as Error).name;
+        // A missing or unreadable source is the event's problem (4xx); anything else is ours (5xx).
+        const sourceProblem = status === 404 || status === 403 || name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'AccessDenied';
+        throw new MediaFetchError(location.url, `CopyObject failed: ${name}: ${(error as Error).message}`, { status: sourceProblem ? 422 : 502, cause: error });
+      }
       return;
     }
     const stream = await this.#o.media.open(imageUrl);
@@ -364,6 +381,29 @@ export class WebhookBridge {
     return this.#mutex.run(key, () => putJson(this.#o.s3, this.lake.bucket, key, { annotationId }, { ifNoneMatch: true }));
   }
 
+  /**
+   * The annotation's position in the project's count: the first free slot `_bridge/<project>/seq/<n>`, claimed by a
+   * conditional write. Whoever takes slot k × threshold has crossed the threshold for the k-th time. Constant work per
+   * annotation (no listing), exact across processes; the hint makes one write the common case.
+   */
+  async #claimPosition(projectId: number, annotationId: number): Promise<number> {
+    return this.#mutex.run(`${projectId}/seq`, async () => {
+      const prefix = `${lakeKey(this.lake, '_bridge', projectId, 'seq')}/`;
+      let n = this.#positionHint.get(projectId);
+      if (n === undefined) {
+        const last = (await listKeys(this.#o.s3, this.lake.bucket, prefix)).map((k) => Number(k.key.slice(prefix.length))).filter(Number.isInteger);
+        n = Math.max(0, ...last);
+      }
+      for (;;) {
+        n++;
+        if (await putJson(this.#o.s3, this.lake.bucket, `${prefix}${String(n).padStart(10, '0')}`, { annotationId }, { ifNoneMatch: true })) {
+          this.#positionHint.set(projectId, n);
+          return n;
+        }
+      }
+    });
+  }
+
   /** Removes a deleted annotation's image and leaves a tombstone record, so a late duplicate cannot bring it back. */
   async deleteAnnotation(projectId: number, annotationId: number): Promise<EventResult['annotations'][number]> {
     const recordKey = this.#recordKey(projectId, annotationId);
@@ -389,10 +429,16 @@ export class WebhookBridge {
     return (await listKeys(this.#o.s3, this.lake.bucket, lakeKey(this.lake, '_bridge', projectId, 'seen') + '/')).length;
   }
 
-  /** Starts the pipeline for every crossing not started yet; exactly once per crossing across processes. */
+  /**
+   * Starts the pipeline for every crossing not started yet (sync and recovery; events use their position instead).
+   * Exactly once per crossing across processes.
+   */
   async ensureBatches(projectId: number): Promise<Array<{ batchId: string; executionArn: string }>> {
     const count = await this.annotationCount(projectId);
-    const due = Math.floor(count / this.#o.threshold);
+    return this.#startDueBatches(projectId, Math.floor(count / this.#o.threshold), count);
+  }
+
+  async #startDueBatches(projectId: number, due: number, count: number): Promise<Array<{ batchId: string; executionArn: string }>> {
     const started: Array<{ batchId: string; executionArn: string }> = [];
     for (let batch = 1; batch <= due; batch++) {
       if (this.#doneBatches.has(`${projectId}/${batch}`)) continue;

@@ -1,0 +1,137 @@
+/**
+ * Property-based fuzzing of webhook and /predict bodies: bad input never crashes the process or gives a 5xx; it
+ * always gives a 4xx with a message; and nothing is ever written outside the lake prefix.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import fc from 'fast-check';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MediaResolver, createMlBackend, createWebhookBridge, type WebhookBridge } from '../../src/index.js';
+import { keys, lakeAndPipeline, motoClients } from '../helpers/aws.js';
+import { FASHION_LABELS, fashionMnist, labelConfigXml, pngSizePredictor } from '../helpers/images.js';
+
+const { s3, sagemaker } = motoClients(inject('motoEndpoint'));
+const SECRET = 'fuzzing-secret-0123456789abcdef';
+const png = fashionMnist(1)[0]?.png as Buffer;
+let bucket: string;
+let bridge: WebhookBridge;
+let imageServer: ReturnType<typeof createServer>;
+let imageHost: string;
+let backend: { url: string; close(): Promise<void> };
+
+beforeAll(async () => {
+  let pipelineName: string;
+  ({ bucket, pipelineName } = await lakeAndPipeline(s3, sagemaker, 'fuzz'));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/ok.png', Body: png }));
+  imageServer = createServer((req, res) => {
+    if (req.url === '/ok.png') {
+      res.writeHead(200, { 'content-length': png.length });
+      res.end(png);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => imageServer.listen(0, '127.0.0.1', () => r()));
+  imageHost = `127.0.0.1:${(imageServer.address() as AddressInfo).port}`;
+  const media = new MediaResolver({ s3, allowedHosts: [imageHost] });
+  bridge = createWebhookBridge({ s3, sagemaker, lake: `s3://${bucket}/lake`, pipelineName, threshold: 5, auth: { sharedSecret: SECRET }, media, logClassCounts: false });
+  backend = await createMlBackend({ predictor: pngSizePredictor(), media }).listen(0);
+});
+
+afterAll(async () => {
+  await backend?.close();
+  await new Promise<void>((r) => imageServer.close(() => r()));
+});
+
+const validLabel = fc.constantFrom(...FASHION_LABELS);
+const label = fc.oneof(validLabel, fc.constantFrom('../../etc', '..', 'a/b', '', 'Bag/../../x', '\u0000'), fc.string());
+const image = () =>
+  fc.oneof(
+    fc.constant(`s3://${bucket}/incoming/ok.png`),
+    fc.constant(`http://${imageHost}/ok.png`),
+    fc.constant(`http://${imageHost}/missing.png`),
+    fc.constantFrom(`s3://${bucket}/nope.png`, 's3://no-such-bucket-x/a.png', 'http://169.254.169.254/latest/meta-data/', 'file:///etc/passwd', '/data/upload/1/x.png', 'gs://b/x', 's3://../x'),
+    fc.webUrl(),
+    fc.string(),
+    fc.integer(),
+  );
+const config = fc.oneof(
+  fc.constant(labelConfigXml()),
+  fc.constant('<View><Image name="image" value="$image"/><Choices name="choice" toName="image"><Choice value="../x"/><Choice value="a/b"/></Choices></View>'),
+  fc.string(),
+);
+const id = fc.oneof(fc.nat({ max: 10_000 }), fc.integer({ min: -5, max: -1 }), fc.string(), fc.double());
+const annotation = fc.record({
+  id,
+  result: fc.oneof(fc.constant([]), fc.tuple(label).map(([l]) => [{ from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: [l] } }]), fc.jsonValue()),
+  task: fc.nat({ max: 10_000 }),
+  was_cancelled: fc.boolean(),
+  updated_at: fc.oneof(fc.constant('2026-11-27T10:00:00Z'), fc.string()),
+});
+const task = fc.record({ id: fc.oneof(fc.nat({ max: 10_000 }), fc.string()), data: fc.record({ image: image() }) });
+const project = fc.record({ id: fc.oneof(fc.nat({ max: 50 }), fc.string()), label_config: config });
+const structuredEvent = fc.oneof(
+  fc.record({ action: fc.constantFrom('ANNOTATION_CREATED', 'ANNOTATION_UPDATED'), annotation, task, project }, { requiredKeys: ['action'] }),
+  fc.record({ action: fc.constant('ANNOTATIONS_CREATED'), annotation: fc.array(annotation, { maxLength: 3 }), task: fc.array(task, { maxLength: 3 }), project }),
+  fc.record({ action: fc.constant('ANNOTATIONS_DELETED'), annotations: fc.array(fc.record({ id }), { maxLength: 3 }), project }),
+  fc.record({ action: fc.oneof(fc.constantFrom('START_TRAINING', 'PROJECT_UPDATED'), fc.string()) }),
+);
+const anyBody = fc.oneof(
+  structuredEvent.map((e) => JSON.stringify(e)),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.string(),
+  structuredEvent.map((e) => JSON.stringify(e).slice(0, 40)),
+);
+
+describe('fuzzed webhook bodies', () => {
+  it('answer 2xx or a 4xx with a message, never 5xx, and write only under the lake prefix', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyBody, async (body) => {
+        const { status, body: answer } = await bridge.handleRequest({ headers: { 'x-labeling-bridge-secret': SECRET }, body });
+        expect(status, JSON.stringify(answer)).toBeLessThan(500);
+        if (status >= 400) expect((answer as { error: string }).error.length).toBeGreaterThan(5);
+      }),
+      { numRuns: 250 },
+    );
+    const all = await keys(s3, bucket);
+    expect(all.filter((k) => !k.startsWith('lake/') && k !== 'incoming/ok.png')).toEqual([]);
+    expect(all.filter((k) => k.includes('..'))).toEqual([]);
+  });
+
+  it('refuses every unauthenticated body with 401 before reading it', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyBody, fc.option(fc.string()), async (body, secret) => {
+        const { status } = await bridge.handleRequest({ headers: secret === null ? {} : { 'x-labeling-bridge-secret': secret }, body });
+        expect(status).toBe(401);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('fuzzed /predict bodies', () => {
+  it('answer 200 with one allowed label per task, or a 4xx with a message; never 5xx', async () => {
+    const predictBody = fc.oneof(
+      fc.record({ tasks: fc.array(task, { maxLength: 4 }), label_config: config, project: fc.string() }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string(),
+    );
+    await fc.assert(
+      fc.asyncProperty(predictBody, async (body) => {
+        const response = await fetch(`${backend.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const answer = (await response.json()) as { results?: Array<{ result: Array<{ value: { choices: string[] } }> }>; error?: string };
+        expect(response.status, JSON.stringify(answer)).toBeLessThan(500);
+        if (response.status >= 400) {
+          expect(answer.error?.length).toBeGreaterThan(5);
+          return;
+        }
+        const parsed = JSON.parse(body) as { tasks: unknown[] };
+        expect(answer.results).toHaveLength(parsed.tasks.length);
+        for (const r of answer.results ?? []) for (const item of r.result) expect(FASHION_LABELS).toContain(item.value.choices[0]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
