@@ -217,6 +217,16 @@ describe('deployment (moto)', () => {
       TargetTrackingScalingPolicyConfiguration: { TargetValue: 700, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
     });
 
+    // The same version with a prod config that dropped AutoScaling: the endpoint is kept, the scalable target goes.
+    const { AutoScaling: _dropped, ...withoutScaling } = prod as Extract<typeof prod, { Type: 'RealTime' }>;
+    const log: string[] = [];
+    const unscaled = new Deployer({ sagemaker, applicationAutoScaling: autoScaling, executionRoleArn: ROLE, stages: { staging, prod: withoutScaling }, log: (line) => log.push(line) });
+    const dry = await unscaled.deploy('prod', { modelPackage: v1, dryRun: true });
+    expect(dry.plan.actions.map((a) => `${a.action} ${a.resource}`)).toEqual(['keep Endpoint', 'deregister ScalableTarget']);
+    expect(log.join('\n')).toMatch(/deregister\s+ScalableTarget endpoint\/fm-prod\/variant\/AllTraffic — the stage config has no AutoScaling/);
+    await unscaled.deploy('prod', { modelPackage: v1 });
+    expect((await autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }))).ScalableTargets).toEqual([]);
+
     // Forced: a version staging never served.
     await d.deploy('prod', { modelPackage: v2, dryRun: true, force: true }).then((r) => expect(r.plan.actions[0]).toMatchObject({ action: 'create', resource: 'Model' }));
   });
