@@ -8,4 +8,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   splitting: true,
+  // local mode finds its python/ folder from import.meta.url, which the CJS build needs shimmed.
+  shims: true,
 });

@@ -7,8 +7,8 @@ let cached: string | undefined;
 /** The package's python/ folder (shipped in the npm package), found from this module's location. */
 export function pythonDir(): string {
   if (cached) return cached;
-  // CJS builds have __dirname; ESM builds and the TS sources have import.meta.url.
-  let dir = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  // tsup shims import.meta.url in the CJS build (tsup.config.ts: shims).
+  let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i += 1) {
     const candidate = join(dir, 'python');
     if (existsSync(join(candidate, 'sagemaker_local', 'serve.py'))) {
