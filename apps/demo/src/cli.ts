@@ -1,1 +1,259 @@
-export {};
+#!/usr/bin/env -S npx tsx
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { downloadReports, ensurePythonEnv, runAll } from './all.js';
+import { type DemoContext, openContext } from './context.js';
+import { DemoError } from './errors.js';
+import { consoleReporter, type Reporter } from './progress.js';
+import { startDemoWeb } from './web-command.js';
+import {
+  approveStep,
+  dataStep,
+  deployStep,
+  pipelineRunner,
+  pipelineStart,
+  pipelineUpsert,
+  pipelineWait,
+  relativeToRepo,
+  testEndpointStep,
+  tuneStep,
+} from './steps.js';
+import { statusReport } from './status.js';
+import { startLabeling } from './label-command.js';
+
+interface GlobalOptions {
+  target: 'local' | 'aws';
+  config?: string;
+  tiny?: boolean;
+  stateDir?: string;
+  json?: boolean;
+}
+
+const program = new Command()
+  .name('demo')
+  .description('The seed MLOps loop on SageMaker (or local mode): data → tune → pipeline → approve → deploy → test → serve')
+  .addOption(new Option('--target <target>', 'where to run').choices(['local', 'aws']).default('local'))
+  .option('--config <file>', 'AWS config (JSON: region, roleArn, bucket, pipelineName); needed with --target aws')
+  .option('--tiny', 'tiny configuration for CI: few images, one epoch (a few minutes)')
+  .option('--state-dir <dir>', 'local-mode state folder (also holds the demo run state)')
+  .option('--json', 'print progress as JSON lines')
+  .showHelpAfterError();
+
+async function withContext<T>(command: Command, work: (ctx: DemoContext) => Promise<T>, options: { keepOpen?: boolean } = {}): Promise<T> {
+  const global = command.optsWithGlobals() as GlobalOptions;
+  const reporter = consoleReporter({ json: Boolean(global.json) });
+  if (global.target === 'local') ensurePythonEnv(reporter);
+  const ctx = await openContext({
+    target: global.target,
+    profile: global.tiny ? 'tiny' : 'default',
+    reporter,
+    ...(global.config ? { configFile: global.config } : {}),
+    ...(global.stateDir ? { stateDir: global.stateDir } : {}),
+  });
+  try {
+    return await work(ctx);
+  } finally {
+    if (!options.keepOpen) await ctx.close();
+  }
+}
+
+function single(name: string, description: string, run: (ctx: DemoContext) => Promise<Record<string, unknown>>) {
+  return async (_options: unknown, command: Command) =>
+    withContext(command, async (ctx) => {
+      ctx.reporter.step(1, 1, name, description);
+      const started = performance.now();
+      const result = await run(ctx);
+      ctx.state.record(name, result);
+      ctx.reporter.done(name, JSON.stringify(result), (performance.now() - started) / 1000);
+    });
+}
+
+program
+  .command('data')
+  .description('build the raw data set zip and the unlabelled pool, and put them in the lake')
+  .action(single('data', 'build the data set', dataStep));
+
+program.command('tune').description('run the tuning job; its best parameters become the pipeline defaults').action(single('tune', 'tuning job', tuneStep));
+
+const pipeline = program.command('pipeline').description('the SageMaker pipeline: upsert | start | status');
+pipeline
+  .command('upsert')
+  .description('create or update the pipeline definition')
+  .action(single('pipeline-upsert', 'create or update the pipeline', pipelineUpsert));
+pipeline
+  .command('start')
+  .description('start an execution and wait for it (parameters as NAME=VALUE)')
+  .argument('[parameters...]', 'e.g. Epochs=2 LearningRate=0.01 AccuracyGate=0.8')
+  .option('--no-wait', 'return once started')
+  .action(async (parameters: string[], options: { wait: boolean }, command: Command) =>
+    withContext(command, async (ctx) => {
+      const values = Object.fromEntries(
+        parameters.map((pair) => {
+          const [name, ...rest] = pair.split('=');
+          const value = rest.join('=');
+          if (!name || rest.length === 0) throw new InvalidArgumentError(`parameter "${pair}" is not NAME=VALUE`);
+          return [name, value !== '' && !Number.isNaN(Number(value)) ? Number(value) : value];
+        }),
+      );
+      await pipelineUpsert(ctx);
+      const executionArn = await pipelineStart(ctx, values);
+      ctx.reporter.info(`started ${executionArn}`);
+      if (options.wait) {
+        const result = await pipelineWait(ctx, executionArn);
+        ctx.state.record('pipeline', { executionArn, ...result });
+        const reports = await downloadReports(ctx, executionArn);
+        for (const [part, dir] of Object.entries(reports)) ctx.reporter.info(`${part} report: ${relativeToRepo(dir)}`);
+      }
+    }),
+  );
+pipeline
+  .command('status')
+  .description('the latest executions and their steps')
+  .action(async (_o: unknown, command: Command) =>
+    withContext(command, async (ctx) => {
+      const runner = await pipelineRunner(ctx);
+      const executions = await runner.listExecutions({ limit: 5 });
+      if (executions.length === 0) ctx.reporter.info(`pipeline ${ctx.names.pipelineName} has no executions`);
+      for (const execution of executions) {
+        ctx.reporter.info(`${execution.arn}: ${execution.status} (started ${execution.startTime?.toISOString() ?? '?'})`);
+        const steps = await runner.execution(execution.arn).listSteps().catch(() => []);
+        for (const step of steps) ctx.reporter.info(`    ${step.name}: ${step.status}${step.failureReason ? ` — ${step.failureReason}` : ''}`);
+      }
+    }),
+  );
+
+program
+  .command('approve')
+  .description('approve a registered model version (default: the latest pending one)')
+  .argument('[version]', 'model package version number', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('the version is a whole number >= 1');
+    return n;
+  })
+  .action(async (version: number | undefined, _o: unknown, command: Command) =>
+    withContext(command, async (ctx) => {
+      const result = await approveStep(ctx, version);
+      ctx.state.record('approve', result);
+    }),
+  );
+
+program
+  .command('deploy')
+  .description('deploy the latest approved version: staging (serverless) or prod (real-time, after staging)')
+  .addArgument(new Command().createArgument('<stage>', 'staging or prod').choices(['staging', 'prod']))
+  .action(async (stage: 'staging' | 'prod', _o: unknown, command: Command) =>
+    withContext(command, async (ctx) => {
+      const result = await deployStep(ctx, stage);
+      ctx.state.record(`deploy-${stage}`, result);
+      ctx.reporter.info(`${stage} endpoint ${result.endpointName} serves model version ${result.version}`);
+    }),
+  );
+
+program
+  .command('test-endpoint')
+  .description('endpoint test kit: predict every image of a folder (label = file or folder name) and compare')
+  .argument('[dir]', 'folder of labelled images (default: the held-out images of `data`)')
+  .addOption(new Option('--stage <stage>', 'which endpoint').choices(['staging', 'prod']).default('staging'))
+  .option('--min-accuracy <fraction>', 'fraction that must be right (default: the profile’s)', Number)
+  .action(async (dir: string | undefined, options: { stage: 'staging' | 'prod'; minAccuracy?: number }, command: Command) =>
+    withContext(command, async (ctx) => {
+      const folder = dir ?? join(ctx.workDir, 'heldout');
+      await testEndpointStep(ctx, { dir: folder, stage: options.stage, minAccuracy: options.minAccuracy ?? ctx.profile.endpointMinAccuracy });
+    }),
+  );
+
+program
+  .command('label')
+  .description('start the Label Studio ML backend (pre-labels through the endpoint) and the annotation webhook bridge')
+  .option('--port <port>', 'ML backend port', Number, 9090)
+  .option('--bridge-port <port>', 'webhook bridge port', Number, 9091)
+  .option('--threshold <n>', 'annotations that trigger a pipeline run', Number, 20)
+  .action(async (options: { port: number; bridgePort: number; threshold: number }, command: Command) =>
+    withContext(
+      command,
+      async (ctx) => {
+        const running = await startLabeling(ctx, options);
+        ctx.reporter.info(`ML backend: ${running.mlBackendUrl} (connect it in Label Studio: Settings → Model)`);
+        ctx.reporter.info(`webhook bridge: ${running.bridgeUrl} (Settings → Webhooks, events ANNOTATION_CREATED/UPDATED/DELETED)`);
+        await untilInterrupted();
+        await running.close();
+      },
+      { keepOpen: false },
+    ),
+  );
+
+program
+  .command('web')
+  .description('start the web front-end (upload images, see predictions)')
+  .option('--port <port>', 'port', Number, 8080)
+  .option('--host <host>', 'interface', '127.0.0.1')
+  .action(async (options: { port: number; host: string }, command: Command) =>
+    withContext(command, async (ctx) => {
+      const server = await startDemoWeb(ctx, options);
+      ctx.reporter.info(`front-end: ${server.url} (Ctrl-C to stop)`);
+      await untilInterrupted();
+      await server.close();
+    }),
+  );
+
+program
+  .command('status')
+  .description('what is deployed, which version, the last execution')
+  .action(async (_o: unknown, command: Command) =>
+    withContext(command, async (ctx) => {
+      for (const line of await statusReport(ctx)) ctx.reporter.info(line);
+    }),
+  );
+
+program
+  .command('all', { isDefault: true })
+  .description('the whole loop (default): data → tune → pipeline → approve → deploy staging → test → deploy prod → serve')
+  .option('--fresh', 'start over instead of resuming after the last completed step')
+  .option('--no-serve', 'exit at the end instead of serving the front-end and the ML backend')
+  .option('--port <port>', 'front-end port', Number, 8080)
+  .action(async (options: { fresh?: boolean; serve: boolean; port: number }, command: Command) =>
+    withContext(command, async (ctx) => {
+      const started = performance.now();
+      const outputs = await runAll(ctx, options);
+      const reports = outputs['reports'] ?? {};
+      const minutes = ((performance.now() - started) / 60_000).toFixed(1);
+      ctx.reporter.info('');
+      ctx.reporter.info(`The loop is done in ${minutes} min (${ctx.target}, ${ctx.profile.name} configuration).`);
+      for (const [part, dir] of Object.entries(reports)) ctx.reporter.info(`  ${part} report: ${relativeToRepo(String(dir))}`);
+      ctx.reporter.info(`  endpoints: ${ctx.names.endpoints.staging} (staging), ${ctx.names.endpoints.prod} (prod)`);
+      if (!options.serve) {
+        ctx.reporter.info('  front-end: `npm run demo -- web`; ML backend: `npm run demo -- label`');
+        return;
+      }
+      const web = await startDemoWeb(ctx, { port: options.port });
+      ctx.reporter.info(`  front-end: ${web.url}`);
+      const labeling = await startLabeling(ctx, { port: 9090, bridgePort: 9091, threshold: 20 }).catch((error: Error) => {
+        ctx.reporter.info(`  ML backend not started: ${error.message}`);
+        return undefined;
+      });
+      if (labeling) ctx.reporter.info(`  ML backend: ${labeling.mlBackendUrl}; webhook bridge: ${labeling.bridgeUrl}`);
+      ctx.reporter.info('  Ctrl-C stops the servers and the local endpoints.');
+      await untilInterrupted();
+      await web.close();
+      await labeling?.close();
+    }),
+  );
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+function reportFailure(error: unknown, reporter: Reporter): never {
+  if (error instanceof DemoError) {
+    reporter.info(`✖ ${error.message}`);
+    reporter.info('  Fix the cause and run the same command again: completed steps are skipped.');
+  } else {
+    reporter.info(`✖ ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => reportFailure(error, consoleReporter()));
