@@ -13,16 +13,38 @@ export function uniqueSuffix(): string {
  * file system, then rename() puts them in place in one step.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, tmpDir: string): Promise<void> {
-  await fs.mkdir(tmpDir, { recursive: true });
+  await ensureDir(tmpDir);
   const tmp = join(tmpDir, `write-${uniqueSuffix()}`);
   await fs.writeFile(tmp, data);
-  await fs.mkdir(dirname(path), { recursive: true });
+  await ensureDir(dirname(path));
   try {
     await fs.rename(tmp, path);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      // The folder was removed meanwhile (an emptied S3 prefix): make it again once.
+      madeDirs.delete(dirname(path));
+      await ensureDir(dirname(path));
+      try {
+        await fs.rename(tmp, path);
+        return;
+      } catch (again) {
+        await fs.rm(tmp, { force: true });
+        throw again;
+      }
+    }
     await fs.rm(tmp, { force: true });
     throw error;
   }
+}
+
+// Folders this process made; writes are frequent and mkdir is a syscall each time.
+const madeDirs = new Set<string>();
+
+async function ensureDir(dir: string): Promise<void> {
+  if (madeDirs.has(dir)) return;
+  await fs.mkdir(dir, { recursive: true });
+  if (madeDirs.size > 10_000) madeDirs.clear();
+  madeDirs.add(dir);
 }
 
 const STALE_LOCK_MS = 30_000;

@@ -68,8 +68,8 @@ export class JobRunner {
   private closed = false;
 
   constructor(private readonly ctx: LocalContext) {
-    this.training = new ResourceStore(ctx.stateDir, 'training-jobs');
-    this.processing = new ResourceStore(ctx.stateDir, 'processing-jobs');
+    this.training = new ResourceStore(ctx.stateDir, 'training-jobs', { ownedWhileRunning: true });
+    this.processing = new ResourceStore(ctx.stateDir, 'processing-jobs', { ownedWhileRunning: true });
   }
 
   async recover(): Promise<void> {
@@ -137,7 +137,7 @@ export class JobRunner {
     const time = now();
     await this.processing.update(name, (current) => {
       if (current) throw new ResourceInUse({ $metadata: metadata(400), message: `Processing job names must be unique within an AWS account and region (${arn} exists)` });
-      return { ...input, ProcessingJobArn: arn, ProcessingJobStatus: 'InProgress', CreationTime: time, LastModifiedTime: time };
+      return { ...input, ProcessingJobArn: arn, ProcessingJobStatus: 'InProgress', CreationTime: time, LastModifiedTime: time, ProcessingStartTime: time };
     });
     this.launch('processing', name, () => this.runProcessing(name, input));
     return arn;
@@ -146,7 +146,10 @@ export class JobRunner {
   private launch(kind: JobKind, name: string, run: () => Promise<Rec>): void {
     const key = `${kind}/${name}`;
     const entry: { proc?: ChildProcess; stopRequested: boolean; done: Promise<Rec> } = { stopRequested: false, done: Promise.resolve({}) };
-    entry.done = run().finally(() => this.running.delete(key));
+    entry.done = run().finally(() => {
+      this.running.delete(key);
+      (kind === 'training' ? this.training : this.processing).release(name);
+    });
     this.running.set(key, entry);
   }
 
@@ -427,7 +430,6 @@ export class JobRunner {
       const mapPath = (p: string) => (isAbsolute(p) ? join(root, p) : join(root, 'opt/ml/processing', p));
       const mapText = (s: string) => s.replaceAll('/opt/ml/', `${root}/opt/ml/`);
       await fs.mkdir(join(root, 'opt/ml/config'), { recursive: true });
-      await set({ ProcessingStartTime: now() });
       for (const [i, pin] of ((input.ProcessingInputs ?? []) as Rec[]).entries()) {
         const s3 = pin.S3Input;
         if (!s3) throw new Error(`ClientError: ProcessingInputs[${i}] (${pin.InputName}): local mode supports S3Input only (not DatasetDefinition).`);

@@ -169,7 +169,7 @@ export class PipelineService {
 
   constructor(private readonly ctx: LocalContext, private readonly jobs: JobRunner) {
     this.pipelines = new ResourceStore(ctx.stateDir, 'pipelines');
-    this.executions = new ResourceStore(ctx.stateDir, 'pipeline-executions');
+    this.executions = new ResourceStore(ctx.stateDir, 'pipeline-executions', { ownedWhileRunning: true });
     this.cache = new ResourceStore(ctx.stateDir, 'step-cache');
   }
 
@@ -437,7 +437,10 @@ export class PipelineService {
     await this.executions.put(id, execution);
     await this.pipelines.update(pipeline.PipelineName, (p) => ({ ...p, LastExecutionTime: time, LastRunTime: time }));
     const run: RunningExecution = { stopRequested: false, jobs: new Set(), done: Promise.resolve() };
-    run.done = this.execute(id, arn, pipeline.PipelineName, nodes, scope, parallelism, run).finally(() => this.running.delete(id));
+    run.done = this.execute(id, arn, pipeline.PipelineName, nodes, scope, parallelism, run).finally(() => {
+      this.running.delete(id);
+      this.executions.release(id);
+    });
     this.running.set(id, run);
     this.ctx.log('pipeline', id, 'progress', `execution ${arn} started`);
     return { $metadata: metadata(200), PipelineExecutionArn: arn };

@@ -11,8 +11,10 @@ export class ResourceStore<T extends object> {
   private readonly dir: string;
   private readonly tmpDir: string;
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Last value written, for resources only this process writes (running jobs, executions). */
+  private readonly owned = new Map<string, T>();
 
-  constructor(stateDir: string, readonly kind: string) {
+  constructor(stateDir: string, readonly kind: string, private readonly options: { ownedWhileRunning?: boolean } = {}) {
     this.dir = join(stateDir, 'sagemaker', kind);
     this.tmpDir = join(stateDir, 'tmp');
   }
@@ -27,6 +29,11 @@ export class ResourceStore<T extends object> {
 
   async put(name: string, value: T): Promise<void> {
     await writeFileAtomic(this.file(name), JSON.stringify(value, null, 1), this.tmpDir);
+  }
+
+  /** Stops serving reads of this resource from memory (call when this process no longer owns it). */
+  release(name: string): void {
+    this.owned.delete(name);
   }
 
   async delete(name: string): Promise<void> {
@@ -48,8 +55,10 @@ export class ResourceStore<T extends object> {
   update(name: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
     const previous = this.chains.get(name) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(async () => {
-      const value = await fn(await this.get(name));
+      const current = this.options.ownedWhileRunning && this.owned.has(name) ? structuredClone(this.owned.get(name)) : await this.get(name);
+      const value = await fn(current);
       await this.put(name, value);
+      if (this.options.ownedWhileRunning) this.owned.set(name, structuredClone(value));
       return value;
     });
     this.chains.set(name, next);
