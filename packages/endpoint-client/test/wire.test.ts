@@ -278,6 +278,33 @@ describe('invokeMany', () => {
     expect(progress).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
+  it('raises the keep-alive socket limit of a createRuntimeClient client to the concurrency', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const server = await startRuntimeServer(async () => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 30));
+      inFlight -= 1;
+      return ok();
+    });
+    servers.push(server);
+    const runtime = createRuntimeClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxSockets: 2,
+    });
+    const client = new EndpointClient({ endpointName: 'scenes-prod', runtime });
+    const results = await client.invokeMany(
+      Array.from({ length: 24 }, (_, i) => ({ body: String(i) })),
+      { concurrency: 6 },
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(maxInFlight).toBe(6);
+    expect(new Set(server.requests.map((r) => r.remotePort)).size).toBe(6);
+  });
+
   it('property: any latencies and concurrency give results in input order', async () => {
     const { client } = await setup(async (request) => {
       const [n, delay] = request.body.toString().split(':').map(Number);

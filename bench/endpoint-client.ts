@@ -1,0 +1,272 @@
+/**
+ * `npm run bench -- endpoint-client`: @sagemaker-mlops/endpoint-client against endpoints with a fixed 20 ms service
+ * time and room for 20 requests in flight (capacity 20 / 20 ms = 1,000 req/s), in one run:
+ *
+ * 1. per-call overhead: sequential calls in alternating blocks of raw `SageMakerRuntimeClient.send` and
+ *    `EndpointClient.invoke` with the same body; overhead_ratio = mean(invoke) / mean(send)  (target <= 1.05);
+ * 2. the test kit (runEndpointTest, concurrency 20) on 1,000 labelled PNGs vs the seed's sequential loop (read,
+ *    InvokeEndpoint, parse, compare, one image after the other); capacity_fraction = ours / 1,000 req/s (target >= 0.9);
+ * 3. for reference, what the endpoint itself sustains on this machine: 20 raw `send` loops, no file reading,
+ *    no decoding (`raw_concurrent_send`), so the kit can be judged against what the machine allows.
+ *
+ * Two endpoints, both measured:
+ * - primary: a local-mode instance endpoint (@sagemaker-mlops/pipeline-sdk/local) serving the brightness test model
+ *   (test/fixtures/brightness-model) from model.tar.gz, with BRIGHTNESS_MODEL_SERVICE_TIME_S=0.02;
+ * - `wire`: a small HTTP server in its own process speaking the SageMaker Runtime InvokeEndpoint protocol, called
+ *   through the real AWS SDK client (SigV4, HTTP keep-alive): 20 slots, 20 ms each, requests beyond 20 queue.
+ *
+ * Options: --images N (default 1000), --calls N (overhead calls per side, default 300), --service-ms N (default 20).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { createRuntimeClient, EndpointClient } from '@sagemaker-mlops/endpoint-client';
+import { listLabelledImages, runEndpointTest } from '@sagemaker-mlops/endpoint-client/testing';
+import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { CLASS_LEVELS, grayPng, writeImage } from '../packages/endpoint-client/test/support/images.ts';
+import { deployBrightnessModel } from '../packages/endpoint-client/test/support/local-endpoint.ts';
+import { machine, percentile, writeResult } from './lib/result.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const IMAGES = arg('images', 1000);
+const CALLS = arg('calls', 300);
+const SERVICE_MS = arg('service-ms', 20);
+const CONCURRENCY = 20;
+const CAPACITY = (CONCURRENCY * 1000) / SERVICE_MS;
+const ENDPOINT = 'bench-brightness';
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+/** The wire-protocol endpoint: plain Node, own process, 20 slots of SERVICE_MS each, answers the demo contract. */
+const WIRE_SERVER = `
+const http = require('node:http');
+const { inflateSync } = require('node:zlib');
+const levels = { dark: 40, mid: 128, bright: 215 };
+const slots = 20, serviceMs = Number(process.env.SERVICE_MS);
+let busy = 0; const queue = [];
+function classify(png) {
+  let off = 8, width = 0; const idat = [];
+  while (off < png.length) {
+    const len = png.readUInt32BE(off), type = png.toString('ascii', off + 4, off + 8), data = png.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') width = data.readUInt32BE(0);
+    if (type === 'IDAT') idat.push(data);
+    off += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat)); let sum = 0, n = 0;
+  for (let r = 0; r < raw.length; r += width + 1) for (let x = 1; x <= width; x++) { sum += raw[r + x]; n++; }
+  const mean = sum / n, scores = Object.entries(levels).map(([l, v]) => [l, Math.exp(-Math.abs(mean - v) / 20)]);
+  const total = scores.reduce((s, [, v]) => s + v, 0);
+  const label = scores.reduce((b, c) => (c[1] > b[1] ? c : b))[0];
+  return JSON.stringify({ label, probabilities: Object.fromEntries(scores.map(([l, v]) => [l, v / total])), model_version: '1' });
+}
+function run(job) {
+  busy++;
+  setTimeout(() => {
+    job.res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-invoked-production-variant': 'AllTraffic', 'x-amzn-requestid': 'r' + Math.random() });
+    job.res.end(classify(job.body));
+    busy--;
+    const next = queue.shift(); if (next) run(next);
+  }, serviceMs);
+}
+const server = http.createServer((req, res) => {
+  const chunks = []; req.on('data', (c) => chunks.push(c));
+  req.on('end', () => { const job = { res, body: Buffer.concat(chunks) }; if (busy < slots) run(job); else queue.push(job); });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+async function startWireServer(): Promise<{ endpoint: string; stop(): void }> {
+  const child = spawn(process.execPath, ['-e', WIRE_SERVER], { env: { ...process.env, SERVICE_MS: String(SERVICE_MS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`wire server exited with ${code}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+interface Measured {
+  overhead_ratio: number;
+  send_mean_ms: number;
+  invoke_mean_ms: number;
+  send_p50_ms: number;
+  invoke_p50_ms: number;
+  test_kit_per_s: number;
+  seed_loop_per_s: number;
+  raw_concurrent_send_per_s: number;
+  test_kit_fraction_of_raw: number;
+}
+
+async function measure(label: string, runtime: SageMakerRuntimeClient, dir: string): Promise<Measured> {
+  const client = new EndpointClient({ endpointName: ENDPOINT, runtime });
+  const body = grayPng(CLASS_LEVELS.mid, 1);
+  const send = () => runtime.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: body, ContentType: 'image/png' }));
+  for (let i = 0; i < 30; i += 1) await client.invoke(body, { contentType: 'image/png' });
+
+  // 1. Per-call overhead: pairs of one send and one invoke, in random order within each pair, so drift in the
+  // machine's load hits both sides alike.
+  const sendMs: number[] = [];
+  const invokeMs: number[] = [];
+  const timeSend = async () => {
+    const t0 = performance.now();
+    await send();
+    sendMs.push(performance.now() - t0);
+  };
+  const timeInvoke = async () => {
+    const t0 = performance.now();
+    await client.invoke(body, { contentType: 'image/png' });
+    invokeMs.push(performance.now() - t0);
+  };
+  for (let i = 0; i < CALLS; i += 1) {
+    if (Math.random() < 0.5) {
+      await timeSend();
+      await timeInvoke();
+    } else {
+      await timeInvoke();
+      await timeSend();
+    }
+  }
+  const overhead = mean(invokeMs) / mean(sendMs);
+  console.error(
+    `[${label}] overhead: send ${mean(sendMs).toFixed(2)} ms, invoke ${mean(invokeMs).toFixed(2)} ms, ratio ${overhead.toFixed(4)} ` +
+      `(p50 ${percentile(sendMs, 50).toFixed(2)} / ${percentile(invokeMs, 50).toFixed(2)})`,
+  );
+
+  // 3. What the endpoint sustains with 20 raw loops, just before and just after the kit (the machine's load drifts).
+  const rawConcurrent = async () => {
+    let next = 0;
+    const n = Math.min(IMAGES, 600);
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next++ < n) await send();
+      }),
+    );
+    return (n * 1000) / (performance.now() - t0);
+  };
+  const rawBefore = await rawConcurrent();
+
+  // 2a. The test kit.
+  const kit = await runEndpointTest({ client, images: dir, concurrency: CONCURRENCY });
+  const rawRate = (rawBefore + (await rawConcurrent())) / 2;
+  if (kit.correct !== IMAGES) throw new Error(`[${label}] test kit: ${kit.correct}/${IMAGES} correct: ${JSON.stringify(kit.errors.slice(0, 3))}`);
+  const kitRate = (IMAGES * 1000) / kit.durationMs;
+
+  // 2b. The seed's loop.
+  const images = listLabelledImages(dir);
+  const tSeed = performance.now();
+  let correct = 0;
+  for (const image of images) {
+    const out = await runtime.send(
+      new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: readFileSync(image.path), ContentType: 'image/png', Accept: 'application/json' }),
+    );
+    if ((JSON.parse(new TextDecoder().decode(out.Body)) as { label: string }).label === image.expected) correct += 1;
+  }
+  const seedRate = (IMAGES * 1000) / (performance.now() - tSeed);
+  if (correct !== IMAGES) throw new Error(`[${label}] seed loop: ${correct}/${IMAGES} correct`);
+  console.error(
+    `[${label}] test kit ${kitRate.toFixed(1)} img/s, seed loop ${seedRate.toFixed(1)} img/s, raw concurrent send ${rawRate.toFixed(1)} req/s`,
+  );
+  return {
+    overhead_ratio: round(overhead, 4),
+    send_mean_ms: round(mean(sendMs), 3),
+    invoke_mean_ms: round(mean(invokeMs), 3),
+    send_p50_ms: round(percentile(sendMs, 50), 3),
+    invoke_p50_ms: round(percentile(invokeMs, 50), 3),
+    test_kit_per_s: round(kitRate, 1),
+    seed_loop_per_s: round(seedRate, 1),
+    raw_concurrent_send_per_s: round(rawRate, 1),
+    test_kit_fraction_of_raw: round(kitRate / rawRate, 3),
+  };
+}
+
+/**
+ * The client's own cost per call, in microseconds: invoke vs send against a SageMakerRuntimeClient whose send
+ * answers at once (no network, no model), so only EndpointClient's work is left in the difference.
+ */
+async function clientOnlyOverheadUs(): Promise<{ send_us: number; invoke_us: number; overhead_us: number }> {
+  const instant = createRuntimeClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  const answer = { $metadata: { httpStatusCode: 200, requestId: 'r' }, Body: new Uint8Array(8), ContentType: 'application/json' };
+  instant.send = (async () => answer) as unknown as typeof instant.send;
+  const client = new EndpointClient({ endpointName: ENDPOINT, runtime: instant });
+  const body = grayPng(CLASS_LEVELS.mid, 1);
+  const n = 20_000;
+  const run = async (fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 1) await fn();
+    return ((performance.now() - t0) * 1000) / n;
+  };
+  const sendFn = () => instant.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: body, ContentType: 'image/png' }));
+  const invokeFn = () => client.invoke(body, { contentType: 'image/png' });
+  await run(sendFn);
+  await run(invokeFn);
+  const sendUs = Math.min(await run(sendFn), await run(sendFn));
+  const invokeUs = Math.min(await run(invokeFn), await run(invokeFn));
+  return { send_us: round(sendUs, 2), invoke_us: round(invokeUs, 2), overhead_us: round(invokeUs - sendUs, 2) };
+}
+
+const loadAtStart = round(loadavg()[0] ?? 0, 1);
+const dir = mkdtempSync(join(tmpdir(), 'bench-endpoint-images-'));
+const labels = Object.keys(CLASS_LEVELS) as (keyof typeof CLASS_LEVELS)[];
+for (let i = 0; i < IMAGES; i += 1) {
+  const label = labels[i % labels.length] as keyof typeof CLASS_LEVELS;
+  writeImage(join(dir, label, `${i}.png`), CLASS_LEVELS[label], i + 1);
+}
+
+const stateDir = mkdtempSync(join(tmpdir(), 'bench-endpoint-client-'));
+const local = await LocalSageMaker.open({ stateDir });
+const wire = await startWireServer();
+try {
+  await deployBrightnessModel(local, {
+    endpointName: ENDPOINT,
+    instanceCount: 1,
+    environment: { BRIGHTNESS_MODEL_SERVICE_TIME_S: String(SERVICE_MS / 1000) },
+  });
+  const localResult = await measure('local-mode', local.runtime, dir);
+  await local.close();
+  const wireRuntime = createRuntimeClient({
+    endpoint: wire.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxSockets: CONCURRENCY,
+  });
+  const wireResult = await measure('wire', wireRuntime, dir);
+  const clientOnly = await clientOnlyOverheadUs();
+  console.error(`client-only cost per call: ${clientOnly.overhead_us} us (send ${clientOnly.send_us} us, invoke ${clientOnly.invoke_us} us)`);
+
+  writeResult({
+    name: 'endpoint-client',
+    unit: 'images/s',
+    ours: localResult.test_kit_per_s,
+    baseline: localResult.seed_loop_per_s,
+    ratio: round(localResult.test_kit_per_s / localResult.seed_loop_per_s, 2),
+    target: 'capacity_fraction >= 0.9 (of 1,000 req/s) and overhead_ratio <= 1.05',
+    overhead_ratio: localResult.overhead_ratio,
+    capacity_fraction: round(localResult.test_kit_per_s / CAPACITY, 3),
+    endpoint:
+      `local-mode instance endpoint (@sagemaker-mlops/pipeline-sdk/local, one threaded Python model server), ` +
+      `fixed ${SERVICE_MS} ms service time, ${CONCURRENCY} requests in flight: nominal capacity ${CAPACITY} req/s`,
+    images: IMAGES,
+    concurrency: CONCURRENCY,
+    local_mode: localResult,
+    wire: {
+      endpoint: `HTTP server speaking the InvokeEndpoint wire protocol (own process), real AWS SDK client; ${CONCURRENCY} slots x ${SERVICE_MS} ms`,
+      ...wireResult,
+      capacity_fraction: round(wireResult.test_kit_per_s / CAPACITY, 3),
+    },
+    client_only_overhead: { ...clientOnly, note: 'invoke vs send against a runtime that answers at once: the client\'s own work per call' },
+    machine: machine(),
+    load_average_1m_at_start: loadAtStart,
+    load_average_1m_at_end: round(loadavg()[0] ?? 0, 1),
+  });
+} finally {
+  wire.stop();
+  await local.close();
+  rmSync(stateDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
