@@ -15,3 +15,4 @@ export {
   type ScriptModeSettings,
   type UploadSourceDirOptions,
 } from './upload.js';
+export { PROCESSING_CODE_PATH, UploadedProcessingCode, uploadProcessingCode } from './processing.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { CodeAssetUploadError, uploadSourceDir } from '../../src/assets/index.js';
+import { CodeAssetUploadError, uploadProcessingCode, uploadSourceDir } from '../../src/assets/index.js';
 
 const endpoint = inject('motoEndpoint');
 const s3 = new S3Client(motoClientConfig(endpoint));
@@ -94,5 +94,29 @@ describe('uploadSourceDir against moto S3', () => {
     expect(error).toBeInstanceOf(CodeAssetUploadError);
     expect((error as CodeAssetUploadError).bucket).toBe('no-such-bucket');
     expect((error as Error).message).toMatch(/^(HeadObject|PutObject) s3:\/\/no-such-bucket\/code\/[0-9a-f]{64}\/sourcedir\.tar\.gz failed/);
+  });
+
+  it('uploads processing code file by file once, with the input and entrypoint a processing job needs', async () => {
+    await mkdir(join(dir, 'src', '__pycache__'), { recursive: true });
+    await writeFile(join(dir, 'src', '__pycache__', 'train.cpython-311.pyc'), 'x');
+    const first = await uploadProcessingCode({ s3, bucket, keyPrefix: 'p', sourceDir: join(dir, 'src'), entryPoint: 'train.py' });
+    expect(first.uploaded).toBe(true);
+    expect(first.prefix).toBe(`p/code/${first.sha256}/processing/`);
+    expect((await keys()).sort()).toEqual([
+      `p/code/${first.sha256}/processing.manifest.json`,
+      `p/code/${first.sha256}/processing/lib/model.py`,
+      `p/code/${first.sha256}/processing/train.py`,
+    ]);
+    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${first.prefix}lib/model.py` }));
+    expect(await body.Body!.transformToString()).toBe('NET = 1\n');
+    expect(first.processingInput()).toEqual({
+      InputName: 'code',
+      S3Input: { S3Uri: `s3://${bucket}/p/code/${first.sha256}/processing/`, LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' },
+    });
+    expect(first.containerEntrypoint()).toEqual(['python3', '/opt/ml/processing/input/code/train.py']);
+
+    const again = await uploadProcessingCode({ s3, bucket, keyPrefix: 'p', sourceDir: join(dir, 'src'), entryPoint: 'train.py' });
+    expect(again.uploaded).toBe(false);
+    expect(again.prefix).toBe(first.prefix);
   });
 });
