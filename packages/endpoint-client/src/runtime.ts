@@ -24,16 +24,18 @@ export function createRuntimeClient(options: CreateRuntimeClientOptions = {}): S
     throw new RangeError(`createRuntimeClient: maxSockets must be an integer >= 1, got ${maxSockets}`);
   }
   const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 1_000 };
-  return new SageMakerRuntimeClient({
+  const agents = [new HttpAgent(agentOptions), new HttpsAgent(agentOptions)] as const;
+  const client = new SageMakerRuntimeClient({
     ...config,
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: connectionTimeoutMs,
-    }),
+    requestHandler: new NodeHttpHandler({ httpAgent: agents[0], httpsAgent: agents[1], connectionTimeout: connectionTimeoutMs }),
   });
+  // NodeHttpHandler resolves its config on the first request, so keep the agents at hand for ensureSockets.
+  agentsOf.set(client, agents);
+  return client;
 }
+
+const agentsOf = new WeakMap<SageMakerRuntimeClient, readonly HttpAgent[]>();
 
 /**
  * Raises the keep-alive socket limit of a client's NodeHttpHandler to at least `sockets`, so `concurrency`
@@ -41,13 +43,14 @@ export function createRuntimeClient(options: CreateRuntimeClientOptions = {}): S
  * agents; other clients (local mode's, custom handlers) are left alone.
  */
 export function ensureSockets(client: SageMakerRuntimeClient, sockets: number): void {
+  const agents: unknown[] = [...(agentsOf.get(client) ?? [])];
   const handler = (client.config as { requestHandler?: unknown }).requestHandler;
-  if (!(handler instanceof NodeHttpHandler)) return;
-  const configs = handler.httpHandlerConfigs() as {
-    httpAgent?: unknown;
-    httpsAgent?: unknown;
-  };
-  for (const agent of [configs.httpAgent, configs.httpsAgent]) {
+  if (handler instanceof NodeHttpHandler) {
+    // Other NodeHttpHandler clients: their agents are visible once the handler has served a request.
+    const configs = handler.httpHandlerConfigs() as { httpAgent?: unknown; httpsAgent?: unknown };
+    agents.push(configs.httpAgent, configs.httpsAgent);
+  }
+  for (const agent of agents) {
     if (agent instanceof HttpAgent && agent.maxSockets < sockets) agent.maxSockets = sockets;
   }
 }
