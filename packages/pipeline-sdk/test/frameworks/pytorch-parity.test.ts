@@ -60,6 +60,8 @@ function imageCases(): ImageCase[] {
         for (const instance_type of INSTANCES) {
           // The SDK hands back the Graviton inference image for a training job on Graviton; we refuse instead.
           if (scope === 'training' && instance_type === 'ml.c7g.xlarge') continue;
+          // p4d changes the tag only for PyTorch 1.6 (a CUDA 11 build); elsewhere it is ml.g5's case again.
+          if (instance_type === 'ml.p4d.24xlarge' && !version.startsWith('1.6')) continue;
           for (const region of REGIONS) cases.push({ region, version, py, instance_type, scope });
         }
       }
