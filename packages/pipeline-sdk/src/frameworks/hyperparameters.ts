@@ -23,12 +23,25 @@ export function pythonJsonDumps(value: HyperParameterValue): string {
       // Python writes NaN/Infinity, which the containers' json.loads accepts.
       return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
     }
-    return JSON.stringify(value);
+    return pythonNumberRepr(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Array.isArray(value)) return `[${value.map((item: HyperParameterValue) => pythonJsonDumps(item)).join(', ')}]`;
   const entries = Object.entries(value as { readonly [key: string]: HyperParameterValue });
   return `{${entries.map(([k, v]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(v)}`).join(', ')}}`;
+}
+
+/**
+ * Python's repr of a number. JavaScript cannot tell 1 from 1.0, so whole numbers are written as Python
+ * ints (all digits); other numbers as Python floats, which switch to exponent form (`1e-05`, `1.5e+16`)
+ * outside 1e-4 <= |x| < 1e16, where JavaScript would still write plain digits.
+ */
+function pythonNumberRepr(value: number): string {
+  if (Number.isInteger(value)) return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
+  const [mantissa, exponentText] = value.toExponential().split('e') as [string, string];
+  const exponent = Number(exponentText);
+  if (exponent >= -4 && exponent < 16) return String(value);
+  return `${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
 }
 
 /** JSON-encodes every value, as `EstimatorBase._json_encode_hyperparameters` does. */

@@ -221,6 +221,19 @@ describe('hyperparameter encoding', () => {
     expect(pythonJsonDumps(null)).toBe('null');
     expect(pythonJsonDumps({ lr: 0.01, layers: [64, 32], name: 'café' })).toBe('{"lr": 0.01, "layers": [64, 32], "name": "caf\\u00e9"}');
     expect(encodeHyperParameters({ epochs: 5, arch: 'resnet18' })).toEqual({ epochs: '5', arch: '"resnet18"' });
+    // Expected strings are what Python 3.11's json.dumps writes for the same numbers.
+    const numbers: Array<[number, string]> = [
+      [1e-5, '1e-05'],
+      [0.0001, '0.0001'],
+      [0.00012345, '0.00012345'],
+      [2.5e-7, '2.5e-07'],
+      [-3.2e-5, '-3.2e-05'],
+      [123456789012345.6, '123456789012345.6'],
+      [1e100, '1e+100'],
+      [1e22, '10000000000000000000000'],
+      [0.1, '0.1'],
+    ];
+    for (const [value, python] of numbers) expect(pythonJsonDumps(value)).toBe(python);
   });
 });
 
