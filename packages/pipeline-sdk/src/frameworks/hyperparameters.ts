@@ -32,12 +32,12 @@ export function pythonJsonDumps(value: HyperParameterValue): string {
 }
 
 /**
- * Python's repr of a number. JavaScript cannot tell 1 from 1.0, so whole numbers are written as Python
- * ints (all digits); other numbers as Python floats, which switch to exponent form (`1e-05`, `1.5e+16`)
- * outside 1e-4 <= |x| < 1e16, where JavaScript would still write plain digits.
+ * Python's repr of a number. JavaScript cannot tell 1 from 1.0, so whole numbers below 1e16 are written as
+ * Python ints; other numbers as Python floats, which switch to exponent form (`1e-05`, `1.5e+16`) outside
+ * 1e-4 <= |x| < 1e16, where JavaScript would still write plain digits.
  */
 function pythonNumberRepr(value: number): string {
-  if (Number.isInteger(value)) return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return String(value);
   const [mantissa, exponentText] = value.toExponential().split('e') as [string, string];
   const exponent = Number(exponentText);
   if (exponent >= -4 && exponent < 16) return String(value);
