@@ -1,7 +1,9 @@
 /** sm-endpoint-test end to end: the built CLI in a child process, over HTTP, with the real AWS SDK client. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
 import { classifyBrightness, CLASS_LEVELS, writeImage } from './support/images.js';
@@ -106,6 +108,22 @@ describe('sm-endpoint-test CLI', () => {
     expect(result.stdout).toContain(
       "[invocation-failed]: Endpoint 'nope' failed with ValidationError: Endpoint nope of account 123456789012 not found."
     );
+  });
+
+  it('shows a progress bar on a terminal (run under a pseudo-terminal with script(1))', async () => {
+    const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/testing/cli.js');
+    const command = [process.execPath, cli, good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint].map((a) => `'${a}'`).join(' ');
+    const output = await new Promise<string>((done) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+      child.on('close', () => done(text));
+    });
+    expect(output).toMatch(/predicting \[.*\] \d+\/6 images/);
+    expect(output).toContain('PASS brightness: 6/6 correct');
   });
 
   it('bad usage exits 2 with a message saying which flag is wrong', async () => {
