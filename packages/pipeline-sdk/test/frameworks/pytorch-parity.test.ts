@@ -2,7 +2,8 @@
  * The PyTorch helpers against the SageMaker Python SDK 2.257 itself (parity venv): every image version,
  * Python version and processor in a spread of regions, and the distribution hyperparameters.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,15 +36,15 @@ interface DistributionCase {
   py: string;
 }
 
-function askPython(request: { images: ImageCase[]; distributions: DistributionCase[] }): {
+// Async, not execFileSync: a worker blocked for half a minute misses vitest's RPC heartbeats.
+async function askPython(request: { images: ImageCase[]; distributions: DistributionCase[] }): Promise<{
   images: Array<string | { error: string }>;
   distributions: Array<Record<string, string> | { error: string }>;
-} {
-  const out = execFileSync(venvPython('parity'), [join(here, 'pytorch_reference.py')], {
-    input: JSON.stringify(request),
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return JSON.parse(out.toString('utf8'));
+}> {
+  const child = promisify(execFile)(venvPython('parity'), [join(here, 'pytorch_reference.py')], { maxBuffer: 64 * 1024 * 1024 });
+  child.child.stdin?.end(JSON.stringify(request));
+  const { stdout } = await child;
+  return JSON.parse(stdout);
 }
 
 const REGIONS = ['us-east-1', 'ap-southeast-5', 'cn-north-1', 'us-iso-east-1', 'eu-north-9'];
@@ -71,7 +72,7 @@ function imageCases(): ImageCase[] {
 }
 
 describe('PyTorch helpers vs the SageMaker Python SDK', () => {
-  it('gives the same image URI, or fails where it fails, for every version x python x processor x region', () => {
+  it('gives the same image URI, or fails where it fails, for every version x python x processor x region', async () => {
     const images = imageCases();
     const distributions: DistributionCase[] = [
       { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.g5.12xlarge', version: '2.5.1', py: 'py311' },
@@ -91,7 +92,7 @@ describe('PyTorch helpers vs the SageMaker Python SDK', () => {
       { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.trn1.32xlarge', version: '2.5.1', py: 'py311' },
       { distribution: { mpi: { enabled: true } }, instance_type: 'ml.trn1.32xlarge', version: '1.13.1', py: 'py39' },
     ];
-    const python = askPython({ images, distributions });
+    const python = await askPython({ images, distributions });
 
     let compared = 0;
     let failures = 0;
@@ -143,11 +144,11 @@ describe('PyTorch helpers vs the SageMaker Python SDK', () => {
 });
 
 describe('generated image data', () => {
-  it('is what scripts/generate-pytorch-image-uris.py makes from the installed SDK (regenerate when this fails)', () => {
+  it('is what scripts/generate-pytorch-image-uris.py makes from the installed SDK (regenerate when this fails)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pytorch-images-'));
     try {
       const output = join(dir, 'data.ts');
-      execFileSync(venvPython('parity'), [join(here, '../../scripts/generate-pytorch-image-uris.py'), '--installed', '--output', output]);
+      await promisify(execFile)(venvPython('parity'), [join(here, '../../scripts/generate-pytorch-image-uris.py'), '--installed', '--output', output]);
       // The SDK patch version named in the header may differ; the data may not.
       const withoutSource = (text: string) => text.replace(/^.*sagemaker==[^\n]*$/gm, '');
       const committed = readFileSync(join(here, '../../src/frameworks/pytorch/image-uri-data.generated.ts'), 'utf8');
