@@ -12,7 +12,7 @@ import { metadata, validationException } from './errors.js';
 import type { ModelRegistry } from './registry.js';
 import { sortItems, timeFilter } from './registry.js';
 import { bodyToBytes } from './s3.js';
-import { ResourceStore, revive } from './store.js';
+import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 import { EndpointWorkerError, Worker } from './worker.js';
 
 type Rec = Record<string, any>;
@@ -87,6 +87,7 @@ export class EndpointManager {
   /** Endpoints left Creating/Updating by a process that stopped are settled: state must not stay in limbo. */
   async recover(): Promise<void> {
     for (const endpoint of await this.endpoints.list()) {
+      if (ownerAlive(endpoint)) continue;
       if (endpoint.EndpointStatus === 'Creating') {
         await this.endpoints.update(endpoint.EndpointName, (e) => ({ ...e, EndpointStatus: 'Failed', FailureReason: 'Local mode stopped while the endpoint was being created; delete and create it again.' }));
       } else if (endpoint.EndpointStatus === 'Updating') {
@@ -477,7 +478,7 @@ export class EndpointManager {
         const time = now();
         await this.endpoints.update(name, (current) => {
           if (current) throw validationException(`Cannot create already existing endpoint "${arn}".`);
-          return { EndpointName: name, EndpointArn: arn, EndpointConfigName: input.EndpointConfigName, ProductionVariants: this.variantStatus(config), EndpointStatus: 'Creating', CreationTime: time, LastModifiedTime: time, ...(input.Tags ? { Tags: input.Tags } : {}) };
+          return { [OWNER]: process.pid, EndpointName: name, EndpointArn: arn, EndpointConfigName: input.EndpointConfigName, ProductionVariants: this.variantStatus(config), EndpointStatus: 'Creating', CreationTime: time, LastModifiedTime: time, ...(input.Tags ? { Tags: input.Tags } : {}) };
         });
         void this.track(this.runCreate(name, input.EndpointConfigName));
         return { $metadata: metadata(200), EndpointArn: arn };
@@ -500,7 +501,7 @@ export class EndpointManager {
           throw validationException(`Cannot update endpoint "${endpoint.EndpointArn}" while its status is ${endpoint.EndpointStatus}; wait for InService.`);
         }
         await this.describeConfig(input.EndpointConfigName);
-        await this.endpoints.update(name, (e) => ({ ...e, EndpointStatus: 'Updating', LastModifiedTime: now() }));
+        await this.endpoints.update(name, (e) => ({ ...e, [OWNER]: process.pid, EndpointStatus: 'Updating', LastModifiedTime: now() }));
         void this.track(this.runUpdate(name, input.EndpointConfigName));
         return { $metadata: metadata(200), EndpointArn: endpoint.EndpointArn };
       },

@@ -11,7 +11,7 @@ import type { LocalContext, LocalLogEvent } from './context.js';
 import { metadata, validationException } from './errors.js';
 import { exists, uniqueSuffix } from './fsutil.js';
 import { sortItems, timeFilter } from './registry.js';
-import { ResourceStore, revive } from './store.js';
+import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 
 type Rec = Record<string, any>;
 type JobKind = 'training' | 'processing';
@@ -78,7 +78,7 @@ export class JobRunner {
       [this.processing, 'ProcessingJobStatus', 'ProcessingEndTime'],
     ] as const) {
       for (const job of await store.list()) {
-        if (job[statusField] === 'InProgress' || job[statusField] === 'Stopping') {
+        if ((job[statusField] === 'InProgress' || job[statusField] === 'Stopping') && !ownerAlive(job)) {
           const name = job.TrainingJobName ?? job.ProcessingJobName;
           await store.update(name, (j) => ({ ...j, [statusField]: 'Failed', ...(statusField === 'TrainingJobStatus' ? { SecondaryStatus: 'Failed' } : {}), FailureReason: 'Local mode stopped while the job was running.', [endField]: now(), LastModifiedTime: now() }));
         }
@@ -123,7 +123,7 @@ export class JobRunner {
     const time = now();
     await this.training.update(name, (current) => {
       if (current) throw new ResourceInUse({ $metadata: metadata(400), message: `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})` });
-      return { ...input, TrainingJobArn: arn, TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting', CreationTime: time, LastModifiedTime: time, SecondaryStatusTransitions: [{ Status: 'Starting', StartTime: time, StatusMessage: 'Preparing the local job folder' }] };
+      return { ...input, [OWNER]: process.pid, TrainingJobArn: arn, TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting', CreationTime: time, LastModifiedTime: time, SecondaryStatusTransitions: [{ Status: 'Starting', StartTime: time, StatusMessage: 'Preparing the local job folder' }] };
     });
     this.launch('training', name, () => this.runTraining(name, input));
     return arn;
@@ -137,7 +137,7 @@ export class JobRunner {
     const time = now();
     await this.processing.update(name, (current) => {
       if (current) throw new ResourceInUse({ $metadata: metadata(400), message: `Processing job names must be unique within an AWS account and region (${arn} exists)` });
-      return { ...input, ProcessingJobArn: arn, ProcessingJobStatus: 'InProgress', CreationTime: time, LastModifiedTime: time, ProcessingStartTime: time };
+      return { ...input, [OWNER]: process.pid, ProcessingJobArn: arn, ProcessingJobStatus: 'InProgress', CreationTime: time, LastModifiedTime: time, ProcessingStartTime: time };
     });
     this.launch('processing', name, () => this.runProcessing(name, input));
     return arn;
@@ -191,6 +191,7 @@ export class JobRunner {
     const entry = this.running.get(`${kind}/${name}`);
     log.write(`$ ${[command, ...args].join(' ')}\n`);
     return new Promise((resolve) => {
+      const spawnedAt = performance.now();
       const proc = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
       if (entry) entry.proc = proc;
       let timedOut = false;
@@ -214,6 +215,8 @@ export class JobRunner {
         if (finished) return;
         finished = true;
         if (timer) clearTimeout(timer);
+        const ms = performance.now() - spawnedAt;
+        this.ctx.log(source, name, 'progress', `process exited (${signal ?? `code ${exitCode}`}) after ${ms.toFixed(1)} ms`);
         // Let readline deliver the last lines before the log closes.
         setImmediate(() => {
           log.end();

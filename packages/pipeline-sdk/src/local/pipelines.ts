@@ -6,7 +6,7 @@ import { metadata, validationException } from './errors.js';
 import { evaluate, evaluateCondition, ExpressionError, parseDuration, referencedSteps, type EvaluationScope } from './expressions.js';
 import type { JobRunner } from './jobs.js';
 import { sortItems } from './registry.js';
-import { ResourceStore, revive } from './store.js';
+import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 import { sleep } from './fsutil.js';
 import { runTuning } from './tuning.js';
 
@@ -184,7 +184,7 @@ export class PipelineService {
 
   async recover(): Promise<void> {
     for (const execution of await this.executions.list()) {
-      if (execution.PipelineExecutionStatus === 'Executing' || execution.PipelineExecutionStatus === 'Stopping') {
+      if ((execution.PipelineExecutionStatus === 'Executing' || execution.PipelineExecutionStatus === 'Stopping') && !ownerAlive(execution)) {
         await this.executions.update(execution.Id, (e) => ({
           ...e,
           PipelineExecutionStatus: 'Failed',
@@ -396,6 +396,7 @@ export class PipelineService {
     const parallelism = Number(input.ParallelismConfiguration?.MaxParallelExecutionSteps ?? pipeline.ParallelismConfiguration?.MaxParallelExecutionSteps ?? this.ctx.defaultParallelism);
     const experiment = definition.PipelineExperimentConfig === undefined ? { ExperimentName: { Get: 'Execution.PipelineName' }, TrialName: { Get: 'Execution.PipelineExecutionId' } } : definition.PipelineExperimentConfig;
     const execution = {
+      [OWNER]: process.pid,
       Id: id,
       Seq: `${Date.now()}-${process.hrtime.bigint()}`,
       PipelineArn: pipeline.PipelineArn,

@@ -69,9 +69,24 @@ export class ResourceStore<T extends object> {
   }
 }
 
-/** Dates are stored as ISO strings; the SDK's output shapes want Date objects. */
+/** The process that runs a job, execution or endpoint operation; recorded so another process leaves it alone. */
+export const OWNER = 'LocalOwnerPid';
+
+export function ownerAlive(record: Record<string, unknown>): boolean {
+  const pid = Number(record[OWNER]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Dates are stored as ISO strings; the SDK's output shapes want Date objects. Local bookkeeping is dropped. */
 export function revive<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (key, v: unknown) => {
+    if (key === OWNER) return undefined;
     if (typeof v === 'string' && /(Time|Date|Timestamp)$/.test(key) && /^\d{4}-\d\d-\d\dT/.test(v)) return new Date(v);
     return v;
   }) as T;
