@@ -124,13 +124,23 @@ export class EndpointClient {
       );
     }
     this.endpointName = options.endpointName;
-    this.runtime = options.runtime ?? createRuntimeClient();
     this.endpointKind = options.endpointKind ?? 'real-time';
+    if (options.endpointKind !== undefined && !(options.endpointKind in PAYLOAD_LIMITS)) {
+      throw new InvalidInputError(
+        `endpointKind must be 'real-time' or 'serverless', got ${JSON.stringify(options.endpointKind)}`
+      );
+    }
     this.maxPayloadBytes = options.maxPayloadBytes ?? PAYLOAD_LIMITS[this.endpointKind];
     this.retry = resolveRetryOptions(options.retry);
     this.budget = new RetryBudget(this.retry.budgetTokens, this.retry.retryCost);
     this.onRetry = options.onRetry;
-    this.defaultTimeoutMs = options.timeoutMs;
+    this.defaultTimeoutMs = checkTimeout(options.timeoutMs, 'EndpointClient timeoutMs');
+    if (!(Number.isInteger(this.maxPayloadBytes) && this.maxPayloadBytes > 0)) {
+      throw new InvalidInputError(
+        `maxPayloadBytes must be a positive whole number of bytes, got ${String(options.maxPayloadBytes)}`
+      );
+    }
+    this.runtime = options.runtime ?? createRuntimeClient();
   }
 
   /** Tokens left in this client's retry budget. */
@@ -161,14 +171,12 @@ export class EndpointClient {
     // The fast path (no signal, no deadline) allocates no controller or timer: invoke stays within a few percent of send.
     if (options.signal === undefined && timeoutMs === undefined) return this.attemptLoop(input, undefined, undefined);
 
+    if (options.signal?.aborted) throw new InvocationAbortedError(this.endpointName, { cause: options.signal.reason });
+    checkTimeout(timeoutMs, 'timeoutMs');
     const controller = new AbortController();
     const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
     const timer = timeoutMs !== undefined ? setTimeout(() => controller.abort(new TimeoutMarker()), timeoutMs) : undefined;
     const onCallerAbort = () => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted)
-      throw new InvocationAbortedError(this.endpointName, {
-        cause: options.signal.reason,
-      });
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       return await this.attemptLoop(input, controller.signal, deadline);
@@ -345,6 +353,13 @@ function toInvocationError(
     },
     { cause: error }
   );
+}
+
+function checkTimeout(timeoutMs: number | undefined, what: string): number | undefined {
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new InvalidInputError(`${what} must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
+  return timeoutMs;
 }
 
 class TimeoutMarker extends Error {

@@ -1,3 +1,5 @@
+import { InvalidInputError } from './errors.js';
+
 export type ItemResult<T> = { ok: true; index: number; value: T } | { ok: false; index: number; error: unknown };
 
 export interface Progress {
@@ -26,7 +28,7 @@ export async function runBounded<I, T>(
 ): Promise<ItemResult<T>[]> {
   const { concurrency, onProgress, signal } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`concurrency must be an integer >= 1, got ${concurrency}`);
+    throw new InvalidInputError(`concurrency must be an integer >= 1, got ${concurrency}`);
   }
   const total = items.length;
   const results = new Array<ItemResult<T>>(total);

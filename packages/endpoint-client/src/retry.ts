@@ -9,6 +9,7 @@
  * `@smithy/core/retry`) so throttling codes and Node network errors stay in step with the SDK.
  */
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { InvalidInputError } from './errors.js';
 
 export type RetryReason =
   | 'model-not-ready'
@@ -108,12 +109,12 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
     random: options.random ?? Math.random,
   };
   if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
-    throw new RangeError(`retry.maxAttempts must be an integer >= 1, got ${resolved.maxAttempts}`);
+    throw new InvalidInputError(`retry.maxAttempts must be an integer >= 1, got ${resolved.maxAttempts}`);
   }
   for (const key of ['baseDelayMs', 'maxDelayMs', 'retryCost'] as const) {
-    if (!(resolved[key] >= 0)) throw new RangeError(`retry.${key} must be >= 0, got ${resolved[key]}`);
+    if (!(resolved[key] >= 0)) throw new InvalidInputError(`retry.${key} must be >= 0, got ${resolved[key]}`);
   }
-  if (!(resolved.budgetTokens >= 0)) throw new RangeError(`retry.budgetTokens must be >= 0, got ${resolved.budgetTokens}`);
+  if (!(resolved.budgetTokens >= 0)) throw new InvalidInputError(`retry.budgetTokens must be >= 0, got ${resolved.budgetTokens}`);
   return resolved;
 }
 

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from '@aws-sdk/client-sagemaker-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { InvalidInputError } from './errors.js';
 
 export interface CreateRuntimeClientOptions extends Omit<SageMakerRuntimeClientConfig, 'requestHandler' | 'maxAttempts'> {
   /**
@@ -21,7 +22,7 @@ export interface CreateRuntimeClientOptions extends Omit<SageMakerRuntimeClientC
 export function createRuntimeClient(options: CreateRuntimeClientOptions = {}): SageMakerRuntimeClient {
   const { maxSockets = 50, connectionTimeoutMs = 5_000, ...config } = options;
   if (!Number.isInteger(maxSockets) || maxSockets < 1) {
-    throw new RangeError(`createRuntimeClient: maxSockets must be an integer >= 1, got ${maxSockets}`);
+    throw new InvalidInputError(`createRuntimeClient: maxSockets must be an integer >= 1, got ${maxSockets}`);
   }
   const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 1_000 };
   const agents = [new HttpAgent(agentOptions), new HttpsAgent(agentOptions)] as const;

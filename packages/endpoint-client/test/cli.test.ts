@@ -112,10 +112,18 @@ describe('sm-endpoint-test CLI', () => {
 
   it('shows a progress bar on a terminal (run under a pseudo-terminal with script(1))', async () => {
     const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/testing/cli.js');
-    const command = [process.execPath, cli, good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, cli, good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint]
+      .map((a) => `'${a}'`)
+      .join(' ');
     const output = await new Promise<string>((done) => {
       const child = spawn('script', ['-qec', command, '/dev/null'], {
-        env: { ...process.env, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' },
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'a',
+          AWS_SECRET_ACCESS_KEY: 'b',
+          AWS_REGION: 'us-east-1',
+          NODE_NO_WARNINGS: '1',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let text = '';

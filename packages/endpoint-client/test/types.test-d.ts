@@ -19,7 +19,9 @@ describe('types', () => {
     expectTypeOf(client.predictImage('a.jpg')).resolves.toEqualTypeOf<ImagePrediction>();
     const scores = jsonCodec({ schema: z.object({ scores: z.array(z.number()) }) });
     expectTypeOf(client.predictImage(bytes, { response: scores })).resolves.toEqualTypeOf<{ scores: number[] }>();
-    expectTypeOf(client.predictImages([bytes], { response: scores })).resolves.toEqualTypeOf<ItemResult<{ scores: number[] }>[]>();
+    expectTypeOf(client.predictImages([bytes], { response: scores })).resolves.toEqualTypeOf<
+      ItemResult<{ scores: number[] }>[]
+    >();
   });
 
   it('predict is typed by its codecs', () => {

@@ -298,7 +298,7 @@ describe('invokeMany', () => {
     const client = new EndpointClient({ endpointName: 'scenes-prod', runtime });
     const results = await client.invokeMany(
       Array.from({ length: 24 }, (_, i) => ({ body: String(i) })),
-      { concurrency: 6 },
+      { concurrency: 6 }
     );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(maxInFlight).toBe(6);
@@ -327,5 +327,26 @@ describe('invokeMany', () => {
       ),
       { numRuns: 15 }
     );
+  });
+});
+
+describe('options are checked up front', () => {
+  it('names the bad option', () => {
+    expect(() => new EndpointClient({ endpointName: 'bad name!' })).toThrow(/endpointName must be a SageMaker endpoint name/);
+    expect(() => new EndpointClient({ endpointName: 'e', endpointKind: 'batch' as never })).toThrow(
+      /endpointKind must be 'real-time' or 'serverless'/
+    );
+    expect(() => new EndpointClient({ endpointName: 'e', maxPayloadBytes: -1 })).toThrow(/maxPayloadBytes must be a positive/);
+    expect(() => new EndpointClient({ endpointName: 'e', timeoutMs: 0 })).toThrow(/timeoutMs must be a positive number/);
+    expect(() => new EndpointClient({ endpointName: 'e', retry: { maxAttempts: 0 } })).toThrow(
+      /maxAttempts must be an integer >= 1/
+    );
+  });
+
+  it('an already-aborted signal fails at once without sending', async () => {
+    const { client, server } = await setup(() => ok());
+    const error = await client.invoke('x', { signal: AbortSignal.abort(), timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvocationAbortedError);
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { EndpointClient } from '../client.js';
 import { runBounded, type Progress } from '../concurrency.js';
-import { EndpointClientError } from '../errors.js';
+import { EndpointClientError, InvalidInputError } from '../errors.js';
 import type { ImagePrediction } from '../prediction.js';
 import { listLabelledImages, type LabelledImage } from './dataset.js';
 
@@ -80,7 +80,8 @@ export interface RunEndpointTestOptions {
 /** Predicts every image with bounded concurrency and compares with its expected label. Never throws for one bad image. */
 export async function runEndpointTest(options: RunEndpointTestOptions): Promise<EndpointTestReport> {
   const { client, concurrency = 10, minAccuracy = 1 } = options;
-  if (!(minAccuracy >= 0 && minAccuracy <= 1)) throw new RangeError(`minAccuracy must be between 0 and 1, got ${minAccuracy}`);
+  if (!(minAccuracy >= 0 && minAccuracy <= 1))
+    throw new InvalidInputError(`minAccuracy must be between 0 and 1, got ${minAccuracy}`);
   const images = typeof options.images === 'string' ? listLabelledImages(options.images) : options.images;
   const predict =
     options.predict ?? ((c: EndpointClient, bytes: Uint8Array) => c.predictImage(bytes, { signal: options.signal }));
