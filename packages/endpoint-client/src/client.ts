@@ -280,7 +280,9 @@ export class EndpointClient {
   ): Promise<InvokeResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const output = await this.runtime.send(new InvokeEndpointCommand(input), signal ? { abortSignal: signal } : undefined);
+        const sending = this.runtime.send(new InvokeEndpointCommand(input), signal ? { abortSignal: signal } : undefined);
+        // Not every runtime honours abortSignal (local mode's, custom ones), so the deadline is kept here as well.
+        const output = signal ? await untilAborted(sending, signal) : await sending;
         this.budget.recordSuccess();
         return {
           body: output.Body ?? new Uint8Array(),
@@ -378,6 +380,31 @@ function withAttempts(error: unknown, attempts: number): unknown {
 
 function attemptsOf(error: unknown): number {
   return (typeof error === 'object' && error !== null && (error as Record<symbol, number>)[ATTEMPTS]) || 1;
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      // The abandoned call may still settle later; its outcome no longer matters.
+      promise.catch(() => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      }
+    );
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

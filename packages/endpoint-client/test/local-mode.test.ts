@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointClient, EndpointInvocationError, type RetryEvent } from '../src/index.js';
+import { EndpointClient, EndpointInvocationError, InvocationTimeoutError, type RetryEvent } from '../src/index.js';
 import { runEndpointTest } from '../src/testing/index.js';
 import { runCli } from './support/cli.js';
 import { CLASS_LEVELS, grayPng, writeImage, type BrightnessClass } from './support/images.js';
@@ -69,6 +69,18 @@ describe('a real served model (instance endpoint)', () => {
     expect(error.endpointMessage).toContain('poisoned input: this model refuses images that start with POISON');
     expect(error.originalMessage).toContain('poisoned input');
     expect(retries).toHaveLength(0);
+  });
+
+  it('timeoutMs holds even though the local-mode client ignores abort signals', async () => {
+    await deployBrightnessModel(local, {
+      endpointName: 'brightness-slow',
+      environment: { BRIGHTNESS_MODEL_SERVICE_TIME_S: '3' },
+    });
+    const client = new EndpointClient({ endpointName: 'brightness-slow', runtime: local.runtime });
+    const started = Date.now();
+    const error = await client.predictImage(grayPng(CLASS_LEVELS.mid, 5), { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvocationTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('an unknown endpoint is a ValidationError, not retried', async () => {
