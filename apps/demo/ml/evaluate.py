@@ -252,7 +252,7 @@ def run_explanation(net, images, labels, classes, args, out_dir: str) -> list[tu
         pred = net(x).argmax(1)
     captions = [f"{classes[int(t)]}\npred: {classes[int(p)]}" for t, p in zip(y, pred)]
     size = x.shape[-1]
-    window = max(2, size // 7)
+    window = max(2, size // 4)
     torch.manual_seed(args.seed)
     baselines = torch.cat([torch.zeros_like(x[:1]), torch.rand_like(x[:1]) * 0.2])
     methods = [
@@ -266,7 +266,8 @@ def run_explanation(net, images, labels, classes, args, out_dir: str) -> list[tu
          lambda: GradientShap(net).attribute(x, baselines=baselines, target=pred, n_samples=16, stdevs=0.05)),
         ("occlusion", "Occlusion", f"drop in the predicted class's score when a {window}x{window} patch is blanked",
          lambda: Occlusion(net).attribute(x, target=pred, sliding_window_shapes=(3, window, window),
-                                          strides=(3, max(1, window // 2), max(1, window // 2)), baselines=0.0)),
+                                          strides=(3, max(1, window // 2), max(1, window // 2)), baselines=0.0,
+                                          perturbations_per_eval=64)),
         ("grad_cam", "Grad-CAM (last residual stage)", "class-weighted activations of the last residual stage",
          lambda: LayerAttribution.interpolate(LayerGradCam(net, net.model.layer4).attribute(x, target=pred, relu_attributions=True),
                                               (size, size), interpolate_mode="bilinear").expand(-1, 3, -1, -1)),
@@ -317,7 +318,8 @@ def run_robustness(net, images, labels, classes, args, out_dir: str) -> dict[str
         adv = fgsm.perturb(x, epsilon=eps, target=y)
         results[f"FGSM eps={eps:g}"] = accuracy(adv)
         examples[f"FGSM eps={eps:g}"] = adv[:6].detach()
-        adv = pgd.perturb(x, radius=eps, step_size=eps / 4, step_num=args.pgd_steps, target=y)
+        # Step size 2.5 * radius / steps (Madry et al.): the iterates can reach the whole L-inf ball.
+        adv = pgd.perturb(x, radius=eps, step_size=2.5 * eps / args.pgd_steps, step_num=args.pgd_steps, target=y)
         results[f"PGD eps={eps:g} ({args.pgd_steps} steps)"] = accuracy(adv)
         examples[f"PGD eps={eps:g}"] = adv[:6].detach()
 

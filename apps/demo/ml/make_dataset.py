@@ -56,7 +56,8 @@ def write_zip(path: str, entries: list[tuple[str, bytes]]) -> None:
     # PNGs are already compressed: storing them is faster and barely larger.
     with zipfile.ZipFile(path + ".tmp", "w", compression=zipfile.ZIP_STORED) as z:
         for name, data in entries:
-            z.writestr(name, data)
+            # A fixed timestamp: the same data gives the same zip, byte for byte (and the same pipeline cache key).
+            z.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
     os.replace(path + ".tmp", path)
 
 

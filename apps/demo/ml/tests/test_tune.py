@@ -1,0 +1,21 @@
+import json
+
+from conftest import run_script
+
+
+def test_tune_runs_a_resumable_study_and_writes_best_json(tmp_path, splits):
+    data, _ = splits
+    args = ["--epochs", "2", "--max-steps-per-epoch", "3", "--width", "0.125", "--batch-size", "32", "--threads", "1", "--models", "resnet18,resnet26",
+            "--train-dir", str(data / "train"), "--validation-dir", str(data / "validation"),
+            "--model-dir", str(tmp_path / "model"), "--checkpoint-dir", str(tmp_path / "ckpt"), "--seed", "3"]
+    first = run_script("tune.py", *args, "--n-trials", "2")
+    assert "0 trials done, 2 to run" in first.stdout
+    best = json.loads((tmp_path / "model" / "best.json").read_text())
+    assert best["model"] in ("resnet18", "resnet26") and best["optimizer"] in ("Adam", "SGD")
+    assert 1e-4 <= best["lr"] <= 1e-2 and 0 <= best["val_accuracy"] <= 1
+    assert (tmp_path / "ckpt" / "optuna.db").is_file()
+    # A restart (a second job, or a spot restart) continues the same study instead of starting over.
+    second = run_script("tune.py", *args, "--n-trials", "3")
+    assert "2 trials done, 1 to run" in second.stdout
+    assert json.loads((tmp_path / "model" / "best.json").read_text())["trials_completed"] + \
+        json.loads((tmp_path / "model" / "best.json").read_text())["trials_pruned"] == 3
