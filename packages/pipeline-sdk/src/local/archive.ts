@@ -8,7 +8,9 @@ import { parseS3Uri, type LocalS3Store } from './s3.js';
 /** Packs the contents of a folder into a .tar.gz (entries relative to the folder, as SageMaker does). */
 export async function packFolder(folder: string, target: string): Promise<void> {
   const entries = await fs.readdir(folder);
-  await tar.c({ gzip: true, file: target, cwd: folder, portable: true }, entries.length > 0 ? entries : []);
+  // An empty folder still gets one entry ("./"): readers (node-tar, Python's tarfile) reject an archive
+  // that is only end-of-archive blocks.
+  await tar.c({ gzip: true, file: target, cwd: folder, portable: true }, entries.length > 0 ? entries : ['.']);
 }
 
 export async function unpackArchive(file: string, target: string): Promise<void> {

@@ -82,6 +82,27 @@ describe('training jobs', () => {
     expect(job.FailureReason).toContain('about to fail: bad learning rate 0.1');
   });
 
+  it('complete with an empty model and output folder (ContainerEntrypoint, no sagemaker_program)', async () => {
+    await local.sagemaker.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: 'train-empty',
+        RoleArn: 'arn:aws:iam::000000000000:role/sm',
+        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', ContainerEntrypoint: ['python3', '-c', 'import os; print(os.environ["SM_MODEL_DIR"].endswith("/model"))'] },
+        OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      }),
+    );
+    const job = await waitFor('empty', async () => {
+      const d = await local.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'train-empty' }));
+      return finished(d.TrainingJobStatus) ? d : undefined;
+    });
+    expect(job.FailureReason).toBeUndefined();
+    expect(job.TrainingJobStatus).toBe('Completed');
+    expect(logs.some((e) => e.name === 'train-empty' && e.message === 'True')).toBe(true);
+    await expect(readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'nothing')).rejects.toThrow(/ENOENT/);
+  });
+
   it('stop on StopTrainingJob', async () => {
     await local.sagemaker.send(
       new CreateTrainingJobCommand({
