@@ -9,7 +9,9 @@ import {
   UnknownStepReferenceError,
 } from './errors.js';
 import {
+  ExecutionVariables,
   Parameter,
+  type PipelineExpression,
   isExpression,
   type ExpressionReference,
   type JsonValue,
@@ -21,8 +23,8 @@ export const PIPELINE_DEFINITION_VERSION = '2020-12-01';
 
 /** `PipelineExperimentConfig`: which experiment and trial SageMaker records executions under. */
 export interface PipelineExperimentConfig {
-  experimentName: string | { readonly expr: JsonValue };
-  trialName: string | { readonly expr: JsonValue };
+  experimentName: string | PipelineExpression<string>;
+  trialName: string | PipelineExpression<string>;
 }
 
 export interface PipelineOptions {
@@ -75,10 +77,7 @@ export class Pipeline {
     this.steps = [...options.steps];
     this.experimentConfig =
       options.experimentConfig === undefined
-        ? {
-            experimentName: { expr: { Get: 'Execution.PipelineName' } },
-            trialName: { expr: { Get: 'Execution.PipelineExecutionId' } },
-          }
+        ? { experimentName: ExecutionVariables.PIPELINE_NAME, trialName: ExecutionVariables.PIPELINE_EXECUTION_ID }
         : options.experimentConfig;
   }
 
@@ -114,7 +113,7 @@ export class Pipeline {
   }
 }
 
-function experimentJson(value: string | { readonly expr: JsonValue }): JsonValue {
+function experimentJson(value: string | PipelineExpression<string>): JsonValue {
   return typeof value === 'string' ? value : value.expr;
 }
 

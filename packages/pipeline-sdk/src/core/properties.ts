@@ -19,6 +19,12 @@ export type PropertyList<E, Names extends string = never> = { readonly [I in Lis
   readonly [K in Names]: E;
 } & { readonly [key: string]: E };
 
+/**
+ * A list whose item names are known from the step's own arguments (Processing inputs/outputs):
+ * `['train']` type-checks only for a declared name, `[0]` by position.
+ */
+export type NamedPropertyList<E, Names extends string> = { readonly [I in ListIndex]: E } & { readonly [K in Names]: E };
+
 /** A map property: `['key']`. */
 export type PropertyMap<E> = { readonly [key: string]: E };
 

@@ -28,7 +28,7 @@ import {
   RetryPolicyError,
 } from './errors.js';
 import { Join, PropertyFile, type JsonValue, type PipelineExpression, type Primitive } from './expressions.js';
-import { createProperties, stepProperty, type PropertiesOf, type Property, type PropertyList } from './properties.js';
+import { createProperties, stepProperty, type NamedPropertyList, type PropertiesOf, type Property } from './properties.js';
 import { PROPERTY_ROOTS, PROPERTY_SHAPES } from './property-shapes.generated.js';
 import type { Pipelined, StepArguments } from './types.js';
 
@@ -236,9 +236,9 @@ export type ProcessingStepProperties<Out extends string, In extends string> = Om
   'ProcessingOutputConfig' | 'ProcessingInputs'
 > & {
   readonly ProcessingOutputConfig: Omit<DescribeProcessing['ProcessingOutputConfig'], 'Outputs'> & {
-    readonly Outputs: PropertyList<ProcessingOutputProps, Out>;
+    readonly Outputs: NamedPropertyList<ProcessingOutputProps, Out>;
   };
-  readonly ProcessingInputs: PropertyList<ProcessingInputProps, In>;
+  readonly ProcessingInputs: NamedPropertyList<ProcessingInputProps, In>;
 };
 
 export interface ProcessingStepOptions<Out extends string, In extends string> extends StepOptions, RetryOptions, CacheOptions {
