@@ -224,7 +224,12 @@ export class LocalS3Store {
         if (stripQuotes(current.etag) !== stripQuotes(ifMatch)) throw preconditionFailed(bucket, key, `If-Match ${ifMatch}`);
       }
       const path = this.objectPath(bucket, key);
-      await fs.rm(path, { force: true, recursive: key.endsWith('/') });
+      if (key.endsWith('/')) {
+        // A folder marker: the folder goes only if no object lives under it.
+        await fs.rmdir(path).catch(() => undefined);
+      } else {
+        await fs.rm(path, { force: true });
+      }
       await fs.rm(this.metaPath(bucket, key), { force: true });
       await this.pruneEmptyFolders(bucket, dirname(path));
     });

@@ -5,6 +5,8 @@ import {
   DeleteEndpointCommand,
   DescribeEndpointCommand,
   UpdateEndpointCommand,
+  waitUntilEndpointDeleted,
+  waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +119,9 @@ describe('instance endpoints', () => {
     expect(failed.FailureReason).toMatch(/exited .* while loading the model/);
     await local.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'ep-broken' }));
     await expect(local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'ep-broken' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    // The SDK's own waiters work against the local client (they send DescribeEndpoint through it).
+    expect((await waitUntilEndpointDeleted({ client: local.sagemaker, maxWaitTime: 10, minDelay: 1 }, { EndpointName: 'ep-broken' })).state).toBe('SUCCESS');
+    expect((await waitUntilEndpointInService({ client: local.sagemaker, maxWaitTime: 10, minDelay: 1 }, { EndpointName: 'ep' })).state).toBe('SUCCESS');
   });
 });
 

@@ -72,6 +72,11 @@ describe('LocalS3Client', () => {
     await local.s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'dst/one.json' })); // idempotent, as on S3
     expect(existsSync(join(state.dir, 's3', 'lake', 'dst'))).toBe(false);
     await expect(local.s3.send(new CopyObjectCommand({ Bucket: 'lake', Key: 'x', CopySource: 'lake/none' }))).rejects.toBeInstanceOf(NoSuchKey);
+    // Deleting a folder marker never deletes the objects under it.
+    await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'folder/', Body: '' }));
+    await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'folder/kept.txt', Body: 'k' }));
+    await local.s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'folder/' }));
+    expect(readFileSync(join(state.dir, 's3', 'lake', 'folder', 'kept.txt'), 'utf8')).toBe('k');
   });
 
   it('lists with prefix, delimiter and pagination', async () => {
