@@ -29,6 +29,13 @@ interface GlobalOptions {
   json?: boolean;
 }
 
+// The AWS SDK warns on every run that releases after January 2027 need Node 22; the demo targets Node 20.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(typeof warning === 'string' ? rest[0] ?? warning : warning.name).includes('NodeVersionSupportWarning')) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 const program = new Command()
   .name('demo')
   .description('The seed MLOps loop on SageMaker (or local mode): data → tune → pipeline → approve → deploy → test → serve')
@@ -247,6 +254,7 @@ function untilInterrupted(): Promise<void> {
 }
 
 function reportFailure(error: unknown, reporter: Reporter): never {
+  if (process.env['DEMO_DEBUG']) console.error(error);
   if (error instanceof DemoError) {
     reporter.info(`✖ ${error.message}`);
     reporter.info('  Fix the cause and run the same command again: completed steps are skipped.');

@@ -61,6 +61,10 @@ export interface Profile {
   endpointMinAccuracy: number;
   /** The gate is the tuning job's accuracy minus this margin (a short tuning trial is noisy). */
   gateMargin: number;
+  /** Models the tuning study may pick from (the seed's space is resnet18, resnet26, resnet34). */
+  tuneModels: string[];
+  /** Fixed hyperparameters of tune.py and train.py besides the tuned ones (e.g. a narrower network on CPU). */
+  trainHyperParameters: Record<string, string>;
   /** Extra arguments of evaluate.py: sample counts of drift, robustness and the bootstrap. */
   evaluateArguments: string[];
 }
@@ -75,9 +79,12 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     tuneTrials: 2,
     tuneEpochs: 1,
     trainEpochs: 1,
-    batchSize: 32,
+    // train.py's one-cycle schedule needs a few steps per run: 160 training images / 16 = 10 steps.
+    batchSize: 16,
     endpointMinAccuracy: 0,
     gateMargin: 1,
+    tuneModels: ['resnet18'],
+    trainHyperParameters: { width: '0.25' },
     evaluateArguments: ['--drift-samples', '20', '--drift-permutations', '20', '--robustness-samples', '20', '--pgd-steps', '2', '--bootstrap', '20'],
   },
   default: {
@@ -92,6 +99,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     batchSize: 64,
     endpointMinAccuracy: 0.5,
     gateMargin: 0.05,
+    tuneModels: ['resnet18', 'resnet26'],
+    trainHyperParameters: { width: '0.5' },
     evaluateArguments: ['--drift-samples', '200', '--drift-permutations', '50', '--robustness-samples', '200', '--pgd-steps', '5', '--bootstrap', '50'],
   },
 };

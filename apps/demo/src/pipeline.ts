@@ -146,6 +146,7 @@ export function buildDemoPipeline(options: {
       },
       HyperParameters: {
         ...code.trainingHyperParameters,
+        ...profile.trainHyperParameters,
         model: modelName,
         optimizer,
         // Hyperparameters are strings: numbers go through Join, as the Python SDK's `.to_string()` does.

@@ -34,15 +34,16 @@ export function consoleReporter(options: { json?: boolean; stream?: NodeJS.Write
     bar(total, label) {
       if (!interactive) {
         // Non-terminals (CI logs) get a line per change of the status text, not a redrawn bar.
-        let last = '';
+        let lastStatus = '';
+        let lastQuarter = -1;
         return {
           update(value, status) {
-            const line = `${label}: ${value}/${total}${status ? ` ${status}` : ''}`;
-            if (status !== last) {
-              if (options.json) emit({ event: 'progress', label, value, total, status });
-              else stream.write(`  ${line}\n`);
-              last = status ?? '';
-            }
+            const quarter = total > 0 ? Math.floor((4 * value) / total) : 0;
+            if ((status ?? '') === lastStatus && quarter === lastQuarter) return;
+            lastStatus = status ?? '';
+            lastQuarter = quarter;
+            if (options.json) emit({ event: 'progress', label, value, total, status });
+            else stream.write(`  ${label}: ${value}/${total}${status ? ` ${status}` : ''}\n`);
           },
           stop() {},
         };

@@ -1,23 +1,40 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateModelPackageGroupCommand,
+  CreateProcessingJobCommand,
   CreateTrainingJobCommand,
   DescribeModelPackageGroupCommand,
+  DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { Deployer, ModelRegistry, parseStageConfig, type StageConfig } from '@sagemaker-mlops/deploy-config';
 import { EndpointClient } from '@sagemaker-mlops/endpoint-client';
 import { formatReport, runEndpointTest, type EndpointTestReport } from '@sagemaker-mlops/endpoint-client/testing';
 import { PipelineRunner, pytorchImageUri, uploadSourceDir } from '@sagemaker-mlops/pipeline-sdk';
+import { z } from 'zod';
 import { appRoot, type DemoContext, mlRoot } from './context.js';
 import { DemoError, MissingPrerequisiteError } from './errors.js';
 import { buildDemoPipeline, type CodeLocations, type ImageUris, type PipelineDefaults } from './pipeline.js';
 import { runPython } from './python.js';
 
 export const RAW_DATASET_NAME = 'fashion-mnist.zip';
-const ML_IGNORE = ['tests', 'bench', 'package.json', 'requirements.txt', 'node_modules', '.pytest_cache', '*.md'];
+/** What the jobs and endpoints need of apps/demo/ml; tests, benchmarks and their work folders stay out. */
+const ML_CODE_FILES = ['common.py', 'preprocess.py', 'train.py', 'tune.py', 'evaluate.py', 'code/inference.py', 'code/modeling.py', 'code/requirements.txt'];
+
+/** A clean copy of the container code, so the uploaded archive holds exactly ML_CODE_FILES. */
+function stageMlCode(ctx: DemoContext): string {
+  const dir = join(ctx.workDir, 'ml-code');
+  rmSync(dir, { recursive: true, force: true });
+  for (const file of ML_CODE_FILES) {
+    const source = join(mlRoot, file);
+    if (!existsSync(source)) throw new DemoError(`apps/demo/ml/${file} is missing`, 'code');
+    mkdirSync(join(dir, file, '..'), { recursive: true });
+    copyFileSync(source, join(dir, file));
+  }
+  return dir;
+}
 
 // ------------------------------------------------------------------------------------------------
 // data
@@ -144,17 +161,17 @@ export function imageUris(ctx: DemoContext): ImageUris {
 
 /** Uploads apps/demo/ml: a sourcedir.tar.gz for training jobs, and the scripts one by one for processing jobs. */
 export async function uploadMlCode(ctx: DemoContext, entryPoint = 'train.py'): Promise<CodeLocations> {
+  const sourceDir = stageMlCode(ctx);
   const uploaded = await uploadSourceDir({
-    sourceDir: mlRoot,
+    sourceDir,
     entryPoint,
-    ignore: ML_IGNORE,
     bucket: ctx.names.bucket,
     keyPrefix: ctx.names.pipelineName,
     s3: ctx.s3,
   });
   const processingPrefix = `${ctx.names.pipelineName}/code/${uploaded.sha256}/processing`;
   for (const file of uploaded.files) {
-    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.names.bucket, Key: `${processingPrefix}/${file}`, Body: readFileSync(join(mlRoot, file)) }));
+    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.names.bucket, Key: `${processingPrefix}/${file}`, Body: readFileSync(join(sourceDir, file)) }));
   }
   return {
     trainingSourceDir: uploaded.s3Uri,
@@ -173,30 +190,80 @@ export interface TuneOutputs extends PipelineDefaults {
 }
 
 /**
- * Runs tune.py (an Optuna study) as one training job on the preprocessed data; its best parameters
+ * Tuning as the seed does it, on the same data as training: a preprocessing job (preprocess.py) makes the
+ * train/validation split, then tune.py runs an Optuna study as one training job. Its best parameters
  * become the pipeline's defaults and its accuracy (minus the profile's margin) the gate.
  */
 export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
   const { names, profile } = ctx;
   const code = await uploadMlCode(ctx, 'tune.py');
-  const jobName = `demo-tune-${Date.now()}`;
-  const raw = `s3://${names.bucket}/${names.lakePrefix}/raw`;
+  const stamp = Date.now();
+  const images = imageUris(ctx);
+  const dataPrefix = `s3://${names.bucket}/${names.pipelineName}/tuning/${stamp}`;
+  const processingJobName = `demo-tune-data-${stamp}`;
+  const input = (name: string, uri: string, localPath: string) => ({
+    InputName: name,
+    AppManaged: false,
+    S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
+  });
+  const output = (name: string) => ({
+    OutputName: name,
+    AppManaged: false,
+    S3Output: { S3Uri: `${dataPrefix}/${name}`, LocalPath: `/opt/ml/processing/${name}`, S3UploadMode: 'EndOfJob' as const },
+  });
+  await ctx.sagemaker.send(
+    new CreateProcessingJobCommand({
+      ProcessingJobName: processingJobName,
+      RoleArn: names.roleArn,
+      AppSpecification: {
+        ImageUri: images.processing,
+        ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
+        ContainerArguments: [
+          '--raw', '/opt/ml/processing/input/raw',
+          '--annotated-dir', '/opt/ml/processing/input/annotated',
+          '--train-output', '/opt/ml/processing/train',
+          '--validation-output', '/opt/ml/processing/validation',
+          '--test-output', '/opt/ml/processing/test',
+          '--report-output', '/opt/ml/processing/report',
+          '--image-size', String(profile.imageSize),
+        ],
+      },
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: names.processingInstanceType as never, VolumeSizeInGB: 30 } },
+      ProcessingInputs: [
+        input('code', code.processingCode, '/opt/ml/processing/input/code'),
+        input('raw', `s3://${names.bucket}/${names.lakePrefix}/raw`, '/opt/ml/processing/input/raw'),
+        input('annotated', `s3://${names.bucket}/${names.lakePrefix}/annotated`, '/opt/ml/processing/input/annotated'),
+      ],
+      ProcessingOutputConfig: { Outputs: ['train', 'validation', 'test', 'report'].map(output) },
+      StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+    }),
+  );
+  await waitForProcessingJob(ctx, processingJobName, 'tune');
+
+  const jobName = `demo-tune-${stamp}`;
+  const channel = (name: string) => ({
+    ChannelName: name,
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `${dataPrefix}/${name}`, S3DataDistributionType: 'FullyReplicated' as const } },
+  });
   await ctx.sagemaker.send(
     new CreateTrainingJobCommand({
       TrainingJobName: jobName,
       RoleArn: names.roleArn,
-      AlgorithmSpecification: { TrainingImage: imageUris(ctx).training, TrainingInputMode: 'File' },
+      AlgorithmSpecification: {
+        TrainingImage: images.training,
+        TrainingInputMode: 'File',
+        MetricDefinitions: [{ Name: 'best:val_accuracy', Regex: 'best_val_accuracy=([0-9.]+)' }],
+      },
       HyperParameters: {
         ...code.trainingHyperParameters,
-        trials: String(profile.tuneTrials),
+        ...profile.trainHyperParameters,
+        'n-trials': String(profile.tuneTrials),
+        models: profile.tuneModels.join(','),
         epochs: String(profile.tuneEpochs),
         'batch-size': String(profile.batchSize),
-        'image-size': String(profile.imageSize),
       },
-      InputDataConfig: [
-        { ChannelName: 'raw', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: raw, S3DataDistributionType: 'FullyReplicated' } } },
-      ],
-      OutputDataConfig: { S3OutputPath: `s3://${names.bucket}/${names.pipelineName}/tuning` },
+      InputDataConfig: [channel('train'), channel('validation')],
+      OutputDataConfig: { S3OutputPath: `s3://${names.bucket}/${names.pipelineName}/tuning/${stamp}/jobs` },
       ResourceConfig: { InstanceCount: 1, InstanceType: names.trainingInstanceType as never, VolumeSizeInGB: 30 },
       StoppingCondition: { MaxRuntimeInSeconds: 3 * 3600 },
     }),
@@ -204,6 +271,7 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
   const job = await waitForTrainingJob(ctx, jobName, 'tune');
   const best = await readBestJson(ctx, job.ModelArtifacts?.S3ModelArtifacts);
   const accuracyGate = Math.max(0, Math.round((best.accuracy - profile.gateMargin) * 1000) / 1000);
+  ctx.reporter.info(`best: ${best.model}, ${best.optimizer}, lr ${best.lr.toPrecision(3)}, validation accuracy ${best.accuracy.toFixed(4)}; gate ${accuracyGate}`);
   return {
     trainingJobName: jobName,
     modelName: best.model,
@@ -214,6 +282,20 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
     tunedAccuracy: best.accuracy,
     accuracyGate,
   };
+}
+
+async function waitForProcessingJob(ctx: DemoContext, jobName: string, step: string): Promise<void> {
+  for (;;) {
+    const job = await ctx.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: jobName }));
+    if (job.ProcessingJobStatus === 'Completed') {
+      ctx.reporter.info(`processing job ${jobName}: Completed`);
+      return;
+    }
+    if (job.ProcessingJobStatus === 'Failed' || job.ProcessingJobStatus === 'Stopped') {
+      throw new DemoError(`processing job ${jobName} ${job.ProcessingJobStatus}: ${job.FailureReason ?? 'no reason given'}`, step);
+    }
+    await new Promise((resolve) => setTimeout(resolve, ctx.target === 'local' ? 1000 : 15_000));
+  }
 }
 
 async function waitForTrainingJob(ctx: DemoContext, jobName: string, step: string) {
@@ -236,35 +318,26 @@ async function waitForTrainingJob(ctx: DemoContext, jobName: string, step: strin
 
 async function readBestJson(ctx: DemoContext, modelArtifacts: string | undefined): Promise<{ model: string; optimizer: string; lr: number; accuracy: number }> {
   if (!modelArtifacts) throw new DemoError('the tuning job has no model artifacts', 'tune');
-  // best.json is written to the output data folder (output.tar.gz) next to model.tar.gz.
-  const outputUri = modelArtifacts.replace(/model\.tar\.gz$/, 'output.tar.gz');
-  const { bucket, key } = parseS3Uri(outputUri);
+  // tune.py writes best.json into the model folder, which the job packs as model.tar.gz.
+  const { bucket, key } = parseS3Uri(modelArtifacts);
   const object = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const bytes = await object.Body?.transformToByteArray();
-  if (!bytes) throw new DemoError(`${outputUri} is empty`, 'tune');
+  if (!bytes) throw new DemoError(`${modelArtifacts} is empty`, 'tune');
   const folder = join(ctx.workDir, 'tuning');
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
-  const archive = join(folder, 'output.tar.gz');
+  const archive = join(folder, 'model.tar.gz');
   writeFileSync(archive, bytes);
   const { extract } = await import('tar');
   await extract({ file: archive, cwd: folder });
   const bestFile = findFile(folder, 'best.json');
-  if (!bestFile) throw new DemoError(`best.json is missing from ${outputUri}`, 'tune');
-  const best = JSON.parse(readFileSync(bestFile, 'utf8')) as Record<string, unknown>;
-  const params = (best['params'] ?? best['best_params'] ?? best) as Record<string, unknown>;
-  const accuracy = Number(best['accuracy'] ?? best['value'] ?? best['val_accuracy'] ?? best['best_value']);
-  const result = {
-    model: String(params['model'] ?? 'resnet18'),
-    optimizer: String(params['optimizer'] ?? 'SGD'),
-    lr: Number(params['lr'] ?? params['learning_rate'] ?? 0.01),
-    accuracy,
-  };
-  if (!Number.isFinite(result.accuracy) || !Number.isFinite(result.lr)) {
-    throw new DemoError(`best.json has no usable accuracy / learning rate: ${JSON.stringify(best)}`, 'tune');
-  }
-  return result;
+  if (!bestFile) throw new DemoError(`best.json is missing from ${modelArtifacts}`, 'tune');
+  const best = bestJsonSchema.safeParse(JSON.parse(readFileSync(bestFile, 'utf8')));
+  if (!best.success) throw new DemoError(`best.json from the tuning job is not what tune.py writes: ${z.prettifyError(best.error)}`, 'tune');
+  return { model: best.data.model, optimizer: best.data.optimizer, lr: best.data.lr, accuracy: best.data.val_accuracy };
 }
+
+const bestJsonSchema = z.object({ model: z.string(), optimizer: z.string(), lr: z.number().positive(), val_accuracy: z.number().min(0).max(1) });
 
 function findFile(dir: string, name: string): string | undefined {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -116,7 +116,9 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
     const inService = ['prod', 'staging'].map((name) => stages.find((s) => s.stage === name && s.status === 'InService'));
     const chosen = inService.find((s) => s !== undefined);
     if (!chosen) {
-      const summary = stages.map((s) => `${s.stage} "${s.endpointName}": ${s.status}`).join(', ');
+      const summary = stages
+        .map((s) => `${s.stage} "${s.endpointName}": ${s.status === 'NotDeployed' ? 'not deployed' : s.status}`)
+        .join(', ');
       throw new EndpointUnavailableError(
         `No endpoint is in service (${summary}). Deploy one with \`npm run demo -- deploy staging\`.`,
         undefined,
