@@ -48,7 +48,11 @@ def hyperparameter_defaults() -> dict[str, Any]:
 
 def parse_with_sm_defaults(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line values win; then SM_HPS; then the parser's defaults."""
-    known = {a.dest: a for a in parser._actions}
+    known = {}
+    for action in parser._actions:
+        known[action.dest] = action
+        for option in action.option_strings:  # aliases such as --learning-rate for --lr
+            known[option.lstrip("-").replace("-", "_")] = action
     defaults = {}
     for key, value in hyperparameter_defaults().items():
         action = known.get(key)
@@ -56,7 +60,7 @@ def parse_with_sm_defaults(parser: argparse.ArgumentParser, argv: Sequence[str] 
             continue
         if action.type is not None and isinstance(value, str):
             value = action.type(value)
-        defaults[key] = value
+        defaults[action.dest] = value
     parser.set_defaults(**defaults)
     return parser.parse_args(argv)
 

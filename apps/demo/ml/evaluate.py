@@ -56,7 +56,10 @@ def extract_model(model_dir: str, scratch: str) -> str:
     if os.path.isfile(archive):
         target = os.path.join(scratch, "model")
         with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="data")
+            try:
+                tar.extractall(target, filter="data")  # refuses absolute paths and links out of the folder
+            except TypeError:  # Python before 3.11.4 has no filter argument
+                tar.extractall(target)
         return target
     return model_dir
 

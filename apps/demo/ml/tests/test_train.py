@@ -44,12 +44,13 @@ def test_train_reads_paths_and_hyperparameters_from_sagemaker_variables(tmp_path
     env = script_env()
     env.update({"SM_CHANNEL_TRAIN": str(data / "train"), "SM_CHANNEL_VALIDATION": str(data / "validation"),
                 "SM_MODEL_DIR": str(tmp_path / "model"), "SM_OUTPUT_DATA_DIR": str(tmp_path / "out"),
-                "SM_HPS": json.dumps({"epochs": 1, "width": 0.125, "batch-size": 32, "threads": 1}),
+                "SM_HPS": json.dumps({"epochs": 1, "width": 0.125, "batch-size": 32, "threads": 1, "learning-rate": 0.002}),
                 "TRAINING_JOB_NAME": "job-from-env"})
     proc = run_script("train.py", env=env)
     assert "epoch=1 " in proc.stdout and "epoch=2 " not in proc.stdout
     assert json.loads((tmp_path / "model" / "model_config.json").read_text())["model_version"] == "job-from-env"
-    assert (tmp_path / "out" / "metrics.json").is_file()
+    hyperparameters = json.loads((tmp_path / "out" / "metrics.json").read_text())["hyperparameters"]
+    assert hyperparameters["lr"] == 0.002 and hyperparameters["batch_size"] == 32  # an alias and a dashed name
 
 
 def test_train_resumes_from_its_checkpoint_after_an_interruption(tmp_path, splits):
