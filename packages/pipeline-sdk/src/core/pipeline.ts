@@ -133,43 +133,90 @@ function compile(pipeline: Pipeline): PipelineDefinition {
   };
 }
 
-/** Serialises an argument tree, replacing expressions by their JSON and recording what they reference. */
-function serialize(value: unknown, path: string, stepName: string, refs: Reference[]): JsonValue | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) {
-      throw new InvalidArgumentError(`${value} is not a valid JSON number`, { stepName, path });
+/**
+ * Serialises an argument tree, replacing expressions by their JSON and recording what they reference.
+ * The JSON path is kept as a stack of segments and only joined into a string when something needs it
+ * (a reference or an error): building it per node made large pipelines allocation-bound.
+ */
+class Serializer {
+  readonly refs: Reference[] = [];
+  private readonly segments: string[] = [];
+  private stepName = '';
+
+  run(value: unknown, stepName: string, root: string): JsonValue | undefined {
+    this.stepName = stepName;
+    this.segments.length = 0;
+    this.segments.push(root);
+    return this.value(value);
+  }
+
+  path(): string {
+    let out = this.segments[0] ?? '';
+    for (let i = 1; i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      out += segment.charCodeAt(0) === 91 /* [ */ || out === '' ? segment : `.${segment}`;
     }
-    return value;
+    return out;
   }
-  if (isExpression(value)) {
-    for (const ref of value.references()) refs.push({ ref, stepName, path });
-    return value.expr;
+
+  private fail(message: string): never {
+    throw new InvalidArgumentError(message, { stepName: this.stepName, path: this.path() });
   }
-  if (value instanceof Condition) {
-    for (const ref of value.references()) refs.push({ ref, stepName, path });
-    return value.toRequest();
+
+  private record(references: ExpressionReference[]): void {
+    if (references.length === 0) return;
+    const path = this.path();
+    for (const ref of references) this.refs.push({ ref, stepName: this.stepName, path });
   }
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) {
-    return value.map((item, i) => serialize(item, `${path}[${i}]`, stepName, refs) ?? null);
-  }
-  if (value instanceof Step) {
-    throw new InvalidArgumentError(
-      `a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`,
-      { stepName, path },
-    );
-  }
-  if (typeof value === 'object') {
+
+  value(value: unknown): JsonValue | undefined {
+    switch (typeof value) {
+      case 'undefined':
+        return undefined;
+      case 'string':
+      case 'boolean':
+        return value;
+      case 'number':
+        if (!Number.isFinite(value)) this.fail(`${value} is not a valid JSON number`);
+        return value;
+      case 'object':
+        break;
+      default:
+        this.fail(`a ${typeof value} cannot appear in a pipeline definition`);
+    }
+    if (value === null) return null;
+    if (isExpression(value)) {
+      this.record(value.references());
+      return value.expr;
+    }
+    if (Array.isArray(value)) {
+      const out: JsonValue[] = new Array<JsonValue>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        this.segments.push(`[${i}]`);
+        out[i] = this.value(value[i]) ?? null;
+        this.segments.pop();
+      }
+      return out;
+    }
+    if (value instanceof Condition) {
+      this.record(value.references());
+      return value.toRequest();
+    }
+    if (value instanceof Date) return value.toISOString();
+    if (value instanceof Step) {
+      this.fail(`a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`);
+    }
     const out: { [key: string]: JsonValue } = {};
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      const json = serialize(item, path === '' ? key : `${path}.${key}`, stepName, refs);
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+      this.segments.push(key);
+      const json = this.value(record[key]);
+      this.segments.pop();
       if (json !== undefined) out[key] = json;
     }
     return out;
   }
-  throw new InvalidArgumentError(`a ${typeof value} cannot appear in a pipeline definition`, { stepName, path });
 }
 
 interface Analysis {
@@ -226,19 +273,20 @@ function analyse(pipeline: Pipeline): Analysis {
 
   // 3. Compile each step (branches first, so a condition step can embed them), collecting references.
   const compiled = new Map<Step, { [key: string]: JsonValue }>();
-  const refs: Reference[] = [];
+  const serializer = new Serializer();
+  const refs = serializer.refs;
   const compileStep = (step: Step): { [key: string]: JsonValue } => {
     const done = compiled.get(step);
     if (done) return done;
     let args: JsonValue;
     if (step instanceof ConditionStep) {
       args = {
-        Conditions: step.conditions.map((c, i) => serialize(c, `Arguments.Conditions[${i}]`, step.name, refs) as JsonValue),
+        Conditions: step.conditions.map((c, i) => serializer.run(c, step.name, `Arguments.Conditions[${i}]`) as JsonValue),
         IfSteps: step.ifSteps.map(compileStep),
         ElseSteps: step.elseSteps.map(compileStep),
       };
     } else {
-      args = serialize(step.arguments, 'Arguments', step.name, refs) ?? {};
+      args = serializer.run(step.arguments, step.name, 'Arguments') ?? {};
     }
     const json: { [key: string]: JsonValue } = { Name: step.name, Type: step.stepType, Arguments: args };
     const dependsOn = step.dependsOnNames;
