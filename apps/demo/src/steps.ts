@@ -511,15 +511,18 @@ export async function testEndpointStep(
     endpointKind: options.stage === 'staging' ? 'serverless' : 'real-time',
     timeoutMs: 120_000,
   });
-  const bar = ctx.reporter.bar(1, `testing ${client.endpointName}`);
+  let bar: ReturnType<DemoContext['reporter']['bar']> | undefined;
   const report = await runEndpointTest({
     client,
     images: options.dir,
     concurrency: options.stage === 'staging' ? 4 : 8,
     minAccuracy: options.minAccuracy,
-    onProgress: (progress) => bar.update(progress.done, `${progress.done}/${progress.total}`),
+    onProgress: (progress) => {
+      bar ??= ctx.reporter.bar(progress.total, `testing ${client.endpointName}`);
+      bar.update(progress.done, progress.failed ? `${progress.failed} failed` : undefined);
+    },
   });
-  bar.stop();
+  bar?.stop();
   const reportDir = join(ctx.workDir, 'reports');
   mkdirSync(reportDir, { recursive: true });
   writeFileSync(join(reportDir, `endpoint-test-${options.stage}.txt`), formatReport(report));

@@ -1,0 +1,54 @@
+/**
+ * `npm run demo` (the `all` command) end to end in local mode with the tiny configuration: every step
+ * runs for real — make_dataset.py, the tuning job, the pipeline (preprocess, train, evaluate with drift,
+ * explanation and robustness, the gate, RegisterModel), approval, the serverless staging endpoint, the
+ * endpoint tests on held-out images, the prod endpoint — then a rerun resumes with nothing left to do.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
+
+const stateDir = mkdtempSync(join(tmpdir(), 'demo-all-'));
+const workDir = join(stateDir, 'demo', 'local');
+
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+describe.sequential('npm run demo -- --tiny all (local mode)', () => {
+  it('runs the whole loop', async () => {
+    const result = await runCli(['--tiny', '--state-dir', stateDir, 'all', '--no-serve'], { timeoutMs: 1_500_000 });
+    expect(result.code, result.output.slice(-4000)).toBe(0);
+    for (const step of ['data', 'tune', 'pipeline', 'reports', 'approve', 'deploy-staging', 'test-staging', 'deploy-prod']) {
+      expect(result.output).toContain(`✔ ${step} (`);
+    }
+    expect(result.output).toContain('The loop is done');
+  }, 1_600_000);
+
+  it('recorded every step, and the endpoint tests passed on the held-out images', () => {
+    const state = JSON.parse(readFileSync(join(workDir, 'run-state.json'), 'utf8')) as { steps: Record<string, { outputs: Record<string, unknown> }> };
+    const test = state.steps['test-staging']?.outputs;
+    expect(test?.['total']).toBe(20); // 2 held-out test images of each of the 10 classes
+    expect(readFileSync(join(workDir, 'reports', 'endpoint-test-staging.txt'), 'utf8')).toMatch(/PASS|passed/i);
+    expect(state.steps['deploy-prod']?.outputs['version']).toBe(1);
+  });
+
+  it('fetched the evaluation, drift, explanation and robustness reports', () => {
+    const reports = join(workDir, 'reports');
+    const execution = readdirSync(reports).find((name) => !name.endsWith('.txt'));
+    expect(execution).toBeDefined();
+    const base = join(reports, execution as string);
+    const evaluation = JSON.parse(readFileSync(join(base, 'evaluation', 'evaluation.json'), 'utf8'));
+    expect(evaluation.multiclass_classification_metrics.accuracy.value).toBeGreaterThanOrEqual(0);
+    expect(existsSync(join(base, 'drift', 'dd_unpert.json'))).toBe(true);
+    expect(existsSync(join(base, 'drift', 'dd_pert.json'))).toBe(true);
+    expect(readFileSync(join(base, 'explanation', 'explanation.md'), 'utf8')).toMatch(/\.png/);
+    expect(readFileSync(join(base, 'robustness', 'robustness.md'), 'utf8')).toMatch(/\.png/);
+  });
+
+  it('resumes: a rerun finds every step done', async () => {
+    const result = await runCli(['--tiny', '--state-dir', stateDir, 'all', '--no-serve'], { timeoutMs: 300_000 });
+    expect(result.code, result.output.slice(-3000)).toBe(0);
+    expect(result.output.match(/done in an earlier run/g)).toHaveLength(8);
+  }, 320_000);
+});
