@@ -41,6 +41,20 @@ export abstract class PipelineExpression<T = Primitive> {
   toJSON(): JsonValue {
     return this.expr;
   }
+
+  /**
+   * Expressions have no value while the pipeline is defined, so `${expr}` would silently produce
+   * "[object Object]" in an S3 URI; like the Python SDK, refuse and say what to use instead.
+   */
+  toString(): string {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(this.expr)} has no value until the pipeline runs: build strings with new Join({ on, values }) or expr.asString(), not template literals or String()`,
+    );
+  }
+
+  [Symbol.toPrimitive](): never {
+    return this.toString() as never;
+  }
 }
 Object.defineProperty(PipelineExpression.prototype, EXPRESSION, { value: true });
 

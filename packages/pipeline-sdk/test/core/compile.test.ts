@@ -132,6 +132,12 @@ describe('Pipeline.definition()', () => {
     );
   });
 
+  it('refuses to turn an expression into a string at definition time (template literals)', () => {
+    const bucket = new ParameterString({ name: 'Bucket' });
+    expect(() => `s3://${bucket}/data`).toThrow(/new Join/);
+    expect(() => String(training('T').properties.ModelArtifacts.S3ModelArtifacts)).toThrow(InvalidArgumentError);
+  });
+
   it('rejects an invalid pipeline name', () => {
     expect(() => new Pipeline({ name: 'bad_name', steps: [] })).toThrow(InvalidArgumentError);
   });
