@@ -1,14 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createMlBackend,
-  endpointPredictor,
-  jsonLogger,
-  LabelStudioConnection,
-  MediaResolver,
-  registeredModelVersion,
-  startBridgeServer,
-  WebhookBridge,
-} from '@sagemaker-mlops/labeling-bridge';
 import type { DemoContext } from './context.js';
 
 export interface RunningLabeling {
@@ -27,6 +17,9 @@ export async function startLabeling(
   ctx: DemoContext,
   options: { port: number; bridgePort: number; threshold: number },
 ): Promise<RunningLabeling> {
+  // Loaded on use: the other commands do not need the labelling package.
+  const { createMlBackend, endpointPredictor, jsonLogger, LabelStudioConnection, MediaResolver, registeredModelVersion, startBridgeServer, WebhookBridge } =
+    await import('@sagemaker-mlops/labeling-bridge');
   const labelStudioUrl = process.env['LABEL_STUDIO_URL'];
   const labelStudioToken = process.env['LABEL_STUDIO_TOKEN'];
   const labelStudio =

@@ -56,8 +56,11 @@ export function buildDemoPipeline(options: {
   code: CodeLocations;
   images: ImageUris;
   defaults: PipelineDefaults;
+  /** The ContainerEntrypoint of a processing job running a script of the code input. */
+  entrypoint?: (script: string) => string[];
 }): Pipeline {
   const { names, profile, code, images, defaults } = options;
+  const entrypoint = options.entrypoint ?? ((script: string) => ['python3', `/opt/ml/processing/input/code/${script}`]);
 
   const modelName = new ParameterString({ name: 'ModelName', defaultValue: defaults.modelName, enumValues: ['resnet18', 'resnet26', 'resnet34'] });
   const batchSize = new ParameterInteger({ name: 'BatchSize', defaultValue: defaults.batchSize });
@@ -101,7 +104,7 @@ export function buildDemoPipeline(options: {
       RoleArn: names.roleArn,
       AppSpecification: {
         ImageUri: images.processing,
-        ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
+        ContainerEntrypoint: entrypoint('preprocess.py'),
         ContainerArguments: [
           '--raw', '/opt/ml/processing/input/raw',
           '--annotated-dir', '/opt/ml/processing/input/annotated',
@@ -191,7 +194,7 @@ export function buildDemoPipeline(options: {
       RoleArn: names.roleArn,
       AppSpecification: {
         ImageUri: images.processing,
-        ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/evaluate.py'],
+        ContainerEntrypoint: entrypoint('evaluate.py'),
         ContainerArguments: [
           '--model-dir', '/opt/ml/processing/model',
           '--test-dir', '/opt/ml/processing/test',

@@ -33,7 +33,38 @@ function stageMlCode(ctx: DemoContext): string {
     mkdirSync(join(dir, file, '..'), { recursive: true });
     copyFileSync(source, join(dir, file));
   }
+  // SageMaker's PyTorch training container pip-installs requirements.txt from the source folder; processing
+  // jobs install it in their entrypoint (see processingEntrypoint). Local mode runs in the ML venv instead.
+  writeFileSync(join(dir, 'requirements.txt'), SAGEMAKER_REQUIREMENTS.join('\n') + '\n');
   return dir;
+}
+
+/**
+ * What the PyTorch 2.5 / Python 3.11 DLC images lack, pinned as in apps/demo/ml/requirements.txt (torch and
+ * torchvision come with the image). alibi-detect 0.11.4 is the last Apache-2.0 release and needs numpy < 2.
+ */
+const SAGEMAKER_REQUIREMENTS = [
+  'timm==1.0.15',
+  'optuna==4.2.1',
+  'captum==0.8.0',
+  'alibi-detect==0.11.4',
+  'numba==0.57.1',
+  'llvmlite==0.40.1',
+  'numpy==1.24.4',
+  'pillow==9.5.0',
+  'scikit-image==0.21.0',
+  'tensorboard==2.19.0',
+  'protobuf==5.29.5',
+];
+
+/**
+ * The entrypoint of a processing job running `script` from the code input. On SageMaker it first installs
+ * requirements.txt (the stock PyTorch image has no timm, captum or alibi-detect); local mode's venv has them.
+ */
+export function processingEntrypoint(target: 'local' | 'aws', script: string): string[] {
+  const path = `/opt/ml/processing/input/code/${script}`;
+  if (target === 'local') return ['python3', path];
+  return ['bash', '-c', `python3 -m pip install --quiet -r /opt/ml/processing/input/code/requirements.txt && exec python3 ${path} "$@"`, script];
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -151,7 +182,8 @@ async function ensureBucket(ctx: DemoContext): Promise<void> {
 // code and images
 
 export function imageUris(ctx: DemoContext): ImageUris {
-  const common = { region: ctx.names.region, frameworkVersion: '2.6', pythonVersion: 'py312' };
+  // Python 3.11 as the local venv: alibi-detect 0.11.4's numba pin has no Python 3.12 wheels.
+  const common = { region: ctx.names.region, frameworkVersion: '2.5', pythonVersion: 'py311' };
   return {
     training: pytorchImageUri({ ...common, scope: 'training', instanceType: ctx.names.trainingInstanceType }),
     processing: pytorchImageUri({ ...common, scope: 'processing', instanceType: ctx.names.processingInstanceType }),
@@ -171,6 +203,7 @@ export async function uploadMlCode(ctx: DemoContext, entryPoint = 'train.py'): P
   });
   const processingPrefix = `${ctx.names.pipelineName}/code/${uploaded.sha256}/processing`;
   for (const file of uploaded.files) {
+    // Processing jobs read the scripts (and requirements.txt) one by one from the code input.
     await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.names.bucket, Key: `${processingPrefix}/${file}`, Body: readFileSync(join(sourceDir, file)) }));
   }
   return {
@@ -217,7 +250,7 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
       RoleArn: names.roleArn,
       AppSpecification: {
         ImageUri: images.processing,
-        ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
+        ContainerEntrypoint: processingEntrypoint(ctx.target, 'preprocess.py'),
         ContainerArguments: [
           '--raw', '/opt/ml/processing/input/raw',
           '--annotated-dir', '/opt/ml/processing/input/annotated',
@@ -374,7 +407,14 @@ export function defaultsFromTune(ctx: DemoContext): PipelineDefaults {
 
 export async function pipelineRunner(ctx: DemoContext): Promise<PipelineRunner> {
   const code = await uploadMlCode(ctx);
-  const pipeline = buildDemoPipeline({ names: ctx.names, profile: ctx.profile, code, images: imageUris(ctx), defaults: defaultsFromTune(ctx) });
+  const pipeline = buildDemoPipeline({
+    names: ctx.names,
+    profile: ctx.profile,
+    code,
+    images: imageUris(ctx),
+    defaults: defaultsFromTune(ctx),
+    entrypoint: (script) => processingEntrypoint(ctx.target, script),
+  });
   return new PipelineRunner(pipeline, { sagemaker: ctx.sagemaker, s3: ctx.s3, definitionBucket: ctx.names.bucket });
 }
 

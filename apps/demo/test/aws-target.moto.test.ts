@@ -66,13 +66,17 @@ describe.sequential('--target aws against moto server', () => {
     expect(result.output).toContain('pipeline demo-moto created');
     const definition = JSON.parse(
       (await sagemaker.send(new DescribePipelineCommand({ PipelineName: 'demo-moto' }))).PipelineDefinition ?? '{}',
-    ) as { Steps: Array<{ Name: string }>; Parameters: Array<{ Name: string }> };
+    ) as { Steps: Array<{ Name: string; Arguments: { AppSpecification?: { ContainerEntrypoint: string[]; ImageUri: string } } }>; Parameters: Array<{ Name: string }> };
+    // On SageMaker the processing jobs install requirements.txt first: the stock PyTorch image lacks timm, captum, alibi-detect.
+    expect(definition.Steps[0]?.Arguments.AppSpecification?.ContainerEntrypoint.slice(0, 2)).toEqual(['bash', '-c']);
+    expect(definition.Steps[0]?.Arguments.AppSpecification?.ImageUri).toBe('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-cpu-py311');
     expect(definition.Steps.map((s) => s.Name)).toEqual(['Preprocess', 'Train', 'Evaluate', 'CheckAccuracy']);
     expect(definition.Parameters.map((p) => p.Name)).toEqual(['ModelName', 'BatchSize', 'Optimizer', 'LearningRate', 'Epochs', 'LakePrefix', 'AccuracyGate']);
     const code = await s3.send(new ListObjectsV2Command({ Bucket: 'demo-moto-bucket', Prefix: 'demo-moto/code/' }));
     const keys = (code.Contents ?? []).map((o) => o.Key ?? '');
     expect(keys.some((k) => k.endsWith('/sourcedir.tar.gz'))).toBe(true);
     expect(keys.some((k) => k.endsWith('/processing/evaluate.py'))).toBe(true);
+    expect(keys.some((k) => k.endsWith('/processing/requirements.txt'))).toBe(true);
   });
 
   it('pipeline start: starts an execution with typed parameters (moto records it, runs nothing)', async () => {
