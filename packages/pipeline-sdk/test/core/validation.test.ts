@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CallbackStep,
   ConditionStep,
+  EndpointStep,
+  LambdaStep,
+  ModelStep,
+  TuningStep,
+  isIn,
+  or,
   DependencyCycleError,
   DuplicateStepNameError,
   FailStep,
@@ -252,5 +259,40 @@ describe('retry policies and cache config', () => {
 
   it('rejects options a step does not take (a typo from JavaScript callers)', () => {
     expect(() => new FailStep({ name: 'F', errrorMessage: 'x' } as never)).toThrow(/does not take option 'errrorMessage'/);
+  });
+});
+
+describe('step-specific options', () => {
+  it('requires a Lambda function ARN and an SQS queue URL, and unique output names', () => {
+    expect(() => new LambdaStep({ name: 'L', functionArn: '' })).toThrow(/functionArn/);
+    expect(() => new CallbackStep({ name: 'C', sqsQueueUrl: '' })).toThrow(/sqsQueueUrl/);
+    expect(() => new LambdaStep({ name: 'L', functionArn: 'arn', outputs: [{ name: 'a' }, { name: 'a' }] })).toThrow(
+      "step 'L' at OutputParameters[1].OutputName",
+    );
+  });
+
+  it('rejects retry policies on an Endpoint step and cache config on a Model step (not supported by SageMaker)', () => {
+    expect(
+      () =>
+        new EndpointStep({
+          name: 'E',
+          arguments: { EndpointName: 'e', EndpointConfigName: 'c' },
+          retryPolicies: [{ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 2 }],
+        } as never),
+    ).toThrow(/does not take option 'retryPolicies'/);
+    expect(
+      () => new ModelStep({ name: 'M', arguments: { ExecutionRoleArn: 'r' }, cacheConfig: { enabled: true } } as never),
+    ).toThrow(/does not take option 'cacheConfig'/);
+  });
+
+  it('requires at least one condition and rejects empty In/Or', () => {
+    expect(() => new ConditionStep({ name: 'C', conditions: [] })).toThrow(InvalidArgumentError);
+    expect(() => isIn('a', [])).toThrow(InvalidArgumentError);
+    expect(() => or()).toThrow(InvalidArgumentError);
+  });
+
+  it('bounds topModelS3Uri to the 50 summaries a tuning job keeps', () => {
+    const tune = new TuningStep({ name: 'T', arguments: { HyperParameterTuningJobConfig: { Strategy: 'Random', ResourceLimits: { MaxParallelTrainingJobs: 1 } } } });
+    expect(() => tune.topModelS3Uri(50, 'b')).toThrow(/out of range 0..49/);
   });
 });
