@@ -182,6 +182,8 @@ program
         const running = await startLabeling(ctx, options);
         ctx.reporter.info(`ML backend: ${running.mlBackendUrl} (connect it in Label Studio: Settings → Model)`);
         ctx.reporter.info(`webhook bridge: ${running.bridgeUrl} (Settings → Webhooks, events ANNOTATION_CREATED/UPDATED/DELETED)`);
+        ctx.reporter.info(`  webhook header: x-labeling-bridge-secret: ${running.webhookSecret} (set DEMO_WEBHOOK_SECRET to choose it)`);
+        ctx.reporter.info(`  unlabelled images to import as tasks: s3://${ctx.names.bucket}/${ctx.names.lakePrefix}/unlabelled/`);
         await untilInterrupted();
         await running.close();
       },
@@ -238,7 +240,9 @@ program
         ctx.reporter.info(`  ML backend not started: ${error.message}`);
         return undefined;
       });
-      if (labeling) ctx.reporter.info(`  ML backend: ${labeling.mlBackendUrl}; webhook bridge: ${labeling.bridgeUrl}`);
+      if (labeling) {
+        ctx.reporter.info(`  ML backend: ${labeling.mlBackendUrl}; webhook bridge: ${labeling.bridgeUrl} (header x-labeling-bridge-secret: ${labeling.webhookSecret})`);
+      }
       ctx.reporter.info('  Ctrl-C stops the servers and the local endpoints.');
       await untilInterrupted();
       await web.close();

@@ -8,12 +8,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openContext } from '../src/context.js';
+import { startLabeling } from '../src/label-command.js';
+import { consoleReporter } from '../src/progress.js';
+import { startDemoWeb } from '../src/web-command.js';
 import { runCli } from './cli.js';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'demo-all-'));
+const CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
+
+const stateDir = process.env['DEMO_E2E_STATE_DIR'] ?? mkdtempSync(join(tmpdir(), 'demo-all-'));
 const workDir = join(stateDir, 'demo', 'local');
 
-afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+afterAll(() => {
+  if (!process.env['DEMO_E2E_STATE_DIR']) rmSync(stateDir, { recursive: true, force: true });
+});
 
 describe.sequential('npm run demo -- --tiny all (local mode)', () => {
   it('runs the whole loop', async () => {
@@ -45,6 +53,36 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
     expect(readFileSync(join(base, 'explanation', 'explanation.md'), 'utf8')).toMatch(/\.png/);
     expect(readFileSync(join(base, 'robustness', 'robustness.md'), 'utf8')).toMatch(/\.png/);
   });
+
+  it('serves the deployed model to the front-end and the Label Studio ML backend (endpoints restarted from the state folder)', async () => {
+    const ctx = await openContext({ target: 'local', profile: 'tiny', stateDir, reporter: consoleReporter({ json: true }) });
+    try {
+      const web = await startDemoWeb(ctx);
+      const image = readFileSync(join(workDir, 'heldout', 'bag', readdirSync(join(workDir, 'heldout', 'bag'))[0] as string));
+      const response = await fetch(`${web.url}/api/predict?name=bag.png`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(image) });
+      const prediction = await response.json();
+      await web.close();
+      expect(response.status, JSON.stringify(prediction)).toBe(200);
+      expect(prediction).toMatchObject({ stage: 'prod', endpointName: 'sagemaker-mlops-demo-prod' });
+      expect(prediction.probabilities).toHaveLength(10);
+      expect(CLASSES).toContain(prediction.label);
+
+      const labeling = await startLabeling(ctx, { port: 0, bridgePort: 0, threshold: 5 });
+      const labelConfig = `<View><Image name="image" value="$image"/><Choices name="label" toName="image">${CLASSES.map((c) => `<Choice value="${c}"/>`).join('')}</Choices></View>`;
+      const predict = await fetch(`${labeling.mlBackendUrl}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tasks: [{ id: 1, data: { image: 's3://sagemaker-mlops-demo/lake/unlabelled/pool-00000.png' } }], label_config: labelConfig }),
+      });
+      const body = await predict.json();
+      await labeling.close();
+      expect(predict.status, JSON.stringify(body)).toBe(200);
+      expect(body.results[0].model_version).toBe('sagemaker-mlops-demo/1');
+      expect(CLASSES).toContain(body.results[0].result[0].value.choices[0]);
+    } finally {
+      await ctx.close();
+    }
+  }, 300_000);
 
   it('resumes: a rerun finds every step done', async () => {
     const result = await runCli(['--tiny', '--state-dir', stateDir, 'all', '--no-serve'], { timeoutMs: 300_000 });

@@ -58,7 +58,7 @@ describe('web server', () => {
   it('answers 400 for an empty upload and an unknown stage, 404 and 405 for wrong routes', async () => {
     const empty = await fetch(`${server.url}/api/predict?name=e.png`, { method: 'POST', body: new Uint8Array(0) });
     expect(empty.status).toBe(400);
-    const stage = await fetch(`${server.url}/api/predict?stage=dev`, { method: 'POST', body: grayscalePng(4, 4, () => 0) });
+    const stage = await fetch(`${server.url}/api/predict?stage=dev`, { method: 'POST', body: new Uint8Array(grayscalePng(4, 4, () => 0)) });
     expect(stage.status).toBe(400);
     expect((await stage.json()).error.message).toBe('Unknown stage "dev": use "auto", "staging" or "prod".');
     expect((await fetch(`${server.url}/api/nothing`)).status).toBe(404);
@@ -70,7 +70,7 @@ describe('web server', () => {
     const response = await fetch(`${server.url}/api/predict?stage=prod&name=a.png`, {
       method: 'POST',
       headers: { 'content-type': 'image/png' },
-      body: grayscalePng(4, 4, () => 0),
+      body: new Uint8Array(grayscalePng(4, 4, () => 0)),
     });
     expect(response.status).toBe(503);
     const body = await response.json();
