@@ -4,7 +4,7 @@
  * 1. Orchestration: a pipeline of 50 Processing steps (chained, so they run one after another) that each
  *    run `python3 -c pass`, against spawning the same 50 processes directly, in the same run.
  *    ours = (pipeline time - direct time) / 50 = orchestration overhead per step, in ms.
- * 2. A local serverless endpoint serving a small PyTorch CNN (Fashion-MNIST shaped input): the cold start
+ * 2. A local serverless endpoint (with preloadModules: ['torch'], and again without) serving a small PyTorch CNN (Fashion-MNIST shaped input): the cold start
  *    (first invocation: process start, torch import, model load) and the warm p50 latency, and the warm
  *    overhead = client latency - the model's own forward time (measured inside predict_fn, returned in the body).
  *    Needs .venvs/ml (torch); without it those fields are null.
@@ -117,12 +117,10 @@ def output_fn(prediction, accept):
     return json.dumps({"classes": logits.argmax(1).tolist(), "forward_ms": forward_ms}), "application/json"
 `;
 
-async function endpoint(local: LocalSageMaker, work: string): Promise<Record<string, number | null>> {
-  if (!existsSync(mlPython)) {
-    console.error(`(no ${mlPython}: skipping the serverless endpoint figures; run bash scripts/setup-python.sh ml)`);
-    return { coldStartMs: null, warmP50Ms: null, forwardP50Ms: null, warmOverheadP50Ms: null };
-  }
+async function endpoint(local: LocalSageMaker, work: string): Promise<{ invoke: Invoke; cold: Record<string, number> } | undefined> {
+  if (!existsSync(mlPython)) return undefined;
   const modelDir = join(work, 'model');
+  mkdirSync(work, { recursive: true });
   mkdirSync(join(modelDir, 'code'), { recursive: true });
   writeFileSync(join(modelDir, 'code', 'inference.py'), INFERENCE);
   const save = spawn(mlPython, ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(join(modelDir, 'code'))}); import torch, inference; torch.manual_seed(0); torch.save(inference.SmallCNN().state_dict(), ${JSON.stringify(join(modelDir, 'model.pth'))})`], { stdio: 'inherit' });
@@ -158,26 +156,38 @@ async function endpoint(local: LocalSageMaker, work: string): Promise<Record<str
   }
   const importTorchMs = Math.min(...importRuns);
   for (let i = 0; i < 20; i += 1) await invoke(); // warm-up
-  const latencies: number[] = [];
-  const forwards: number[] = [];
-  const overheads: number[] = [];
+  return {
+    invoke,
+    cold: {
+      coldStartMs: Math.round(cold.latency),
+      coldStartProcessMs: Math.round(local.endpointStats('cnn').lastColdStartMs ?? Number.NaN),
+      importTorchMs: Math.round(importTorchMs),
+      coldStartOverheadMs: Math.round(cold.latency - importTorchMs),
+    },
+  };
+}
+
+type Invoke = () => Promise<{ latency: number; forward: number }>;
+
+/** Warm latency of several endpoints, invoked in turn so machine load affects them alike. */
+async function warm(invokers: Invoke[]): Promise<Record<string, number>[]> {
+  const samples = invokers.map(() => ({ latencies: [] as number[], forwards: [] as number[], overheads: [] as number[] }));
   for (let i = 0; i < WARM_INVOCATIONS; i += 1) {
-    const { latency, forward } = await invoke();
-    latencies.push(latency);
-    forwards.push(forward);
-    overheads.push(latency - forward);
+    for (const [k, invoke] of invokers.entries()) {
+      const { latency, forward } = await invoke();
+      const sample = samples[k] as (typeof samples)[number];
+      sample.latencies.push(latency);
+      sample.forwards.push(forward);
+      sample.overheads.push(latency - forward);
+    }
   }
   const round = (v: number) => Math.round(v * 1000) / 1000;
-  return {
-    coldStartMs: Math.round(cold.latency),
-    coldStartProcessMs: Math.round(local.endpointStats('cnn').lastColdStartMs ?? Number.NaN),
-    importTorchMs: Math.round(importTorchMs),
-    coldStartOverheadMs: Math.round(cold.latency - importTorchMs),
-    warmP50Ms: round(percentile(latencies, 50)),
-    warmP99Ms: round(percentile(latencies, 99)),
-    forwardP50Ms: round(percentile(forwards, 50)),
-    warmOverheadP50Ms: round(percentile(overheads, 50)),
-  };
+  return samples.map((s) => ({
+    warmP50Ms: round(percentile(s.latencies, 50)),
+    warmP99Ms: round(percentile(s.latencies, 99)),
+    forwardP50Ms: round(percentile(s.forwards, 50)),
+    warmOverheadP50Ms: round(percentile(s.overheads, 50)),
+  }));
 }
 
 async function main(): Promise<void> {
@@ -201,7 +211,19 @@ async function main(): Promise<void> {
     const overheadPerStep = percentile(overheads, 50);
     const directMs = percentile(directRuns, 50);
     const pipelineMs = percentile(pipelineRuns, 50);
-    const serving = await endpoint(local, work);
+    const plain = await endpoint(local, join(work, 'plain'));
+    // The same endpoint with preloadModules: ['torch']: model servers fork from a warm interpreter.
+    const preloaded = await LocalSageMaker.open({ stateDir: join(work, 'state-preload'), images: [{ pattern: /pytorch/, python: mlPython }], preloadModules: ['torch'] });
+    let serving: Record<string, unknown> = { coldStartMs: null, warmP50Ms: null, warmOverheadP50Ms: null, note: `no ${mlPython}: run bash scripts/setup-python.sh ml` };
+    try {
+      const fast = await endpoint(preloaded, join(work, 'preload'));
+      if (plain && fast) {
+        const [fastWarm, plainWarm] = await warm([fast.invoke, plain.invoke]);
+        serving = { ...fast.cold, ...fastWarm, withoutPreload: { ...plain.cold, ...plainWarm } };
+      }
+    } finally {
+      await preloaded.close();
+    }
     writeResult({
       name: 'local-overhead',
       unit: 'ms per step',
@@ -209,7 +231,7 @@ async function main(): Promise<void> {
       baseline: Math.round((directMs / STEPS) * 10) / 10,
       ratio: Math.round((pipelineMs / directMs) * 100) / 100,
       target: 'orchestration overhead <= 50 ms per step; serverless cold start <= 3000 ms; warm overhead over forward <= 2 ms',
-      notes: 'ours = median over 3 rounds of (wall time of a 50-step chained pipeline of python3 -c pass - the summed spawn-to-exit time of its 50 processes) / 50; baseline = median time per process of 50 direct spawns of the same command, interleaved with the pipeline rounds; ratio = median pipeline wall time / median direct wall time. loadAverage = 1-minute load average at start and end (shared 2-core machine). coldStartMs = first invocation of the serverless endpoint (process start, import torch, model load, request); importTorchMs = python -c "import torch" alone, right after; coldStartOverheadMs = the difference (what local mode and the model load add).',
+      notes: 'ours = median over 3 rounds of (wall time of a 50-step chained pipeline of python3 -c pass - the summed spawn-to-exit time of its 50 processes) / 50; baseline = median time per process of 50 direct spawns of the same command, interleaved with the pipeline rounds; ratio = median pipeline wall time / median direct wall time. loadAverage = 1-minute load average at start and end (shared 2-core machine). coldStartMs = first invocation of the serverless endpoint (process start, import torch, model load, request); importTorchMs = python -c "import torch" alone, right after; coldStartOverheadMs = the difference. The top-level endpoint figures use preloadModules: [\'torch\'] (model servers forked from a warm interpreter that imported torch while the endpoint was created); withoutPreload = the same with a fresh interpreter per cold start. Warm figures: 300 invocations of each endpoint, alternating between the two.',
       overheadPerRoundMs: overheads.map((v) => Math.round(v * 10) / 10),
       steps: STEPS,
       pipelineTotalMs: Math.round(pipelineMs),

@@ -181,21 +181,29 @@ def make_handler(handlers):
     return Handler
 
 
+def serve(model_dir, host="127.0.0.1", port=0, on_ready=None):
+    """Loads the model, binds the port, reports it, and serves until the process ends."""
+    handlers = Handlers(model_dir)
+    server = ThreadingHTTPServer((host, port), make_handler(handlers))
+    server.daemon_threads = True
+    if on_ready is None:
+        sys.stdout.write("SAGEMAKER_LOCAL_READY %d\n" % server.server_address[1])
+        sys.stdout.flush()
+    else:
+        on_ready(server.server_address[1])
+    try:
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        pass
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model-dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
-    handlers = Handlers(args.model_dir)
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(handlers))
-    server.daemon_threads = True
-    sys.stdout.write("SAGEMAKER_LOCAL_READY %d\n" % server.server_address[1])
-    sys.stdout.flush()
-    try:
-        server.serve_forever(poll_interval=0.5)
-    except KeyboardInterrupt:
-        pass
+    serve(args.model_dir, args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,12 @@ export interface LocalSageMakerOptions {
   serverlessIdleTimeoutMs?: number;
   /** Default MaxParallelExecutionSteps of pipeline executions. Default 4. */
   defaultParallelism?: number;
+  /**
+   * Python modules (e.g. ['torch']) that endpoint model servers import once per interpreter: creating an
+   * endpoint starts a warm interpreter that has imported them, and model servers are forked from it, so a
+   * serverless cold start costs the fork and model_fn instead of the framework import. Default none.
+   */
+  preloadModules?: string[];
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'a function');
@@ -54,6 +60,7 @@ const optionsSchema = z.object({
   onLog: fn.optional(),
   serverlessIdleTimeoutMs: z.number().int().positive().optional(),
   defaultParallelism: z.number().int().min(1).max(256).optional(),
+  preloadModules: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name')).optional(),
 });
 
 /** Everything the local clients share: configuration, the state folder and the object store. */
@@ -67,6 +74,7 @@ export class LocalContext {
   readonly lambdaHandlers: Record<string, LambdaHandler>;
   readonly serverlessIdleTimeoutMs: number;
   readonly defaultParallelism: number;
+  readonly preloadModules: string[];
   private readonly onLog: ((event: LocalLogEvent) => void) | undefined;
 
   constructor(options: LocalSageMakerOptions) {
@@ -84,6 +92,7 @@ export class LocalContext {
     this.lambdaHandlers = options.lambdaHandlers ?? {};
     this.serverlessIdleTimeoutMs = options.serverlessIdleTimeoutMs ?? 5 * 60_000;
     this.defaultParallelism = options.defaultParallelism ?? 4;
+    this.preloadModules = options.preloadModules ?? [];
     this.onLog = options.onLog;
   }
 

@@ -13,7 +13,7 @@ import type { ModelRegistry } from './registry.js';
 import { sortItems, timeFilter } from './registry.js';
 import { bodyToBytes } from './s3.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
-import { EndpointWorkerError, Worker } from './worker.js';
+import { EndpointWorkerError, Worker, Zygote } from './worker.js';
 
 type Rec = Record<string, any>;
 
@@ -77,6 +77,7 @@ export class EndpointManager {
   private readonly loading = new Map<string, Promise<Deployment>>();
   private readonly operations = new Set<Promise<unknown>>();
   private readonly stats = new Map<string, { coldStarts: number; lastColdStartMs?: number }>();
+  private readonly zygotes = new Map<string, Zygote>();
   private closed = false;
 
   constructor(private readonly ctx: LocalContext, private readonly registry: ModelRegistry) {
@@ -120,6 +121,19 @@ export class EndpointManager {
     const deployments = [...this.live.values()];
     this.live.clear();
     await Promise.all(deployments.map((d) => this.stopDeployment(d)));
+    for (const zygote of this.zygotes.values()) zygote.stop();
+    this.zygotes.clear();
+  }
+
+  /** The warm interpreter for preloadModules (started on first use), or undefined when none are configured. */
+  private zygoteFor(python: string): Zygote | undefined {
+    if (this.ctx.preloadModules.length === 0 || this.closed) return undefined;
+    let zygote = this.zygotes.get(python);
+    if (!zygote || !zygote.alive) {
+      zygote = Zygote.start(python, this.ctx.preloadModules);
+      this.zygotes.set(python, zygote);
+    }
+    return zygote;
   }
 
   private async stopDeployment(deployment: Deployment): Promise<void> {
@@ -183,6 +197,17 @@ export class EndpointManager {
     }
     const deployment: Deployment = { configName, variants, inFlight: 0 };
     if (startInstances) {
+      // Part of provisioning: the warm interpreter (preloadModules) is ready before the endpoint is InService.
+      for (const variant of variants) {
+        const zygote = this.zygoteFor(variant.model.python);
+        if (zygote) {
+          try {
+            await zygote.whenReady();
+          } catch (error) {
+            throw new EndpointWorkerError(`cannot preload ${this.ctx.preloadModules.join(', ')} in ${variant.model.python}: ${(error as Error).message}`, '');
+          }
+        }
+      }
       try {
         await Promise.all(
           variants.map(async (variant) => {
@@ -199,14 +224,15 @@ export class EndpointManager {
   }
 
   private startWorker(endpointName: string, variant: VariantRuntime, index: number): Promise<Worker> {
-    const env: Record<string, string> = { ...variant.model.env };
-    return Worker.start(this.ctx, {
+    const spec = {
       python: variant.model.python,
       modelDir: variant.model.modelDir,
-      env,
+      env: { ...variant.model.env },
       endpoint: endpointName,
       logFile: join(this.ctx.stateDir, 'logs', 'endpoints', endpointName, `${variant.name}-${index}.log`),
-    });
+    };
+    const zygote = this.zygoteFor(variant.model.python);
+    return zygote ? Worker.fork(this.ctx, spec, zygote) : Worker.start(this.ctx, spec);
   }
 
   /** The serving deployment of an InService endpoint; processes restart on demand after a restart of local mode. */
