@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, createWriteStream, promises as fs } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -50,6 +50,21 @@ function cliValue(value: unknown): string {
     return Object.entries(value as Rec).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${cliValue(v)}`).join(',');
   }
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** The absolute path of a command found on PATH, as the shell would run it. */
+async function onPath(command: string): Promise<string | undefined> {
+  if (command.includes('/')) return undefined;
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    const candidate = join(dir, command);
+    try {
+      await fs.access(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 function envName(name: string): string {
@@ -168,8 +183,9 @@ export class JobRunner {
   }
 
   /** A folder whose python / python3 point at the interpreter standing for the image, put first on PATH. */
-  private async shimDir(python: string): Promise<string | undefined> {
-    if (!isAbsolute(python)) return undefined;
+  private async shimDir(command: string): Promise<string | undefined> {
+    const python = isAbsolute(command) ? command : await onPath(command);
+    if (!python) return undefined;
     const dir = join(this.ctx.stateDir, 'cache', 'shims', createHash('sha1').update(python).digest('hex').slice(0, 12));
     if (await exists(join(dir, 'python3'))) return dir;
     // Build it aside and rename it into place, so concurrent jobs never see a half-made folder.

@@ -125,6 +125,35 @@ describe('training jobs', () => {
 });
 
 describe('processing jobs', () => {
+  it('run a FrameworkProcessor-style runproc.sh, with its container paths rewritten and python on PATH', async () => {
+    await putSourceDir(local, 'code', 'fw/sourcedir.tar.gz', ['preprocess.py']);
+    await putText(
+      local,
+      's3://code/fw/runproc.sh',
+      ['#!/bin/bash', 'cd /opt/ml/processing/input/code/', 'tar -xzf sourcedir.tar.gz', 'set -e', 'python preprocess.py "$@"', ''].join('\n'),
+    );
+    await local.sagemaker.send(
+      new CreateProcessingJobCommand({
+        ProcessingJobName: 'framework-proc',
+        RoleArn: 'arn:aws:iam::000000000000:role/sm',
+        AppSpecification: { ImageUri: IMAGE, ContainerEntrypoint: ['/bin/bash', '/opt/ml/processing/input/entrypoint/runproc.sh'], ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output'] },
+        ProcessingInputs: [
+          { InputName: 'code', S3Input: { S3Uri: 's3://code/fw/sourcedir.tar.gz', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          { InputName: 'entrypoint', S3Input: { S3Uri: 's3://code/fw/runproc.sh', LocalPath: '/opt/ml/processing/input/entrypoint', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          { InputName: 'data', S3Input: { S3Uri: 's3://lake/train', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+        ],
+        ProcessingOutputConfig: { Outputs: [{ OutputName: 'train', S3Output: { S3Uri: 's3://artifacts/fw/train', LocalPath: '/opt/ml/processing/output/train', S3UploadMode: 'EndOfJob' } }] },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
+      }),
+    );
+    const job = await waitFor('framework processing', async () => {
+      const d = await local.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: 'framework-proc' }));
+      return finished(d.ProcessingJobStatus) ? d : undefined;
+    });
+    expect(job.FailureReason).toBeUndefined();
+    expect(await getText(local, 's3://artifacts/fw/train/data.csv')).toBe('1,2\n3,4\n5,6\n');
+  });
+
   it('map container paths into the job folder and upload the outputs', async () => {
     await putText(local, 's3://code/preprocess/preprocess.py', (await import('node:fs')).readFileSync(`${__dirname}/fixtures/scripts/preprocess.py`, 'utf8'));
     await local.sagemaker.send(
