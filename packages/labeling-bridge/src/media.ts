@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { MediaFetchError, MediaRefusedError } from './errors.js';
 import type { LabelStudioConnection } from './label-studio/connection.js';
 import { hostAllowed, httpGet, readAll } from './net.js';
@@ -19,6 +19,7 @@ export interface MediaResolverOptions {
 
 export type MediaLocation =
   | { kind: 's3'; bucket: string; key: string; url: string }
+  | { kind: 'inline'; bytes: Uint8Array; contentType: string; url: string }
   | { kind: 'http'; url: URL; labelStudio: boolean };
 
 export interface MediaStream {
@@ -47,8 +48,16 @@ export class MediaResolver {
       if (!this.#options.s3) throw new MediaRefusedError(raw, 'no S3 client configured for s3:// images');
       return { kind: 's3', bucket: match[1] as string, key: decodeURIComponent(match[2] as string), url: raw };
     }
+    if (raw.startsWith('data:')) {
+      // Label Studio accepts tasks with images inlined as base64 data URIs.
+      const match = /^data:(image\/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]*)$/i.exec(raw);
+      if (!match) throw new MediaRefusedError(raw.slice(0, 40), 'only base64 image data URIs (data:image/<type>;base64,…) are supported');
+      const bytes = new Uint8Array(Buffer.from(match[2] as string, 'base64'));
+      if (bytes.length > this.maxBytes) throw new MediaRefusedError(raw.slice(0, 40), `larger than the ${this.maxBytes}-byte image limit`);
+      return { kind: 'inline', bytes, contentType: (match[1] as string).toLowerCase(), url: `${raw.slice(0, 30)}…` };
+    }
     if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^https?:\/\//i.test(raw)) {
-      throw new MediaRefusedError(raw, 'only s3://, http(s):// and Label Studio paths (/data/upload/…) are supported');
+      throw new MediaRefusedError(raw, 'only s3://, http(s)://, data:image/… and Label Studio paths (/data/upload/…) are supported');
     }
     if (!/^https?:\/\//i.test(raw)) {
       if (!ls) throw new MediaRefusedError(raw, 'a Label Studio path needs labelStudio {url, token} configured');
@@ -74,6 +83,9 @@ export class MediaResolver {
   /** Opens the image as a stream (with its length when known). Redirects are followed (3 at most) only to allowed hosts. */
   async open(raw: unknown): Promise<MediaStream> {
     const location = this.locate(raw);
+    if (location.kind === 'inline') {
+      return { body: Readable.from([Buffer.from(location.bytes)]), contentLength: location.bytes.length, contentType: location.contentType };
+    }
     if (location.kind === 's3') {
       const s3 = this.#options.s3 as S3Client;
       try {
@@ -126,6 +138,10 @@ export class MediaResolver {
 
   /** Reads the whole image into memory (bounded by maxBytes). */
   async read(raw: unknown): Promise<Uint8Array> {
+    if (typeof raw === 'string' && raw.startsWith('data:')) {
+      const location = this.locate(raw);
+      if (location.kind === 'inline') return location.bytes;
+    }
     const stream = await this.open(raw);
     return readAll(stream.body, this.maxBytes, typeof raw === 'string' ? raw : '');
   }
@@ -142,6 +158,7 @@ export function mediaFileName(raw: string): string {
     name = raw.split(/[/\\?#]/).pop() ?? '';
   }
   if (raw.startsWith('s3://')) name = raw.split('/').pop() ?? '';
+  if (raw.startsWith('data:')) name = `inline.${/^data:image\/([a-z0-9]+)/i.exec(raw)?.[1]?.toLowerCase() ?? 'img'}`;
   const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(-120);
   return safe || 'image';
 }

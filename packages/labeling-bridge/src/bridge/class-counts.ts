@@ -49,10 +49,13 @@ export async function zipClassCounts(s3: S3Client, bucket: string, key: string):
   return counts;
 }
 
-/** Counts of the raw data set (every zip under `<lake>/raw/`), cached by ETag. */
+/** Counts of the raw data set (every zip under `<lake>/raw/`), cached by ETag; the listing is re-read every `ttlMs`. */
 export class RawClassCounts {
   readonly #cache = new Map<string, { etag: string | undefined; counts: Record<string, number> }>();
+  #total: { at: number; counts: Record<string, number> } | undefined;
+  constructor(private readonly ttlMs = 5 * 60_000) {}
   async get(s3: S3Client, lake: Lake): Promise<Record<string, number>> {
+    if (this.#total && Date.now() - this.#total.at < this.ttlMs) return this.#total.counts;
     const total: Record<string, number> = {};
     for (const { key, etag } of await listKeys(s3, lake.bucket, `${lake.prefix}raw/`)) {
       if (!key.toLowerCase().endsWith('.zip')) continue;
@@ -63,7 +66,41 @@ export class RawClassCounts {
       }
       for (const [label, n] of Object.entries(cached.counts)) total[label] = (total[label] ?? 0) + n;
     }
+    this.#total = { at: Date.now(), counts: total };
     return total;
+  }
+}
+
+/**
+ * Counts of annotated images per label, from a listing of `<lake>/annotated/` re-read at most every `refreshMs`,
+ * with this process's own changes applied in between: a LIST per event would cost O(lake size) per annotation.
+ * Exact at each refresh; changes by other processes (other Lambda instances) show up at the next one.
+ */
+export class AnnotatedClassCounts {
+  #base: { at: number; counts: Record<string, number> } | undefined;
+  #delta: Record<string, number> = {};
+  constructor(private readonly refreshMs = 60_000) {}
+  apply(label: string, change: number): void {
+    this.#delta[label] = (this.#delta[label] ?? 0) + change;
+  }
+  async get(s3: S3Client, lake: Lake): Promise<Record<string, number>> {
+    if (!this.#base || Date.now() - this.#base.at >= this.refreshMs) {
+      const at = Date.now();
+      const delta = this.#delta;
+      this.#delta = {};
+      try {
+        this.#base = { at, counts: await annotatedClassCounts(s3, lake) };
+      } catch (error) {
+        for (const [label, n] of Object.entries(delta)) this.apply(label, n);
+        throw error;
+      }
+    }
+    const counts = { ...this.#base.counts };
+    for (const [label, n] of Object.entries(this.#delta)) {
+      counts[label] = (counts[label] ?? 0) + n;
+      if (counts[label] === 0) delete counts[label];
+    }
+    return counts;
   }
 }
 

@@ -8,7 +8,7 @@ import type { LabelStudioConnection } from '../label-studio/connection.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { mediaFileName, type MediaResolver } from '../media.js';
 import { readAll } from '../net.js';
-import { annotatedClassCounts, RawClassCounts } from './class-counts.js';
+import { AnnotatedClassCounts, RawClassCounts } from './class-counts.js';
 import { getJson, KeyedMutex, lakeKey, listKeys, parseLake, putJson, type Lake } from './lake.js';
 import {
   anyEvent,
@@ -50,6 +50,11 @@ export interface WebhookBridgeOptions {
   maxBodyBytes?: number;
   /** Log class counts after each change to the lake (default true), as the seed's CloudWatch logs do. */
   logClassCounts?: boolean;
+  /**
+   * How often the lake is listed for those counts (default 60 s for annotations, 5 min for the raw zips); in
+   * between, this process's own changes are applied, so an event never pays a LIST of the whole lake.
+   */
+  classCountsRefreshMs?: number;
   logger?: Logger;
   now?: () => Date;
 }
@@ -113,7 +118,8 @@ export class WebhookBridge {
   readonly #configs = new Map<number, ImageClassificationConfig>();
   readonly #doneBatches = new Set<string>();
   readonly #positionHint = new Map<number, number>();
-  readonly #raw = new RawClassCounts();
+  readonly #raw: RawClassCounts;
+  readonly #annotated: AnnotatedClassCounts;
   #countsInFlight: Promise<void> | undefined;
   #countsAgain = false;
 
@@ -133,6 +139,8 @@ export class WebhookBridge {
     this.#o = options;
     this.s3 = options.s3;
     this.#log = options.logger ?? silentLogger;
+    this.#raw = new RawClassCounts(options.classCountsRefreshMs ?? 5 * 60_000);
+    this.#annotated = new AnnotatedClassCounts(options.classCountsRefreshMs ?? 60_000);
   }
 
   get maxBodyBytes(): number {
@@ -317,6 +325,8 @@ export class WebhookBridge {
         };
         await putJson(this.#o.s3, this.lake.bucket, recordKey, record);
         if (moveFrom) await this.#o.s3.send(new DeleteObjectCommand({ Bucket: this.lake.bucket, Key: moveFrom }));
+        if (moveFrom && previous) this.#annotated.apply(previous.label, -1);
+        if (!previous || previous.deletedAt || moveFrom) this.#annotated.apply(label, 1);
         this.#log.info(moveFrom ? 'annotation moved' : 'annotation stored', {
           projectId, taskId: task.id, annotationId, label, key: imageKey, ...(moveFrom ? { from: moveFrom } : {}),
         });
@@ -334,6 +344,10 @@ export class WebhookBridge {
 
   async #writeImage(location: ReturnType<MediaResolver['locate']>, imageUrl: string, key: string, annotationId: number, taskId: number): Promise<void> {
     const metadata = { 'annotation-id': String(annotationId), 'task-id': String(taskId) };
+    if (location.kind === 'inline') {
+      await this.#o.s3.send(new PutObjectCommand({ Bucket: this.lake.bucket, Key: key, Body: location.bytes, ContentType: location.contentType, Metadata: metadata }));
+      return;
+    }
     if (location.kind === 's3') {
       try {
         await this.#o.s3.send(
@@ -413,6 +427,7 @@ export class WebhookBridge {
       await this.#o.s3.send(new DeleteObjectCommand({ Bucket: this.lake.bucket, Key: existing.value.imageKey }));
       const now = (this.#o.now?.() ?? new Date()).toISOString();
       await putJson(this.#o.s3, this.lake.bucket, recordKey, { ...existing.value, deletedAt: now, action: 'ANNOTATIONS_DELETED' });
+      this.#annotated.apply(existing.value.label, -1);
       this.#log.info('annotation deleted', { projectId, annotationId, key: existing.value.imageKey });
       return { annotationId, outcome: 'deleted' as const, imageKey: existing.value.imageKey };
     });
@@ -507,7 +522,7 @@ export class WebhookBridge {
       do {
         this.#countsAgain = false;
         try {
-          const [raw, annotated] = await Promise.all([this.#raw.get(this.#o.s3, this.lake), annotatedClassCounts(this.#o.s3, this.lake)]);
+          const [raw, annotated] = await Promise.all([this.#raw.get(this.#o.s3, this.lake), this.#annotated.get(this.#o.s3, this.lake)]);
           const withAnnotations: Record<string, number> = { ...raw };
           for (const [label, n] of Object.entries(annotated)) withAnnotations[label] = (withAnnotations[label] ?? 0) + n;
           this.#log.info('class counts', { lake: this.lake.uri, raw, annotated, withAnnotations });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BridgeConfigError, InvalidPayloadError, LabelingBridgeError, PredictorError, UnauthorizedError } from '../errors.js';
+import { BridgeConfigError, InvalidPayloadError, LabelNotAllowedError, LabelingBridgeError, PredictorError, UnauthorizedError } from '../errors.js';
 import { basicAuthMatches, errorBody, mapLimit, parseJson, readBody, sendJson, zodToPayloadError } from '../http-util.js';
 import { matchLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -241,8 +241,11 @@ export class MlBackend {
       // The model's top class is not in this project's config: fall back to the most probable allowed label.
       const best = Object.entries(probabilities).sort((a, b) => b[1] - a[1])[0];
       if (!best) {
-        throw new PredictorError(
-          `the model predicted ${JSON.stringify(prediction.label)}, which is not one of the label config choices (${config.labels.join(', ')})`,
+        // The project's choices and the model's classes do not overlap: a configuration problem of the request (422).
+        throw new LabelNotAllowedError(
+          String(prediction.label),
+          config.labels,
+          'was predicted by the model but is not one of the label config choices, and no allowed label has a probability: align the Choice values with the model classes',
         );
       }
       label = best[0];

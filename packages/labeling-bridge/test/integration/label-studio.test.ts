@@ -206,6 +206,7 @@ describe('webhook bridge fed by a real Label Studio', () => {
   });
 
   it('backfills every annotation made while the bridge was down, and starts the due pipeline run', async () => {
+    const port = Number(new URL(bridgeServer?.url as string).port);
     await bridgeServer?.close();
     bridgeServer = undefined;
     const missed: number[] = [];
@@ -220,8 +221,10 @@ describe('webhook bridge fed by a real Label Studio', () => {
     const again = await syncFromLabelStudio(bridge(), ls, projectId);
     expect(again.outcomes.written ?? 0).toBe(0);
     expect(again.started).toHaveLength(0);
-    bridgeServer = await startBridgeServer(bridge());
-    await ls.api('PATCH', `/api/webhooks/${webhookId}/`, { url: `${bridgeServer.url}/webhook` });
+    // Back up on the same address the webhook points at.
+    bridgeServer = await startBridgeServer(bridge(), port);
+    const hook = await ls.api<{ url: string; is_active: boolean }>('GET', `/api/webhooks/${webhookId}/`);
+    expect(hook).toMatchObject({ url: `${bridgeServer.url}/webhook`, is_active: true });
   });
 
   it('auto-labels confident predictions as model-made annotations and orders the rest by uncertainty', async () => {

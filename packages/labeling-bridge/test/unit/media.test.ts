@@ -76,6 +76,14 @@ describe('image URL policy', () => {
     expect(JSON.stringify(ls)).not.toContain('legacy-token-123');
   });
 
+  it('reads base64 image data URIs and refuses other data URIs', async () => {
+    const media = new MediaResolver({ maxBytes: 16 });
+    expect(Buffer.from(await media.read(`data:image/png;base64,${Buffer.from('PNG!').toString('base64')}`)).toString()).toBe('PNG!');
+    expect(() => media.locate('data:text/html;base64,PGI+')).toThrow(/only base64 image data URIs/);
+    expect(() => media.locate(`data:image/png;base64,${Buffer.alloc(32).toString('base64')}`)).toThrow(/16-byte image limit/);
+    expect(mediaFileName('data:image/jpeg;base64,AAAA')).toBe('inline.jpeg');
+  });
+
   it('derives safe lake file names', () => {
     expect(mediaFileName('/data/upload/3/ab12-cat 1.jpg')).toBe('ab12-cat_1.jpg');
     expect(mediaFileName('/data/local-files/?d=images/../x/dog.png')).toBe('dog.png');
