@@ -8,7 +8,7 @@ import { Uint8ArrayBlobAdapter } from '@smithy/util-stream';
 import { materialize } from './archive.js';
 import type { HandlerTable } from './client-base.js';
 import type { LocalContext } from './context.js';
-import { metadata, validationException } from './errors.js';
+import { LocalModeError, metadata, validationException } from './errors.js';
 import type { ModelRegistry } from './registry.js';
 import { sortItems, timeFilter } from './registry.js';
 import { bodyToBytes } from './s3.js';
@@ -38,6 +38,8 @@ interface VariantRuntime {
   next: number;
   inFlight: number;
   starting?: Promise<void>;
+  /** Set once the deployment is stopped: a cold start that finishes afterwards stops its process. */
+  stopped?: boolean;
   idleTimer?: NodeJS.Timeout;
 }
 
@@ -139,6 +141,7 @@ export class EndpointManager {
   private async stopDeployment(deployment: Deployment): Promise<void> {
     await Promise.all(
       deployment.variants.map(async (variant) => {
+        variant.stopped = true;
         if (variant.idleTimer) clearTimeout(variant.idleTimer);
         const workers = variant.workers;
         variant.workers = [];
@@ -235,29 +238,39 @@ export class EndpointManager {
     return zygote ? Worker.fork(this.ctx, spec, zygote) : Worker.start(this.ctx, spec);
   }
 
-  /** The serving deployment of an InService endpoint; processes restart on demand after a restart of local mode. */
-  private async deploymentFor(endpointName: string): Promise<Deployment> {
+  /**
+   * The serving deployment of an InService endpoint; processes restart on demand after a restart of local mode.
+   * The in-flight load is memoized before the first await, so concurrent first invocations share one
+   * deployment instead of each starting (and leaking) its own set of model servers.
+   */
+  private deploymentFor(endpointName: string): Promise<Deployment> {
     const live = this.live.get(endpointName);
-    if (live) return live;
+    if (live) return Promise.resolve(live);
     const pending = this.loading.get(endpointName);
     if (pending) return pending;
+    if (this.closed) return Promise.reject(new LocalModeError(`InvokeEndpoint ${endpointName}: this LocalSageMaker is closed; open a new one.`));
+    const loading = this.loadDeployment(endpointName).catch((error: unknown) => {
+      throw this.workerFailure(endpointName, error);
+    });
+    this.loading.set(endpointName, loading);
+    void loading.finally(() => this.loading.delete(endpointName)).catch(() => undefined);
+    // Tracked so close() waits for it and then stops what it started.
+    return this.track(loading);
+  }
+
+  private async loadDeployment(endpointName: string): Promise<Deployment> {
     const endpoint = await this.endpoints.get(endpointName);
     if (!endpoint) throw new ValidationError({ $metadata: metadata(400), message: `Endpoint ${endpointName} of account ${this.ctx.accountId} not found.` });
     if (endpoint.EndpointStatus !== 'InService' && endpoint.EndpointStatus !== 'Updating') {
       throw new ValidationError({ $metadata: metadata(400), message: `Endpoint ${endpointName} is not in service (status ${endpoint.EndpointStatus}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}).` });
     }
-    const loading = this.buildDeployment(endpointName, endpoint.EndpointConfigName, true).then((d) => {
-      this.live.set(endpointName, d);
-      return d;
-    });
-    this.loading.set(endpointName, loading);
-    try {
-      return await loading;
-    } catch (error) {
-      throw this.workerFailure(endpointName, error);
-    } finally {
-      this.loading.delete(endpointName);
+    const deployment = await this.buildDeployment(endpointName, endpoint.EndpointConfigName, true);
+    if (this.closed) {
+      await this.stopDeployment(deployment);
+      throw new LocalModeError(`InvokeEndpoint ${endpointName}: this LocalSageMaker was closed while the endpoint's model servers were starting.`);
     }
+    this.live.set(endpointName, deployment);
+    return deployment;
   }
 
   private workerFailure(endpointName: string, error: unknown): Error {
@@ -294,6 +307,10 @@ export class EndpointManager {
         const started = performance.now();
         this.ctx.log('endpoint', endpointName, 'progress', `cold start of serverless variant ${variant.name}`);
         const worker = await this.startWorker(endpointName, variant, 0);
+        if (variant.stopped || this.closed) {
+          await worker.stop();
+          throw new LocalModeError(`InvokeEndpoint ${endpointName}: the endpoint was stopped (deleted, updated or closed) during the cold start.`);
+        }
         variant.workers = [worker];
         const ms = performance.now() - started;
         const stats = this.stats.get(endpointName) ?? { coldStarts: 0 };
@@ -304,6 +321,8 @@ export class EndpointManager {
       })().finally(() => {
         variant.starting = undefined;
       });
+      // Tracked so close() waits for a cold start in flight instead of leaving its process behind.
+      void this.track(variant.starting).catch(() => undefined);
     }
     await variant.starting;
   }

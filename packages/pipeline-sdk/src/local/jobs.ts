@@ -206,6 +206,12 @@ export class JobRunner {
     const source: LocalLogEvent['source'] = kind === 'training' ? 'training-job' : 'processing-job';
     const entry = this.running.get(`${kind}/${name}`);
     log.write(`$ ${[command, ...args].join(' ')}\n`);
+    if (entry?.stopRequested || this.closed) {
+      // StopTrainingJob/StopProcessingJob or close() came while the job was still preparing: start nothing.
+      this.ctx.log(source, name, 'progress', 'stopped before its process started');
+      log.end();
+      return { exitCode: null, signal: null, tail, stopped: true, timedOut: false };
+    }
     return new Promise((resolve) => {
       const spawnedAt = performance.now();
       const proc = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -26,6 +26,7 @@ export interface WorkerResponse {
 
 /** Raised when a host process does not come up (bad model, import error, crash). */
 export class EndpointWorkerError extends LocalModeError {
+  override readonly code: string = 'ENDPOINT_WORKER';
   constructor(message: string, readonly logTail: string) {
     super(message);
     this.name = 'EndpointWorkerError';
@@ -99,6 +100,8 @@ export class Zygote {
       proc.on('error', (error) => reject(error));
     });
     this.ready.catch(() => undefined);
+    // A write racing the interpreter's exit fails with EPIPE; the exit handler already rejects the waiters.
+    proc.stdin?.on('error', () => undefined);
   }
 
   static start(python: string, preload: string[]): Zygote {
@@ -120,6 +123,8 @@ export class Zygote {
 
   async fork(spec: WorkerSpec): Promise<{ process: ForkedProcess; port: number }> {
     await this.ready;
+    // The interpreter may have died (or been stopped by close()) while this fork waited for it.
+    if (this.dead) throw new Error('could not start: the preload interpreter has exited');
     const id = randomUUID();
     const result = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });

@@ -6,6 +6,7 @@ import {
   ResourceInUse,
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker, type LocalLogEvent } from '../../src/local/index.js';
 import { getText, putSourceDir, putText, readFromArchive, tempStateDir, waitFor } from './helpers.js';
@@ -184,4 +185,36 @@ describe('processing jobs', () => {
     expect(await getText(local, 's3://artifacts/prep-1/train/data.csv')).toBe('1,2\n3,4\n5,6\n');
     expect(JSON.parse(await getText(local, 's3://artifacts/prep-1/evaluation/evaluation.json'))).toEqual({ metrics: { accuracy: { value: 0.75 } }, rows: 3, env: 'test' });
   });
+});
+
+describe('close() while a job is still preparing', () => {
+  it('starts no process for it and records it as Stopped', async () => {
+    const own = tempStateDir('jobs-close');
+    const events: LocalLogEvent[] = [];
+    const marker = `${own.dir}/started`;
+    const early = await LocalSageMaker.open({ stateDir: own.dir, onLog: (e) => events.push(e) });
+    try {
+      await early.sagemaker.send(
+        new CreateTrainingJobCommand({
+          TrainingJobName: 'closed-early',
+          RoleArn: 'arn:aws:iam::000000000000:role/sm',
+          AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', ContainerEntrypoint: ['python3', '-c', `import pathlib, time; pathlib.Path(${JSON.stringify(marker)}).write_text("x"); time.sleep(60)`] },
+          OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
+          ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+          StoppingCondition: { MaxRuntimeInSeconds: 600 },
+        }),
+      );
+      // The job is preparing its folder now; close() must not let it spawn the 60 s process afterwards.
+      const started = Date.now();
+      await early.close();
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const job = await early.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'closed-early' }));
+      expect(job.TrainingJobStatus).toBe('Stopped');
+      expect(events.some((e) => e.name === 'closed-early' && e.message === 'stopped before its process started')).toBe(true);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await early.close();
+      own.cleanup();
+    }
+  }, 60_000);
 });
