@@ -1,8 +1,11 @@
+import { PipelineSdkError } from '../errors.js';
+
 /**
  * Errors of the framework helpers (image URIs, distribution, spot training, metric definitions).
  * Every message says what is wrong and what would be accepted, so it can be fixed without reading this code.
  */
-export class FrameworkConfigError extends Error {
+export class FrameworkConfigError extends PipelineSdkError {
+  override readonly code: string = 'FRAMEWORK_CONFIG';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'FrameworkConfigError';
@@ -11,6 +14,7 @@ export class FrameworkConfigError extends Error {
 
 /** A region, framework version, Python version, processor or instance type that has no published image. */
 export class UnsupportedImageError extends FrameworkConfigError {
+  override readonly code: string = 'UNSUPPORTED_IMAGE';
   constructor(
     /** Which input did not match: 'region', 'frameworkVersion', 'pythonVersion', 'processor', 'instanceType', 'scope'. */
     readonly field: string,
@@ -30,6 +34,7 @@ export class UnsupportedImageError extends FrameworkConfigError {
 
 /** A distribution option the chosen instance type, framework version or Python version cannot run. */
 export class DistributionConfigError extends FrameworkConfigError {
+  override readonly code: string = 'DISTRIBUTION_CONFIG';
   constructor(
     readonly strategy: string,
     readonly problems: readonly string[],
@@ -41,6 +46,7 @@ export class DistributionConfigError extends FrameworkConfigError {
 
 /** Bad managed spot training settings (stopping condition or checkpoint location). */
 export class SpotTrainingConfigError extends FrameworkConfigError {
+  override readonly code: string = 'SPOT_TRAINING_CONFIG';
   constructor(
     readonly field: string,
     message: string,
@@ -52,6 +58,7 @@ export class SpotTrainingConfigError extends FrameworkConfigError {
 
 /** A metric definition SageMaker would reject or could never match. */
 export class MetricDefinitionError extends FrameworkConfigError {
+  override readonly code: string = 'METRIC_DEFINITION';
   constructor(
     /** Index of the definition in the list given. */
     readonly index: number,

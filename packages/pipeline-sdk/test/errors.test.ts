@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import * as sdk from '../src/index.js';
+import * as local from '../src/local/index.js';
+import { LocalSageMaker } from '../src/local/index.js';
+
+type ErrorClass = new (...args: never[]) => Error;
+
+/** Every exported class whose instances are Errors, found by looking at the entries (so a new one cannot be missed). */
+function errorClasses(entry: Record<string, unknown>): [string, ErrorClass][] {
+  return Object.entries(entry).filter((e): e is [string, ErrorClass] => typeof e[1] === 'function' && (e[1] as { prototype?: unknown }).prototype instanceof Error);
+}
+
+// Constructor arguments for classes whose constructor does more than take a message.
+const ARGS: Record<string, unknown[]> = {
+  DependencyCycleError: [['A', 'B', 'A']],
+  UnknownStepReferenceError: ['no such step', 'Missing'],
+  PipelineParameterError: ['p', [{ name: 'Epochs', message: 'not an integer' }]],
+  PipelineDefinitionTooLargeError: ['p', 200_000, 100_000],
+  PipelineExecutionFailedError: ['arn:x', 'Failed', 'boom', []],
+  WaitTimeoutError: ['arn:x', 10, 'Executing'],
+  UnsupportedImageError: ['region', 'mars-1', ['us-east-1']],
+  DistributionConfigError: ['torch_distributed', ['needs a GPU instance']],
+  MetricDefinitionError: [0, 'loss', 'bad regex'],
+  LocalModeUnsupportedCommandError: ['SageMakerClient', 'CreateCluster'],
+};
+
+const main = errorClasses(sdk);
+const localOnly = errorClasses(local).filter(([name]) => !(name in sdk));
+
+describe('PipelineSdkError', () => {
+  it('is exported from both entries, and is the same class', () => {
+    expect(local.PipelineSdkError).toBe(sdk.PipelineSdkError);
+    expect(main.map(([n]) => n)).toEqual(expect.arrayContaining(['PipelineDefinitionError', 'LifecycleError', 'CodeAssetError', 'FrameworkConfigError', 'PipelineSdkError']));
+    expect(localOnly.map(([n]) => n)).toEqual(expect.arrayContaining(['LocalModeError', 'LocalModeUnsupportedCommandError', 'LocalModeConfigError']));
+  });
+
+  it.each([...main, ...localOnly])('%s instances are PipelineSdkErrors with a stable code and their own name', (name, Cls) => {
+    const error = new Cls(...((ARGS[name] ?? ['something is wrong', 'detail']) as never[]));
+    expect(error).toBeInstanceOf(sdk.PipelineSdkError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe(name);
+    expect((error as sdk.PipelineSdkError).code).toBe(name.replace(/Error$/, '').replace(/(?<!^)([A-Z])/g, '_$1').toUpperCase());
+    expect(error.message.length).toBeGreaterThan(0);
+  });
+
+  it('codes are unique', () => {
+    const codes = [...main, ...localOnly].map(([name, Cls]) => (new Cls(...((ARGS[name] ?? ['m', 'd']) as never[])) as sdk.PipelineSdkError).code);
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it('keeps the existing fields of the specific classes', () => {
+    const cycle = new sdk.DependencyCycleError(['A', 'B', 'A']);
+    expect(cycle.cycle).toEqual(['A', 'B', 'A']);
+    expect(cycle.stepName).toBe('A');
+    expect(cycle).toBeInstanceOf(sdk.PipelineDefinitionError);
+    const unsupported = new local.LocalModeUnsupportedCommandError('SageMakerClient', 'CreateCluster');
+    expect(unsupported).toMatchObject({ client: 'SageMakerClient', command: 'CreateCluster', code: 'LOCAL_MODE_UNSUPPORTED_COMMAND' });
+    expect(unsupported).toBeInstanceOf(local.LocalModeError);
+  });
+
+  it('is what real failures throw: a bad pipeline and bad local-mode options', async () => {
+    expect(() => new sdk.FailStep({ name: 'has space' })).toThrow(sdk.PipelineSdkError);
+    try {
+      new sdk.FailStep({ name: 'has space' });
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'INVALID_STEP_NAME', name: 'InvalidStepNameError' });
+    }
+    await expect(LocalSageMaker.open({ region: 'nowhere' })).rejects.toSatisfy((e: unknown) => e instanceof sdk.PipelineSdkError && (e as sdk.PipelineSdkError).code === 'LOCAL_MODE_CONFIG');
+  });
+});
