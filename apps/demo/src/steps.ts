@@ -290,6 +290,7 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
       HyperParameters: {
         ...code.trainingHyperParameters,
         ...profile.trainHyperParameters,
+        ...profile.tuneHyperParameters,
         'n-trials': String(profile.tuneTrials),
         models: profile.tuneModels.join(','),
         epochs: String(profile.tuneEpochs),
