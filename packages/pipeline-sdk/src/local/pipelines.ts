@@ -626,6 +626,8 @@ export class PipelineService {
     try {
       if (kind === 'training') await this.jobs.createTraining({ ...args, TrainingJobName: name });
       else await this.jobs.createProcessing({ ...args, ProcessingJobName: name });
+      // A stop (StopPipelineExecution or close()) that came while the job was being created could not find it yet.
+      if (run.stopRequested) await this.jobs.stop(kind, name).catch(() => undefined);
       const record = await this.jobs.wait(kind, name);
       const status = kind === 'training' ? record.TrainingJobStatus : record.ProcessingJobStatus;
       if (status === 'Stopped') return { properties: record, stopped: true };
