@@ -269,6 +269,14 @@ export class EndpointManager {
       await this.stopDeployment(deployment);
       throw new LocalModeError(`InvokeEndpoint ${endpointName}: this LocalSageMaker was closed while the endpoint's model servers were starting.`);
     }
+    const still = await this.endpoints.get(endpointName);
+    // An UpdateEndpoint that finished meanwhile installed its own deployment: serve that one, not ours.
+    const current = this.live.get(endpointName);
+    if (!still || current) {
+      await this.stopDeployment(deployment);
+      if (current) return current;
+      throw new ValidationError({ $metadata: metadata(400), message: `Endpoint ${endpointName} was deleted while its model servers were starting.` });
+    }
     this.live.set(endpointName, deployment);
     return deployment;
   }
