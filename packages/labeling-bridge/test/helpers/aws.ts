@@ -44,12 +44,25 @@ export async function bytesOf(s3: S3Client, bucket: string, key: string): Promis
   return Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
 }
 
-export async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+/**
+ * Polls `fn` until `ok` holds, for events that arrive asynchronously (webhook deliveries, which Label Studio sends from
+ * an RQ worker when it has Redis). Throws, naming `what` and the last value, when the bound passes, so a missing
+ * delivery fails here and not as a confusing assertion on `undefined` further down.
+ */
+export async function eventually<T, S extends T = T>(
+  fn: () => Promise<T>,
+  ok: ((value: T) => value is S) | ((value: T) => boolean),
+  what: string,
+  timeoutMs = 15_000,
+): Promise<S> {
   const deadline = Date.now() + timeoutMs;
   let last = await fn();
-  while (!ok(last) && Date.now() < deadline) {
+  while (!ok(last)) {
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 500)}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
     last = await fn();
   }
-  return last;
+  return last as S;
 }
