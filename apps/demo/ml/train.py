@@ -25,6 +25,9 @@ import common
 from common import ScriptError, log
 from modeling import ModelConfig, Normalized, build_model, save_model_folder
 
+# The fewest optimizer steps for which the one-cycle schedule has a non-empty warm-up phase (pct_start 0.2).
+MIN_ONE_CYCLE_STEPS = 10
+
 CHECKPOINT_FILE = "checkpoint.pt"
 
 
@@ -264,8 +267,14 @@ def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
         raise ScriptError(f"the training split ({len(train_set)} images) is smaller than one batch ({args.batch_size})")
 
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
-                                                    steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    total_steps = args.epochs * steps_per_epoch
+    if total_steps >= MIN_ONE_CYCLE_STEPS:
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
+                                                        steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    else:
+        # OneCycleLR's warm-up phase ends at pct_start * total - 1; below ~10 steps that phase is empty and the
+        # scheduler divides by zero, so a run this short (a smoke test, a tiny demo) trains at a constant rate.
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _step: 1.0)
     criterion = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
     amp, scaler = amp_context(info.device)
 

@@ -53,6 +53,16 @@ def test_train_reads_paths_and_hyperparameters_from_sagemaker_variables(tmp_path
     assert hyperparameters["lr"] == 0.002 and hyperparameters["batch_size"] == 32  # an alias and a dashed name
 
 
+def test_train_runs_with_fewer_steps_than_the_one_cycle_schedule_needs(tmp_path, splits):
+    # 5 steps in all: the one-cycle warm-up would be empty (it divided by zero before); a constant rate is used.
+    data, _ = splits
+    proc = run_script("train.py", "--train-dir", str(data / "train"), "--validation-dir", str(data / "validation"),
+                      "--model-dir", str(tmp_path / "model"), "--output-data-dir", str(tmp_path / "out"),
+                      "--epochs", "1", "--max-steps-per-epoch", "5", *TINY_TRAIN)
+    assert "epoch=1 " in proc.stdout
+    assert (tmp_path / "model" / "model.pth").is_file()
+
+
 def test_train_resumes_from_its_checkpoint_after_an_interruption(tmp_path, splits):
     data, _ = splits
     ckpt = tmp_path / "checkpoints"
