@@ -1,4 +1,21 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+const lambdaBundle = {
+  outDir: 'dist/lambda-bundle',
+  format: ['esm'],
+  outExtension: () => ({ js: '.mjs' }),
+  platform: 'node',
+  target: 'node20',
+  noExternal: [/.*/],
+  minify: true,
+  keepNames: true,
+  treeshake: true,
+  splitting: false,
+  sourcemap: false,
+  dts: false,
+  clean: false,
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+} satisfies Options;
 
 export default defineConfig([
   {
@@ -11,22 +28,20 @@ export default defineConfig([
     splitting: true,
   },
   {
-    // The deployable Lambda: one ESM file with every dependency (AWS SDK clients, zod) inlined, so the zip holds
-    // just dist/lambda-bundle/index.mjs (handler: index.handler) and does not depend on the runtime's SDK version.
+    // The deployable Lambda: ESM with every dependency (AWS SDK clients, zod) inlined, so the zip holds just the two
+    // files of dist/lambda-bundle (handler: index.handler) and does not depend on the runtime's SDK version.
+    // index.mjs is everything a cold start needs; the SageMaker client, reached only through a dynamic import() on the
+    // first threshold crossing, is bundled on its own into sagemaker.mjs so init does not parse it.
+    ...lambdaBundle,
     entry: { index: 'src/lambda/bundle.ts' },
-    outDir: 'dist/lambda-bundle',
-    format: ['esm'],
-    outExtension: () => ({ js: '.mjs' }),
-    platform: 'node',
-    target: 'node20',
-    noExternal: [/.*/],
-    minify: true,
-    keepNames: true,
-    treeshake: true,
-    splitting: false,
-    sourcemap: false,
-    dts: false,
-    clean: false,
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    esbuildPlugins: [
+      {
+        name: 'sagemaker-beside',
+        setup(build) {
+          build.onResolve({ filter: /\/sagemaker\.js$/ }, () => ({ path: './sagemaker.mjs', external: true }));
+        },
+      },
+    ],
   },
+  { ...lambdaBundle, entry: { sagemaker: 'src/bridge/sagemaker.ts' } },
 ]);

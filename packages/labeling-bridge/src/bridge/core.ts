@@ -1,5 +1,5 @@
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { StartPipelineExecutionCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createHash } from 'node:crypto';
 import { BridgeConfigError, InvalidPayloadError, LabelingBridgeError, MediaFetchError, PayloadTooLargeError, UnauthorizedError, redactUrl } from '../errors.js';
 import { basicAuthMatches, errorBody, parseJson, safeEqual, zodToPayloadError } from '../http-util.js';
@@ -28,7 +28,11 @@ export type WebhookAuth =
 
 export interface WebhookBridgeOptions {
   s3: S3Client;
-  sagemaker: SageMakerClient;
+  /**
+   * The client that starts pipeline runs, or a function that builds it on the first threshold crossing (the Lambda
+   * bundle passes one so a cold start does not load the SageMaker client, which most invocations never use).
+   */
+  sagemaker: SageMakerClient | (() => SageMakerClient | Promise<SageMakerClient>);
   /** The data lake, `s3://bucket/prefix`: images go to `<lake>/annotated/<label>/<task-id>-<file>`. */
   lake: string;
   /** The pipeline started when the threshold is crossed. */
@@ -121,6 +125,7 @@ export class WebhookBridge {
   readonly #raw: RawClassCounts;
   readonly #annotated: AnnotatedClassCounts;
   #countsInFlight: Promise<void> | undefined;
+  #sagemaker: Promise<SageMakerClient> | undefined;
   #countsAgain = false;
 
   constructor(options: WebhookBridgeOptions) {
@@ -453,6 +458,19 @@ export class WebhookBridge {
     return this.#startDueBatches(projectId, Math.floor(count / this.#o.threshold), count);
   }
 
+  /** The injected client, or the one its factory builds (once; a failed build is retried at the next crossing). */
+  #sagemakerClient(): Promise<SageMakerClient> {
+    const given = this.#o.sagemaker;
+    if (typeof given !== 'function') return Promise.resolve(given);
+    this.#sagemaker ??= Promise.resolve()
+      .then(given)
+      .catch((error: unknown) => {
+        this.#sagemaker = undefined;
+        throw error;
+      });
+    return this.#sagemaker;
+  }
+
   async #startDueBatches(projectId: number, due: number, count: number): Promise<Array<{ batchId: string; executionArn: string }>> {
     const started: Array<{ batchId: string; executionArn: string }> = [];
     for (let batch = 1; batch <= due; batch++) {
@@ -487,7 +505,10 @@ export class WebhookBridge {
           { Name: this.#o.pipelineParameterName ?? 'DataLakeS3Uri', Value: this.lake.uri },
           ...Object.entries(this.#o.pipelineParameters ?? {}).map(([Name, Value]) => ({ Name, Value })),
         ];
-        const response = await this.#o.sagemaker.send(
+        // Loaded here, not at module scope: only a threshold crossing needs the SageMaker client's code.
+        const { StartPipelineExecutionCommand } = await import('./sagemaker.js');
+        const sagemaker = await this.#sagemakerClient();
+        const response = await sagemaker.send(
           new StartPipelineExecutionCommand({
             PipelineName: this.#o.pipelineName,
             ClientRequestToken: batchId,

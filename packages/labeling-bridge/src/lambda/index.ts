@@ -3,8 +3,7 @@
  * its first call; `createLambdaHandler` wraps a bridge you build yourself.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createWebhookBridge, type WebhookAuth, type WebhookBridge } from '../bridge/core.js';
 import { BridgeConfigError, PayloadTooLargeError } from '../errors.js';
 import { errorBody } from '../http-util.js';
@@ -89,7 +88,9 @@ export function bridgeFromEnv(env: Record<string, string | undefined> = process.
   else if (e.WEBHOOK_BASIC_AUTH_USER && e.WEBHOOK_BASIC_AUTH_PASS) auth = { basicAuth: { user: e.WEBHOOK_BASIC_AUTH_USER, pass: e.WEBHOOK_BASIC_AUTH_PASS } };
   else throw new BridgeConfigError('set WEBHOOK_SECRET (or WEBHOOK_BASIC_AUTH_USER and WEBHOOK_BASIC_AUTH_PASS): the webhook never runs unauthenticated in Lambda');
   const s3 = new S3Client({ forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' });
-  const sagemaker = new SageMakerClient({});
+  // Built on the first threshold crossing, not at init: most invocations never start a pipeline, and loading the
+  // SageMaker client's code is the largest part of a cold start.
+  const sagemaker = async () => new (await import('../bridge/sagemaker.js')).SageMakerClient({});
   const labelStudio = e.LABEL_STUDIO_URL && e.LABEL_STUDIO_TOKEN ? new LabelStudioConnection({ url: e.LABEL_STUDIO_URL, token: e.LABEL_STUDIO_TOKEN }) : undefined;
   return createWebhookBridge({
     s3,

@@ -1,5 +1,5 @@
 /**
- * The function-URL adapter, and the deployable bundle (dist/lambda-bundle/index.mjs, built by `npm run build`) run
+ * The function-URL adapter, and the deployable bundle (dist/lambda-bundle/*.mjs, built by `npm run build`) run
  * in a fresh Node process configured only by environment variables, against moto.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -63,8 +63,37 @@ describe('function-URL adapter', () => {
   });
 });
 
+describe('deferred SageMaker client', () => {
+  it('calls the client factory once, at the first threshold crossing, and reuses the client afterwards', async () => {
+    let built = 0;
+    const bridge = createWebhookBridge({
+      s3,
+      sagemaker: async () => {
+        built += 1;
+        return sagemaker;
+      },
+      lake: `s3://${bucket}/factory`,
+      pipelineName,
+      threshold: 2,
+      auth: { sharedSecret: SECRET },
+      media: new MediaResolver({ s3 }),
+    });
+    const h = createLambdaHandler(bridge);
+    const post = (id: number) => h({ requestContext: { http: { method: 'POST' } }, headers: { 'x-labeling-bridge-secret': SECRET }, body: JSON.stringify(event(id)) });
+    const before = (await executions(sagemaker, pipelineName)).length;
+    expect((await post(1)).statusCode).toBe(200);
+    expect(built).toBe(0);
+    expect((await post(2)).statusCode).toBe(200);
+    expect(built).toBe(1);
+    expect((await post(3)).statusCode).toBe(200);
+    expect((await post(4)).statusCode).toBe(200);
+    expect(built).toBe(1);
+    expect((await executions(sagemaker, pipelineName)).length - before).toBe(2);
+  });
+});
+
 describe('deployable bundle', () => {
-  it('runs from one file with only environment configuration and starts the pipeline at the threshold', async () => {
+  it('runs from the bundle directory with only environment configuration and starts the pipeline at the threshold (loading the deferred sagemaker.mjs)', async () => {
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run 'npm run build' in packages/labeling-bridge first`);
     const script = `
       const { handler } = await import(${JSON.stringify(bundle)});
