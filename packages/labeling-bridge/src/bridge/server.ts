@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { errorBody, readBody, sendJson } from '../http-util.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { errorBody, listenOn, readBody, sendJson, type RunningServer } from '../http-util.js';
 import type { WebhookBridge } from './core.js';
 
 /** A Node HTTP adapter for the bridge (local mode): `POST /` or `POST /webhook` take events, `GET /health` answers UP. */
@@ -30,19 +29,6 @@ export function bridgeListener(bridge: WebhookBridge): (req: IncomingMessage, re
 }
 
 /** Starts the bridge as an HTTP server on 127.0.0.1 (port 0: a free one). */
-export async function startBridgeServer(bridge: WebhookBridge, port = 0, host = '127.0.0.1'): Promise<{ url: string; server: Server; close(): Promise<void> }> {
-  const server = createServer(bridgeListener(bridge));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${address.port}`,
-    server,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+export async function startBridgeServer(bridge: WebhookBridge, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
+  return listenOn(createServer(bridgeListener(bridge)), port, host);
 }

@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { BridgeConfigError, InvalidPayloadError, LabelNotAllowedError, LabelingBridgeError, PredictorError, UnauthorizedError } from '../errors.js';
-import { basicAuthMatches, errorBody, mapLimit, parseJson, readBody, sendJson, zodToPayloadError } from '../http-util.js';
+import { basicAuthMatches, errorBody, listenOn, mapLimit, parseJson, readBody, sendJson, zodToPayloadError, type RunningServer } from '../http-util.js';
 import { matchLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { MediaResolver } from '../media.js';
@@ -82,22 +81,10 @@ export class MlBackend {
   };
 
   /** Starts an HTTP server; `port` 0 picks a free one. */
-  async listen(port = 9090, host = '127.0.0.1'): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  async listen(port = 9090, host = '127.0.0.1'): Promise<RunningServer> {
     const server = createServer(this.listener);
     server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const address = server.address() as AddressInfo;
-    return {
-      url: `http://${host}:${address.port}`,
-      server,
-      close: () => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-    };
+    return listenOn(server, port, host);
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
