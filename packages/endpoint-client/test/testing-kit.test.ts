@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,5 +162,30 @@ describe('runEndpointTest over the wire', () => {
     ]);
     expect(report.errors[1]?.message).toMatch(/ENOENT/);
     expect(progress).toHaveLength(18);
+  });
+
+  it('reads images ahead of their turn, but never more than `concurrency` beyond the ones in flight', async () => {
+    const ahead = mkdtempSync(join(tmpdir(), 'ec-ahead-'));
+    for (let i = 0; i < 30; i += 1) writeImage(join(ahead, 'mid', `${String(i).padStart(2, '0')}.png`), CLASS_LEVELS.mid, i + 1);
+    const images = listLabelledImages(ahead);
+    let first = true;
+    const report = await runEndpointTest({
+      client,
+      images,
+      concurrency: 2,
+      predict: async (c, bytes) => {
+        if (first) {
+          // While the warm-up image (0) is predicted, images 1 and 2 are being read ahead; once those reads are
+          // done, everything from image 3 on disappears. Had the kit read further ahead, more would succeed.
+          first = false;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          for (const image of images.slice(3)) rmSync(image.path);
+        }
+        return c.predictImage(bytes);
+      },
+    });
+    expect(report.outcomes.filter((o) => o.correct).map((o) => o.name)).toEqual(['mid/00.png', 'mid/01.png', 'mid/02.png']);
+    expect(report.errors).toHaveLength(27);
+    expect(new Set(report.errors.map((e) => e.kind))).toEqual(new Set(['unreadable']));
   });
 });

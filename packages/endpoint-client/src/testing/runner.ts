@@ -86,14 +86,30 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   const predict =
     options.predict ?? ((c: EndpointClient, bytes: Uint8Array) => c.predictImage(bytes, { signal: options.signal }));
   const started = performance.now();
-  const predictOne = async (image: LabelledImage): Promise<ImageOutcome> => {
+  // Read-ahead: each image's bytes are read while earlier requests are in flight, so a lane goes from one answer
+  // to the next request without waiting for the disk. At most `concurrency` images beyond the running ones are held.
+  const reads = new Map<number, Promise<Uint8Array>>();
+  const readBytes = (image: LabelledImage) =>
+    readFile(image.path).then((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length));
+  const readAhead = (from: number) => {
+    for (let i = from; i < Math.min(images.length, from + concurrency); i += 1) {
+      if (reads.has(i)) continue;
+      const read = readBytes(images[i] as LabelledImage);
+      read.catch(() => undefined); // seen, and reported, when its turn comes
+      reads.set(i, read);
+    }
+  };
+  const predictOne = async (image: LabelledImage, index: number): Promise<ImageOutcome> => {
+    readAhead(index + 1);
     const t0 = performance.now();
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await readFile(image.path));
+      bytes = await (reads.get(index) ?? readBytes(image));
     } catch (error) {
       const code = (error as { code?: string }).code;
       return failure(image, 'unreadable', `cannot read ${image.path}${code ? ` (${code})` : ''}: ${messageOf(error)}`, t0);
+    } finally {
+      reads.delete(index);
     }
     try {
       const prediction = await predict(client, bytes, image);
@@ -114,7 +130,7 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   const outcomes: ImageOutcome[] = [];
   let rest: readonly LabelledImage[] = images;
   if ((options.warmUp ?? true) && images.length > 1 && !options.signal?.aborted) {
-    outcomes.push(await predictOne(images[0] as LabelledImage));
+    outcomes.push(await predictOne(images[0] as LabelledImage, 0));
     options.onProgress?.({
       done: 1,
       total: images.length,
@@ -122,7 +138,8 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
     });
     rest = images.slice(1);
   }
-  const results = await runBounded(rest, predictOne, {
+  const offset = outcomes.length;
+  const results = await runBounded(rest, (image, i) => predictOne(image, i + offset), {
     concurrency,
     signal: options.signal,
     onProgress: options.onProgress
