@@ -9,9 +9,12 @@
  * 3. for reference, what the endpoint itself sustains on this machine: 20 raw `send` loops, no file reading,
  *    no decoding (`raw_concurrent_send`), so the kit can be judged against what the machine allows.
  *
- * Two endpoints, both measured:
+ * Three endpoints, all measured:
  * - primary: a local-mode instance endpoint (@sagemaker-mlops/pipeline-sdk/local) serving the brightness test model
- *   (test/fixtures/brightness-model) from model.tar.gz, with BRIGHTNESS_MODEL_SERVICE_TIME_S=0.02;
+ *   (test/fixtures/brightness-model) from model.tar.gz, with BRIGHTNESS_MODEL_SERVICE_TIME_S=0.02 and
+ *   SAGEMAKER_MODEL_SERVER_WORKERS=2 (the inference container's default on a 2-vCPU ml.m5.large: one model server
+ *   process per vCPU);
+ * - `local_one_worker`: the same with one model server process (local mode's default), for comparison;
  * - `wire`: a small HTTP server in its own process speaking the SageMaker Runtime InvokeEndpoint protocol, called
  *   through the real AWS SDK client (SigV4, HTTP keep-alive): 20 slots, 20 ms each, requests beyond 20 queue.
  *
@@ -102,10 +105,10 @@ interface Measured {
   test_kit_fraction_of_raw: number;
 }
 
-async function measure(label: string, runtime: SageMakerRuntimeClient, dir: string): Promise<Measured> {
-  const client = new EndpointClient({ endpointName: ENDPOINT, runtime });
+async function measure(label: string, runtime: SageMakerRuntimeClient, dir: string, endpointName = ENDPOINT): Promise<Measured> {
+  const client = new EndpointClient({ endpointName, runtime });
   const body = grayPng(CLASS_LEVELS.mid, 1);
-  const send = () => runtime.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: body, ContentType: 'image/png' }));
+  const send = () => runtime.send(new InvokeEndpointCommand({ EndpointName: endpointName, Body: body, ContentType: 'image/png' }));
   for (let i = 0; i < 30; i += 1) await client.invoke(body, { contentType: 'image/png' });
 
   // 1. Per-call overhead: pairs of one send and one invoke, in random order within each pair, so drift in the
@@ -163,7 +166,7 @@ async function measure(label: string, runtime: SageMakerRuntimeClient, dir: stri
   let correct = 0;
   for (const image of images) {
     const out = await runtime.send(
-      new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: readFileSync(image.path), ContentType: 'image/png', Accept: 'application/json' }),
+      new InvokeEndpointCommand({ EndpointName: endpointName, Body: readFileSync(image.path), ContentType: 'image/png', Accept: 'application/json' }),
     );
     if ((JSON.parse(new TextDecoder().decode(out.Body)) as { label: string }).label === image.expected) correct += 1;
   }
@@ -225,9 +228,15 @@ try {
   await deployBrightnessModel(local, {
     endpointName: ENDPOINT,
     instanceCount: 1,
+    environment: { BRIGHTNESS_MODEL_SERVICE_TIME_S: String(SERVICE_MS / 1000), SAGEMAKER_MODEL_SERVER_WORKERS: '2' },
+  });
+  await deployBrightnessModel(local, {
+    endpointName: `${ENDPOINT}-one-worker`,
+    instanceCount: 1,
     environment: { BRIGHTNESS_MODEL_SERVICE_TIME_S: String(SERVICE_MS / 1000) },
   });
-  const localResult = await measure('local-mode', local.runtime, dir);
+  const localResult = await measure('local-mode, 2 workers', local.runtime, dir);
+  const oneWorker = await measure('local-mode, 1 worker', local.runtime, dir, `${ENDPOINT}-one-worker`);
   await local.close();
   const wireRuntime = createRuntimeClient({
     endpoint: wire.endpoint,
@@ -249,11 +258,16 @@ try {
     overhead_ratio: localResult.overhead_ratio,
     capacity_fraction: round(localResult.test_kit_per_s / CAPACITY, 3),
     endpoint:
-      `local-mode instance endpoint (@sagemaker-mlops/pipeline-sdk/local, one threaded Python model server), ` +
+      `local-mode instance endpoint (@sagemaker-mlops/pipeline-sdk/local, ml.m5.large x 1 with SAGEMAKER_MODEL_SERVER_WORKERS=2: two threaded Python model server processes), ` +
       `fixed ${SERVICE_MS} ms service time, ${CONCURRENCY} requests in flight: nominal capacity ${CAPACITY} req/s`,
     images: IMAGES,
     concurrency: CONCURRENCY,
     local_mode: localResult,
+    local_one_worker: {
+      endpoint: 'the same local-mode endpoint with one model server process (local mode\'s default)',
+      ...oneWorker,
+      capacity_fraction: round(oneWorker.test_kit_per_s / CAPACITY, 3),
+    },
     wire: {
       endpoint: `HTTP server speaking the InvokeEndpoint wire protocol (own process), real AWS SDK client; ${CONCURRENCY} slots x ${SERVICE_MS} ms`,
       ...wireResult,

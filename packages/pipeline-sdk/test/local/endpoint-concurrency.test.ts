@@ -3,7 +3,7 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand 
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker } from '../../src/local/index.js';
-import { INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
+import { alive, INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
 
 // Regression: concurrent first invocations after a re-open each built a deployment, leaking model servers
 // that close() never stopped.
@@ -26,15 +26,6 @@ function modelServerChildren(): number[] {
     }
   }
   return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function invoke(local: LocalSageMaker, x: number, endpoint = 'ep') {

@@ -1,23 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DeleteEndpointCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker } from '../../src/local/index.js';
-import { INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
+import { alive, INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
 
 // SAGEMAKER_MODEL_SERVER_WORKERS: several model server processes per instance, sharing one port, as the
 // inference container's model server runs them.
 
 let local: LocalSageMaker;
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function model(name: string, environment: Record<string, string>, modelJson = JSON.stringify({ version: 1, factor: 2 })) {
   const uri = await putModelArchive(local, 'models', `${name}/model.tar.gz`, {

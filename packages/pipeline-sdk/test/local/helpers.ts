@@ -38,6 +38,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/** Whether a process exists and is not a zombie (Linux /proc). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export function waitForEndpoint(local: LocalSageMaker, name: string, status: string | ((s: string) => boolean) = 'InService') {
   return waitFor(`endpoint ${name}`, async () => {
     const e = await local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
