@@ -179,17 +179,16 @@ def make_handler(handlers, max_requests_per_connection=0):
             pass
 
         def _send(self, status, body, content_type="text/plain", extra=None):
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (extra or {}).items():
-                self.send_header(key, value)
+            # Status line, headers and body leave in one write: one packet and one wake-up of the client per
+            # response, where send_response/end_headers/write take two.
+            lines = ["HTTP/1.1 %d %s" % (status, self.responses.get(status, ("",))[0]),
+                     "Content-Type: " + content_type, "Content-Length: %d" % len(body)]
+            lines.extend("%s: %s" % item for item in (extra or {}).items())
             self.served += 1
             if max_requests_per_connection and self.served >= max_requests_per_connection:
-                self.send_header("Connection", "close")
+                lines.append("Connection: close")
                 self.close_connection = True
-            self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
         def do_GET(self):
             if self.path == "/ping":
