@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import type { EndpointClient } from '../client.js';
 import { runBounded, type Progress } from '../concurrency.js';
 import { EndpointClientError, InvalidInputError } from '../errors.js';
@@ -89,8 +89,14 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   // Read-ahead: each image's bytes are read while earlier requests are in flight, so a lane goes from one answer
   // to the next request without waiting for the disk. At most `concurrency` images beyond the running ones are held.
   const reads = new Map<number, Promise<Uint8Array>>();
+  // The callback readFile, not fs/promises': a third of the CPU per small file (one thread-pool task instead of a
+  // promise chain of open/stat/read/close), which at a thousand images a second is the event loop's time.
   const readBytes = (image: LabelledImage) =>
-    readFile(image.path).then((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length));
+    new Promise<Uint8Array>((resolve, reject) =>
+      readFile(image.path, (error, buffer) =>
+        error ? reject(error) : resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length))
+      )
+    );
   const readAhead = (from: number) => {
     for (let i = from; i < Math.min(images.length, from + concurrency); i += 1) {
       if (reads.has(i)) continue;

@@ -21,6 +21,7 @@ import json
 import os
 import select
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -220,6 +221,17 @@ def make_handler(handlers, max_requests_per_connection=0):
     return Handler
 
 
+class ModelHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, and a listen backlog for bursts of new connections.
+
+    socketserver's default backlog is 5: a client opening 20 keep-alive connections at once (a pool warming up)
+    overflowed it, and each dropped SYN waited for TCP's 1 s retransmission, so some requests took a second.
+    """
+
+    daemon_threads = True
+    request_queue_size = socket.SOMAXCONN
+
+
 def worker_count(value=None):
     """The number of model server processes for one instance, from the argument or SAGEMAKER_MODEL_SERVER_WORKERS."""
     raw = value if value is not None else os.environ.get(WORKERS_VARIABLE) or "1"
@@ -239,8 +251,7 @@ def serve(model_dir, host="127.0.0.1", port=0, on_ready=None, workers=None):
         _serve_with_workers(model_dir, host, port, on_ready, count)
         return
     handlers = Handlers(model_dir)
-    server = ThreadingHTTPServer((host, port), make_handler(handlers))
-    server.daemon_threads = True
+    server = ModelHTTPServer((host, port), make_handler(handlers))
     _report_ready(server.server_address[1], on_ready)
     try:
         server.serve_forever(poll_interval=0.5)
@@ -303,8 +314,7 @@ def _exit_code(status):
 def _serve_with_workers(model_dir, host, port, on_ready, count):
     # Bound before forking so every worker accepts on the same socket. Non-blocking: when several workers wake
     # for one connection, the losers' accept() fails (and is ignored by socketserver) instead of blocking.
-    server = ThreadingHTTPServer((host, port), BaseHTTPRequestHandler)
-    server.daemon_threads = True
+    server = ModelHTTPServer((host, port), BaseHTTPRequestHandler)
     server.socket.setblocking(False)
     ready_read, ready_write = os.pipe()
     workers = {}  # pid -> start time

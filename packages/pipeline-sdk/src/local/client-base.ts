@@ -8,12 +8,19 @@ export type HandlerTable = Record<string, Handler>;
  * Shared send() body for the local clients: finds the handler for the command's name, runs it, and
  * supports the callback form of send() as the SDK does.
  */
-export function dispatch(clientName: string, handlers: HandlerTable, command: unknown, optionsOrCb?: unknown, cb?: unknown): unknown {
+export function dispatch(
+  clientName: string,
+  handlers: HandlerTable,
+  command: unknown,
+  optionsOrCb?: unknown,
+  cb?: unknown,
+  keepsInput: (name: string) => boolean = () => true,
+): unknown {
   const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((error: unknown, result?: unknown) => void) | undefined;
   const name = commandName(command).replace(/Command$/, '');
   const handler = Object.prototype.hasOwnProperty.call(handlers, name) ? handlers[name] : undefined;
   const promise = handler
-    ? Promise.resolve().then(() => handler(structuredCloneInput(commandInput(command))))
+    ? Promise.resolve().then(() => handler(keepsInput(name) ? structuredCloneInput(commandInput(command)) : commandInput(command)))
     : Promise.reject(new LocalModeUnsupportedCommandError(clientName, `${name}Command`));
   if (callback) {
     promise.then((result) => callback(null, result), (error: unknown) => callback(error));
