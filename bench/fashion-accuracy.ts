@@ -2,7 +2,7 @@
  * `npm run bench -- fashion-accuracy`: the full-quality configuration of apps/demo/ml (make_dataset -> preprocess ->
  * train -> evaluate, each as its own process) on Fashion-MNIST, on this machine's CPU. `ours` is the accuracy on the
  * official 10,000-image test split. Target >= 0.93 (published anchors: ResNet18 with augmentation about 0.949,
- * WRN-28-10 with random erasing about 0.963). Resumable: a rerun continues in apps/demo/ml/.bench-work/fashion
+ * WRN-28-10 with random erasing about 0.963). Resumable: a rerun continues in apps/demo/ml/.bench-work/fashion-<hash>
  * (pass --work-dir <new folder> for a fresh run). Needs `bash scripts/setup-python.sh ml` and dataset-fashion-mnist.
  */
 import { spawnSync } from 'node:child_process';
