@@ -19,9 +19,13 @@
  * - `wire`: a small HTTP server in its own process speaking the SageMaker Runtime InvokeEndpoint protocol, called
  *   through the real AWS SDK client (SigV4, HTTP keep-alive): 20 slots, 20 ms each, requests beyond 20 queue.
  *
+ * 4. the machine's ceiling: a bare node:http client (keep-alive, 20 lanes, no SDK, no files) against the wire server, so
+ *    the figures above can be read against what any client at 20 in flight gets from a 20 ms endpoint here.
+ *
  * Options: --images N (default 1000), --calls N (overhead calls per side, default 300), --service-ms N (default 20).
  */
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +97,35 @@ async function startWireServer(): Promise<{ endpoint: string; stop(): void }> {
     child.once('exit', (code) => reject(new Error(`wire server exited with ${code}`)));
   });
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+/** Requests/s of a bare node:http client, CONCURRENCY lanes with keep-alive, against the wire server (median of 3). */
+async function bareHttpRate(endpoint: string): Promise<number> {
+  const url = new URL(endpoint);
+  const body = grayPng(CLASS_LEVELS.mid, 1);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: url.hostname, port: url.port, path: `/endpoints/${ENDPOINT}/invocations`, method: 'POST', agent, headers: { 'content-type': 'image/png', 'content-length': body.length } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const rates: number[] = [];
+  for (let round = 0; round < 4; round += 1) {
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next++ < IMAGES) await once(); }));
+    if (round > 0) rates.push((IMAGES * 1000) / (performance.now() - t0)); // round 0 opens the connections
+  }
+  agent.destroy();
+  return percentile(rates, 50);
 }
 
 interface Measured {
@@ -262,6 +295,8 @@ try {
     maxSockets: CONCURRENCY,
   });
   const wireResult = await measure('wire', wireRuntime, dir);
+  const ceiling = await bareHttpRate(wire.endpoint);
+  console.error(`machine ceiling: bare node:http client against the wire server at ${CONCURRENCY} in flight: ${ceiling.toFixed(1)} req/s`);
   const clientOnly = await clientOnlyOverheadUs();
   console.error(`client-only cost per call: ${clientOnly.overhead_us} us (send ${clientOnly.send_us} us, invoke ${clientOnly.invoke_us} us)`);
 
@@ -289,6 +324,12 @@ try {
       endpoint: `HTTP server speaking the InvokeEndpoint wire protocol (own process), real AWS SDK client; ${CONCURRENCY} slots x ${SERVICE_MS} ms`,
       ...wireResult,
       capacity_fraction: round(wireResult.test_kit_per_s / CAPACITY, 3),
+    },
+    machine_ceiling: {
+      bare_http_per_s: round(ceiling, 1),
+      fraction_of_nominal: round(ceiling / CAPACITY, 3),
+      test_kit_fraction_of_ceiling: round(localResult.test_kit_per_s / ceiling, 3),
+      note: `a bare node:http client (keep-alive, ${CONCURRENCY} lanes, no SDK, no files) against the wire server: what any client at ${CONCURRENCY} in flight gets from a ${SERVICE_MS} ms endpoint on this machine`,
     },
     client_only_overhead: { ...clientOnly, note: 'invoke vs send against a runtime that answers at once: the client\'s own work per call' },
     machine: machine(),
