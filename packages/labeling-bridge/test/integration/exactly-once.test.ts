@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { MediaResolver, createWebhookBridge, startBridgeServer, type WebhookBridge } from '../../src/index.js';
 import { executions, keys, lakeAndPipeline, motoClients } from '../helpers/aws.js';
-import { FASHION_LABELS, labelConfigXml } from '../helpers/images.js';
+import { annotationCreated, deliver, deliveriesWithDuplicates } from '../helpers/deliveries.js';
+import { FASHION_LABELS } from '../helpers/images.js';
 
 const { s3, sagemaker } = motoClients(inject('motoEndpoint'));
 const SECRET = 'exactly-once-secret-0123456789';
@@ -56,50 +57,12 @@ afterAll(async () => {
 });
 
 function event(i: number) {
-  const label = FASHION_LABELS[i % FASHION_LABELS.length] as string;
-  const image = i % 2 === 0 ? `s3://${bucket}/incoming/img-${i}.png` : `http://127.0.0.1:${imagePort}/img-${i}.png`;
-  return {
-    action: 'ANNOTATION_CREATED',
-    annotation: {
-      id: 1000 + i,
-      result: [{ id: 'r1', from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: [label] } }],
-      task: 5000 + i,
-      project: 7,
-      completed_by: 1,
-      was_cancelled: false,
-      created_at: '2026-11-27T10:00:00.000000Z',
-      updated_at: '2026-11-27T10:00:00.000000Z',
-    },
-    task: { id: 5000 + i, data: { image }, project: 7 },
-    project: { id: 7, label_config: labelConfigXml() },
-  };
+  return annotationCreated(i, i % 2 === 0 ? `s3://${bucket}/incoming/img-${i}.png` : `http://127.0.0.1:${imagePort}/img-${i}.png`);
 }
 
 it('starts exactly one execution per crossing and stores every annotation exactly once', async () => {
-  const deliveries = Array.from({ length: UNIQUE }, (_, i) => i);
-  let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  while (deliveries.length < DELIVERIES) deliveries.push(Math.floor(random() * UNIQUE));
-  for (let i = deliveries.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [deliveries[i], deliveries[j]] = [deliveries[j] as number, deliveries[i] as number];
-  }
-  const statuses: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 50 }, async () => {
-      while (next < deliveries.length) {
-        const body = JSON.stringify(event(deliveries[next++] as number));
-        const response = await fetch(`${server.url}/webhook`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-labeling-bridge-secret': SECRET },
-          body,
-        });
-        statuses.push(response.status);
-        await response.arrayBuffer();
-      }
-    }),
-  );
+  const deliveries = deliveriesWithDuplicates(UNIQUE, DELIVERIES, 42);
+  const statuses = await deliver(deliveries.map(event), () => server.url, SECRET, 50);
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
   expect(statuses).toHaveLength(DELIVERIES);
 
