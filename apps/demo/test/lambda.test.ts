@@ -11,7 +11,7 @@ import { motoClientConfig, queueEndpointResults, resetMoto } from '@sagemaker-ml
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../src/web/lambda.js';
-import { grayscalePng } from './png.js';
+import { grayscalePng } from '@sagemaker-mlops/test-services';
 
 const appRoot = join(import.meta.dirname, '..');
 

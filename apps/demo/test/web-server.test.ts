@@ -11,7 +11,7 @@ import { buildWebAssets } from '../src/web/assets.js';
 import { endpointStagePredictor } from '../src/web/endpoint-predictor.js';
 import { createWebHandler } from '../src/web/handler.js';
 import { type RunningWebServer, startWebServer } from '../src/web/node-server.js';
-import { grayscalePng } from './png.js';
+import { grayscalePng } from '@sagemaker-mlops/test-services';
 
 let server: RunningWebServer;
 

@@ -24,7 +24,7 @@ import { endpointStagePredictor } from '../src/web/endpoint-predictor.js';
 import { createWebHandler } from '../src/web/handler.js';
 import type { FunctionUrlEvent, FunctionUrlResult, FunctionUrlHandlerOptions } from '../src/web/lambda.js';
 import { type RunningWebServer, startWebServer } from '../src/web/node-server.js';
-import { grayscalePng } from './png.js';
+import { grayscalePng } from '@sagemaker-mlops/test-services';
 
 const appRoot = join(import.meta.dirname, '..');
 const endpoints = { staging: 'web-e2e-staging', prod: 'web-e2e-prod' };

@@ -1,32 +1,12 @@
 /** Writes small grayscale PNGs whose brightness encodes their class, for the brightness model in fixtures/. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
+import { grayscalePng } from '@sagemaker-mlops/test-services';
 
 /** Class → mean gray level; fixtures/brightness-model/model.json holds the same centroids. */
 export const CLASS_LEVELS = { dark: 40, mid: 128, bright: 215 } as const;
 export type BrightnessClass = keyof typeof CLASS_LEVELS;
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 /** An 8-bit grayscale PNG (filter 0 rows) of `size`×`size` pixels around `level`, with deterministic noise from `seed`. */
 export function grayPng(level: number, seed = 1, size = 16): Buffer {
@@ -37,22 +17,7 @@ export function grayPng(level: number, seed = 1, size = 16): Buffer {
     state ^= state << 5;
     return ((state >>> 0) % 21) - 10;
   };
-  const raw = Buffer.alloc(size * (size + 1));
-  for (let y = 0; y < size; y += 1) {
-    raw[y * (size + 1)] = 0;
-    for (let x = 0; x < size; x += 1) raw[y * (size + 1) + 1 + x] = Math.max(0, Math.min(255, level + rand()));
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // grayscale
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', new Uint8Array()),
-  ]);
+  return grayscalePng(size, size, () => level + rand());
 }
 
 export function writeImage(path: string, level: number, seed = 1): void {

@@ -1,31 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { deflateSync, gunzipSync, crc32 } from 'node:zlib';
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** A grayscale PNG from raw 8-bit pixels. */
-export function grayPng(width: number, height: number, pixels: Uint8Array): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 0; // grayscale
-  const rows = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y++) rows.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+import { gunzipSync } from 'node:zlib';
+import { grayscalePng } from '@sagemaker-mlops/test-services';
 
 export const FASHION_LABELS = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
@@ -37,7 +12,7 @@ export function fashionMnist(count: number): Array<{ png: Buffer; label: string;
   const out: Array<{ png: Buffer; label: string; index: number }> = [];
   for (let i = 0; i < count; i++) {
     const pixels = images.subarray(16 + i * 784, 16 + (i + 1) * 784);
-    out.push({ png: grayPng(28, 28, pixels), label: FASHION_LABELS[labels[8 + i] as number] as string, index: i });
+    out.push({ png: grayscalePng(28, 28, pixels), label: FASHION_LABELS[labels[8 + i] as number] as string, index: i });
   }
   return out;
 }
