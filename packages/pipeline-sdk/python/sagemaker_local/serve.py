@@ -54,14 +54,11 @@ def _positional_arity(fn):
     return len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
 
 
-def _call(fn, *args):
-    """Calls a handler with as many of the positional arguments as it accepts (context is optional)."""
-    count = _positional_arity(fn)
-    return fn(*args) if count is None else fn(*args[:count])
-
-
 def _bind(fn):
-    """_call with the signature read once: inspect.signature costs tens of microseconds, too much per request."""
+    """The handler, called with as many of the positional arguments as it accepts (context is optional).
+
+    The signature is read once here: inspect.signature costs tens of microseconds, too much per request.
+    """
     count = _positional_arity(fn)
     if count is None:
         return fn
@@ -143,7 +140,7 @@ class Handlers:
         self.input_fn = _bind(get("input_fn", default_input_fn))
         self.predict_fn = _bind(get("predict_fn", default_predict_fn))
         self.output_fn = _bind(get("output_fn", default_output_fn))
-        self.model = _call(get("model_fn", default_model_fn), model_dir, None)
+        self.model = _bind(get("model_fn", default_model_fn))(model_dir, None)
 
     def invoke(self, body, content_type, accept):
         if self.transform_fn is not None:

@@ -14,13 +14,13 @@ export function dispatch(
   command: unknown,
   optionsOrCb?: unknown,
   cb?: unknown,
-  keepsInput: (name: string) => boolean = () => true,
+  copyInput = true,
 ): unknown {
   const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((error: unknown, result?: unknown) => void) | undefined;
   const name = commandName(command).replace(/Command$/, '');
   const handler = Object.prototype.hasOwnProperty.call(handlers, name) ? handlers[name] : undefined;
   const promise = handler
-    ? Promise.resolve().then(() => handler(keepsInput(name) ? structuredCloneInput(commandInput(command)) : commandInput(command)))
+    ? Promise.resolve().then(() => handler(copyInput ? structuredCloneInput(commandInput(command)) : commandInput(command)))
     : Promise.reject(new LocalModeUnsupportedCommandError(clientName, `${name}Command`));
   if (callback) {
     promise.then((result) => callback(null, result), (error: unknown) => callback(error));

@@ -10,8 +10,8 @@ export class LocalSageMakerRuntimeClient extends SageMakerRuntimeClient {
     this.#handlers = handlers;
     // Replacing send on the instance keeps the SDK's typed overloads for callers.
     this.send = ((command: unknown, optionsOrCb?: unknown, cb?: unknown) =>
-      // InvokeEndpoint only reads its input (nothing is stored), so the request body need not be copied per call.
-      dispatch('LocalSageMakerRuntimeClient', this.#handlers, command, optionsOrCb, cb, (name) => name !== 'InvokeEndpoint')) as SageMakerRuntimeClient['send'];
+      // Its only handler, InvokeEndpoint, stores nothing of its input, so the request body need not be copied per call.
+      dispatch('LocalSageMakerRuntimeClient', this.#handlers, command, optionsOrCb, cb, false)) as SageMakerRuntimeClient['send'];
   }
 
 }
