@@ -46,7 +46,15 @@ function treeRss(root: number): number {
 const started = performance.now();
 const child = spawn(
   process.execPath,
-  [join(repo, 'node_modules/tsx/dist/cli.mjs'), join(repo, 'apps/demo/src/cli.ts'), ...(tiny ? ['--tiny'] : []), '--state-dir', stateDir, 'all', '--no-serve'],
+  [
+    join(repo, 'node_modules/tsx/dist/cli.mjs'),
+    join(repo, 'apps/demo/src/cli.ts'),
+    ...(tiny ? ['--tiny'] : []),
+    '--state-dir',
+    stateDir,
+    'all',
+    '--no-serve',
+  ],
   { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] },
 );
 let peak = 0;

@@ -91,7 +91,10 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address()
 `;
 
 async function startWireServer(): Promise<{ endpoint: string; stop(): void }> {
-  const child = spawn(process.execPath, ['-e', WIRE_SERVER], { env: { ...process.env, SERVICE_MS: String(SERVICE_MS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', WIRE_SERVER], {
+    env: { ...process.env, SERVICE_MS: String(SERVICE_MS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`wire server exited with ${code}`)));
@@ -107,7 +110,14 @@ async function bareHttpRate(endpoint: string): Promise<number> {
   const once = () =>
     new Promise<void>((resolve, reject) => {
       const req = request(
-        { host: url.hostname, port: url.port, path: `/endpoints/${ENDPOINT}/invocations`, method: 'POST', agent, headers: { 'content-type': 'image/png', 'content-length': body.length } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `/endpoints/${ENDPOINT}/invocations`,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'image/png', 'content-length': body.length },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve());
@@ -121,7 +131,11 @@ async function bareHttpRate(endpoint: string): Promise<number> {
   for (let round = 0; round < 4; round += 1) {
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next++ < IMAGES) await once(); }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next++ < IMAGES) await once();
+      }),
+    );
     if (round > 0) rates.push((IMAGES * 1000) / (performance.now() - t0)); // round 0 opens the connections
   }
   agent.destroy();
@@ -142,10 +156,16 @@ interface Measured {
   test_kit_fraction_of_raw: number;
 }
 
-async function measure(label: string, runtime: SageMakerRuntimeClient, dir: string, endpointName = ENDPOINT): Promise<Measured> {
+async function measure(
+  label: string,
+  runtime: SageMakerRuntimeClient,
+  dir: string,
+  endpointName = ENDPOINT,
+): Promise<Measured> {
   const client = new EndpointClient({ endpointName, runtime });
   const body = grayPng(CLASS_LEVELS.mid, 1);
-  const send = () => runtime.send(new InvokeEndpointCommand({ EndpointName: endpointName, Body: body, ContentType: 'image/png' }));
+  const send = () =>
+    runtime.send(new InvokeEndpointCommand({ EndpointName: endpointName, Body: body, ContentType: 'image/png' }));
   for (let i = 0; i < 30; i += 1) await client.invoke(body, { contentType: 'image/png' });
 
   // 1. Per-call overhead: pairs of one send and one invoke, in random order within each pair, so drift in the
@@ -195,7 +215,10 @@ async function measure(label: string, runtime: SageMakerRuntimeClient, dir: stri
   // run swings by several per cent with whatever else the 2 cores do).
   const kitRun = async () => {
     const kit = await runEndpointTest({ client, images: dir, concurrency: CONCURRENCY });
-    if (kit.correct !== IMAGES) throw new Error(`[${label}] test kit: ${kit.correct}/${IMAGES} correct: ${JSON.stringify(kit.errors.slice(0, 3))}`);
+    if (kit.correct !== IMAGES)
+      throw new Error(
+        `[${label}] test kit: ${kit.correct}/${IMAGES} correct: ${JSON.stringify(kit.errors.slice(0, 3))}`,
+      );
     return (IMAGES * 1000) / kit.durationMs;
   };
   const firstKitRate = await kitRun();
@@ -213,7 +236,12 @@ async function measure(label: string, runtime: SageMakerRuntimeClient, dir: stri
   let correct = 0;
   for (const image of images) {
     const out = await runtime.send(
-      new InvokeEndpointCommand({ EndpointName: endpointName, Body: readFileSync(image.path), ContentType: 'image/png', Accept: 'application/json' }),
+      new InvokeEndpointCommand({
+        EndpointName: endpointName,
+        Body: readFileSync(image.path),
+        ContentType: 'image/png',
+        Accept: 'application/json',
+      }),
     );
     if ((JSON.parse(new TextDecoder().decode(out.Body)) as { label: string }).label === image.expected) correct += 1;
   }
@@ -244,7 +272,11 @@ async function measure(label: string, runtime: SageMakerRuntimeClient, dir: stri
  */
 async function clientOnlyOverheadUs(): Promise<{ send_us: number; invoke_us: number; overhead_us: number }> {
   const instant = createRuntimeClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  const answer = { $metadata: { httpStatusCode: 200, requestId: 'r' }, Body: new Uint8Array(8), ContentType: 'application/json' };
+  const answer = {
+    $metadata: { httpStatusCode: 200, requestId: 'r' },
+    Body: new Uint8Array(8),
+    ContentType: 'application/json',
+  };
   instant.send = (async () => answer) as unknown as typeof instant.send;
   const client = new EndpointClient({ endpointName: ENDPOINT, runtime: instant });
   const body = grayPng(CLASS_LEVELS.mid, 1);
@@ -254,7 +286,8 @@ async function clientOnlyOverheadUs(): Promise<{ send_us: number; invoke_us: num
     for (let i = 0; i < n; i += 1) await fn();
     return ((performance.now() - t0) * 1000) / n;
   };
-  const sendFn = () => instant.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: body, ContentType: 'image/png' }));
+  const sendFn = () =>
+    instant.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: body, ContentType: 'image/png' }));
   const invokeFn = () => client.invoke(body, { contentType: 'image/png' });
   await run(sendFn);
   await run(invokeFn);
@@ -296,9 +329,13 @@ try {
   });
   const wireResult = await measure('wire', wireRuntime, dir);
   const ceiling = await bareHttpRate(wire.endpoint);
-  console.error(`machine ceiling: bare node:http client against the wire server at ${CONCURRENCY} in flight: ${ceiling.toFixed(1)} req/s`);
+  console.error(
+    `machine ceiling: bare node:http client against the wire server at ${CONCURRENCY} in flight: ${ceiling.toFixed(1)} req/s`,
+  );
   const clientOnly = await clientOnlyOverheadUs();
-  console.error(`client-only cost per call: ${clientOnly.overhead_us} us (send ${clientOnly.send_us} us, invoke ${clientOnly.invoke_us} us)`);
+  console.error(
+    `client-only cost per call: ${clientOnly.overhead_us} us (send ${clientOnly.send_us} us, invoke ${clientOnly.invoke_us} us)`,
+  );
 
   writeResult({
     name: 'endpoint-client',
@@ -316,7 +353,7 @@ try {
     concurrency: CONCURRENCY,
     local_mode: localResult,
     local_one_worker: {
-      endpoint: 'the same local-mode endpoint with one model server process (local mode\'s default)',
+      endpoint: "the same local-mode endpoint with one model server process (local mode's default)",
       ...oneWorker,
       capacity_fraction: round(oneWorker.test_kit_per_s / CAPACITY, 3),
     },
@@ -331,7 +368,10 @@ try {
       test_kit_fraction_of_ceiling: round(localResult.test_kit_per_s / ceiling, 3),
       note: `a bare node:http client (keep-alive, ${CONCURRENCY} lanes, no SDK, no files) against the wire server: what any client at ${CONCURRENCY} in flight gets from a ${SERVICE_MS} ms endpoint on this machine`,
     },
-    client_only_overhead: { ...clientOnly, note: 'invoke vs send against a runtime that answers at once: the client\'s own work per call' },
+    client_only_overhead: {
+      ...clientOnly,
+      note: "invoke vs send against a runtime that answers at once: the client's own work per call",
+    },
     machine: machine(),
     load_average_1m_at_start: loadAtStart,
     load_average_1m_at_end: round(loadavg()[0] ?? 0, 1),

@@ -60,7 +60,13 @@ function chainedDefinition(): string {
       RoleArn: 'arn:aws:iam::000000000000:role/bench',
     },
   }));
-  return JSON.stringify({ Version: '2020-12-01', Metadata: {}, Parameters: [], PipelineExperimentConfig: null, Steps: steps });
+  return JSON.stringify({
+    Version: '2020-12-01',
+    Metadata: {},
+    Parameters: [],
+    PipelineExperimentConfig: null,
+    Steps: steps,
+  });
 }
 
 /** Wall time of each job's own process (spawn to exit), from local mode's progress events. */
@@ -72,12 +78,21 @@ function onLog(event: { kind: string; message: string }): void {
 
 async function pipeline(local: LocalSageMaker, name: string): Promise<{ wallMs: number; processMs: number }> {
   processMs.length = 0;
-  await local.sagemaker.send(new CreatePipelineCommand({ PipelineName: name, PipelineDefinition: chainedDefinition(), RoleArn: 'arn:aws:iam::000000000000:role/bench' }));
+  await local.sagemaker.send(
+    new CreatePipelineCommand({
+      PipelineName: name,
+      PipelineDefinition: chainedDefinition(),
+      RoleArn: 'arn:aws:iam::000000000000:role/bench',
+    }),
+  );
   const started = performance.now();
-  const { PipelineExecutionArn } = await local.sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: name }));
+  const { PipelineExecutionArn } = await local.sagemaker.send(
+    new StartPipelineExecutionCommand({ PipelineName: name }),
+  );
   const done = await local.waitForPipelineExecution(PipelineExecutionArn as string);
   const elapsed = performance.now() - started;
-  if (done.PipelineExecutionStatus !== 'Succeeded') throw new Error(`bench pipeline ${done.PipelineExecutionStatus}: ${done.FailureReason}`);
+  if (done.PipelineExecutionStatus !== 'Succeeded')
+    throw new Error(`bench pipeline ${done.PipelineExecutionStatus}: ${done.FailureReason}`);
   if (processMs.length !== STEPS) throw new Error(`expected ${STEPS} job processes, saw ${processMs.length}`);
   return { wallMs: elapsed, processMs: processMs.reduce((a, b) => a + b, 0) };
 }
@@ -117,20 +132,45 @@ def output_fn(prediction, accept):
     return json.dumps({"classes": logits.argmax(1).tolist(), "forward_ms": forward_ms}), "application/json"
 `;
 
-async function endpoint(local: LocalSageMaker, work: string): Promise<{ invoke: Invoke; cold: Record<string, number> } | undefined> {
+async function endpoint(
+  local: LocalSageMaker,
+  work: string,
+): Promise<{ invoke: Invoke; cold: Record<string, number> } | undefined> {
   if (!existsSync(mlPython)) return undefined;
   const modelDir = join(work, 'model');
   mkdirSync(work, { recursive: true });
   mkdirSync(join(modelDir, 'code'), { recursive: true });
   writeFileSync(join(modelDir, 'code', 'inference.py'), INFERENCE);
-  const save = spawn(mlPython, ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(join(modelDir, 'code'))}); import torch, inference; torch.manual_seed(0); torch.save(inference.SmallCNN().state_dict(), ${JSON.stringify(join(modelDir, 'model.pth'))})`], { stdio: 'inherit' });
+  const save = spawn(
+    mlPython,
+    [
+      '-c',
+      `import sys; sys.path.insert(0, ${JSON.stringify(join(modelDir, 'code'))}); import torch, inference; torch.manual_seed(0); torch.save(inference.SmallCNN().state_dict(), ${JSON.stringify(join(modelDir, 'model.pth'))})`,
+    ],
+    { stdio: 'inherit' },
+  );
   await new Promise((resolve) => save.on('close', resolve));
   const archive = join(work, 'model.tar.gz');
   await tar.c({ gzip: true, file: archive, cwd: modelDir }, ['model.pth', 'code']);
   await local.s3.send(new CreateBucketCommand({ Bucket: 'bench-models' }));
-  await local.s3.send(new PutObjectCommand({ Bucket: 'bench-models', Key: 'cnn/model.tar.gz', Body: readFileSync(archive) }));
-  await local.sagemaker.send(new CreateModelCommand({ ModelName: 'cnn', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/bench', PrimaryContainer: { Image: 'pytorch-inference:2.5-cpu', ModelDataUrl: 's3://bench-models/cnn/model.tar.gz' } }));
-  await local.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'cnn-serverless', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'cnn', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }] }));
+  await local.s3.send(
+    new PutObjectCommand({ Bucket: 'bench-models', Key: 'cnn/model.tar.gz', Body: readFileSync(archive) }),
+  );
+  await local.sagemaker.send(
+    new CreateModelCommand({
+      ModelName: 'cnn',
+      ExecutionRoleArn: 'arn:aws:iam::000000000000:role/bench',
+      PrimaryContainer: { Image: 'pytorch-inference:2.5-cpu', ModelDataUrl: 's3://bench-models/cnn/model.tar.gz' },
+    }),
+  );
+  await local.sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: 'cnn-serverless',
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', ModelName: 'cnn', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } },
+      ],
+    }),
+  );
   await local.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'cnn', EndpointConfigName: 'cnn-serverless' }));
   for (;;) {
     const d = await local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'cnn' }));
@@ -141,7 +181,9 @@ async function endpoint(local: LocalSageMaker, work: string): Promise<{ invoke: 
   const body = JSON.stringify(Array.from({ length: 784 }, (_, i) => (i % 17) / 17));
   const invoke = async () => {
     const started = performance.now();
-    const out = await local.runtime.send(new InvokeEndpointCommand({ EndpointName: 'cnn', ContentType: 'application/json', Body: body }));
+    const out = await local.runtime.send(
+      new InvokeEndpointCommand({ EndpointName: 'cnn', ContentType: 'application/json', Body: body }),
+    );
     const latency = performance.now() - started;
     const parsed = JSON.parse(Buffer.from(out.Body as Uint8Array).toString()) as { forward_ms: number };
     return { latency, forward: parsed.forward_ms };
@@ -171,7 +213,11 @@ type Invoke = () => Promise<{ latency: number; forward: number }>;
 
 /** Warm latency of several endpoints, invoked in turn so machine load affects them alike. */
 async function warm(invokers: Invoke[]): Promise<Record<string, number>[]> {
-  const samples = invokers.map(() => ({ latencies: [] as number[], forwards: [] as number[], overheads: [] as number[] }));
+  const samples = invokers.map(() => ({
+    latencies: [] as number[],
+    forwards: [] as number[],
+    overheads: [] as number[],
+  }));
   for (let i = 0; i < WARM_INVOCATIONS; i += 1) {
     for (const [k, invoke] of invokers.entries()) {
       const { latency, forward } = await invoke();
@@ -192,7 +238,12 @@ async function warm(invokers: Invoke[]): Promise<Record<string, number>[]> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-local-overhead-'));
-  const local = await LocalSageMaker.open({ stateDir: join(work, 'state'), images: [{ pattern: /pytorch/, python: mlPython }], defaultParallelism: 1, onLog });
+  const local = await LocalSageMaker.open({
+    stateDir: join(work, 'state'),
+    images: [{ pattern: /pytorch/, python: mlPython }],
+    defaultParallelism: 1,
+    onLog,
+  });
   const loadStart = Math.round((loadavg()[0] as number) * 10) / 10;
   try {
     await spawnPass(); // warm the interpreter's files into the page cache
@@ -213,8 +264,17 @@ async function main(): Promise<void> {
     const pipelineMs = percentile(pipelineRuns, 50);
     const plain = await endpoint(local, join(work, 'plain'));
     // The same endpoint with preloadModules: ['torch']: model servers fork from a warm interpreter.
-    const preloaded = await LocalSageMaker.open({ stateDir: join(work, 'state-preload'), images: [{ pattern: /pytorch/, python: mlPython }], preloadModules: ['torch'] });
-    let serving: Record<string, unknown> = { coldStartMs: null, warmP50Ms: null, warmOverheadP50Ms: null, note: `no ${mlPython}: run bash scripts/setup-python.sh ml` };
+    const preloaded = await LocalSageMaker.open({
+      stateDir: join(work, 'state-preload'),
+      images: [{ pattern: /pytorch/, python: mlPython }],
+      preloadModules: ['torch'],
+    });
+    let serving: Record<string, unknown> = {
+      coldStartMs: null,
+      warmP50Ms: null,
+      warmOverheadP50Ms: null,
+      note: `no ${mlPython}: run bash scripts/setup-python.sh ml`,
+    };
     try {
       const fast = await endpoint(preloaded, join(work, 'preload'));
       if (plain && fast) {
@@ -230,8 +290,10 @@ async function main(): Promise<void> {
       ours: Math.round(overheadPerStep * 10) / 10,
       baseline: Math.round((directMs / STEPS) * 10) / 10,
       ratio: Math.round((pipelineMs / directMs) * 100) / 100,
-      target: 'orchestration overhead <= 50 ms per step; serverless cold start <= 3000 ms; warm overhead over forward <= 2 ms',
-      notes: 'ours = median over 3 rounds of (wall time of a 50-step chained pipeline of python3 -c pass - the summed spawn-to-exit time of its 50 processes) / 50; baseline = median time per process of 50 direct spawns of the same command, interleaved with the pipeline rounds; ratio = median pipeline wall time / median direct wall time. loadAverage = 1-minute load average at start and end (shared 2-core machine). coldStartMs = first invocation of the serverless endpoint (process start, import torch, model load, request); importTorchMs = python -c "import torch" alone, right after; coldStartOverheadMs = the difference. The top-level endpoint figures use preloadModules: [\'torch\'] (model servers forked from a warm interpreter that imported torch while the endpoint was created); withoutPreload = the same with a fresh interpreter per cold start. Warm figures: 300 invocations of each endpoint, alternating between the two.',
+      target:
+        'orchestration overhead <= 50 ms per step; serverless cold start <= 3000 ms; warm overhead over forward <= 2 ms',
+      notes:
+        'ours = median over 3 rounds of (wall time of a 50-step chained pipeline of python3 -c pass - the summed spawn-to-exit time of its 50 processes) / 50; baseline = median time per process of 50 direct spawns of the same command, interleaved with the pipeline rounds; ratio = median pipeline wall time / median direct wall time. loadAverage = 1-minute load average at start and end (shared 2-core machine). coldStartMs = first invocation of the serverless endpoint (process start, import torch, model load, request); importTorchMs = python -c "import torch" alone, right after; coldStartOverheadMs = the difference. The top-level endpoint figures use preloadModules: [\'torch\'] (model servers forked from a warm interpreter that imported torch while the endpoint was created); withoutPreload = the same with a fresh interpreter per cold start. Warm figures: 300 invocations of each endpoint, alternating between the two.',
       overheadPerRoundMs: overheads.map((v) => Math.round(v * 10) / 10),
       steps: STEPS,
       pipelineTotalMs: Math.round(pipelineMs),
@@ -241,7 +303,7 @@ async function main(): Promise<void> {
       ...serving,
       serverlessTargets: { coldStartMs: 3000, warmOverheadP50Ms: 2 },
       warmInvocations: WARM_INVOCATIONS,
-      loadAverage: [loadStart, Math.round(loadavg()[0] as number * 10) / 10],
+      loadAverage: [loadStart, Math.round((loadavg()[0] as number) * 10) / 10],
     });
   } finally {
     await local.close();

@@ -29,7 +29,9 @@ import {
 } from '@sagemaker-mlops/pipeline-sdk';
 import { machine, percentile, writeResult } from './lib/result.js';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '1000' }, runs: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '1000' }, runs: { type: 'string', default: '30' } },
+});
 const STEPS = Number(values.steps);
 const RUNS = Number(values.runs);
 const root = join(import.meta.dirname, '..');
@@ -41,7 +43,11 @@ const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/bench:latest';
 const NAME = 'BenchPipeline';
 
-const s3Input = (name: string, uri: string | Join | ProcessingStep['properties']['ProcessingJobName'], local: string) => ({
+const s3Input = (
+  name: string,
+  uri: string | Join | ProcessingStep['properties']['ProcessingJobName'],
+  local: string,
+) => ({
   InputName: name,
   AppManaged: false,
   S3Input: {
@@ -80,7 +86,9 @@ function buildOurs(): string {
             RoleArn: ROLE,
             InputDataConfig: [
               {
-                DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: upstream, S3DataDistributionType: 'FullyReplicated' } },
+                DataSource: {
+                  S3DataSource: { S3DataType: 'S3Prefix', S3Uri: upstream, S3DataDistributionType: 'FullyReplicated' },
+                },
                 ChannelName: 'train',
               },
             ],
@@ -95,8 +103,13 @@ function buildOurs(): string {
     const step: ProcessingStep<'out'> = new ProcessingStep({
       ...common,
       arguments: {
-        ProcessingResources: { ClusterConfig: { InstanceType: instanceType, InstanceCount: instanceCount, VolumeSizeInGB: 30 } },
-        AppSpecification: { ImageUri: IMAGE, ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/step.py'] },
+        ProcessingResources: {
+          ClusterConfig: { InstanceType: instanceType, InstanceCount: instanceCount, VolumeSizeInGB: 30 },
+        },
+        AppSpecification: {
+          ImageUri: IMAGE,
+          ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/step.py'],
+        },
         RoleArn: ROLE,
         ProcessingInputs: [
           ...(upstream ? [s3Input('input-1', upstream, '/opt/ml/processing/input')] : []),
@@ -108,7 +121,10 @@ function buildOurs(): string {
               OutputName: 'out',
               AppManaged: false,
               S3Output: {
-                S3Uri: new Join({ on: '/', values: ['s3:/', BUCKET, NAME, ExecutionVariables.PIPELINE_EXECUTION_ID, name, 'output', 'out'] }),
+                S3Uri: new Join({
+                  on: '/',
+                  values: ['s3:/', BUCKET, NAME, ExecutionVariables.PIPELINE_EXECUTION_ID, name, 'output', 'out'],
+                }),
                 LocalPath: '/opt/ml/processing/out',
                 S3UploadMode: 'EndOfJob',
               },
@@ -200,9 +216,17 @@ for (let i = 0; i < RUNS; i++) {
 
 // Python: a few runs (each takes seconds); the first includes the SDK's lazy imports, so it is dropped.
 const pythonRuns = 4;
-const run = spawnSync(python, ['-c', PYTHON, String(STEPS), String(pythonRuns)], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-if (run.status !== 0) throw new Error(`python baseline failed (${run.status}):\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
-const py = JSON.parse(run.stdout.trimEnd().split('\n').pop()!) as { times: number[]; cpu: number[]; definition: unknown };
+const run = spawnSync(python, ['-c', PYTHON, String(STEPS), String(pythonRuns)], {
+  encoding: 'utf8',
+  maxBuffer: 512 * 1024 * 1024,
+});
+if (run.status !== 0)
+  throw new Error(`python baseline failed (${run.status}):\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
+const py = JSON.parse(run.stdout.trimEnd().split('\n').pop()!) as {
+  times: number[];
+  cpu: number[];
+  definition: unknown;
+};
 const baselineTimes = py.times.slice(1);
 const baselineCpu = py.cpu.slice(1);
 const identical = isDeepStrictEqual(JSON.parse(definition), py.definition);

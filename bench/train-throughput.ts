@@ -17,7 +17,9 @@ const run = spawnSync(python, [join(root, 'apps/demo/ml/bench/train_throughput.p
 });
 const line = run.stdout?.trim().split('\n').pop();
 if (run.status !== 0 || !line) {
-  console.error(`train_throughput.py failed (exit ${run.status}); is the ml venv built (bash scripts/setup-python.sh ml)?`);
+  console.error(
+    `train_throughput.py failed (exit ${run.status}); is the ml venv built (bash scripts/setup-python.sh ml)?`,
+  );
   process.exit(1);
 }
 const measured = JSON.parse(line) as Record<string, unknown> & {

@@ -23,7 +23,10 @@ const rows = readdirSync(resultsDir)
   .filter((file) => file.endsWith('.json'))
   .sort()
   .map((file) => JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as Record<string, unknown>)
-  .map((r) => `| \`${format(r.name)}\` | ${format(r.ours)} | ${format(r.baseline)} | ${format(r.ratio)} | ${format(r.unit)} | ${format(r.target)} | ${format(r.machine)} |`);
+  .map(
+    (r) =>
+      `| \`${format(r.name)}\` | ${format(r.ours)} | ${format(r.baseline)} | ${format(r.ratio)} | ${format(r.unit)} | ${format(r.target)} | ${format(r.machine)} |`,
+  );
 
 const table = [
   begin,

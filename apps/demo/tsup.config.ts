@@ -34,7 +34,9 @@ export default defineConfig({
   sourcemap: false,
   dts: false,
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   esbuildPlugins: [inlineWebAssets],
   // Keep class names: AWS SDK commands are dispatched by constructor name (local mode's clients do too).
   esbuildOptions(options) {

@@ -21,11 +21,19 @@ import { percentile, writeResult } from '../lib/result.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(repoRoot, 'packages/labeling-bridge/dist/lambda-bundle/index.mjs');
-const CONFIG = '<View><Image name="image" value="$image"/><Choices name="choice" toName="image"><Choice value="Cat"/><Choice value="Dog"/><Choice value="Bird"/></Choices></View>';
+const CONFIG =
+  '<View><Image name="image" value="$image"/><Choices name="choice" toName="image"><Choice value="Cat"/><Choice value="Dog"/><Choice value="Bird"/></Choices></View>';
 const children: ChildProcess[] = [];
 
-function start(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; ipc?: boolean } = {}): Promise<{ child: ChildProcess; first: Record<string, unknown> }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])], env: { ...process.env, ...options.env } });
+function start(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; ipc?: boolean } = {},
+): Promise<{ child: ChildProcess; first: Record<string, unknown> }> {
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+    env: { ...process.env, ...options.env },
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -52,7 +60,10 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-const INLINE = Array.from({ length: 64 }, (_, i) => `data:image/png;base64,${Buffer.alloc(300 + i * 7, i).toString('base64')}`);
+const INLINE = Array.from(
+  { length: 64 },
+  (_, i) => `data:image/png;base64,${Buffer.alloc(300 + i * 7, i).toString('base64')}`,
+);
 
 /** `imageHost` null: the image is inlined in the task (data URI); else fetched from the image server. */
 function predictBody(imageHost: string | null, i: number): string {
@@ -75,7 +86,11 @@ async function load(url: string, imageHost: string | null, concurrency: number, 
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const t = performance.now();
-        const response = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: predictBody(imageHost, i++) });
+        const response = await fetch(`${url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: predictBody(imageHost, i++),
+        });
         const body = (await response.json()) as { results?: Array<{ predictor_ms?: number }> };
         if (response.status !== 200 || body.results?.length !== 1) failures++;
         latencies.push(performance.now() - t);
@@ -83,7 +98,13 @@ async function load(url: string, imageHost: string | null, concurrency: number, 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { throughput: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures, requests: latencies.length };
+  return {
+    throughput: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failures,
+    requests: latencies.length,
+  };
 }
 
 async function predictBench() {
@@ -100,14 +121,27 @@ async function predictBench() {
 
   const port = await freePort();
   const modelDir = mkdtempSync(join(tmpdir(), 'ls-ml-'));
-  const python = spawn(venvPython('labelstudio'), [join(here, 'ls_ml_backend.py'), String(port), modelDir], { stdio: 'ignore' });
+  const python = spawn(venvPython('labelstudio'), [join(here, 'ls_ml_backend.py'), String(port), modelDir], {
+    stdio: 'ignore',
+  });
   children.push(python);
   const pythonUrl = `http://127.0.0.1:${port}`;
   await waitUp(`${pythonUrl}/health`);
-  const setup = await fetch(`${pythonUrl}/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ project: '1.1700000000', schema: CONFIG }) });
+  const setup = await fetch(`${pythonUrl}/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ project: '1.1700000000', schema: CONFIG }),
+  });
   if (!setup.ok) throw new Error(`label-studio-ml /setup failed: ${await setup.text()}`);
 
-  type Figures = { throughput: number; p50: number; p99: number; predictorP50: number; failures: number; cpuMsPerRequest: number };
+  type Figures = {
+    throughput: number;
+    p50: number;
+    p99: number;
+    predictorP50: number;
+    failures: number;
+    cpuMsPerRequest: number;
+  };
   const results: Record<string, Figures> = {};
   const servers = [
     ['ours', oursUrl, ours.child.pid as number],
@@ -116,7 +150,10 @@ async function predictBench() {
   // Two scenarios: images inlined in the task (measures the backends themselves), and images fetched over HTTP
   // from a shared local image server. Throughput runs alternate between the two servers in rounds, so load from
   // elsewhere on the machine hits both alike; each server's CPU time per request is read from /proc as well.
-  for (const [scenario, host] of [['inline', null], ['http', imageHost]] as const) {
+  for (const [scenario, host] of [
+    ['inline', null],
+    ['http', imageHost],
+  ] as const) {
     for (const [, url] of servers) await load(url, host, 8, 1500); // warm-up
     const totals: Record<string, { requests: number; seconds: number; cpu: number; failures: number }> = {};
     for (let round = 0; round < 4; round++) {
@@ -138,7 +175,11 @@ async function predictBench() {
       const predictorMs: number[] = [];
       for (let i = 0; i < 300; i++) {
         const t = performance.now();
-        const response = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: predictBody(host, i) });
+        const response = await fetch(`${url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: predictBody(host, i),
+        });
         const body = (await response.json()) as { results: Array<{ predictor_ms?: number }> };
         latencies.push(performance.now() - t);
         if (body.results[0]?.predictor_ms !== undefined) predictorMs.push(body.results[0].predictor_ms);
@@ -171,7 +212,17 @@ function median(values: number[]): number {
 }
 
 function initBench() {
-  const env = { ...process.env, LAKE_S3_URI: 's3://lake/bench', PIPELINE_NAME: 'retrain', ANNOTATION_THRESHOLD: '100', WEBHOOK_SECRET: 'bench-secret-0123456789', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' };
+  const env = {
+    ...process.env,
+    LAKE_S3_URI: 's3://lake/bench',
+    PIPELINE_NAME: 'retrain',
+    ANNOTATION_THRESHOLD: '100',
+    WEBHOOK_SECRET: 'bench-secret-0123456789',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+  };
   const script = `const t = performance.now(); await import(${JSON.stringify(bundle)}); console.log(performance.now() - t);`;
   const ours: number[] = [];
   const oursProcess: number[] = [];
@@ -205,31 +256,48 @@ async function memoryBench(events: number) {
     const s3 = new S3Client(config);
     const sagemaker = new SageMakerClient(config);
     await s3.send(new CreateBucketCommand({ Bucket: 'bench-lake' }));
-    for (let i = 0; i < 64; i++) await s3.send(new PutObjectCommand({ Bucket: 'bench-lake', Key: `incoming/img-${i}.png`, Body: Buffer.alloc(800, i) }));
-    await sagemaker.send(new CreatePipelineCommand({ PipelineName: 'retrain', RoleArn: 'arn:aws:iam::123456789012:role/x', PipelineDefinition: '{"Version":"2020-12-01","Steps":[]}' }));
+    for (let i = 0; i < 64; i++)
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'bench-lake', Key: `incoming/img-${i}.png`, Body: Buffer.alloc(800, i) }),
+      );
+    await sagemaker.send(
+      new CreatePipelineCommand({
+        PipelineName: 'retrain',
+        RoleArn: 'arn:aws:iam::123456789012:role/x',
+        PipelineDefinition: '{"Version":"2020-12-01","Steps":[]}',
+      }),
+    );
     // Asynchronous on purpose: moto logs every request to a pipe this process must keep draining.
-    const child = spawn(process.execPath, [join(here, 'memory.mjs'), bundle, JSON.stringify({ count: events, bucket: 'bench-lake' })], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
-        S3_FORCE_PATH_STYLE: 'true',
-        LAKE_S3_URI: 's3://bench-lake/lake',
-        PIPELINE_NAME: 'retrain',
-        ANNOTATION_THRESHOLD: '100',
-        WEBHOOK_SECRET: 'bench-secret-0123456789',
+    const child = spawn(
+      process.execPath,
+      [join(here, 'memory.mjs'), bundle, JSON.stringify({ count: events, bucket: 'bench-lake' })],
+      {
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+          S3_FORCE_PATH_STYLE: 'true',
+          LAKE_S3_URI: 's3://bench-lake/lake',
+          PIPELINE_NAME: 'retrain',
+          ANNOTATION_THRESHOLD: '100',
+          WEBHOOK_SECRET: 'bench-secret-0123456789',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    );
     children.push(child);
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000)));
     await new Promise((resolve) => child.once('exit', resolve));
     const result = { stderr };
-    const line = result.stderr.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    const line = result.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop();
     if (!line) throw new Error(`memory run failed: ${result.stderr.slice(-2000)}`);
     return JSON.parse(line) as { peakRssMb: number; statuses: Record<string, number>; seconds: number };
   } finally {
@@ -273,11 +341,21 @@ try {
     lambda: {
       bundleBytes: init.bundleBytes,
       bundleGzipBytes: init.bundleGzipBytes,
-      initMs: { ours: round(init.oursMs), baselineBoto3: round(init.baselineMs), ratio: round(init.baselineMs / init.oursMs) },
+      initMs: {
+        ours: round(init.oursMs),
+        baselineBoto3: round(init.baselineMs),
+        ratio: round(init.baselineMs / init.oursMs),
+      },
       wholeProcessMs: { ours: round(init.oursProcessMs), baselineBoto3: round(init.baselineProcessMs) },
       initTargetMet: init.baselineMs / init.oursMs >= 3,
     },
-    memory: { events: 1000, peakRssMb: round(memory.peakRssMb, 1), statuses: memory.statuses, seconds: round(memory.seconds, 1), targetMet: memory.peakRssMb <= 128 },
+    memory: {
+      events: 1000,
+      peakRssMb: round(memory.peakRssMb, 1),
+      statuses: memory.statuses,
+      seconds: round(memory.seconds, 1),
+      targetMet: memory.peakRssMb <= 128,
+    },
   });
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');

@@ -11,18 +11,30 @@ const [url, ...images] = process.argv.slice(2);
 if (!url || images.length === 0) throw new Error('usage: screenshot.ts <front-end url> <image>...');
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+  ],
 });
 const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
 await page.goto(url);
 await page.locator('#explain').check();
-await page.locator('#files').setInputFiles([
-  ...images.map((file) => ({ name: basename(file), mimeType: 'image/png', buffer: readFileSync(file) })),
-  { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
-]);
-await page.waitForFunction((count) => document.querySelectorAll('article.card .label, article.card .message').length >= count, images.length + 1, {
-  timeout: 120_000,
-});
+await page
+  .locator('#files')
+  .setInputFiles([
+    ...images.map((file) => ({ name: basename(file), mimeType: 'image/png', buffer: readFileSync(file) })),
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+  ]);
+await page.waitForFunction(
+  (count) => document.querySelectorAll('article.card .label, article.card .message').length >= count,
+  images.length + 1,
+  {
+    timeout: 120_000,
+  },
+);
 await page.waitForTimeout(500);
 const out = join(import.meta.dirname, '../../../docs/web-frontend.png');
 await page.screenshot({ path: out, fullPage: true });

@@ -32,9 +32,13 @@ export function ensurePythonEnv(reporter: Reporter): void {
   if (existsSync(mlPython())) return;
   reporter.info('setting up the Python environment (bash scripts/setup-python.sh ml); this takes a few minutes once');
   try {
-    execFileSync('bash', [join(repoRoot, 'scripts/setup-python.sh'), 'ml'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('bash', [join(repoRoot, 'scripts/setup-python.sh'), 'ml'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   } catch (error) {
-    throw new StepFailedError('setup-python', `bash scripts/setup-python.sh ml failed: ${(error as Error).message}`, { cause: error });
+    throw new StepFailedError('setup-python', `bash scripts/setup-python.sh ml failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -47,7 +51,8 @@ export async function downloadReports(ctx: DemoContext, executionArn: string): P
     const prefix = `${ctx.names.pipelineName}/${executionId}/${part}/`;
     const listing = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.names.bucket, Prefix: prefix }));
     const keys = (listing.Contents ?? []).map((o) => o.Key).filter((k): k is string => Boolean(k));
-    if (keys.length === 0) throw new DemoError(`the ${part} report is missing: nothing under s3://${ctx.names.bucket}/${prefix}`, 'reports');
+    if (keys.length === 0)
+      throw new DemoError(`the ${part} report is missing: nothing under s3://${ctx.names.bucket}/${prefix}`, 'reports');
     const dir = join(base, part);
     mkdirSync(dir, { recursive: true });
     for (const key of keys) {
@@ -63,8 +68,16 @@ export async function downloadReports(ctx: DemoContext, executionArn: string): P
 
 function steps(): LoopStep[] {
   return [
-    { name: 'data', description: 'build the Fashion-MNIST ImageFolder zip and the unlabelled pool, put them in the lake', run: dataStep },
-    { name: 'tune', description: 'Optuna study as a training job; best parameters become pipeline defaults', run: tuneStep },
+    {
+      name: 'data',
+      description: 'build the Fashion-MNIST ImageFolder zip and the unlabelled pool, put them in the lake',
+      run: dataStep,
+    },
+    {
+      name: 'tune',
+      description: 'Optuna study as a training job; best parameters become pipeline defaults',
+      run: tuneStep,
+    },
     {
       name: 'pipeline',
       description: 'upsert the pipeline and run it: preprocess → train → evaluate → gate → register',
@@ -96,18 +109,34 @@ function steps(): LoopStep[] {
         return downloadReports(ctx, pipeline.executionArn);
       },
     },
-    { name: 'approve', description: 'approve the registered model version (manual approval)', run: (ctx) => approveStep(ctx) },
-    { name: 'deploy-staging', description: 'deploy the approved version to the serverless staging endpoint', run: (ctx) => deployStep(ctx, 'staging') },
+    {
+      name: 'approve',
+      description: 'approve the registered model version (manual approval)',
+      run: (ctx) => approveStep(ctx),
+    },
+    {
+      name: 'deploy-staging',
+      description: 'deploy the approved version to the serverless staging endpoint',
+      run: (ctx) => deployStep(ctx, 'staging'),
+    },
     {
       name: 'test-staging',
       description: 'endpoint tests on the held-out images (staging)',
       async run(ctx) {
         const data = ctx.state.completed('data') as DataOutputs;
-        const report = await testEndpointStep(ctx, { dir: data.heldOutDir, stage: 'staging', minAccuracy: ctx.profile.endpointMinAccuracy });
+        const report = await testEndpointStep(ctx, {
+          dir: data.heldOutDir,
+          stage: 'staging',
+          minAccuracy: ctx.profile.endpointMinAccuracy,
+        });
         return { accuracy: report.accuracy, total: report.total, correct: report.correct };
       },
     },
-    { name: 'deploy-prod', description: 'promote the tested version to the real-time prod endpoint', run: (ctx) => deployStep(ctx, 'prod') },
+    {
+      name: 'deploy-prod',
+      description: 'promote the tested version to the real-time prod endpoint',
+      run: (ctx) => deployStep(ctx, 'prod'),
+    },
   ];
 }
 
@@ -117,7 +146,10 @@ export const LOOP_STEP_NAMES = steps().map((s) => s.name);
  * The whole loop. Completed steps (recorded in the state folder) are skipped, so a rerun after a
  * failure resumes where it stopped; `fresh` starts over.
  */
-export async function runAll(ctx: DemoContext, options: { fresh?: boolean } = {}): Promise<Record<string, Record<string, unknown>>> {
+export async function runAll(
+  ctx: DemoContext,
+  options: { fresh?: boolean } = {},
+): Promise<Record<string, Record<string, unknown>>> {
   if (options.fresh) ctx.state.reset();
   const all = steps();
   const outputs: Record<string, Record<string, unknown>> = {};

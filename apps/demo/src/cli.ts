@@ -32,13 +32,16 @@ interface GlobalOptions {
 // The AWS SDK warns on every run that releases after January 2027 need Node 22; the demo targets Node 20.
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  if (String(typeof warning === 'string' ? rest[0] ?? warning : warning.name).includes('NodeVersionSupportWarning')) return;
+  if (String(typeof warning === 'string' ? (rest[0] ?? warning) : warning.name).includes('NodeVersionSupportWarning'))
+    return;
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
 const program = new Command()
   .name('demo')
-  .description('The seed MLOps loop on SageMaker (or local mode): data → tune → pipeline → approve → deploy → test → serve')
+  .description(
+    'The seed MLOps loop on SageMaker (or local mode): data → tune → pipeline → approve → deploy → test → serve',
+  )
   .addOption(new Option('--target <target>', 'where to run').choices(['local', 'aws']).default('local'))
   .option('--config <file>', 'AWS config (JSON: region, roleArn, bucket, pipelineName); needed with --target aws')
   .option('--tiny', 'tiny configuration for CI: few images, one epoch (a few minutes)')
@@ -46,7 +49,11 @@ const program = new Command()
   .option('--json', 'print progress as JSON lines')
   .showHelpAfterError();
 
-async function withContext<T>(command: Command, work: (ctx: DemoContext) => Promise<T>, options: { keepOpen?: boolean } = {}): Promise<T> {
+async function withContext<T>(
+  command: Command,
+  work: (ctx: DemoContext) => Promise<T>,
+  options: { keepOpen?: boolean } = {},
+): Promise<T> {
   const global = command.optsWithGlobals() as GlobalOptions;
   const reporter = consoleReporter({ json: Boolean(global.json) });
   if (global.target === 'local') ensurePythonEnv(reporter);
@@ -80,7 +87,10 @@ program
   .description('build the raw data set zip and the unlabelled pool, and put them in the lake')
   .action(single('data', 'build the data set', dataStep));
 
-program.command('tune').description('run the tuning job; its best parameters become the pipeline defaults').action(single('tune', 'tuning job', tuneStep));
+program
+  .command('tune')
+  .description('run the tuning job; its best parameters become the pipeline defaults')
+  .action(single('tune', 'tuning job', tuneStep));
 
 const pipeline = program.command('pipeline').description('the SageMaker pipeline: upsert | start | status');
 pipeline
@@ -122,9 +132,15 @@ pipeline
       const executions = await runner.listExecutions({ limit: 5 });
       if (executions.length === 0) ctx.reporter.info(`pipeline ${ctx.names.pipelineName} has no executions`);
       for (const execution of executions) {
-        ctx.reporter.info(`${execution.arn}: ${execution.status} (started ${execution.startTime?.toISOString() ?? '?'})`);
-        const steps = await runner.execution(execution.arn).listSteps().catch(() => []);
-        for (const step of steps) ctx.reporter.info(`    ${step.name}: ${step.status}${step.failureReason ? ` — ${step.failureReason}` : ''}`);
+        ctx.reporter.info(
+          `${execution.arn}: ${execution.status} (started ${execution.startTime?.toISOString() ?? '?'})`,
+        );
+        const steps = await runner
+          .execution(execution.arn)
+          .listSteps()
+          .catch(() => []);
+        for (const step of steps)
+          ctx.reporter.info(`    ${step.name}: ${step.status}${step.failureReason ? ` — ${step.failureReason}` : ''}`);
       }
     }),
   );
@@ -162,11 +178,16 @@ program
   .argument('[dir]', 'folder of labelled images (default: the held-out images of `data`)')
   .addOption(new Option('--stage <stage>', 'which endpoint').choices(['staging', 'prod']).default('staging'))
   .option('--min-accuracy <fraction>', 'fraction that must be right (default: the profile’s)', Number)
-  .action(async (dir: string | undefined, options: { stage: 'staging' | 'prod'; minAccuracy?: number }, command: Command) =>
-    withContext(command, async (ctx) => {
-      const folder = dir ?? join(ctx.workDir, 'heldout');
-      await testEndpointStep(ctx, { dir: folder, stage: options.stage, minAccuracy: options.minAccuracy ?? ctx.profile.endpointMinAccuracy });
-    }),
+  .action(
+    async (dir: string | undefined, options: { stage: 'staging' | 'prod'; minAccuracy?: number }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const folder = dir ?? join(ctx.workDir, 'heldout');
+        await testEndpointStep(ctx, {
+          dir: folder,
+          stage: options.stage,
+          minAccuracy: options.minAccuracy ?? ctx.profile.endpointMinAccuracy,
+        });
+      }),
   );
 
 program
@@ -181,9 +202,15 @@ program
       async (ctx) => {
         const running = await startLabeling(ctx, options);
         ctx.reporter.info(`ML backend: ${running.mlBackendUrl} (connect it in Label Studio: Settings → Model)`);
-        ctx.reporter.info(`webhook bridge: ${running.bridgeUrl} (Settings → Webhooks, events ANNOTATION_CREATED/UPDATED/DELETED)`);
-        ctx.reporter.info(`  webhook header: x-labeling-bridge-secret: ${running.webhookSecret} (set DEMO_WEBHOOK_SECRET to choose it)`);
-        ctx.reporter.info(`  unlabelled images to import as tasks: s3://${ctx.names.bucket}/${ctx.names.lakePrefix}/unlabelled/`);
+        ctx.reporter.info(
+          `webhook bridge: ${running.bridgeUrl} (Settings → Webhooks, events ANNOTATION_CREATED/UPDATED/DELETED)`,
+        );
+        ctx.reporter.info(
+          `  webhook header: x-labeling-bridge-secret: ${running.webhookSecret} (set DEMO_WEBHOOK_SECRET to choose it)`,
+        );
+        ctx.reporter.info(
+          `  unlabelled images to import as tasks: s3://${ctx.names.bucket}/${ctx.names.lakePrefix}/unlabelled/`,
+        );
         await untilInterrupted();
         await running.close();
       },
@@ -216,7 +243,9 @@ program
 
 program
   .command('all', { isDefault: true })
-  .description('the whole loop (default): data → tune → pipeline → approve → deploy staging → test → deploy prod → serve')
+  .description(
+    'the whole loop (default): data → tune → pipeline → approve → deploy staging → test → deploy prod → serve',
+  )
   .option('--fresh', 'start over instead of resuming after the last completed step')
   .option('--no-serve', 'exit at the end instead of serving the front-end and the ML backend')
   .option('--port <port>', 'front-end port', Number, 8080)
@@ -228,7 +257,8 @@ program
       const minutes = ((performance.now() - started) / 60_000).toFixed(1);
       ctx.reporter.info('');
       ctx.reporter.info(`The loop is done in ${minutes} min (${ctx.target}, ${ctx.profile.name} configuration).`);
-      for (const [part, dir] of Object.entries(reports)) ctx.reporter.info(`  ${part} report: ${relativeToRepo(String(dir))}`);
+      for (const [part, dir] of Object.entries(reports))
+        ctx.reporter.info(`  ${part} report: ${relativeToRepo(String(dir))}`);
       ctx.reporter.info(`  endpoints: ${ctx.names.endpoints.staging} (staging), ${ctx.names.endpoints.prod} (prod)`);
       if (!options.serve) {
         ctx.reporter.info('  front-end: `npm run demo -- web`; ML backend: `npm run demo -- label`');
@@ -236,12 +266,16 @@ program
       }
       const web = await startDemoWeb(ctx, { port: options.port });
       ctx.reporter.info(`  front-end: ${web.url}`);
-      const labeling = await startLabeling(ctx, { port: 9090, bridgePort: 9091, threshold: 20 }).catch((error: Error) => {
-        ctx.reporter.info(`  ML backend not started: ${error.message}`);
-        return undefined;
-      });
+      const labeling = await startLabeling(ctx, { port: 9090, bridgePort: 9091, threshold: 20 }).catch(
+        (error: Error) => {
+          ctx.reporter.info(`  ML backend not started: ${error.message}`);
+          return undefined;
+        },
+      );
       if (labeling) {
-        ctx.reporter.info(`  ML backend: ${labeling.mlBackendUrl}; webhook bridge: ${labeling.bridgeUrl} (header x-labeling-bridge-secret: ${labeling.webhookSecret})`);
+        ctx.reporter.info(
+          `  ML backend: ${labeling.mlBackendUrl}; webhook bridge: ${labeling.bridgeUrl} (header x-labeling-bridge-secret: ${labeling.webhookSecret})`,
+        );
       }
       ctx.reporter.info('  Ctrl-C stops the servers and the local endpoints.');
       await untilInterrupted();

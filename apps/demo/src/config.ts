@@ -9,9 +9,17 @@ export const awsConfigSchema = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "us-east-1"'),
     roleArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN such as "arn:aws:iam::123456789012:role/SageMakerExecution"'),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (lowercase letters, digits, dots, hyphens)'),
-    pipelineName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/).default('sagemaker-mlops-demo'),
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/,
+        'an IAM role ARN such as "arn:aws:iam::123456789012:role/SageMakerExecution"',
+      ),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (lowercase letters, digits, dots, hyphens)'),
+    pipelineName: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/)
+      .default('sagemaker-mlops-demo'),
     modelPackageGroupName: z.string().min(1).max(63).default('sagemaker-mlops-demo'),
     lakePrefix: z.string().min(1).default('lake'),
     stagingEndpointName: z.string().min(1).max(63).default('sagemaker-mlops-demo-staging'),
@@ -36,7 +44,9 @@ export function loadAwsConfig(file: string): AwsConfig {
   }
   const parsed = awsConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+    const problems = parsed.error.issues
+      .map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('\n');
     throw new DemoError(
       `The AWS config ${path} is invalid:\n${problems}\nSee apps/demo/README.md ("Running against AWS") for an example.`,
       'config',
@@ -88,7 +98,18 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     tuneModels: ['resnet18'],
     tuneHyperParameters: {},
     trainHyperParameters: { width: '0.25', stem: 'small-s2' },
-    evaluateArguments: ['--drift-samples', '20', '--drift-permutations', '20', '--robustness-samples', '20', '--pgd-steps', '2', '--bootstrap', '20'],
+    evaluateArguments: [
+      '--drift-samples',
+      '20',
+      '--drift-permutations',
+      '20',
+      '--robustness-samples',
+      '20',
+      '--pgd-steps',
+      '2',
+      '--bootstrap',
+      '20',
+    ],
   },
   default: {
     name: 'default',
@@ -109,6 +130,17 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     // one-cycle schedule needs larger rates (2 epochs at 0.003 reached 18% validation accuracy here).
     tuneHyperParameters: { 'lr-min': '0.005', 'lr-max': '0.1' },
     trainHyperParameters: { width: '0.25', stem: 'small-s2' },
-    evaluateArguments: ['--drift-samples', '100', '--drift-permutations', '50', '--robustness-samples', '100', '--pgd-steps', '5', '--bootstrap', '50'],
+    evaluateArguments: [
+      '--drift-samples',
+      '100',
+      '--drift-permutations',
+      '50',
+      '--robustness-samples',
+      '100',
+      '--pgd-steps',
+      '5',
+      '--bootstrap',
+      '50',
+    ],
   },
 };

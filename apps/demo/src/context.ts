@@ -78,7 +78,9 @@ export async function openContext(options: DemoOptions): Promise<DemoContext> {
   const python = mlPython();
   if (options.target === 'aws') {
     if (!options.configFile) {
-      throw new Error('--target aws needs --config FILE (region, roleArn, bucket, pipelineName); see apps/demo/README.md.');
+      throw new Error(
+        '--target aws needs --config FILE (region, roleArn, bucket, pipelineName); see apps/demo/README.md.',
+      );
     }
     const config = loadAwsConfig(options.configFile);
     const names = awsNames(config);

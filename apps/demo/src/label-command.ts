@@ -18,12 +18,22 @@ export async function startLabeling(
   options: { port: number; bridgePort: number; threshold: number },
 ): Promise<RunningLabeling> {
   // Loaded on use: the other commands do not need the labelling package.
-  const { createMlBackend, endpointPredictor, jsonLogger, LabelStudioConnection, MediaResolver, registeredModelVersion, startBridgeServer, WebhookBridge } =
-    await import('@sagemaker-mlops/labeling-bridge');
+  const {
+    createMlBackend,
+    endpointPredictor,
+    jsonLogger,
+    LabelStudioConnection,
+    MediaResolver,
+    registeredModelVersion,
+    startBridgeServer,
+    WebhookBridge,
+  } = await import('@sagemaker-mlops/labeling-bridge');
   const labelStudioUrl = process.env['LABEL_STUDIO_URL'];
   const labelStudioToken = process.env['LABEL_STUDIO_TOKEN'];
   const labelStudio =
-    labelStudioUrl && labelStudioToken ? new LabelStudioConnection({ url: labelStudioUrl, token: labelStudioToken }) : undefined;
+    labelStudioUrl && labelStudioToken
+      ? new LabelStudioConnection({ url: labelStudioUrl, token: labelStudioToken })
+      : undefined;
   const media = new MediaResolver({ s3: ctx.s3, ...(labelStudio ? { labelStudio } : {}) });
   const endpointName = ctx.state.completed('deploy-prod') ? ctx.names.endpoints.prod : ctx.names.endpoints.staging;
   const logger = jsonLogger();

@@ -62,16 +62,30 @@ export function buildDemoPipeline(options: {
   const { names, profile, code, images, defaults } = options;
   const entrypoint = options.entrypoint ?? ((script: string) => ['python3', `/opt/ml/processing/input/code/${script}`]);
 
-  const modelName = new ParameterString({ name: 'ModelName', defaultValue: defaults.modelName, enumValues: ['resnet18', 'resnet26', 'resnet34'] });
+  const modelName = new ParameterString({
+    name: 'ModelName',
+    defaultValue: defaults.modelName,
+    enumValues: ['resnet18', 'resnet26', 'resnet34'],
+  });
   const batchSize = new ParameterInteger({ name: 'BatchSize', defaultValue: defaults.batchSize });
-  const optimizer = new ParameterString({ name: 'Optimizer', defaultValue: defaults.optimizer, enumValues: ['SGD', 'Adam', 'AdamW'] });
+  const optimizer = new ParameterString({
+    name: 'Optimizer',
+    defaultValue: defaults.optimizer,
+    enumValues: ['SGD', 'Adam', 'AdamW'],
+  });
   const learningRate = new ParameterFloat({ name: 'LearningRate', defaultValue: defaults.learningRate });
   const epochs = new ParameterInteger({ name: 'Epochs', defaultValue: defaults.epochs });
-  const lakePrefix = new ParameterString({ name: 'LakePrefix', defaultValue: `s3://${names.bucket}/${names.lakePrefix}` });
+  const lakePrefix = new ParameterString({
+    name: 'LakePrefix',
+    defaultValue: `s3://${names.bucket}/${names.lakePrefix}`,
+  });
   const accuracyGate = new ParameterFloat({ name: 'AccuracyGate', defaultValue: defaults.accuracyGate });
 
   const runPrefix = (part: string) =>
-    new Join({ on: '/', values: [`s3://${names.bucket}/${names.pipelineName}`, ExecutionVariables.PIPELINE_EXECUTION_ID, part] });
+    new Join({
+      on: '/',
+      values: [`s3://${names.bucket}/${names.pipelineName}`, ExecutionVariables.PIPELINE_EXECUTION_ID, part],
+    });
   const processing = (instanceType: string) => ({
     ClusterConfig: { InstanceCount: 1, InstanceType: instanceType as never, VolumeSizeInGB: 30 },
   });
@@ -89,7 +103,13 @@ export function buildDemoPipeline(options: {
   const s3Input = <N extends string>(name: N, uri: string | PipelineExpression<string>, localPath: string) => ({
     InputName: name,
     AppManaged: false,
-    S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
+    S3Input: {
+      S3Uri: uri,
+      LocalPath: localPath,
+      S3DataType: 'S3Prefix' as const,
+      S3InputMode: 'File' as const,
+      S3DataDistributionType: 'FullyReplicated' as const,
+    },
   });
   const s3Output = <N extends string>(name: N, localPath: string) => ({
     OutputName: name,
@@ -106,20 +126,31 @@ export function buildDemoPipeline(options: {
         ImageUri: images.processing,
         ContainerEntrypoint: entrypoint('preprocess.py'),
         ContainerArguments: [
-          '--raw', '/opt/ml/processing/input/raw',
-          '--annotated-dir', '/opt/ml/processing/input/annotated',
-          '--train-output', '/opt/ml/processing/train',
-          '--validation-output', '/opt/ml/processing/validation',
-          '--test-output', '/opt/ml/processing/test',
-          '--report-output', '/opt/ml/processing/report',
-          '--image-size', String(profile.imageSize),
+          '--raw',
+          '/opt/ml/processing/input/raw',
+          '--annotated-dir',
+          '/opt/ml/processing/input/annotated',
+          '--train-output',
+          '/opt/ml/processing/train',
+          '--validation-output',
+          '/opt/ml/processing/validation',
+          '--test-output',
+          '/opt/ml/processing/test',
+          '--report-output',
+          '/opt/ml/processing/report',
+          '--image-size',
+          String(profile.imageSize),
         ],
       },
       ProcessingResources: processing(names.processingInstanceType),
       ProcessingInputs: [
         codeInput,
         s3Input('raw', new Join({ on: '/', values: [lakePrefix, 'raw'] }), '/opt/ml/processing/input/raw'),
-        s3Input('annotated', new Join({ on: '/', values: [lakePrefix, 'annotated'] }), '/opt/ml/processing/input/annotated'),
+        s3Input(
+          'annotated',
+          new Join({ on: '/', values: [lakePrefix, 'annotated'] }),
+          '/opt/ml/processing/input/annotated',
+        ),
       ],
       ProcessingOutputConfig: {
         Outputs: [
@@ -196,13 +227,20 @@ export function buildDemoPipeline(options: {
         ImageUri: images.processing,
         ContainerEntrypoint: entrypoint('evaluate.py'),
         ContainerArguments: [
-          '--model-dir', '/opt/ml/processing/model',
-          '--test-dir', '/opt/ml/processing/test',
-          '--validation-dir', '/opt/ml/processing/validation',
-          '--evaluation-output', '/opt/ml/processing/evaluation',
-          '--drift-output', '/opt/ml/processing/drift',
-          '--explanation-output', '/opt/ml/processing/explanation',
-          '--robustness-output', '/opt/ml/processing/robustness',
+          '--model-dir',
+          '/opt/ml/processing/model',
+          '--test-dir',
+          '/opt/ml/processing/test',
+          '--validation-dir',
+          '/opt/ml/processing/validation',
+          '--evaluation-output',
+          '/opt/ml/processing/evaluation',
+          '--drift-output',
+          '/opt/ml/processing/drift',
+          '--explanation-output',
+          '/opt/ml/processing/explanation',
+          '--robustness-output',
+          '/opt/ml/processing/robustness',
           ...profile.evaluateArguments,
         ],
       },
@@ -210,7 +248,11 @@ export function buildDemoPipeline(options: {
       ProcessingInputs: [
         codeInput,
         s3Input('model', train.properties.ModelArtifacts.S3ModelArtifacts, '/opt/ml/processing/model'),
-        s3Input('test', preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri, '/opt/ml/processing/test'),
+        s3Input(
+          'test',
+          preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri,
+          '/opt/ml/processing/test',
+        ),
         s3Input(
           'validation',
           preprocess.properties.ProcessingOutputConfig.Outputs['validation'].S3Output.S3Uri,
@@ -255,7 +297,13 @@ export function buildDemoPipeline(options: {
         ModelQuality: {
           Statistics: {
             ContentType: 'application/json',
-            S3Uri: new Join({ on: '/', values: [evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri, 'evaluation.json'] }),
+            S3Uri: new Join({
+              on: '/',
+              values: [
+                evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri,
+                'evaluation.json',
+              ],
+            }),
           },
         },
       },

@@ -31,7 +31,12 @@ export function runPython(
     child.stdout.on('data', consume);
     child.stderr.on('data', consume);
     child.on('error', (error) =>
-      reject(new DemoError(`cannot start ${python}: ${error.message}. Run \`bash scripts/setup-python.sh ml\`.`, options.step)),
+      reject(
+        new DemoError(
+          `cannot start ${python}: ${error.message}. Run \`bash scripts/setup-python.sh ml\`.`,
+          options.step,
+        ),
+      ),
     );
     child.on('close', (code) => {
       if (code === 0) resolve(output);

@@ -21,7 +21,16 @@ import { runPython } from './python.js';
 
 export const RAW_DATASET_NAME = 'fashion-mnist.zip';
 /** What the jobs and endpoints need of apps/demo/ml; tests, benchmarks and their work folders stay out. */
-const ML_CODE_FILES = ['common.py', 'preprocess.py', 'train.py', 'tune.py', 'evaluate.py', 'code/inference.py', 'code/modeling.py', 'code/requirements.txt'];
+const ML_CODE_FILES = [
+  'common.py',
+  'preprocess.py',
+  'train.py',
+  'tune.py',
+  'evaluate.py',
+  'code/inference.py',
+  'code/modeling.py',
+  'code/requirements.txt',
+];
 
 /** A clean copy of the container code, so the uploaded archive holds exactly ML_CODE_FILES. */
 function stageMlCode(ctx: DemoContext): string {
@@ -64,7 +73,12 @@ const SAGEMAKER_REQUIREMENTS = [
 export function processingEntrypoint(target: 'local' | 'aws', script: string): string[] {
   const path = `/opt/ml/processing/input/code/${script}`;
   if (target === 'local') return ['python3', path];
-  return ['bash', '-c', `python3 -m pip install --quiet -r /opt/ml/processing/input/code/requirements.txt && exec python3 ${path} "$@"`, script];
+  return [
+    'bash',
+    '-c',
+    `python3 -m pip install --quiet -r /opt/ml/processing/input/code/requirements.txt && exec python3 ${path} "$@"`,
+    script,
+  ];
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -93,13 +107,20 @@ export async function dataStep(ctx: DemoContext): Promise<DataOutputs> {
     [
       join(mlRoot, 'make_dataset.py'),
       'fashion',
-      '--output', zip,
-      '--test-output', testZip,
-      '--size', String(profile.imageSize),
-      '--per-class', String(profile.imagesPerClass),
-      '--pool-dir', poolDir,
-      '--pool-count', String(profile.poolSize),
-      '--pool-labels', join(dataDir, 'pool-labels.json'),
+      '--output',
+      zip,
+      '--test-output',
+      testZip,
+      '--size',
+      String(profile.imageSize),
+      '--per-class',
+      String(profile.imagesPerClass),
+      '--pool-dir',
+      poolDir,
+      '--pool-count',
+      String(profile.poolSize),
+      '--pool-labels',
+      join(dataDir, 'pool-labels.json'),
     ],
     { step: 'data', onLine: (line) => ctx.reporter.info(line) },
   );
@@ -149,7 +170,12 @@ export async function dataStep(ctx: DemoContext): Promise<DataOutputs> {
   let done = 0;
   for (const file of poolFiles) {
     await ctx.s3.send(
-      new PutObjectCommand({ Bucket: names.bucket, Key: `${names.lakePrefix}/unlabelled/${file}`, Body: readFileSync(join(poolDir, file)), ContentType: 'image/png' }),
+      new PutObjectCommand({
+        Bucket: names.bucket,
+        Key: `${names.lakePrefix}/unlabelled/${file}`,
+        Body: readFileSync(join(poolDir, file)),
+        ContentType: 'image/png',
+      }),
     );
     bar.update(++done);
   }
@@ -204,7 +230,13 @@ export async function uploadMlCode(ctx: DemoContext, entryPoint = 'train.py'): P
   const processingPrefix = `${ctx.names.pipelineName}/code/${uploaded.sha256}/processing`;
   for (const file of uploaded.files) {
     // Processing jobs read the scripts (and requirements.txt) one by one from the code input.
-    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.names.bucket, Key: `${processingPrefix}/${file}`, Body: readFileSync(join(sourceDir, file)) }));
+    await ctx.s3.send(
+      new PutObjectCommand({
+        Bucket: ctx.names.bucket,
+        Key: `${processingPrefix}/${file}`,
+        Body: readFileSync(join(sourceDir, file)),
+      }),
+    );
   }
   return {
     trainingSourceDir: uploaded.s3Uri,
@@ -237,12 +269,22 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
   const input = (name: string, uri: string, localPath: string) => ({
     InputName: name,
     AppManaged: false,
-    S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
+    S3Input: {
+      S3Uri: uri,
+      LocalPath: localPath,
+      S3DataType: 'S3Prefix' as const,
+      S3InputMode: 'File' as const,
+      S3DataDistributionType: 'FullyReplicated' as const,
+    },
   });
   const output = (name: string) => ({
     OutputName: name,
     AppManaged: false,
-    S3Output: { S3Uri: `${dataPrefix}/${name}`, LocalPath: `/opt/ml/processing/${name}`, S3UploadMode: 'EndOfJob' as const },
+    S3Output: {
+      S3Uri: `${dataPrefix}/${name}`,
+      LocalPath: `/opt/ml/processing/${name}`,
+      S3UploadMode: 'EndOfJob' as const,
+    },
   });
   await ctx.sagemaker.send(
     new CreateProcessingJobCommand({
@@ -252,16 +294,25 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
         ImageUri: images.processing,
         ContainerEntrypoint: processingEntrypoint(ctx.target, 'preprocess.py'),
         ContainerArguments: [
-          '--raw', '/opt/ml/processing/input/raw',
-          '--annotated-dir', '/opt/ml/processing/input/annotated',
-          '--train-output', '/opt/ml/processing/train',
-          '--validation-output', '/opt/ml/processing/validation',
-          '--test-output', '/opt/ml/processing/test',
-          '--report-output', '/opt/ml/processing/report',
-          '--image-size', String(profile.imageSize),
+          '--raw',
+          '/opt/ml/processing/input/raw',
+          '--annotated-dir',
+          '/opt/ml/processing/input/annotated',
+          '--train-output',
+          '/opt/ml/processing/train',
+          '--validation-output',
+          '/opt/ml/processing/validation',
+          '--test-output',
+          '/opt/ml/processing/test',
+          '--report-output',
+          '/opt/ml/processing/report',
+          '--image-size',
+          String(profile.imageSize),
         ],
       },
-      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: names.processingInstanceType as never, VolumeSizeInGB: 30 } },
+      ProcessingResources: {
+        ClusterConfig: { InstanceCount: 1, InstanceType: names.processingInstanceType as never, VolumeSizeInGB: 30 },
+      },
       ProcessingInputs: [
         input('code', code.processingCode, '/opt/ml/processing/input/code'),
         input('raw', `s3://${names.bucket}/${names.lakePrefix}/raw`, '/opt/ml/processing/input/raw'),
@@ -276,7 +327,13 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
   const jobName = `demo-tune-${stamp}`;
   const channel = (name: string) => ({
     ChannelName: name,
-    DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `${dataPrefix}/${name}`, S3DataDistributionType: 'FullyReplicated' as const } },
+    DataSource: {
+      S3DataSource: {
+        S3DataType: 'S3Prefix' as const,
+        S3Uri: `${dataPrefix}/${name}`,
+        S3DataDistributionType: 'FullyReplicated' as const,
+      },
+    },
   });
   await ctx.sagemaker.send(
     new CreateTrainingJobCommand({
@@ -305,7 +362,9 @@ export async function tuneStep(ctx: DemoContext): Promise<TuneOutputs> {
   const job = await waitForTrainingJob(ctx, jobName, 'tune');
   const best = await readBestJson(ctx, job.ModelArtifacts?.S3ModelArtifacts);
   const accuracyGate = Math.max(0, Math.round((best.accuracy - profile.gateMargin) * 1000) / 1000);
-  ctx.reporter.info(`best: ${best.model}, ${best.optimizer}, lr ${best.lr.toPrecision(3)}, validation accuracy ${best.accuracy.toFixed(4)}; gate ${accuracyGate}`);
+  ctx.reporter.info(
+    `best: ${best.model}, ${best.optimizer}, lr ${best.lr.toPrecision(3)}, validation accuracy ${best.accuracy.toFixed(4)}; gate ${accuracyGate}`,
+  );
   return {
     trainingJobName: jobName,
     modelName: best.model,
@@ -326,7 +385,10 @@ async function waitForProcessingJob(ctx: DemoContext, jobName: string, step: str
       return;
     }
     if (job.ProcessingJobStatus === 'Failed' || job.ProcessingJobStatus === 'Stopped') {
-      throw new DemoError(`processing job ${jobName} ${job.ProcessingJobStatus}: ${job.FailureReason ?? 'no reason given'}`, step);
+      throw new DemoError(
+        `processing job ${jobName} ${job.ProcessingJobStatus}: ${job.FailureReason ?? 'no reason given'}`,
+        step,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, ctx.target === 'local' ? 1000 : 15_000));
   }
@@ -339,18 +401,26 @@ async function waitForTrainingJob(ctx: DemoContext, jobName: string, step: strin
     const job = await ctx.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
     const status = `${job.TrainingJobStatus}/${job.SecondaryStatus ?? ''}`;
     if (status !== last) {
-      ctx.reporter.info(`training job ${jobName}: ${job.TrainingJobStatus} (${job.SecondaryStatus ?? ''}) after ${Math.round((Date.now() - started) / 1000)} s`);
+      ctx.reporter.info(
+        `training job ${jobName}: ${job.TrainingJobStatus} (${job.SecondaryStatus ?? ''}) after ${Math.round((Date.now() - started) / 1000)} s`,
+      );
       last = status;
     }
     if (job.TrainingJobStatus === 'Completed') return job;
     if (job.TrainingJobStatus === 'Failed' || job.TrainingJobStatus === 'Stopped') {
-      throw new DemoError(`training job ${jobName} ${job.TrainingJobStatus}: ${job.FailureReason ?? 'no reason given'}`, step);
+      throw new DemoError(
+        `training job ${jobName} ${job.TrainingJobStatus}: ${job.FailureReason ?? 'no reason given'}`,
+        step,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, ctx.target === 'local' ? 1000 : 15_000));
   }
 }
 
-async function readBestJson(ctx: DemoContext, modelArtifacts: string | undefined): Promise<{ model: string; optimizer: string; lr: number; accuracy: number }> {
+async function readBestJson(
+  ctx: DemoContext,
+  modelArtifacts: string | undefined,
+): Promise<{ model: string; optimizer: string; lr: number; accuracy: number }> {
   if (!modelArtifacts) throw new DemoError('the tuning job has no model artifacts', 'tune');
   // tune.py writes best.json into the model folder, which the job packs as model.tar.gz.
   const { bucket, key } = parseS3Uri(modelArtifacts);
@@ -367,11 +437,20 @@ async function readBestJson(ctx: DemoContext, modelArtifacts: string | undefined
   const bestFile = findFile(folder, 'best.json');
   if (!bestFile) throw new DemoError(`best.json is missing from ${modelArtifacts}`, 'tune');
   const best = bestJsonSchema.safeParse(JSON.parse(readFileSync(bestFile, 'utf8')));
-  if (!best.success) throw new DemoError(`best.json from the tuning job is not what tune.py writes: ${z.prettifyError(best.error)}`, 'tune');
+  if (!best.success)
+    throw new DemoError(
+      `best.json from the tuning job is not what tune.py writes: ${z.prettifyError(best.error)}`,
+      'tune',
+    );
   return { model: best.data.model, optimizer: best.data.optimizer, lr: best.data.lr, accuracy: best.data.val_accuracy };
 }
 
-const bestJsonSchema = z.object({ model: z.string(), optimizer: z.string(), lr: z.number().positive(), val_accuracy: z.number().min(0).max(1) });
+const bestJsonSchema = z.object({
+  model: z.string(),
+  optimizer: z.string(),
+  lr: z.number().positive(),
+  val_accuracy: z.number().min(0).max(1),
+});
 
 function findFile(dir: string, name: string): string | undefined {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -421,7 +500,9 @@ export async function pipelineRunner(ctx: DemoContext): Promise<PipelineRunner> 
 
 export async function ensureModelPackageGroup(ctx: DemoContext): Promise<void> {
   try {
-    await ctx.sagemaker.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: ctx.names.modelPackageGroupName }));
+    await ctx.sagemaker.send(
+      new DescribeModelPackageGroupCommand({ ModelPackageGroupName: ctx.names.modelPackageGroupName }),
+    );
   } catch {
     await ctx.sagemaker.send(
       new CreateModelPackageGroupCommand({
@@ -435,19 +516,30 @@ export async function ensureModelPackageGroup(ctx: DemoContext): Promise<void> {
 export async function pipelineUpsert(ctx: DemoContext): Promise<{ pipelineArn: string; created: boolean }> {
   await ensureModelPackageGroup(ctx);
   const runner = await pipelineRunner(ctx);
-  const result = await runner.upsert({ roleArn: ctx.names.roleArn, description: 'sagemaker-mlops demo: preprocess, train, evaluate, register' });
-  ctx.reporter.info(`pipeline ${ctx.names.pipelineName} ${result.created ? 'created' : 'updated'} (${result.definitionBytes} bytes)`);
+  const result = await runner.upsert({
+    roleArn: ctx.names.roleArn,
+    description: 'sagemaker-mlops demo: preprocess, train, evaluate, register',
+  });
+  ctx.reporter.info(
+    `pipeline ${ctx.names.pipelineName} ${result.created ? 'created' : 'updated'} (${result.definitionBytes} bytes)`,
+  );
   return { pipelineArn: result.pipelineArn, created: result.created };
 }
 
-export async function pipelineStart(ctx: DemoContext, parameters: Record<string, string | number> = {}): Promise<string> {
+export async function pipelineStart(
+  ctx: DemoContext,
+  parameters: Record<string, string | number> = {},
+): Promise<string> {
   const runner = await pipelineRunner(ctx);
   const execution = await runner.start(parameters);
   return execution.arn;
 }
 
 /** Waits for an execution with a progress bar over its steps; a failure names the failed step and why. */
-export async function pipelineWait(ctx: DemoContext, executionArn: string): Promise<{ status: string; elapsedSeconds: number }> {
+export async function pipelineWait(
+  ctx: DemoContext,
+  executionArn: string,
+): Promise<{ status: string; elapsedSeconds: number }> {
   const runner = await pipelineRunner(ctx);
   const execution = runner.execution(executionArn);
   const total = 5; // Preprocess, Train, Evaluate, CheckAccuracy, RegisterModel | AccuracyBelowGate
@@ -467,8 +559,13 @@ export async function pipelineWait(ctx: DemoContext, executionArn: string): Prom
     bar.update(total, result.status);
     bar.stop();
     if (result.status !== 'Succeeded') {
-      const failed = (result.failedSteps ?? []).map((s) => `${s.stepName}: ${s.failureReason ?? "no reason given"}`).join('; ');
-      throw new DemoError(`pipeline execution ${result.status}: ${failed || result.failureReason || 'no reason given'}`, 'pipeline');
+      const failed = (result.failedSteps ?? [])
+        .map((s) => `${s.stepName}: ${s.failureReason ?? 'no reason given'}`)
+        .join('; ');
+      throw new DemoError(
+        `pipeline execution ${result.status}: ${failed || result.failureReason || 'no reason given'}`,
+        'pipeline',
+      );
     }
     return { status: result.status, elapsedSeconds: Math.round(result.elapsedMs / 1000) };
   } catch (error) {
@@ -480,14 +577,22 @@ export async function pipelineWait(ctx: DemoContext, executionArn: string): Prom
 // ------------------------------------------------------------------------------------------------
 // approve and deploy
 
-export async function approveStep(ctx: DemoContext, version?: number): Promise<{ modelPackageArn: string; version: number }> {
+export async function approveStep(
+  ctx: DemoContext,
+  version?: number,
+): Promise<{ modelPackageArn: string; version: number }> {
   const registry = new ModelRegistry({ sagemaker: ctx.sagemaker, s3: ctx.s3 });
   const versions = await registry.listVersions(ctx.names.modelPackageGroupName);
-  const target = version === undefined ? versions.find((v) => v.approvalStatus === 'PendingManualApproval') ?? versions[0] : versions.find((v) => v.version === version);
+  const target =
+    version === undefined
+      ? (versions.find((v) => v.approvalStatus === 'PendingManualApproval') ?? versions[0])
+      : versions.find((v) => v.version === version);
   if (!target) {
     throw new MissingPrerequisiteError(
       'approve',
-      version === undefined ? `a registered model version in "${ctx.names.modelPackageGroupName}"` : `version ${version} in "${ctx.names.modelPackageGroupName}"`,
+      version === undefined
+        ? `a registered model version in "${ctx.names.modelPackageGroupName}"`
+        : `version ${version} in "${ctx.names.modelPackageGroupName}"`,
       'Run the pipeline first: `npm run demo -- pipeline start`.',
     );
   }
@@ -500,7 +605,9 @@ export async function approveStep(ctx: DemoContext, version?: number): Promise<{
       description: `Approved by the demo CLI${value === undefined ? '' : ` (test accuracy ${value.toFixed(3)})`}`,
     });
   }
-  ctx.reporter.info(`model version ${target.version} approved${value === undefined ? '' : `, test accuracy ${value.toFixed(3)}`}`);
+  ctx.reporter.info(
+    `model version ${target.version} approved${value === undefined ? '' : `, test accuracy ${value.toFixed(3)}`}`,
+  );
   return { modelPackageArn: target.arn, version: target.version };
 }
 
@@ -515,13 +622,20 @@ export function stageConfigs(ctx: DemoContext): Record<'staging' | 'prod', Stage
   return { staging: load('staging'), prod: load('prod') };
 }
 
-export async function deployStep(ctx: DemoContext, stage: 'staging' | 'prod'): Promise<{ endpointName: string; modelPackageArn: string; version: number }> {
+export async function deployStep(
+  ctx: DemoContext,
+  stage: 'staging' | 'prod',
+): Promise<{ endpointName: string; modelPackageArn: string; version: number }> {
   const registry = new ModelRegistry({ sagemaker: ctx.sagemaker });
   let modelPackage;
   try {
     modelPackage = await registry.latestApproved(ctx.names.modelPackageGroupName);
   } catch (error) {
-    throw new MissingPrerequisiteError(`deploy ${stage}`, 'an approved model version', 'Approve one first: `npm run demo -- approve`.');
+    throw new MissingPrerequisiteError(
+      `deploy ${stage}`,
+      'an approved model version',
+      'Approve one first: `npm run demo -- approve`.',
+    );
   }
   const deployer = new Deployer({
     stages: stageConfigs(ctx),
@@ -544,7 +658,11 @@ export async function testEndpointStep(
   options: { dir: string; stage: 'staging' | 'prod'; minAccuracy: number },
 ): Promise<EndpointTestReport> {
   if (!existsSync(options.dir)) {
-    throw new MissingPrerequisiteError('test-endpoint', `a folder of labelled images at ${options.dir}`, 'Run `npm run demo -- data` first, or pass a folder.');
+    throw new MissingPrerequisiteError(
+      'test-endpoint',
+      `a folder of labelled images at ${options.dir}`,
+      'Run `npm run demo -- data` first, or pass a folder.',
+    );
   }
   const client = new EndpointClient({
     endpointName: ctx.names.endpoints[options.stage],
@@ -573,7 +691,14 @@ export async function testEndpointStep(
       `the ${options.stage} endpoint got ${report.correct}/${report.total} held-out images right (${(report.accuracy * 100).toFixed(1)}%), below the required ${(options.minAccuracy * 100).toFixed(0)}%; misses: ${report.misses
         .slice(0, 5)
         .map((m) => `${m.name} (${m.expected} → ${m.predicted})`)
-        .join(', ')}${report.errors.length ? `; errors: ${report.errors.slice(0, 3).map((e) => e.message).join('; ')}` : ''}`,
+        .join(', ')}${
+        report.errors.length
+          ? `; errors: ${report.errors
+              .slice(0, 3)
+              .map((e) => e.message)
+              .join('; ')}`
+          : ''
+      }`,
       'test-endpoint',
     );
   }

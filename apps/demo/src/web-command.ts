@@ -5,8 +5,15 @@ import { createWebHandler, DEFAULT_MAX_IMAGE_BYTES } from './web/handler.js';
 import { type RunningWebServer, startWebServer } from './web/node-server.js';
 
 /** Starts the front-end's server on this machine over the context's clients (AWS or local mode). */
-export async function startDemoWeb(ctx: DemoContext, options: { port?: number; host?: string } = {}): Promise<RunningWebServer> {
-  const predictor = endpointStagePredictor({ sagemaker: ctx.sagemaker, runtime: ctx.runtime, endpoints: ctx.names.endpoints });
+export async function startDemoWeb(
+  ctx: DemoContext,
+  options: { port?: number; host?: string } = {},
+): Promise<RunningWebServer> {
+  const predictor = endpointStagePredictor({
+    sagemaker: ctx.sagemaker,
+    runtime: ctx.runtime,
+    endpoints: ctx.names.endpoints,
+  });
   const handler = createWebHandler({
     predictor,
     assets: await buildWebAssets(),
@@ -15,5 +22,10 @@ export async function startDemoWeb(ctx: DemoContext, options: { port?: number; h
       if (entry['event'] === 'request_failed') ctx.reporter.info(`web: ${String(entry['message'])}`);
     },
   });
-  return startWebServer({ handler, port: options.port ?? 0, host: options.host ?? '127.0.0.1', maxBodyBytes: DEFAULT_MAX_IMAGE_BYTES });
+  return startWebServer({
+    handler,
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    maxBodyBytes: DEFAULT_MAX_IMAGE_BYTES,
+  });
 }

@@ -27,14 +27,25 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
   it('runs the whole loop', async () => {
     const result = await runCli(['--tiny', '--state-dir', stateDir, 'all', '--no-serve'], { timeoutMs: 1_500_000 });
     expect(result.code, result.output.slice(-4000)).toBe(0);
-    for (const step of ['data', 'tune', 'pipeline', 'reports', 'approve', 'deploy-staging', 'test-staging', 'deploy-prod']) {
+    for (const step of [
+      'data',
+      'tune',
+      'pipeline',
+      'reports',
+      'approve',
+      'deploy-staging',
+      'test-staging',
+      'deploy-prod',
+    ]) {
       expect(result.output).toContain(`✔ ${step} (`);
     }
     expect(result.output).toContain('The loop is done');
   }, 1_600_000);
 
   it('recorded every step, and the endpoint tests passed on the held-out images', () => {
-    const state = JSON.parse(readFileSync(join(workDir, 'run-state.json'), 'utf8')) as { steps: Record<string, { outputs: Record<string, unknown> }> };
+    const state = JSON.parse(readFileSync(join(workDir, 'run-state.json'), 'utf8')) as {
+      steps: Record<string, { outputs: Record<string, unknown> }>;
+    };
     const test = state.steps['test-staging']?.outputs;
     expect(test?.['total']).toBe(20); // 2 held-out test images of each of the 10 classes
     expect(readFileSync(join(workDir, 'reports', 'endpoint-test-staging.txt'), 'utf8')).toMatch(/PASS|passed/i);
@@ -55,11 +66,22 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
   });
 
   it('serves the deployed model to the front-end and the Label Studio ML backend (endpoints restarted from the state folder)', async () => {
-    const ctx = await openContext({ target: 'local', profile: 'tiny', stateDir, reporter: consoleReporter({ json: true }) });
+    const ctx = await openContext({
+      target: 'local',
+      profile: 'tiny',
+      stateDir,
+      reporter: consoleReporter({ json: true }),
+    });
     try {
       const web = await startDemoWeb(ctx);
-      const image = readFileSync(join(workDir, 'heldout', 'bag', readdirSync(join(workDir, 'heldout', 'bag'))[0] as string));
-      const response = await fetch(`${web.url}/api/predict?name=bag.png`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(image) });
+      const image = readFileSync(
+        join(workDir, 'heldout', 'bag', readdirSync(join(workDir, 'heldout', 'bag'))[0] as string),
+      );
+      const response = await fetch(`${web.url}/api/predict?name=bag.png`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: new Uint8Array(image),
+      });
       const prediction = await response.json();
       await web.close();
       expect(response.status, JSON.stringify(prediction)).toBe(200);
@@ -72,7 +94,10 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
       const predict = await fetch(`${labeling.mlBackendUrl}/predict`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ tasks: [{ id: 1, data: { image: 's3://sagemaker-mlops-demo/lake/unlabelled/pool-00000.png' } }], label_config: labelConfig }),
+        body: JSON.stringify({
+          tasks: [{ id: 1, data: { image: 's3://sagemaker-mlops-demo/lake/unlabelled/pool-00000.png' } }],
+          label_config: labelConfig,
+        }),
       });
       const body = await predict.json();
       await labeling.close();

@@ -28,7 +28,8 @@ let dir: string;
 let configFile: string;
 const sagemaker = new SageMakerClient(motoClientConfig(moto));
 const s3 = new S3Client(motoClientConfig(moto));
-const cli = (...args: string[]) => runCli(['--target', 'aws', '--config', configFile, '--state-dir', join(dir, 'state'), ...args], { env });
+const cli = (...args: string[]) =>
+  runCli(['--target', 'aws', '--config', configFile, '--state-dir', join(dir, 'state'), ...args], { env });
 
 beforeAll(async () => {
   await resetMoto(moto);
@@ -66,12 +67,28 @@ describe.sequential('--target aws against moto server', () => {
     expect(result.output).toContain('pipeline demo-moto created');
     const definition = JSON.parse(
       (await sagemaker.send(new DescribePipelineCommand({ PipelineName: 'demo-moto' }))).PipelineDefinition ?? '{}',
-    ) as { Steps: Array<{ Name: string; Arguments: { AppSpecification?: { ContainerEntrypoint: string[]; ImageUri: string } } }>; Parameters: Array<{ Name: string }> };
+    ) as {
+      Steps: Array<{
+        Name: string;
+        Arguments: { AppSpecification?: { ContainerEntrypoint: string[]; ImageUri: string } };
+      }>;
+      Parameters: Array<{ Name: string }>;
+    };
     // On SageMaker the processing jobs install requirements.txt first: the stock PyTorch image lacks timm, captum, alibi-detect.
     expect(definition.Steps[0]?.Arguments.AppSpecification?.ContainerEntrypoint.slice(0, 2)).toEqual(['bash', '-c']);
-    expect(definition.Steps[0]?.Arguments.AppSpecification?.ImageUri).toBe('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-cpu-py311');
+    expect(definition.Steps[0]?.Arguments.AppSpecification?.ImageUri).toBe(
+      '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-cpu-py311',
+    );
     expect(definition.Steps.map((s) => s.Name)).toEqual(['Preprocess', 'Train', 'Evaluate', 'CheckAccuracy']);
-    expect(definition.Parameters.map((p) => p.Name)).toEqual(['ModelName', 'BatchSize', 'Optimizer', 'LearningRate', 'Epochs', 'LakePrefix', 'AccuracyGate']);
+    expect(definition.Parameters.map((p) => p.Name)).toEqual([
+      'ModelName',
+      'BatchSize',
+      'Optimizer',
+      'LearningRate',
+      'Epochs',
+      'LakePrefix',
+      'AccuracyGate',
+    ]);
     const code = await s3.send(new ListObjectsV2Command({ Bucket: 'demo-moto-bucket', Prefix: 'demo-moto/code/' }));
     const keys = (code.Contents ?? []).map((o) => o.Key ?? '');
     expect(keys.some((k) => k.endsWith('/sourcedir.tar.gz'))).toBe(true);
@@ -95,7 +112,12 @@ describe.sequential('--target aws against moto server', () => {
         ModelPackageGroupName: 'sagemaker-mlops-demo',
         ModelApprovalStatus: 'PendingManualApproval',
         InferenceSpecification: {
-          Containers: [{ Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6-cpu-py312', ModelDataUrl: 's3://demo-moto-bucket/model.tar.gz' }],
+          Containers: [
+            {
+              Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6-cpu-py312',
+              ModelDataUrl: 's3://demo-moto-bucket/model.tar.gz',
+            },
+          ],
           SupportedContentTypes: ['image/png'],
           SupportedResponseMIMETypes: ['application/json'],
         },
@@ -104,20 +126,30 @@ describe.sequential('--target aws against moto server', () => {
     const result = await cli('approve');
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('model version 1 approved');
-    const packages = await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'sagemaker-mlops-demo' }));
+    const packages = await sagemaker.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: 'sagemaker-mlops-demo' }),
+    );
     expect(packages.ModelPackageSummaryList?.[0]?.ModelApprovalStatus).toBe('Approved');
   });
 
   it('deploy staging then prod: serverless and real-time endpoint configs and endpoints', async () => {
     const staging = await cli('deploy', 'staging');
     expect(staging.code, staging.output).toBe(0);
-    const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'sagemaker-mlops-demo-staging' }));
-    const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
+    const endpoint = await sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: 'sagemaker-mlops-demo-staging' }),
+    );
+    const config = await sagemaker.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }),
+    );
     expect(config.ProductionVariants?.[0]?.ServerlessConfig).toEqual({ MemorySizeInMB: 2048, MaxConcurrency: 5 });
     const prod = await cli('deploy', 'prod');
     expect(prod.code, prod.output).toBe(0);
-    const prodEndpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'sagemaker-mlops-demo-prod' }));
-    const prodConfig = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: prodEndpoint.EndpointConfigName }));
+    const prodEndpoint = await sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: 'sagemaker-mlops-demo-prod' }),
+    );
+    const prodConfig = await sagemaker.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: prodEndpoint.EndpointConfigName }),
+    );
     expect(prodConfig.ProductionVariants?.[0]).toMatchObject({ InstanceType: 'ml.m5.large', InitialInstanceCount: 1 });
   });
 

@@ -9,13 +9,20 @@ export interface CliResult {
 }
 
 /** Runs the demo CLI (`tsx src/cli.ts ...`) as a child process, as `npm run demo -- ...` does. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(appRoot, '../../node_modules/tsx/dist/cli.mjs'), join(appRoot, 'src/cli.ts'), ...args], {
-      cwd: appRoot,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(appRoot, '../../node_modules/tsx/dist/cli.mjs'), join(appRoot, 'src/cli.ts'), ...args],
+      {
+        cwd: appRoot,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

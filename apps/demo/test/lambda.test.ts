@@ -15,7 +15,11 @@ import { grayscalePng } from '@sagemaker-mlops/test-services';
 
 const appRoot = join(import.meta.dirname, '..');
 
-function event(method: string, path: string, options: { query?: string; body?: Buffer; contentType?: string } = {}): FunctionUrlEvent {
+function event(
+  method: string,
+  path: string,
+  options: { query?: string; body?: Buffer; contentType?: string } = {},
+): FunctionUrlEvent {
   return {
     rawPath: path,
     rawQueryString: options.query ?? '',
@@ -38,16 +42,23 @@ describe('web front-end as a Lambda function URL handler (the tsup bundle, again
       new CreateModelCommand({
         ModelName: 'demo-model',
         ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
-        PrimaryContainer: { Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu-py311', ModelDataUrl: 's3://b/model.tar.gz' },
+        PrimaryContainer: {
+          Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu-py311',
+          ModelDataUrl: 's3://b/model.tar.gz',
+        },
       }),
     );
     await sagemaker.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'demo-prod-config',
-        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'demo-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+        ProductionVariants: [
+          { VariantName: 'AllTraffic', ModelName: 'demo-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+        ],
       }),
     );
-    await sagemaker.send(new CreateEndpointCommand({ EndpointName: 'lambda-test-prod', EndpointConfigName: 'demo-prod-config' }));
+    await sagemaker.send(
+      new CreateEndpointCommand({ EndpointName: 'lambda-test-prod', EndpointConfigName: 'demo-prod-config' }),
+    );
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: moto,
       AWS_REGION: 'us-east-1',
@@ -82,19 +93,29 @@ describe('web front-end as a Lambda function URL handler (the tsup bundle, again
   it('reaches the endpoint through SageMaker Runtime (moto cannot decode binary bodies: its error is reported)', async () => {
     // moto decodes InvokeEndpoint bodies as UTF-8, so any real image (PNG starts with 0x89) makes it fail with
     // an HTML 500 page. A served prediction through this bundle is tested against local mode in web.e2e.test.ts.
-    await queueEndpointResults(moto, [{ Body: JSON.stringify({ label: 'Coat', probabilities: { Coat: 1 }, model_version: '4' }) }]);
+    await queueEndpointResults(moto, [
+      { Body: JSON.stringify({ label: 'Coat', probabilities: { Coat: 1 }, model_version: '4' }) },
+    ]);
     const image = grayscalePng(28, 28, (x, y) => (x + y) * 4);
-    const result = await handler(event('POST', '/api/predict', { query: 'stage=prod&name=coat.png', body: image, contentType: 'image/png' }));
+    const result = await handler(
+      event('POST', '/api/predict', { query: 'stage=prod&name=coat.png', body: image, contentType: 'image/png' }),
+    );
     expect(result.statusCode).toBe(502);
     expect(JSON.parse(result.body).error.message).toContain('The prod model could not classify this image');
   });
 
   it('refuses a non-image with 415 and says what it looked like', async () => {
     const result = await handler(
-      event('POST', '/api/predict', { query: 'name=notes.png', body: Buffer.from('just some text'), contentType: 'image/png' }),
+      event('POST', '/api/predict', {
+        query: 'name=notes.png',
+        body: Buffer.from('just some text'),
+        contentType: 'image/png',
+      }),
     );
     expect(result.statusCode).toBe(415);
-    expect(JSON.parse(result.body).error.message).toBe('notes.png is not a PNG or JPEG image (it looks like text). Upload a .png or .jpg file.');
+    expect(JSON.parse(result.body).error.message).toBe(
+      'notes.png is not a PNG or JPEG image (it looks like text). Upload a .png or .jpg file.',
+    );
   });
 
   it('answers 503 naming the endpoint when the chosen stage is not deployed', async () => {

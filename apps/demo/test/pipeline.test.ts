@@ -20,12 +20,23 @@ type Json = Record<string, any>;
 
 describe('the demo pipeline definition', () => {
   const compiled = buildDemoPipeline({
-        names,
-        profile: PROFILES.default,
-        code: { trainingSourceDir: 's3://bucket/code/sourcedir.tar.gz', trainingHyperParameters: { sagemaker_program: '"train.py"' }, processingCode: 's3://bucket/code/p/' },
-        images: { training: 'training-image', processing: 'processing-image', inference: 'inference-image' },
-        defaults: { modelName: 'resnet26', batchSize: 64, optimizer: 'Adam', learningRate: 0.002, epochs: 3, accuracyGate: 0.8 },
-      }).definition();
+    names,
+    profile: PROFILES.default,
+    code: {
+      trainingSourceDir: 's3://bucket/code/sourcedir.tar.gz',
+      trainingHyperParameters: { sagemaker_program: '"train.py"' },
+      processingCode: 's3://bucket/code/p/',
+    },
+    images: { training: 'training-image', processing: 'processing-image', inference: 'inference-image' },
+    defaults: {
+      modelName: 'resnet26',
+      batchSize: 64,
+      optimizer: 'Adam',
+      learningRate: 0.002,
+      epochs: 3,
+      accuracyGate: 0.8,
+    },
+  }).definition();
   const definition = (typeof compiled === 'string' ? JSON.parse(compiled) : compiled) as Json;
   const step = (name: string) => definition.Steps.find((s: Json) => s.Name === name) as Json;
 
@@ -44,7 +55,9 @@ describe('the demo pipeline definition', () => {
   it('trains on the preprocess outputs with the parameters as hyperparameters', () => {
     const train = step('Train').Arguments;
     expect(train.HyperParameters.model).toEqual({ Get: 'Parameters.ModelName' });
-    expect(train.HyperParameters['batch-size']).toEqual({ 'Std:Join': { On: '', Values: [{ Get: 'Parameters.BatchSize' }] } });
+    expect(train.HyperParameters['batch-size']).toEqual({
+      'Std:Join': { On: '', Values: [{ Get: 'Parameters.BatchSize' }] },
+    });
     expect(train.InputDataConfig[0].DataSource.S3DataSource.S3Uri).toEqual({
       Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri",
     });
@@ -55,15 +68,24 @@ describe('the demo pipeline definition', () => {
     expect(gate.Arguments.Conditions).toEqual([
       {
         Type: 'GreaterThanOrEqualTo',
-        LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' }, Path: ACCURACY_JSON_PATH } },
+        LeftValue: {
+          'Std:JsonGet': {
+            PropertyFile: { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' },
+            Path: ACCURACY_JSON_PATH,
+          },
+        },
         RightValue: { Get: 'Parameters.AccuracyGate' },
       },
     ]);
     const [register] = gate.Arguments.IfSteps;
     expect(register.Type).toBe('RegisterModel');
     expect(register.Arguments.ModelApprovalStatus).toBe('PendingManualApproval');
-    expect(register.Arguments.InferenceSpecification.Containers[0].ModelDataUrl).toEqual({ Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' });
+    expect(register.Arguments.InferenceSpecification.Containers[0].ModelDataUrl).toEqual({
+      Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts',
+    });
     expect(gate.Arguments.ElseSteps[0].Type).toBe('Fail');
-    expect(step('Evaluate').PropertyFiles).toEqual([{ PropertyFileName: 'EvaluationReport', OutputName: 'evaluation', FilePath: 'evaluation.json' }]);
+    expect(step('Evaluate').PropertyFiles).toEqual([
+      { PropertyFileName: 'EvaluationReport', OutputName: 'evaluation', FilePath: 'evaluation.json' },
+    ]);
   });
 });

@@ -50,15 +50,23 @@ describe('web server', () => {
   });
 
   it('answers 413 for an upload over the limit without reading it all', async () => {
-    const response = await fetch(`${server.url}/api/predict?name=big.png`, { method: 'POST', body: new Uint8Array(200 * 1024) });
+    const response = await fetch(`${server.url}/api/predict?name=big.png`, {
+      method: 'POST',
+      body: new Uint8Array(200 * 1024),
+    });
     expect(response.status).toBe(413);
-    expect((await response.json()).error.message).toBe('big.png is 200.0 KB; the endpoint accepts at most 64.0 KB. Resize or compress it.');
+    expect((await response.json()).error.message).toBe(
+      'big.png is 200.0 KB; the endpoint accepts at most 64.0 KB. Resize or compress it.',
+    );
   });
 
   it('answers 400 for an empty upload and an unknown stage, 404 and 405 for wrong routes', async () => {
     const empty = await fetch(`${server.url}/api/predict?name=e.png`, { method: 'POST', body: new Uint8Array(0) });
     expect(empty.status).toBe(400);
-    const stage = await fetch(`${server.url}/api/predict?stage=dev`, { method: 'POST', body: new Uint8Array(grayscalePng(4, 4, () => 0)) });
+    const stage = await fetch(`${server.url}/api/predict?stage=dev`, {
+      method: 'POST',
+      body: new Uint8Array(grayscalePng(4, 4, () => 0)),
+    });
     expect(stage.status).toBe(400);
     expect((await stage.json()).error.message).toBe('Unknown stage "dev": use "auto", "staging" or "prod".');
     expect((await fetch(`${server.url}/api/nothing`)).status).toBe(404);

@@ -28,7 +28,13 @@ import { grayscalePng } from '@sagemaker-mlops/test-services';
 
 const appRoot = join(import.meta.dirname, '..');
 const endpoints = { staging: 'web-e2e-staging', prod: 'web-e2e-prod' };
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 let workDir: string;
 let local: LocalSageMaker;
@@ -40,20 +46,28 @@ async function deployStaging(): Promise<void> {
   await local.sagemaker.send(
     new CreateEndpointCommand({ EndpointName: endpoints.staging, EndpointConfigName: 'web-e2e-staging-config' }),
   );
-  await waitUntilEndpointInService({ client: local.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { EndpointName: endpoints.staging });
+  await waitUntilEndpointInService(
+    { client: local.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
+    { EndpointName: endpoints.staging },
+  );
 }
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'demo-web-e2e-'));
   const modelDir = join(workDir, 'model');
   mkdirSync(join(modelDir, 'code'), { recursive: true });
-  writeFileSync(join(modelDir, 'code', 'inference.py'), readFileSync(join(import.meta.dirname, 'fixtures/brightness-model/code/inference.py')));
+  writeFileSync(
+    join(modelDir, 'code', 'inference.py'),
+    readFileSync(join(import.meta.dirname, 'fixtures/brightness-model/code/inference.py')),
+  );
   writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ version: '7' }));
   execFileSync('tar', ['-czf', join(workDir, 'model.tar.gz'), '-C', modelDir, 'model.json', 'code']);
 
   local = await LocalSageMaker.open({ stateDir: join(workDir, 'state') });
   await local.s3.send(new CreateBucketCommand({ Bucket: 'web-e2e' }));
-  await local.s3.send(new PutObjectCommand({ Bucket: 'web-e2e', Key: 'model.tar.gz', Body: readFileSync(join(workDir, 'model.tar.gz')) }));
+  await local.s3.send(
+    new PutObjectCommand({ Bucket: 'web-e2e', Key: 'model.tar.gz', Body: readFileSync(join(workDir, 'model.tar.gz')) }),
+  );
   await local.sagemaker.send(
     new CreateModelCommand({
       ModelName: 'web-e2e-model',
@@ -64,7 +78,13 @@ beforeAll(async () => {
   await local.sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: 'web-e2e-staging-config',
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'web-e2e-model', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }],
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          ModelName: 'web-e2e-model',
+          ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 },
+        },
+      ],
     }),
   );
   await deployStaging();
@@ -94,7 +114,9 @@ function card(name: string) {
 describe.sequential('web front-end in Chromium against a local-mode endpoint', () => {
   it('shows each stage’s endpoint status', async () => {
     await page.goto(server.url);
-    await expect.poll(() => page.locator('#stage-status li').allTextContents()).toEqual(['staging: in service', 'prod: not deployed']);
+    await expect
+      .poll(() => page.locator('#stage-status li').allTextContents())
+      .toEqual(['staging: in service', 'prod: not deployed']);
   });
 
   it('uploads two images and shows the predicted label, the bar chart, the model version and the stage', async () => {
@@ -120,8 +142,12 @@ describe.sequential('web front-end in Chromium against a local-mode endpoint', (
   it('overlays the heatmap the endpoint returns when Grad-CAM is asked for', async () => {
     await page.locator('#explain').check();
     await upload([{ name: 'explained.png', mimeType: 'image/png', buffer: grayscalePng(28, 28, (x) => x * 9) }]);
-    await expect.poll(() => card('explained.png').locator('canvas.heatmap').getAttribute('data-ready'), { timeout: 60_000 }).toBe('true');
-    const size = await card('explained.png').locator('canvas.heatmap').evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+    await expect
+      .poll(() => card('explained.png').locator('canvas.heatmap').getAttribute('data-ready'), { timeout: 60_000 })
+      .toBe('true');
+    const size = await card('explained.png')
+      .locator('canvas.heatmap')
+      .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
     expect(size).toEqual([28, 28]);
     await page.locator('#explain').uncheck();
   });
@@ -158,11 +184,18 @@ describe.sequential('web front-end in Chromium against a local-mode endpoint', (
   });
 
   it('serves a prediction through the built Lambda bundle over the same endpoint', async () => {
-    if (!existsSync(join(appRoot, 'dist/lambda/index.mjs'))) execFileSync('npx', ['tsup'], { cwd: appRoot, stdio: 'pipe' });
+    if (!existsSync(join(appRoot, 'dist/lambda/index.mjs')))
+      execFileSync('npx', ['tsup'], { cwd: appRoot, stdio: 'pipe' });
     const bundle = (await import(pathToFileURL(join(appRoot, 'dist/lambda/index.mjs')).href)) as {
-      createFunctionUrlHandler: (o: FunctionUrlHandlerOptions) => Promise<(e: FunctionUrlEvent) => Promise<FunctionUrlResult>>;
+      createFunctionUrlHandler: (
+        o: FunctionUrlHandlerOptions,
+      ) => Promise<(e: FunctionUrlEvent) => Promise<FunctionUrlResult>>;
     };
-    const handler = await bundle.createFunctionUrlHandler({ sagemaker: local.sagemaker, runtime: local.runtime, endpoints });
+    const handler = await bundle.createFunctionUrlHandler({
+      sagemaker: local.sagemaker,
+      runtime: local.runtime,
+      endpoints,
+    });
     const result = await handler({
       rawPath: '/api/predict',
       rawQueryString: 'name=lambda.png',
@@ -181,6 +214,8 @@ describe.sequential('web front-end in Chromium against a local-mode endpoint', (
     await expect
       .poll(() => card('after-delete.png').locator('.message').textContent())
       .toContain('No endpoint is in service (staging "web-e2e-staging": not deployed');
-    await expect.poll(() => page.locator('#stage-status li').allTextContents()).toEqual(['staging: not deployed', 'prod: not deployed']);
+    await expect
+      .poll(() => page.locator('#stage-status li').allTextContents())
+      .toEqual(['staging: not deployed', 'prod: not deployed']);
   });
 });

@@ -14,25 +14,96 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
   const ref = (name: string) => ({ Ref: name });
   const noValue = { Ref: 'AWS::NoValue' };
   const parameters: Record<TemplateParameterName, Record<string, unknown>> = {
-    SageMakerProjectName: { Type: 'String', Description: 'Name of the project', MinLength: 1, MaxLength: 32, AllowedPattern: '^[a-zA-Z](-*[a-zA-Z0-9])*' },
+    SageMakerProjectName: {
+      Type: 'String',
+      Description: 'Name of the project',
+      MinLength: 1,
+      MaxLength: 32,
+      AllowedPattern: '^[a-zA-Z](-*[a-zA-Z0-9])*',
+    },
     ModelExecutionRoleArn: { Type: 'String', Description: 'Execution role used for deploying the model.' },
     ModelPackageName: { Type: 'String', Description: 'The trained Model Package Name' },
-    StageName: { Type: 'String', Description: 'The name for a project pipeline stage, such as Staging or Prod, for which resources are provisioned and deployed.' },
-    EndpointType: { Type: 'String', AllowedValues: ['', 'Serverless', 'RealTime'], Default: '', Description: 'Serverless or RealTime; empty: prod is RealTime, other stages Serverless' },
-    EndpointName: { Type: 'String', Default: '', Description: 'Endpoint name; empty: <SageMakerProjectName>-<StageName>' },
+    StageName: {
+      Type: 'String',
+      Description:
+        'The name for a project pipeline stage, such as Staging or Prod, for which resources are provisioned and deployed.',
+    },
+    EndpointType: {
+      Type: 'String',
+      AllowedValues: ['', 'Serverless', 'RealTime'],
+      Default: '',
+      Description: 'Serverless or RealTime; empty: prod is RealTime, other stages Serverless',
+    },
+    EndpointName: {
+      Type: 'String',
+      Default: '',
+      Description: 'Endpoint name; empty: <SageMakerProjectName>-<StageName>',
+    },
     VariantName: { Type: 'String', Default: 'AllTraffic' },
-    EndpointInstanceType: { Type: 'String', Default: 'ml.m5.large', Description: 'Instance type of a RealTime endpoint' },
-    EndpointInstanceCount: { Type: 'Number', Default: 1, MinValue: 1, Description: 'Number of instances of a RealTime endpoint' },
-    MemorySizeInMB: { Type: 'Number', Default: 2048, AllowedValues: [...SERVERLESS_MEMORY_SIZES_MB], Description: 'Memory of a Serverless endpoint' },
-    MaxConcurrency: { Type: 'Number', Default: 20, MinValue: 1, MaxValue: 200, Description: 'Concurrent invocations of a Serverless endpoint' },
-    ProvisionedConcurrency: { Type: 'Number', Default: 0, MinValue: 0, MaxValue: 200, Description: 'Warm instances of a Serverless endpoint; 0: none' },
-    EnableDataCapture: { Type: 'String', Default: 'false', AllowedValues: ['true', 'false'], Description: 'Capture requests and responses (RealTime only)' },
-    SamplingPercentage: { Type: 'Number', Default: 10, MinValue: 0, MaxValue: 100, Description: 'Percentage of requests captured' },
+    EndpointInstanceType: {
+      Type: 'String',
+      Default: 'ml.m5.large',
+      Description: 'Instance type of a RealTime endpoint',
+    },
+    EndpointInstanceCount: {
+      Type: 'Number',
+      Default: 1,
+      MinValue: 1,
+      Description: 'Number of instances of a RealTime endpoint',
+    },
+    MemorySizeInMB: {
+      Type: 'Number',
+      Default: 2048,
+      AllowedValues: [...SERVERLESS_MEMORY_SIZES_MB],
+      Description: 'Memory of a Serverless endpoint',
+    },
+    MaxConcurrency: {
+      Type: 'Number',
+      Default: 20,
+      MinValue: 1,
+      MaxValue: 200,
+      Description: 'Concurrent invocations of a Serverless endpoint',
+    },
+    ProvisionedConcurrency: {
+      Type: 'Number',
+      Default: 0,
+      MinValue: 0,
+      MaxValue: 200,
+      Description: 'Warm instances of a Serverless endpoint; 0: none',
+    },
+    EnableDataCapture: {
+      Type: 'String',
+      Default: 'false',
+      AllowedValues: ['true', 'false'],
+      Description: 'Capture requests and responses (RealTime only)',
+    },
+    SamplingPercentage: {
+      Type: 'Number',
+      Default: 10,
+      MinValue: 0,
+      MaxValue: 100,
+      Description: 'Percentage of requests captured',
+    },
     DataCaptureUploadPath: { Type: 'String', Default: '', Description: 'S3 URI data capture writes to' },
     KmsKeyId: { Type: 'String', Default: '', Description: 'KMS key for the endpoint storage; empty: AWS managed key' },
-    AutoScalingMinCapacity: { Type: 'Number', Default: 0, MinValue: 0, Description: 'RealTime auto scaling minimum instances; 0 with max 0: no auto scaling' },
-    AutoScalingMaxCapacity: { Type: 'Number', Default: 0, MinValue: 0, Description: 'RealTime auto scaling maximum instances; 0: no auto scaling' },
-    AutoScalingTargetInvocationsPerInstance: { Type: 'Number', Default: 0, MinValue: 0, Description: 'Target invocations per instance per minute' },
+    AutoScalingMinCapacity: {
+      Type: 'Number',
+      Default: 0,
+      MinValue: 0,
+      Description: 'RealTime auto scaling minimum instances; 0 with max 0: no auto scaling',
+    },
+    AutoScalingMaxCapacity: {
+      Type: 'Number',
+      Default: 0,
+      MinValue: 0,
+      Description: 'RealTime auto scaling maximum instances; 0: no auto scaling',
+    },
+    AutoScalingTargetInvocationsPerInstance: {
+      Type: 'Number',
+      Default: 0,
+      MinValue: 0,
+      Description: 'Target invocations per instance per minute',
+    },
   };
   return {
     AWSTemplateFormatVersion: '2010-09-09',
@@ -42,7 +113,12 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
       IsServerless: {
         'Fn::Or': [
           { 'Fn::Equals': [ref('EndpointType'), 'Serverless'] },
-          { 'Fn::And': [{ 'Fn::Equals': [ref('EndpointType'), ''] }, { 'Fn::Not': [{ 'Fn::Equals': [ref('StageName'), 'prod'] }] }] },
+          {
+            'Fn::And': [
+              { 'Fn::Equals': [ref('EndpointType'), ''] },
+              { 'Fn::Not': [{ 'Fn::Equals': [ref('StageName'), 'prod'] }] },
+            ],
+          },
         ],
       },
       IsRealTime: { 'Fn::Not': [{ Condition: 'IsServerless' }] },
@@ -50,7 +126,12 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
       HasEndpointName: { 'Fn::Not': [{ 'Fn::Equals': [ref('EndpointName'), ''] }] },
       HasKmsKey: { 'Fn::Not': [{ 'Fn::Equals': [ref('KmsKeyId'), ''] }] },
       HasProvisionedConcurrency: { 'Fn::Not': [{ 'Fn::Equals': [ref('ProvisionedConcurrency'), '0'] }] },
-      HasAutoScaling: { 'Fn::And': [{ Condition: 'IsRealTime' }, { 'Fn::Not': [{ 'Fn::Equals': [ref('AutoScalingMaxCapacity'), '0'] }] }] },
+      HasAutoScaling: {
+        'Fn::And': [
+          { Condition: 'IsRealTime' },
+          { 'Fn::Not': [{ 'Fn::Equals': [ref('AutoScalingMaxCapacity'), '0'] }] },
+        ],
+      },
     },
     Resources: {
       Model: {
@@ -73,7 +154,9 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
                   ServerlessConfig: {
                     MemorySizeInMB: ref('MemorySizeInMB'),
                     MaxConcurrency: ref('MaxConcurrency'),
-                    ProvisionedConcurrency: { 'Fn::If': ['HasProvisionedConcurrency', ref('ProvisionedConcurrency'), noValue] },
+                    ProvisionedConcurrency: {
+                      'Fn::If': ['HasProvisionedConcurrency', ref('ProvisionedConcurrency'), noValue],
+                    },
                   },
                 },
                 {
@@ -104,7 +187,9 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
       Endpoint: {
         Type: 'AWS::SageMaker::Endpoint',
         Properties: {
-          EndpointName: { 'Fn::If': ['HasEndpointName', ref('EndpointName'), { 'Fn::Sub': '${SageMakerProjectName}-${StageName}' }] },
+          EndpointName: {
+            'Fn::If': ['HasEndpointName', ref('EndpointName'), { 'Fn::Sub': '${SageMakerProjectName}-${StageName}' }],
+          },
           EndpointConfigName: { 'Fn::GetAtt': ['EndpointConfig', 'EndpointConfigName'] },
         },
       },
@@ -114,7 +199,12 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
         Properties: {
           ServiceNamespace: 'sagemaker',
           ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-          ResourceId: { 'Fn::Sub': ['endpoint/${Name}/variant/${VariantName}', { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } }] },
+          ResourceId: {
+            'Fn::Sub': [
+              'endpoint/${Name}/variant/${VariantName}',
+              { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } },
+            ],
+          },
           MinCapacity: ref('AutoScalingMinCapacity'),
           MaxCapacity: ref('AutoScalingMaxCapacity'),
         },
@@ -123,7 +213,9 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
         Type: 'AWS::ApplicationAutoScaling::ScalingPolicy',
         Condition: 'HasAutoScaling',
         Properties: {
-          PolicyName: { 'Fn::Sub': ['${Name}-invocations-per-instance', { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } }] },
+          PolicyName: {
+            'Fn::Sub': ['${Name}-invocations-per-instance', { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } }],
+          },
           PolicyType: 'TargetTrackingScaling',
           ScalingTargetId: ref('ScalableTarget'),
           TargetTrackingScalingPolicyConfiguration: {
@@ -156,9 +248,14 @@ export interface TemplateConfigurationOptions {
  * build step writes `<stage>-config-export.json`: stage settings plus project, package and role, and the
  * `sagemaker:deployment-stage` / `sagemaker:project-*` tags. Values are strings, as CloudFormation wants them.
  */
-export function templateConfiguration(config: StageConfig, options: TemplateConfigurationOptions): Required<TemplateConfiguration> {
+export function templateConfiguration(
+  config: StageConfig,
+  options: TemplateConfigurationOptions,
+): Required<TemplateConfiguration> {
   if (!/^[a-zA-Z](-*[a-zA-Z0-9]){0,31}$/.test(options.projectName)) {
-    throw new DeployConfigError(`projectName "${options.projectName}" is not a valid SageMakerProjectName: 1-32 letters, digits or hyphens, starting with a letter.`);
+    throw new DeployConfigError(
+      `projectName "${options.projectName}" is not a valid SageMakerProjectName: 1-32 letters, digits or hyphens, starting with a letter.`,
+    );
   }
   const p: Partial<Record<TemplateParameterName, string>> = {
     SageMakerProjectName: options.projectName,
@@ -173,7 +270,8 @@ export function templateConfiguration(config: StageConfig, options: TemplateConf
   if (config.Type === 'Serverless') {
     p.MemorySizeInMB = String(config.ServerlessConfig.MemorySizeInMB);
     p.MaxConcurrency = String(config.ServerlessConfig.MaxConcurrency);
-    if (config.ServerlessConfig.ProvisionedConcurrency !== undefined) p.ProvisionedConcurrency = String(config.ServerlessConfig.ProvisionedConcurrency);
+    if (config.ServerlessConfig.ProvisionedConcurrency !== undefined)
+      p.ProvisionedConcurrency = String(config.ServerlessConfig.ProvisionedConcurrency);
     p.EnableDataCapture = 'false';
   } else {
     p.EndpointInstanceType = config.InstanceType;
@@ -206,7 +304,10 @@ export function cliParametersAndTags(configuration: TemplateConfiguration): {
   tags: Array<{ Key: string; Value: string }>;
 } {
   return {
-    parameters: Object.entries(configuration.Parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue: ParameterValue! })),
+    parameters: Object.entries(configuration.Parameters).map(([ParameterKey, ParameterValue]) => ({
+      ParameterKey,
+      ParameterValue: ParameterValue!,
+    })),
     tags: Object.entries(configuration.Tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
   };
 }
@@ -222,7 +323,10 @@ export interface CloudFormationArtifactsOptions extends TemplateConfigurationOpt
  * Writes `endpoint-config-template.json` and each stage's `<stage>-config-export.json` into `outDir`, the files a
  * CodePipeline CloudFormation deploy action takes (template + template configuration). Returns the paths written.
  */
-export async function writeCloudFormationArtifacts(outDir: string, options: CloudFormationArtifactsOptions): Promise<string[]> {
+export async function writeCloudFormationArtifacts(
+  outDir: string,
+  options: CloudFormationArtifactsOptions,
+): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
   const write = async (name: string, value: unknown) => {

@@ -64,7 +64,16 @@ export interface DeploymentPlan {
 export interface DeployProgress {
   readonly stage: string;
   readonly endpointName: string;
-  readonly phase: 'check' | 'create-model' | 'create-endpoint-config' | 'create-endpoint' | 'update-endpoint' | 'wait' | 'auto-scaling' | 'cleanup' | 'done';
+  readonly phase:
+    | 'check'
+    | 'create-model'
+    | 'create-endpoint-config'
+    | 'create-endpoint'
+    | 'update-endpoint'
+    | 'wait'
+    | 'auto-scaling'
+    | 'cleanup'
+    | 'done';
   readonly message: string;
   /** While waiting: the endpoint's status at the last poll. */
   readonly endpointStatus?: string;
@@ -162,7 +171,8 @@ export class Deployer {
 
   /** The stage a version must be serving on before it may deploy to `stage`, if any. */
   promotionSource(stage: string): string | undefined {
-    const promotion = this.options.promotion ?? (this.options.stages.prod && this.options.stages.staging ? { prod: 'staging' } : {});
+    const promotion =
+      this.options.promotion ?? (this.options.stages.prod && this.options.stages.staging ? { prod: 'staging' } : {});
     return promotion[stage];
   }
 
@@ -192,9 +202,14 @@ export class Deployer {
   async plan(stage: string, options: Omit<DeployOptions, 'dryRun'>): Promise<DeploymentPlan> {
     const config = this.stage(stage);
     this.progress(stage, config, 'check', 'checking approval, promotion and the current endpoint');
-    const modelPackage = typeof options.modelPackage === 'string' ? await this.registry.describe(options.modelPackage) : await this.registry.describe(options.modelPackage.arn);
-    if (modelPackage.approvalStatus !== 'Approved') throw new ModelPackageNotApprovedError(modelPackage.arn, modelPackage.approvalStatus);
-    if (modelPackage.packageStatus && modelPackage.packageStatus !== 'Completed') throw new ModelPackageNotReadyError(modelPackage.arn, modelPackage.packageStatus);
+    const modelPackage =
+      typeof options.modelPackage === 'string'
+        ? await this.registry.describe(options.modelPackage)
+        : await this.registry.describe(options.modelPackage.arn);
+    if (modelPackage.approvalStatus !== 'Approved')
+      throw new ModelPackageNotApprovedError(modelPackage.arn, modelPackage.approvalStatus);
+    if (modelPackage.packageStatus && modelPackage.packageStatus !== 'Completed')
+      throw new ModelPackageNotReadyError(modelPackage.arn, modelPackage.packageStatus);
 
     const source = this.promotionSource(stage);
     if (source && !options.force) {
@@ -205,48 +220,104 @@ export class Deployer {
 
     const endpointName = config.EndpointName;
     const endpoint = await this.describeEndpoint(endpointName);
-    if (endpoint?.EndpointStatus && BUSY_STATUSES.has(endpoint.EndpointStatus)) throw new EndpointBusyError(endpointName, endpoint.EndpointStatus);
-    const currentConfig = endpoint?.EndpointConfigName ? await this.describeEndpointConfig(endpoint.EndpointConfigName) : undefined;
+    if (endpoint?.EndpointStatus && BUSY_STATUSES.has(endpoint.EndpointStatus))
+      throw new EndpointBusyError(endpointName, endpoint.EndpointStatus);
+    const currentConfig = endpoint?.EndpointConfigName
+      ? await this.describeEndpointConfig(endpoint.EndpointConfigName)
+      : undefined;
     const currentPackage = currentConfig?.ProductionVariants?.[0]?.ModelName
       ? await this.modelPackageOfModel(currentConfig.ProductionVariants[0].ModelName)
       : undefined;
     const name = resourceName(endpointName, modelPackage.version, (this.options.now ?? (() => new Date()))());
     const desired = endpointConfigInput(config, name, name);
     const upToDate =
-      endpoint?.EndpointStatus === 'InService' && currentPackage === modelPackage.arn && !!currentConfig && sameEndpointConfig(currentConfig, desired);
+      endpoint?.EndpointStatus === 'InService' &&
+      currentPackage === modelPackage.arn &&
+      !!currentConfig &&
+      sameEndpointConfig(currentConfig, desired);
 
     const actions: PlannedAction[] = [];
     const failed = endpoint?.EndpointStatus === 'Failed';
     if (upToDate) {
-      actions.push({ action: 'keep', resource: 'Endpoint', name: endpointName, detail: `already serves version ${modelPackage.version} with this config (${endpoint.EndpointConfigName})` });
+      actions.push({
+        action: 'keep',
+        resource: 'Endpoint',
+        name: endpointName,
+        detail: `already serves version ${modelPackage.version} with this config (${endpoint.EndpointConfigName})`,
+      });
     } else {
       actions.push({ action: 'create', resource: 'Model', name, detail: `from ${modelPackage.arn}` });
       actions.push({ action: 'create', resource: 'EndpointConfig', name, detail: variantSummary(config) });
       if (failed) {
-        actions.push({ action: 'delete', resource: 'Endpoint', name: endpointName, detail: `it is Failed (${endpoint.FailureReason ?? 'no reason given'}); a Failed endpoint can only be deleted` });
+        actions.push({
+          action: 'delete',
+          resource: 'Endpoint',
+          name: endpointName,
+          detail: `it is Failed (${endpoint.FailureReason ?? 'no reason given'}); a Failed endpoint can only be deleted`,
+        });
         // The config it failed with never served: it is no rollback target, so it goes too.
         if (endpoint.EndpointConfigName) {
-          actions.push({ action: 'delete', resource: 'EndpointConfig', name: endpoint.EndpointConfigName, detail: 'the Failed endpoint\'s config' });
+          actions.push({
+            action: 'delete',
+            resource: 'EndpointConfig',
+            name: endpoint.EndpointConfigName,
+            detail: "the Failed endpoint's config",
+          });
           const failedModel = currentConfig?.ProductionVariants?.[0]?.ModelName;
-          if (failedModel) actions.push({ action: 'delete', resource: 'Model', name: failedModel, detail: `used by ${endpoint.EndpointConfigName}` });
+          if (failedModel)
+            actions.push({
+              action: 'delete',
+              resource: 'Model',
+              name: failedModel,
+              detail: `used by ${endpoint.EndpointConfigName}`,
+            });
         }
       }
       actions.push(
         endpoint && !failed
-          ? { action: 'update', resource: 'Endpoint', name: endpointName, detail: `${endpoint.EndpointConfigName} -> ${name}` }
+          ? {
+              action: 'update',
+              resource: 'Endpoint',
+              name: endpointName,
+              detail: `${endpoint.EndpointConfigName} -> ${name}`,
+            }
           : { action: 'create', resource: 'Endpoint', name: endpointName, detail: `with ${name}` },
       );
     }
     if (config.Type === 'RealTime' && config.AutoScaling) {
       const scaling = config.AutoScaling;
-      actions.push({ action: 'register', resource: 'ScalableTarget', name: scalableResourceId(endpointName, config.VariantName), detail: `instances ${scaling.MinCapacity}..${scaling.MaxCapacity}` });
-      actions.push({ action: 'register', resource: 'ScalingPolicy', name: scalingPolicyName(endpointName), detail: `target ${scaling.TargetInvocationsPerInstance} invocations per instance per minute` });
-    } else if (config.Type === 'RealTime' && endpoint && this.options.applicationAutoScaling && (await this.scalableTarget(endpointName, config.VariantName))) {
-      actions.push({ action: 'deregister', resource: 'ScalableTarget', name: scalableResourceId(endpointName, config.VariantName), detail: 'the stage config has no AutoScaling' });
+      actions.push({
+        action: 'register',
+        resource: 'ScalableTarget',
+        name: scalableResourceId(endpointName, config.VariantName),
+        detail: `instances ${scaling.MinCapacity}..${scaling.MaxCapacity}`,
+      });
+      actions.push({
+        action: 'register',
+        resource: 'ScalingPolicy',
+        name: scalingPolicyName(endpointName),
+        detail: `target ${scaling.TargetInvocationsPerInstance} invocations per instance per minute`,
+      });
+    } else if (
+      config.Type === 'RealTime' &&
+      endpoint &&
+      this.options.applicationAutoScaling &&
+      (await this.scalableTarget(endpointName, config.VariantName))
+    ) {
+      actions.push({
+        action: 'deregister',
+        resource: 'ScalableTarget',
+        name: scalableResourceId(endpointName, config.VariantName),
+        detail: 'the stage config has no AutoScaling',
+      });
     }
     // After a rollout only the new config serves; the one it replaces becomes an old config like the rest.
     const cleanup = await this.cleanupActions(stage, [upToDate ? endpoint.EndpointConfigName! : name]);
-    actions.push(...cleanup.filter((c) => !actions.some((a) => a.action === 'delete' && a.resource === c.resource && a.name === c.name)));
+    actions.push(
+      ...cleanup.filter(
+        (c) => !actions.some((a) => a.action === 'delete' && a.resource === c.resource && a.name === c.name),
+      ),
+    );
 
     return {
       stage,
@@ -284,8 +355,18 @@ export class Deployer {
           ...(tags.length > 0 ? { Tags: tags } : {}),
         }),
       );
-      this.progress(stage, config, 'create-endpoint-config', `creating endpoint config ${name} (${variantSummary(config)})`);
-      await this.sagemaker.send(new CreateEndpointConfigCommand({ ...endpointConfigInput(config, name, name), ...(tags.length > 0 ? { Tags: tags } : {}) }));
+      this.progress(
+        stage,
+        config,
+        'create-endpoint-config',
+        `creating endpoint config ${name} (${variantSummary(config)})`,
+      );
+      await this.sagemaker.send(
+        new CreateEndpointConfigCommand({
+          ...endpointConfigInput(config, name, name),
+          ...(tags.length > 0 ? { Tags: tags } : {}),
+        }),
+      );
 
       const update = plan.actions.some((a) => a.resource === 'Endpoint' && a.action === 'update');
       if (plan.actions.some((a) => a.resource === 'Endpoint' && a.action === 'delete')) {
@@ -294,19 +375,37 @@ export class Deployer {
         await waitUntilEndpointDeleted(this.waiterConfig(stage, config), { EndpointName: endpointName });
         for (const action of plan.actions) {
           if (action.action !== 'delete' || action.detail?.startsWith('older')) continue;
-          if (action.resource === 'EndpointConfig') await this.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: action.name })).catch(ignoreNotFound);
-          if (action.resource === 'Model') await this.sagemaker.send(new DeleteModelCommand({ ModelName: action.name })).catch(ignoreNotFound);
+          if (action.resource === 'EndpointConfig')
+            await this.sagemaker
+              .send(new DeleteEndpointConfigCommand({ EndpointConfigName: action.name }))
+              .catch(ignoreNotFound);
+          if (action.resource === 'Model')
+            await this.sagemaker.send(new DeleteModelCommand({ ModelName: action.name })).catch(ignoreNotFound);
         }
       }
       // Application Auto Scaling refuses some endpoint updates of a registered variant: step it aside while rolling.
-      const deregistered = update && this.usesAutoScaling(config) ? await this.deregisterScaling(endpointName, config.VariantName) : false;
+      const deregistered =
+        update && this.usesAutoScaling(config) ? await this.deregisterScaling(endpointName, config.VariantName) : false;
       try {
         if (update) {
-          this.progress(stage, config, 'update-endpoint', `updating endpoint ${endpointName}: ${plan.currentEndpointConfigName} -> ${name}`);
-          await this.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: name }));
+          this.progress(
+            stage,
+            config,
+            'update-endpoint',
+            `updating endpoint ${endpointName}: ${plan.currentEndpointConfigName} -> ${name}`,
+          );
+          await this.sagemaker.send(
+            new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: name }),
+          );
         } else {
           this.progress(stage, config, 'create-endpoint', `creating endpoint ${endpointName} with ${name}`);
-          await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: name, ...(tags.length > 0 ? { Tags: tags } : {}) }));
+          await this.sagemaker.send(
+            new CreateEndpointCommand({
+              EndpointName: endpointName,
+              EndpointConfigName: name,
+              ...(tags.length > 0 ? { Tags: tags } : {}),
+            }),
+          );
         }
         await this.waitForRollout(stage, config, name);
       } catch (error) {
@@ -320,7 +419,12 @@ export class Deployer {
     await this.applyScaling(stage, config);
     await this.cleanup(stage, { keep: [plan.upToDate ? plan.currentEndpointConfigName! : plan.endpointConfigName] });
     const endpoint = await this.describeEndpoint(endpointName);
-    this.progress(stage, config, 'done', `${endpointName} serves ${plan.modelPackage.arn} (version ${plan.modelPackage.version})`);
+    this.progress(
+      stage,
+      config,
+      'done',
+      `${endpointName} serves ${plan.modelPackage.arn} (version ${plan.modelPackage.version})`,
+    );
     return { plan, executed: true, ...(endpoint?.EndpointArn ? { endpointArn: endpoint.EndpointArn } : {}) };
   }
 
@@ -328,15 +432,28 @@ export class Deployer {
    * Deletes the stage's old endpoint configs and their models, keeping the newest `keepLast` (default: the
    * deployer's) and always the one in service. Returns what it deleted (or would, with `dryRun`).
    */
-  async cleanup(stage: string, options: { keepLast?: number; keep?: readonly string[]; dryRun?: boolean } = {}): Promise<PlannedAction[]> {
+  async cleanup(
+    stage: string,
+    options: { keepLast?: number; keep?: readonly string[]; dryRun?: boolean } = {},
+  ): Promise<PlannedAction[]> {
     const config = this.stage(stage);
     const serving = (await this.describeEndpoint(config.EndpointName))?.EndpointConfigName;
-    const actions = await this.cleanupActions(stage, [...(serving ? [serving] : []), ...(options.keep ?? [])], options.keepLast);
+    const actions = await this.cleanupActions(
+      stage,
+      [...(serving ? [serving] : []), ...(options.keep ?? [])],
+      options.keepLast,
+    );
     if (options.dryRun || actions.length === 0) return actions;
-    this.progress(stage, config, 'cleanup', `deleting ${actions.filter((a) => a.resource === 'EndpointConfig').length} old endpoint config(s)`);
+    this.progress(
+      stage,
+      config,
+      'cleanup',
+      `deleting ${actions.filter((a) => a.resource === 'EndpointConfig').length} old endpoint config(s)`,
+    );
     for (const action of actions) {
       try {
-        if (action.resource === 'EndpointConfig') await this.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: action.name }));
+        if (action.resource === 'EndpointConfig')
+          await this.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: action.name }));
         if (action.resource === 'Model') await this.sagemaker.send(new DeleteModelCommand({ ModelName: action.name }));
       } catch (error) {
         if (!isNotFound(error)) throw error;
@@ -345,7 +462,11 @@ export class Deployer {
     return actions;
   }
 
-  private async cleanupActions(stage: string, keep: readonly string[], keepLast = this.options.keepLast ?? 3): Promise<PlannedAction[]> {
+  private async cleanupActions(
+    stage: string,
+    keep: readonly string[],
+    keepLast = this.options.keepLast ?? 3,
+  ): Promise<PlannedAction[]> {
     const endpointName = this.stage(stage).EndpointName;
     // Newest first (the names end in a UTC stamp). `keep` may name a config about to be created.
     const sorted = (await this.stageEndpointConfigs(endpointName)).sort((a, b) => stampOf(b).localeCompare(stampOf(a)));
@@ -369,9 +490,12 @@ export class Deployer {
     const names: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.sagemaker.send(new ListEndpointConfigsCommand({ NameContains: prefix, MaxResults: 100, NextToken: nextToken }));
+      const page = await this.sagemaker.send(
+        new ListEndpointConfigsCommand({ NameContains: prefix, MaxResults: 100, NextToken: nextToken }),
+      );
       for (const summary of page.EndpointConfigs ?? []) {
-        if (summary.EndpointConfigName && pattern.test(summary.EndpointConfigName)) names.push(summary.EndpointConfigName);
+        if (summary.EndpointConfigName && pattern.test(summary.EndpointConfigName))
+          names.push(summary.EndpointConfigName);
       }
       nextToken = page.NextToken;
     } while (nextToken);
@@ -390,11 +514,18 @@ export class Deployer {
     const endpoint = await this.describeEndpoint(endpointName);
     if (!waitError && endpoint?.EndpointConfigName === endpointConfigName) return;
     // Either the endpoint failed, or SageMaker rolled an update back to the previous config (InService again).
-    const servingPrevious = endpoint?.EndpointStatus === 'InService' && endpoint.EndpointConfigName !== endpointConfigName ? endpoint.EndpointConfigName : undefined;
+    const servingPrevious =
+      endpoint?.EndpointStatus === 'InService' && endpoint.EndpointConfigName !== endpointConfigName
+        ? endpoint.EndpointConfigName
+        : undefined;
     const reason =
       endpoint?.FailureReason ??
-      (waitError && (waitError as Error).name === 'TimeoutError' ? `not InService after ${this.options.maxWaitSeconds ?? 1800}s (status ${endpoint?.EndpointStatus})` : undefined) ??
-      (endpoint ? `endpoint is ${endpoint.EndpointStatus} on ${endpoint.EndpointConfigName}` : 'the endpoint disappeared');
+      (waitError && (waitError as Error).name === 'TimeoutError'
+        ? `not InService after ${this.options.maxWaitSeconds ?? 1800}s (status ${endpoint?.EndpointStatus})`
+        : undefined) ??
+      (endpoint
+        ? `endpoint is ${endpoint.EndpointStatus} on ${endpoint.EndpointConfigName}`
+        : 'the endpoint disappeared');
     throw new DeploymentFailedError(endpointName, endpointConfigName, reason, servingPrevious, { cause: waitError });
   }
 
@@ -430,13 +561,26 @@ export class Deployer {
     if (config.Type !== 'RealTime') return;
     const resourceId = scalableResourceId(config.EndpointName, config.VariantName);
     if (!config.AutoScaling) {
-      if (this.options.applicationAutoScaling && (await this.deregisterScaling(config.EndpointName, config.VariantName))) {
-        this.progress(stage, config, 'auto-scaling', `deregistered ${resourceId} (the stage config has no AutoScaling)`);
+      if (
+        this.options.applicationAutoScaling &&
+        (await this.deregisterScaling(config.EndpointName, config.VariantName))
+      ) {
+        this.progress(
+          stage,
+          config,
+          'auto-scaling',
+          `deregistered ${resourceId} (the stage config has no AutoScaling)`,
+        );
       }
       return;
     }
     const scaling = config.AutoScaling;
-    this.progress(stage, config, 'auto-scaling', `registering ${resourceId}: ${scaling.MinCapacity}..${scaling.MaxCapacity} instances, target ${scaling.TargetInvocationsPerInstance} invocations/instance`);
+    this.progress(
+      stage,
+      config,
+      'auto-scaling',
+      `registering ${resourceId}: ${scaling.MinCapacity}..${scaling.MaxCapacity} instances, target ${scaling.TargetInvocationsPerInstance} invocations/instance`,
+    );
     await this.autoScaling.send(
       new RegisterScalableTargetCommand({
         ServiceNamespace: 'sagemaker',
@@ -473,7 +617,11 @@ export class Deployer {
 
   private async scalableTarget(endpointName: string, variantName: string): Promise<boolean> {
     const output = await this.autoScaling.send(
-      new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [scalableResourceId(endpointName, variantName)], ScalableDimension: SCALABLE_DIMENSION }),
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceIds: [scalableResourceId(endpointName, variantName)],
+        ScalableDimension: SCALABLE_DIMENSION,
+      }),
     );
     return (output.ScalableTargets ?? []).length > 0;
   }
@@ -482,7 +630,11 @@ export class Deployer {
   private async deregisterScaling(endpointName: string, variantName: string): Promise<boolean> {
     if (!(await this.scalableTarget(endpointName, variantName))) return false;
     await this.autoScaling.send(
-      new DeregisterScalableTargetCommand({ ServiceNamespace: 'sagemaker', ResourceId: scalableResourceId(endpointName, variantName), ScalableDimension: SCALABLE_DIMENSION }),
+      new DeregisterScalableTargetCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: scalableResourceId(endpointName, variantName),
+        ScalableDimension: SCALABLE_DIMENSION,
+      }),
     );
     return true;
   }
@@ -521,13 +673,23 @@ export class Deployer {
     }
   }
 
-  private progress(stage: string, config: StageConfig, phase: DeployProgress['phase'], message: string, extra: Partial<DeployProgress> = {}): void {
+  private progress(
+    stage: string,
+    config: StageConfig,
+    phase: DeployProgress['phase'],
+    message: string,
+    extra: Partial<DeployProgress> = {},
+  ): void {
     this.options.onProgress?.({ stage, endpointName: config.EndpointName, phase, message, ...extra });
   }
 }
 
 /** The CreateEndpointConfig request for a stage config. */
-export function endpointConfigInput(config: StageConfig, endpointConfigName: string, modelName: string): CreateEndpointConfigCommandInput {
+export function endpointConfigInput(
+  config: StageConfig,
+  endpointConfigName: string,
+  modelName: string,
+): CreateEndpointConfigCommandInput {
   const variant =
     config.Type === 'Serverless'
       ? {
@@ -536,7 +698,9 @@ export function endpointConfigInput(config: StageConfig, endpointConfigName: str
           ServerlessConfig: {
             MemorySizeInMB: config.ServerlessConfig.MemorySizeInMB,
             MaxConcurrency: config.ServerlessConfig.MaxConcurrency,
-            ...(config.ServerlessConfig.ProvisionedConcurrency !== undefined ? { ProvisionedConcurrency: config.ServerlessConfig.ProvisionedConcurrency } : {}),
+            ...(config.ServerlessConfig.ProvisionedConcurrency !== undefined
+              ? { ProvisionedConcurrency: config.ServerlessConfig.ProvisionedConcurrency }
+              : {}),
           },
         }
       : {
@@ -566,7 +730,10 @@ export function endpointConfigInput(config: StageConfig, endpointConfigName: str
   };
 }
 
-function sameEndpointConfig(current: DescribeEndpointConfigCommandOutput, desired: CreateEndpointConfigCommandInput): boolean {
+function sameEndpointConfig(
+  current: DescribeEndpointConfigCommandOutput,
+  desired: CreateEndpointConfigCommandInput,
+): boolean {
   const a = current.ProductionVariants?.[0];
   const b = desired.ProductionVariants?.[0];
   if (!a || !b || (current.ProductionVariants?.length ?? 0) !== 1) return false;
@@ -579,8 +746,14 @@ function sameEndpointConfig(current: DescribeEndpointConfigCommandOutput, desire
     same(a.ServerlessConfig?.MaxConcurrency, b.ServerlessConfig?.MaxConcurrency) &&
     same(a.ServerlessConfig?.ProvisionedConcurrency, b.ServerlessConfig?.ProvisionedConcurrency) &&
     same(current.KmsKeyId || undefined, desired.KmsKeyId) &&
-    same(current.DataCaptureConfig?.EnableCapture ? current.DataCaptureConfig.InitialSamplingPercentage : undefined, desired.DataCaptureConfig?.InitialSamplingPercentage) &&
-    same(current.DataCaptureConfig?.EnableCapture ? current.DataCaptureConfig.DestinationS3Uri : undefined, desired.DataCaptureConfig?.DestinationS3Uri)
+    same(
+      current.DataCaptureConfig?.EnableCapture ? current.DataCaptureConfig.InitialSamplingPercentage : undefined,
+      desired.DataCaptureConfig?.InitialSamplingPercentage,
+    ) &&
+    same(
+      current.DataCaptureConfig?.EnableCapture ? current.DataCaptureConfig.DestinationS3Uri : undefined,
+      desired.DataCaptureConfig?.DestinationS3Uri,
+    )
   );
 }
 
@@ -596,7 +769,9 @@ function variantSummary(config: StageConfig): string {
 export function formatPlan(plan: DeploymentPlan): string {
   const head = `Plan for stage ${plan.stage} (endpoint ${plan.endpointName}): model package ${plan.modelPackage.arn} (version ${plan.modelPackage.version})`;
   const width = Math.max(...plan.actions.map((a) => a.action.length));
-  const lines = plan.actions.map((a) => `  ${a.action.padEnd(width)}  ${a.resource} ${a.name}${a.detail ? ` — ${a.detail}` : ''}`);
+  const lines = plan.actions.map(
+    (a) => `  ${a.action.padEnd(width)}  ${a.resource} ${a.name}${a.detail ? ` — ${a.detail}` : ''}`,
+  );
   return [head, ...lines].join('\n');
 }
 

@@ -90,9 +90,7 @@ export class DeploymentFailedError extends DeployConfigError {
     readonly servingEndpointConfigName: string | undefined,
     options?: { cause?: unknown },
   ) {
-    const serving = servingEndpointConfigName
-      ? `; the endpoint keeps serving ${servingEndpointConfigName}`
-      : '';
+    const serving = servingEndpointConfigName ? `; the endpoint keeps serving ${servingEndpointConfigName}` : '';
     super(
       `Deployment of ${endpointConfigName} to endpoint ${endpointName} failed: ${failureReason ?? 'no FailureReason given'}${serving}.`,
       options,

@@ -1,7 +1,21 @@
 export * from './errors.js';
 export * from './config/schema.js';
-export { parseStageConfig, loadStageConfig, isTemplateConfiguration, formatJsonPath, TEMPLATE_PARAMETER_NAMES, type TemplateParameterName, type TemplateConfiguration, type StageConfigLoadOptions } from './config/load.js';
-export { ModelRegistry, type ModelRegistryOptions, type ModelPackageVersion, type ModelPackageMetric } from './registry.js';
+export {
+  parseStageConfig,
+  loadStageConfig,
+  isTemplateConfiguration,
+  formatJsonPath,
+  TEMPLATE_PARAMETER_NAMES,
+  type TemplateParameterName,
+  type TemplateConfiguration,
+  type StageConfigLoadOptions,
+} from './config/load.js';
+export {
+  ModelRegistry,
+  type ModelRegistryOptions,
+  type ModelPackageVersion,
+  type ModelPackageMetric,
+} from './registry.js';
 export {
   Deployer,
   formatPlan,

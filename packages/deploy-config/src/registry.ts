@@ -54,7 +54,10 @@ export class ModelRegistry {
   }
 
   /** Every version of a group (optionally one approval status), newest first, with metrics and creation time. */
-  async listVersions(groupName: string, filter: { approvalStatus?: ModelApprovalStatus } = {}): Promise<ModelPackageVersion[]> {
+  async listVersions(
+    groupName: string,
+    filter: { approvalStatus?: ModelApprovalStatus } = {},
+  ): Promise<ModelPackageVersion[]> {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
@@ -108,7 +111,11 @@ export class ModelRegistry {
     return this.setApproval(modelPackageArn, 'Rejected', options.description);
   }
 
-  private async setApproval(modelPackageArn: string, status: ModelApprovalStatus, description: string): Promise<ModelPackageVersion> {
+  private async setApproval(
+    modelPackageArn: string,
+    status: ModelApprovalStatus,
+    description: string,
+  ): Promise<ModelPackageVersion> {
     if (!description.trim()) {
       throw new DeployConfigError(`An approval decision needs a description (why ${modelPackageArn} is ${status}).`);
     }
@@ -119,7 +126,9 @@ export class ModelRegistry {
         ModelApprovalStatus: status,
         ApprovalDescription: description,
         // Passed back unchanged: some implementations replace the properties with whatever the request holds.
-        ...(Object.keys(current.customerMetadata).length > 0 ? { CustomerMetadataProperties: { ...current.customerMetadata } } : {}),
+        ...(Object.keys(current.customerMetadata).length > 0
+          ? { CustomerMetadataProperties: { ...current.customerMetadata } }
+          : {}),
       }),
     );
     return this.describe(modelPackageArn);
@@ -165,7 +174,9 @@ export class ModelRegistry {
 function metricReferences(metrics: DescribeModelPackageCommandOutput['ModelMetrics']): ModelPackageMetric[] {
   const out: ModelPackageMetric[] = [];
   for (const [area, kinds] of Object.entries(metrics ?? {})) {
-    for (const [kind, source] of Object.entries((kinds ?? {}) as Record<string, { S3Uri?: string; ContentType?: string } | undefined>)) {
+    for (const [kind, source] of Object.entries(
+      (kinds ?? {}) as Record<string, { S3Uri?: string; ContentType?: string } | undefined>,
+    )) {
       if (source?.S3Uri) out.push({ name: `${area}.${kind}`, s3Uri: source.S3Uri, contentType: source.ContentType });
     }
   }
@@ -181,5 +192,8 @@ function versionFromArn(arn: string): number {
 export function isNotFound(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: string; message?: string };
   if (name === 'ResourceNotFound' || name === 'ResourceNotFoundException') return true;
-  return (name === 'ValidationException' || name === 'ValidationError') && /could not find|does not exist|not found|cannot find/i.test(message ?? '');
+  return (
+    (name === 'ValidationException' || name === 'ValidationError') &&
+    /could not find|does not exist|not found|cannot find/i.test(message ?? '')
+  );
 }

@@ -119,15 +119,15 @@ export class EndpointClient {
     if (typeof options.endpointName !== 'string' || !/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(options.endpointName)) {
       throw new InvalidInputError(
         `endpointName must be a SageMaker endpoint name (letters, digits and hyphens, starting with a letter or digit), got ${JSON.stringify(
-          options.endpointName
-        )}`
+          options.endpointName,
+        )}`,
       );
     }
     this.endpointName = options.endpointName;
     this.endpointKind = options.endpointKind ?? 'real-time';
     if (options.endpointKind !== undefined && !(options.endpointKind in PAYLOAD_LIMITS)) {
       throw new InvalidInputError(
-        `endpointKind must be 'real-time' or 'serverless', got ${JSON.stringify(options.endpointKind)}`
+        `endpointKind must be 'real-time' or 'serverless', got ${JSON.stringify(options.endpointKind)}`,
       );
     }
     this.maxPayloadBytes = options.maxPayloadBytes ?? PAYLOAD_LIMITS[this.endpointKind];
@@ -137,7 +137,7 @@ export class EndpointClient {
     this.defaultTimeoutMs = checkTimeout(options.timeoutMs, 'EndpointClient timeoutMs');
     if (!(Number.isInteger(this.maxPayloadBytes) && this.maxPayloadBytes > 0)) {
       throw new InvalidInputError(
-        `maxPayloadBytes must be a positive whole number of bytes, got ${String(options.maxPayloadBytes)}`
+        `maxPayloadBytes must be a positive whole number of bytes, got ${String(options.maxPayloadBytes)}`,
       );
     }
     this.runtime = options.runtime ?? createRuntimeClient();
@@ -175,7 +175,8 @@ export class EndpointClient {
     checkTimeout(timeoutMs, 'timeoutMs');
     const controller = new AbortController();
     const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
-    const timer = timeoutMs !== undefined ? setTimeout(() => controller.abort(new TimeoutMarker()), timeoutMs) : undefined;
+    const timer =
+      timeoutMs !== undefined ? setTimeout(() => controller.abort(new TimeoutMarker()), timeoutMs) : undefined;
     const onCallerAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
@@ -203,7 +204,7 @@ export class EndpointClient {
     } catch (error) {
       throw new InvalidInputError(
         `Could not encode the request for endpoint '${this.endpointName}' as ${request.contentType}: ${messageOf(error)}`,
-        { cause: error }
+        { cause: error },
       );
     }
     const result = await this.invoke(encoded.body, {
@@ -214,7 +215,9 @@ export class EndpointClient {
     try {
       return response.decode(result.body, { contentType: result.contentType });
     } catch (error) {
-      throw new ResponseDecodeError(this.endpointName, messageOf(error), result.contentType, result.body, { cause: error });
+      throw new ResponseDecodeError(this.endpointName, messageOf(error), result.contentType, result.body, {
+        cause: error,
+      });
     }
   }
 
@@ -224,9 +227,12 @@ export class EndpointClient {
    */
   predictImage(
     image: Uint8Array | string,
-    options?: Omit<PredictImageOptions<ImagePrediction>, 'response'>
+    options?: Omit<PredictImageOptions<ImagePrediction>, 'response'>,
   ): Promise<ImagePrediction>;
-  predictImage<T>(image: Uint8Array | string, options: PredictImageOptions<T> & { response: ResponseCodec<T> }): Promise<T>;
+  predictImage<T>(
+    image: Uint8Array | string,
+    options: PredictImageOptions<T> & { response: ResponseCodec<T> },
+  ): Promise<T>;
   async predictImage<T>(image: Uint8Array | string, options: PredictImageOptions<T> = {}): Promise<T> {
     const bytes = typeof image === 'string' ? await readImageFile(image) : image;
     const { request = imageCodec(), response = imagePredictionCodec as unknown as ResponseCodec<T>, ...rest } = options;
@@ -250,15 +256,15 @@ export class EndpointClient {
   /** `predictImage` over many images with bounded concurrency; results in input order, per-item errors. */
   predictImages(
     images: readonly (Uint8Array | string)[],
-    options?: ManyOptions & Omit<PredictImageOptions<ImagePrediction>, 'response' | 'signal'>
+    options?: ManyOptions & Omit<PredictImageOptions<ImagePrediction>, 'response' | 'signal'>,
   ): Promise<ItemResult<ImagePrediction>[]>;
   predictImages<T>(
     images: readonly (Uint8Array | string)[],
-    options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> & { response: ResponseCodec<T> }
+    options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> & { response: ResponseCodec<T> },
   ): Promise<ItemResult<T>[]>;
   async predictImages<T>(
     images: readonly (Uint8Array | string)[],
-    options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> = {}
+    options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> = {},
   ): Promise<ItemResult<T>[]> {
     const { concurrency = 10, onProgress, signal, ...predictOptions } = options;
     ensureSockets(this.runtime, concurrency);
@@ -269,18 +275,21 @@ export class EndpointClient {
           ...predictOptions,
           signal,
         } as PredictImageOptions<T> & { response: ResponseCodec<T> }),
-      { concurrency, onProgress, signal }
+      { concurrency, onProgress, signal },
     );
   }
 
   private async attemptLoop(
     input: InvokeEndpointCommandInput,
     signal: AbortSignal | undefined,
-    deadline: number | undefined
+    deadline: number | undefined,
   ): Promise<InvokeResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const sending = this.runtime.send(new InvokeEndpointCommand(input), signal ? { abortSignal: signal } : undefined);
+        const sending = this.runtime.send(
+          new InvokeEndpointCommand(input),
+          signal ? { abortSignal: signal } : undefined,
+        );
         // Not every runtime honours abortSignal (local mode's, custom ones), so the deadline is kept here as well.
         const output = signal ? await untilAborted(sending, signal) : await sending;
         this.budget.recordSuccess();
@@ -335,10 +344,10 @@ interface SdkErrorShape {
 function toInvocationError(
   endpointName: string,
   error: unknown,
-  state: { retryable: boolean; attempts: number; retryBudgetExhausted: boolean }
+  state: { retryable: boolean; attempts: number; retryBudgetExhausted: boolean },
 ): EndpointInvocationError {
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkErrorShape;
-  const errorType = e.name && e.name !== 'Error' ? e.name : e.code ?? e.name ?? 'UnknownError';
+  const errorType = e.name && e.name !== 'Error' ? e.name : (e.code ?? e.name ?? 'UnknownError');
   return new EndpointInvocationError(
     {
       endpointName,
@@ -353,7 +362,7 @@ function toInvocationError(
       originalMessage: e.OriginalMessage,
       logStreamArn: e.LogStreamArn,
     },
-    { cause: error }
+    { cause: error },
   );
 }
 
@@ -402,7 +411,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
         reject(error);
-      }
+      },
     );
   });
 }
@@ -433,9 +442,9 @@ async function readImageFile(path: string): Promise<Uint8Array> {
     const code = (error as { code?: string }).code;
     throw new InvalidInputError(
       `Could not read image file ${path}${code ? ` (${code})` : ''}: ${messageOf(
-        error
+        error,
       )}. Pass image bytes or a readable file path.`,
-      { cause: error }
+      { cause: error },
     );
   }
 }

@@ -76,7 +76,7 @@ export function imageCodec(options: ImageCodecOptions = {}): Codec<Uint8Array> {
         throw new TypeError(`image codec expects a Uint8Array of image bytes, got ${describe(value)}`);
       }
       if (value.length === 0) throw new TypeError('image codec got an empty image (0 bytes)');
-      const contentType = mode === 'sniff' ? sniffImageType(value) ?? fallback : mode;
+      const contentType = mode === 'sniff' ? (sniffImageType(value) ?? fallback) : mode;
       return { body: value, contentType };
     },
     decode(body) {
@@ -130,7 +130,8 @@ export function csvCodec(): Codec<CsvCell[] | CsvRows, CsvRows> {
     contentType: 'text/csv',
     accept: 'text/csv',
     encode(value) {
-      if (!Array.isArray(value)) throw new TypeError(`CSV codec expects an array of cells or rows, got ${describe(value)}`);
+      if (!Array.isArray(value))
+        throw new TypeError(`CSV codec expects an array of cells or rows, got ${describe(value)}`);
       const rows: CsvRows = value.length > 0 && value.every(Array.isArray) ? (value as CsvRows) : [value as CsvCell[]];
       const text = rows.map((row) => row.map(encodeCsvCell).join(',')).join('\n');
       return { body: textEncoder.encode(text), contentType: 'text/csv' };
@@ -222,7 +223,7 @@ function parseCsv(text: string): CsvRows {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? value.constructor?.name ?? 'an object' : typeof value;
+  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }
 
 const textEncoder = new TextEncoder();

@@ -24,7 +24,7 @@ export interface RunBoundedOptions {
 export async function runBounded<I, T>(
   items: readonly I[],
   worker: (item: I, index: number) => Promise<T>,
-  options: RunBoundedOptions
+  options: RunBoundedOptions,
 ): Promise<ItemResult<T>[]> {
   const { concurrency, onProgress, signal } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {

@@ -69,7 +69,7 @@ export class EndpointInvocationError extends EndpointClientError implements Endp
     super(
       'INVOCATION_FAILED',
       `Endpoint '${details.endpointName}' failed with ${details.errorType}: ${details.endpointMessage} (${where})`,
-      options
+      options,
     );
     this.name = 'EndpointInvocationError';
     this.endpointName = details.endpointName;
@@ -97,7 +97,7 @@ export class PayloadTooLargeError extends EndpointClientError {
       'PAYLOAD_TOO_LARGE',
       `Payload for endpoint '${endpointName}' is ${formatBytes(sizeBytes)}, over the ${formatBytes(limitBytes)} limit of ` +
         `${endpointKind} endpoints; it was not sent. Resize or compress the input, or use an asynchronous endpoint ` +
-        `(InvokeEndpointAsync, up to 1 GB) for large payloads.`
+        `(InvokeEndpointAsync, up to 1 GB) for large payloads.`,
     );
     this.name = 'PayloadTooLargeError';
     this.endpointName = endpointName;
@@ -118,7 +118,7 @@ export class InvocationTimeoutError extends EndpointClientError {
       `Invocation of endpoint '${endpointName}' did not complete within ${timeoutMs} ms (${attempts} attempt${
         attempts === 1 ? '' : 's'
       }); ` + `raise timeoutMs if the model is slow or cold-starting`,
-      options
+      options,
     );
     this.name = 'InvocationTimeoutError';
     this.endpointName = endpointName;
@@ -148,7 +148,7 @@ export class ResponseDecodeError extends EndpointClientError {
     reason: string,
     contentType: string | undefined,
     body: Uint8Array,
-    options?: { cause?: unknown }
+    options?: { cause?: unknown },
   ) {
     const bodyPreview = new TextDecoder().decode(body.subarray(0, 500));
     super(
@@ -156,7 +156,7 @@ export class ResponseDecodeError extends EndpointClientError {
       `Response of endpoint '${endpointName}' (Content-Type ${
         contentType ?? 'unset'
       }) could not be decoded: ${reason}. Body starts: ${JSON.stringify(bodyPreview)}`,
-      options
+      options,
     );
     this.name = 'ResponseDecodeError';
     this.endpointName = endpointName;

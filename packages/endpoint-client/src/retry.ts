@@ -34,7 +34,14 @@ const NEVER_RETRY: Record<string, 'model-error' | 'validation-error'> = {
   ValidationException: 'validation-error',
 };
 
-const CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 interface ErrorLike {
   name?: unknown;
@@ -67,7 +74,8 @@ export function classifyError(error: unknown): ErrorClassification {
 
 function hasConnectionCode(e: ErrorLike, depth: number): boolean {
   if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
-  if (depth < 5 && typeof e.cause === 'object' && e.cause !== null) return hasConnectionCode(e.cause as ErrorLike, depth + 1);
+  if (depth < 5 && typeof e.cause === 'object' && e.cause !== null)
+    return hasConnectionCode(e.cause as ErrorLike, depth + 1);
   return false;
 }
 
@@ -114,7 +122,8 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
   for (const key of ['baseDelayMs', 'maxDelayMs', 'retryCost'] as const) {
     if (!(resolved[key] >= 0)) throw new InvalidInputError(`retry.${key} must be >= 0, got ${resolved[key]}`);
   }
-  if (!(resolved.budgetTokens >= 0)) throw new InvalidInputError(`retry.budgetTokens must be >= 0, got ${resolved.budgetTokens}`);
+  if (!(resolved.budgetTokens >= 0))
+    throw new InvalidInputError(`retry.budgetTokens must be >= 0, got ${resolved.budgetTokens}`);
   return resolved;
 }
 
@@ -125,7 +134,7 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
  */
 export function backoffDelay(
   retry: number,
-  options: Pick<ResolvedRetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>
+  options: Pick<ResolvedRetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
 ): number {
   const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, retry - 1));
   return Math.floor(options.random() * cap);
@@ -134,7 +143,10 @@ export function backoffDelay(
 /** Token bucket behind the retry budget. One per EndpointClient; never global. */
 export class RetryBudget {
   private tokens: number;
-  constructor(private readonly capacity: number, private readonly retryCost: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly retryCost: number,
+  ) {
     this.tokens = capacity;
   }
   /** Takes the cost of one retry; false when the budget cannot pay for it. */

@@ -4,7 +4,8 @@ import { SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from '@aws-
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { InvalidInputError } from './errors.js';
 
-export interface CreateRuntimeClientOptions extends Omit<SageMakerRuntimeClientConfig, 'requestHandler' | 'maxAttempts'> {
+export interface CreateRuntimeClientOptions
+  extends Omit<SageMakerRuntimeClientConfig, 'requestHandler' | 'maxAttempts'> {
   /**
    * Keep-alive sockets per host. Size it to the concurrency you will use (invokeMany's `concurrency`):
    * fewer sockets queue requests inside the agent, more are never used. Default 50 (the SDK's default).
@@ -29,7 +30,11 @@ export function createRuntimeClient(options: CreateRuntimeClientOptions = {}): S
   const client = new SageMakerRuntimeClient({
     ...config,
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ httpAgent: agents[0], httpsAgent: agents[1], connectionTimeout: connectionTimeoutMs }),
+    requestHandler: new NodeHttpHandler({
+      httpAgent: agents[0],
+      httpsAgent: agents[1],
+      connectionTimeout: connectionTimeoutMs,
+    }),
   });
   // NodeHttpHandler resolves its config on the first request, so keep the agents at hand for ensureSockets.
   agentsOf.set(client, agents);

@@ -21,7 +21,7 @@ describe('sm-endpoint-test CLI', () => {
             status: 400,
             errorType: 'ValidationError',
             message: `Endpoint ${request.endpointName} of account 123456789012 not found.`,
-          }
+          },
     );
     good = mkdtempSync(join(tmpdir(), 'ec-cli-good-'));
     let seed = 1;
@@ -106,7 +106,7 @@ describe('sm-endpoint-test CLI', () => {
     const result = await runCli([good, '--endpoint', 'nope', '--endpoint-url', server.endpoint]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      "[invocation-failed]: Endpoint 'nope' failed with ValidationError: Endpoint nope of account 123456789012 not found."
+      "[invocation-failed]: Endpoint 'nope' failed with ValidationError: Endpoint nope of account 123456789012 not found.",
     );
   });
 
@@ -144,7 +144,13 @@ describe('sm-endpoint-test CLI', () => {
     const c = await runCli([good, '--endpoint', 'brightness', '--local', '/tmp/x', '--region', 'eu-west-1']);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain('--local: --local cannot be combined with --region or --endpoint-url');
-    const d = await runCli([join(good, 'missing-folder'), '--endpoint', 'brightness', '--endpoint-url', server.endpoint]);
+    const d = await runCli([
+      join(good, 'missing-folder'),
+      '--endpoint',
+      'brightness',
+      '--endpoint-url',
+      server.endpoint,
+    ]);
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/Cannot read the image folder .*missing-folder \(ENOENT\)/);
     const e = await runCli([good]);

@@ -25,7 +25,9 @@ describe('image codec', () => {
 
   it('rejects empty and non-byte input with a clear message', () => {
     expect(() => imageCodec().encode(new Uint8Array())).toThrow(/empty image/);
-    expect(() => imageCodec().encode('forest.jpg' as unknown as Uint8Array)).toThrow(/expects a Uint8Array.*got string/);
+    expect(() => imageCodec().encode('forest.jpg' as unknown as Uint8Array)).toThrow(
+      /expects a Uint8Array.*got string/,
+    );
   });
 });
 
@@ -36,7 +38,7 @@ describe('json codec', () => {
       fc.property(fc.jsonValue(), (value) => {
         const { body } = codec.encode(value);
         expect(codec.decode(body, { contentType: 'application/json' })).toEqual(JSON.parse(JSON.stringify(value)));
-      })
+      }),
     );
   });
 
@@ -56,8 +58,8 @@ describe('csv codec', () => {
         codec.encode([
           [1, 'a,b'],
           ['say "hi"', null],
-        ]).body
-      )
+        ]).body,
+      ),
     ).toBe('1,"a,b"\n"say ""hi""",');
     expect(() => codec.encode([Number.NaN])).toThrow(/NaN/);
   });
@@ -66,7 +68,7 @@ describe('csv codec', () => {
     const codec = csvCodec();
     const cell = fc.oneof(
       fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
-      fc.string({ minLength: 1 }).filter((s) => !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(s))
+      fc.string({ minLength: 1 }).filter((s) => !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(s)),
     );
     fc.assert(
       fc.property(
@@ -77,8 +79,8 @@ describe('csv codec', () => {
         (rows) => {
           const { body } = codec.encode(rows);
           expect(codec.decode(body, { contentType: 'text/csv' })).toEqual(rows);
-        }
-      )
+        },
+      ),
     );
   });
 
@@ -104,7 +106,7 @@ describe('image prediction contract', () => {
         label: 'forest',
         probabilities: { forest: 0.9, sea: 0.1 },
         model_version: 3,
-      })
+      }),
     );
     expect(imagePredictionCodec.decode(body, { contentType: 'application/json' })).toEqual({
       label: 'forest',
@@ -119,15 +121,17 @@ describe('image prediction contract', () => {
         label: 'cat',
         probabilities: { forest: 1 },
         model_version: '1',
-      })
+      }),
     );
-    expect(() => imagePredictionCodec.decode(bad1, { contentType: undefined })).toThrow(/label: label must be one of the keys/);
+    expect(() => imagePredictionCodec.decode(bad1, { contentType: undefined })).toThrow(
+      /label: label must be one of the keys/,
+    );
     const bad2 = enc(
       JSON.stringify({
         label: 'forest',
         probabilities: { forest: 1.5 },
         model_version: '1',
-      })
+      }),
     );
     expect(() => imagePredictionCodec.decode(bad2, { contentType: undefined })).toThrow(/probabilities\.forest/);
     const bad3 = enc(JSON.stringify({ label: 'forest', probabilities: { forest: 1 } }));

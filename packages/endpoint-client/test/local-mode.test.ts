@@ -106,10 +106,12 @@ describe('serverless endpoint', () => {
       onRetry: (e) => retries.push(e),
     });
     expect(local.endpointStats('brightness-sls').coldStarts).toBe(0);
-    const images = Array.from({ length: 12 }, (_, i) => grayPng(i % 2 ? CLASS_LEVELS.dark : CLASS_LEVELS.bright, i + 1));
+    const images = Array.from({ length: 12 }, (_, i) =>
+      grayPng(i % 2 ? CLASS_LEVELS.dark : CLASS_LEVELS.bright, i + 1),
+    );
     const results = await client.predictImages(images, { concurrency: 6 });
     expect(results.map((r) => (r.ok ? r.value.label : `error: ${String((r as { error: unknown }).error)}`))).toEqual(
-      images.map((_, i) => (i % 2 ? 'dark' : 'bright'))
+      images.map((_, i) => (i % 2 ? 'dark' : 'bright')),
     );
     expect(local.endpointStats('brightness-sls').coldStarts).toBe(1);
     expect(retries.length).toBeGreaterThan(0);
@@ -155,7 +157,11 @@ describe('the test kit against local mode', () => {
     expect(report.total).toBe(9);
 
     writeImage(join(dir, 'dark', 'wrong.png'), CLASS_LEVELS.bright, 1);
-    const result = await runCli([dir, '--endpoint', 'brightness-rt', '--local', stateDir, '--concurrency', '4'], {}, 45_000);
+    const result = await runCli(
+      [dir, '--endpoint', 'brightness-rt', '--local', stateDir, '--concurrency', '4'],
+      {},
+      45_000,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^FAIL brightness-rt: 9\/10 correct/);

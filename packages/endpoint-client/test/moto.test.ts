@@ -85,7 +85,7 @@ describe('against moto sagemaker-runtime', () => {
       Array.from({ length: 6 }, (_, i) => ({
         Body: JSON.stringify({ n: i }),
         ContentType: 'application/json',
-      }))
+      })),
     );
     const client = new EndpointClient({
       endpointName: 'scenes-staging',
@@ -97,10 +97,10 @@ describe('against moto sagemaker-runtime', () => {
         body: JSON.stringify({ i }),
         contentType: 'application/json',
       })),
-      { concurrency: 1 }
+      { concurrency: 1 },
     );
-    expect(results.map((r) => (r.ok ? codec.decode(r.value.body, { contentType: r.value.contentType }).n : -1))).toEqual([
-      0, 1, 2, 3, 4, 5,
-    ]);
+    expect(
+      results.map((r) => (r.ok ? codec.decode(r.value.body, { contentType: r.value.contentType }).n : -1)),
+    ).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

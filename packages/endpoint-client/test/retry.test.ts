@@ -23,8 +23,8 @@ describe('classifyError', () => {
         Object.assign(new Error('slow down'), {
           name: 'ThrottlingException',
           ...meta(400),
-        })
-      )
+        }),
+      ),
     ).toEqual({ retryable: true, reason: 'throttled' });
     expect(classifyError(Object.assign(new Error('x'), { name: 'Unknown', ...meta(429) }))).toEqual({
       retryable: true,
@@ -46,16 +46,16 @@ describe('classifyError', () => {
       classifyError(
         new Error('wrapped', {
           cause: Object.assign(new Error('x'), { code: 'EPIPE' }),
-        })
-      )
+        }),
+      ),
     ).toEqual({ retryable: true, reason: 'connection' });
     expect(
       classifyError(
         Object.assign(new Error('bad gateway'), {
           name: 'Unknown',
           ...meta(502),
-        })
-      )
+        }),
+      ),
     ).toEqual({ retryable: true, reason: 'server-error' });
   });
 
@@ -79,8 +79,8 @@ describe('classifyError', () => {
         Object.assign(new Error('x'), {
           name: 'AccessDeniedException',
           ...meta(403),
-        })
-      ).retryable
+        }),
+      ).retryable,
     ).toBe(false);
     expect(classifyError('a string').retryable).toBe(false);
     expect(classifyError(undefined).retryable).toBe(false);
@@ -104,8 +104,8 @@ describe('backoffDelay (full jitter)', () => {
           const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (retry - 1));
           expect(delay).toBeGreaterThanOrEqual(0);
           expect(delay).toBeLessThanOrEqual(cap);
-        }
-      )
+        },
+      ),
     );
   });
 

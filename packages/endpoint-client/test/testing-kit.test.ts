@@ -68,7 +68,7 @@ describe('report', () => {
         outcome('d.png', 'bright', undefined, 'cannot read d.png (ENOENT)'),
       ],
       0.5,
-      1_000
+      1_000,
     );
     expect(report.accuracy).toBe(0.5);
     expect(report.passed).toBe(true);
@@ -101,7 +101,7 @@ describe('report', () => {
     const junit = toJUnitXml(report);
     expect(junit).toContain('tests="4" failures="1" errors="1"');
     expect(junit).toContain(
-      '<testcase classname="dark" name="b.png" time="0.012">\n      <failure type="misprediction" message="expected dark, predicted mid (p=0.750)"/>'
+      '<testcase classname="dark" name="b.png" time="0.012">\n      <failure type="misprediction" message="expected dark, predicted mid (p=0.750)"/>',
     );
     expect(junit).toContain('<error type="unreadable" message="cannot read d.png (ENOENT)"/>');
   });
@@ -166,7 +166,8 @@ describe('runEndpointTest over the wire', () => {
 
   it('reads images ahead of their turn, but never more than `concurrency` beyond the ones in flight', async () => {
     const ahead = mkdtempSync(join(tmpdir(), 'ec-ahead-'));
-    for (let i = 0; i < 30; i += 1) writeImage(join(ahead, 'mid', `${String(i).padStart(2, '0')}.png`), CLASS_LEVELS.mid, i + 1);
+    for (let i = 0; i < 30; i += 1)
+      writeImage(join(ahead, 'mid', `${String(i).padStart(2, '0')}.png`), CLASS_LEVELS.mid, i + 1);
     const images = listLabelledImages(ahead);
     let first = true;
     const report = await runEndpointTest({
@@ -184,7 +185,11 @@ describe('runEndpointTest over the wire', () => {
         return c.predictImage(bytes);
       },
     });
-    expect(report.outcomes.filter((o) => o.correct).map((o) => o.name)).toEqual(['mid/00.png', 'mid/01.png', 'mid/02.png']);
+    expect(report.outcomes.filter((o) => o.correct).map((o) => o.name)).toEqual([
+      'mid/00.png',
+      'mid/01.png',
+      'mid/02.png',
+    ]);
     expect(report.errors).toHaveLength(27);
     expect(new Set(report.errors.map((e) => e.kind))).toEqual(new Set(['unreadable']));
   });

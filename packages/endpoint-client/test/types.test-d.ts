@@ -25,7 +25,9 @@ describe('types', () => {
   });
 
   it('predict is typed by its codecs', () => {
-    expectTypeOf(client.predict([[1, 2]], { request: csvCodec(), response: csvCodec() })).resolves.toEqualTypeOf<CsvRows>();
+    expectTypeOf(
+      client.predict([[1, 2]], { request: csvCodec(), response: csvCodec() }),
+    ).resolves.toEqualTypeOf<CsvRows>();
     // @ts-expect-error the CSV codec does not encode strings
     void client.predict('not rows', { request: csvCodec(), response: csvCodec() });
   });

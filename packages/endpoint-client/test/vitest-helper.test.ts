@@ -57,7 +57,10 @@ it('in a project of its own, a wrong label and an unreadable file fail exactly t
     const child = spawn(
       process.execPath,
       [vitestBin, 'run', '--root', join(here, 'fixtures/vitest-project'), '--reporter=json', `--outputFile=${out}`],
-      { env: { ...process.env, IMAGES_DIR: images, ENDPOINT_URL: endpoint.endpoint, NODE_NO_WARNINGS: '1' }, stdio: 'ignore' }
+      {
+        env: { ...process.env, IMAGES_DIR: images, ENDPOINT_URL: endpoint.endpoint, NODE_NO_WARNINGS: '1' },
+        stdio: 'ignore',
+      },
     );
     child.on('close', done);
   });
@@ -69,7 +72,7 @@ it('in a project of its own, a wrong label and an unreadable file fail exactly t
   const results = Object.fromEntries(
     report.testResults
       .flatMap((f) => f.assertionResults)
-      .map((a) => [a.title, { status: a.status, message: a.failureMessages.join('\n') }])
+      .map((a) => [a.title, { status: a.status, message: a.failureMessages.join('\n') }]),
   );
   expect(Object.keys(results).sort()).toEqual([
     'bright.png is bright',

@@ -23,7 +23,7 @@ afterEach(async () => {
 
 async function setup(
   handler: (request: WireRequest) => WireReply | Promise<WireReply>,
-  options: Partial<ConstructorParameters<typeof EndpointClient>[0]> = {}
+  options: Partial<ConstructorParameters<typeof EndpointClient>[0]> = {},
 ) {
   const server = await startRuntimeServer(handler);
   servers.push(server);
@@ -147,7 +147,7 @@ describe('retries', () => {
       }),
       {
         retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
-      }
+      },
     );
     const error = (await client.invoke('x').catch((e: unknown) => e)) as EndpointInvocationError;
     expect(error).toBeInstanceOf(EndpointInvocationError);
@@ -198,7 +198,7 @@ describe('deadlines and cancellation', () => {
       }),
       {
         retry: { maxAttempts: 100, baseDelayMs: 50, maxDelayMs: 50 },
-      }
+      },
     );
     const error = (await client.invoke('x', { timeoutMs: 300 }).catch((e: unknown) => e)) as InvocationTimeoutError;
     expect(error).toBeInstanceOf(InvocationTimeoutError);
@@ -229,7 +229,9 @@ describe('payload limits', () => {
   it('real-time endpoints allow 6 MB', async () => {
     const { client } = await setup(() => ok());
     await expect(client.invoke(new Uint8Array(5 * 1024 * 1024))).resolves.toMatchObject({ attempts: 1 });
-    await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS['real-time'] + 1))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS['real-time'] + 1))).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
   });
 });
 
@@ -258,7 +260,7 @@ describe('invokeMany', () => {
         body: String(i),
         contentType: 'text/plain',
       })),
-      { concurrency: 5, onProgress: (p) => progress.push(p.done) }
+      { concurrency: 5, onProgress: (p) => progress.push(p.done) },
     );
     for (const request of server.requests) ports.add(request.remotePort ?? -1);
     expect(results).toHaveLength(60);
@@ -298,7 +300,7 @@ describe('invokeMany', () => {
     const client = new EndpointClient({ endpointName: 'scenes-prod', runtime });
     const results = await client.invokeMany(
       Array.from({ length: 24 }, (_, i) => ({ body: String(i) })),
-      { concurrency: 6 }
+      { concurrency: 6 },
     );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(maxInFlight).toBe(6);
@@ -318,28 +320,34 @@ describe('invokeMany', () => {
         async (delays, concurrency) => {
           const results = await client.invokeMany(
             delays.map((d, i) => ({ body: `${i}:${d}` })),
-            { concurrency }
+            { concurrency },
           );
           expect(results.map((r) => (r.ok ? Number(new TextDecoder().decode(r.value.body)) : -1))).toEqual(
-            delays.map((_, i) => i)
+            delays.map((_, i) => i),
           );
-        }
+        },
       ),
-      { numRuns: 15 }
+      { numRuns: 15 },
     );
   });
 });
 
 describe('options are checked up front', () => {
   it('names the bad option', () => {
-    expect(() => new EndpointClient({ endpointName: 'bad name!' })).toThrow(/endpointName must be a SageMaker endpoint name/);
-    expect(() => new EndpointClient({ endpointName: 'e', endpointKind: 'batch' as never })).toThrow(
-      /endpointKind must be 'real-time' or 'serverless'/
+    expect(() => new EndpointClient({ endpointName: 'bad name!' })).toThrow(
+      /endpointName must be a SageMaker endpoint name/,
     );
-    expect(() => new EndpointClient({ endpointName: 'e', maxPayloadBytes: -1 })).toThrow(/maxPayloadBytes must be a positive/);
-    expect(() => new EndpointClient({ endpointName: 'e', timeoutMs: 0 })).toThrow(/timeoutMs must be a positive number/);
+    expect(() => new EndpointClient({ endpointName: 'e', endpointKind: 'batch' as never })).toThrow(
+      /endpointKind must be 'real-time' or 'serverless'/,
+    );
+    expect(() => new EndpointClient({ endpointName: 'e', maxPayloadBytes: -1 })).toThrow(
+      /maxPayloadBytes must be a positive/,
+    );
+    expect(() => new EndpointClient({ endpointName: 'e', timeoutMs: 0 })).toThrow(
+      /timeoutMs must be a positive number/,
+    );
     expect(() => new EndpointClient({ endpointName: 'e', retry: { maxAttempts: 0 } })).toThrow(
-      /maxAttempts must be an integer >= 1/
+      /maxAttempts must be an integer >= 1/,
     );
   });
 

@@ -72,7 +72,10 @@ export class MediaRefusedError extends LabelingBridgeError {
 export class MediaFetchError extends LabelingBridgeError {
   readonly url: string;
   constructor(url: string, reason: string, options: { status?: number; cause?: unknown } = {}) {
-    super(`could not read image ${JSON.stringify(redactUrl(url))}: ${reason}`, { status: options.status ?? 502, cause: options.cause });
+    super(`could not read image ${JSON.stringify(redactUrl(url))}: ${reason}`, {
+      status: options.status ?? 502,
+      cause: options.cause,
+    });
     this.url = redactUrl(url);
   }
 }

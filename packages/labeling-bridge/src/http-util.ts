@@ -42,7 +42,12 @@ export function zodToPayloadError(error: ZodError, what: string): InvalidPayload
   return new InvalidPayloadError(`${what}: ${issue?.message ?? 'invalid'}`, path);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -51,7 +56,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** The error body both servers answer with: Label Studio shows `error` in its UI and logs. */
 export function errorBody(error: unknown): { status: number; body: { status: number; error: string; detail: string } } {
   if (error instanceof LabelingBridgeError) {
-    return { status: error.status, body: { status: error.status, error: error.message, detail: `${error.name}: ${error.message}` } };
+    return {
+      status: error.status,
+      body: { status: error.status, error: error.message, detail: `${error.name}: ${error.message}` },
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { status: 500, body: { status: 500, error: `internal error: ${message}`, detail: 'InternalError' } };
@@ -74,7 +82,11 @@ export function basicAuthMatches(header: string | undefined, user: string, pass:
 }
 
 /** Runs `fn` over items with at most `limit` in flight, keeping the result order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
@@ -104,9 +116,10 @@ export async function listenOn(server: Server, port: number, host: string): Prom
   return {
     url: `http://${host}:${address.port}`,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -63,7 +63,9 @@ export function parseLabelConfig(xml: string, options: { fromName?: string } = {
   const choicesTags = scanTags(stripped, 'Choices');
   if (images.length === 0) throw new LabelConfigError('no <Image> tag: add <Image name="image" value="$image"/>');
   if (choicesTags.length === 0) {
-    throw new LabelConfigError('no <Choices> tag: add <Choices name="choice" toName="image"> with <Choice value="…"/> children');
+    throw new LabelConfigError(
+      'no <Choices> tag: add <Choices name="choice" toName="image"> with <Choice value="…"/> children',
+    );
   }
   const candidates = choicesTags.filter((c) =>
     options.fromName ? c.attrs.name === options.fromName : images.some((i) => i.attrs.name === c.attrs.toname),
@@ -80,7 +82,9 @@ export function parseLabelConfig(xml: string, options: { fromName?: string } = {
   if (!image || !choices.attrs.name) throw new LabelConfigError('the <Choices> tag needs name and toName attributes');
   const value = image.attrs.value ?? '';
   if (!value.startsWith('$') || value.length < 2) {
-    throw new LabelConfigError(`<Image name="${image.attrs.name}"> needs value="$<data key>", got ${JSON.stringify(value)}`);
+    throw new LabelConfigError(
+      `<Image name="${image.attrs.name}"> needs value="$<data key>", got ${JSON.stringify(value)}`,
+    );
   }
   const inner = stripped.slice(choices.start, choices.end);
   const labels: string[] = [];
@@ -88,7 +92,8 @@ export function parseLabelConfig(xml: string, options: { fromName?: string } = {
     const label = choice.attrs.alias ?? choice.attrs.value;
     if (label !== undefined && label !== '' && !labels.includes(label)) labels.push(label);
   }
-  if (labels.length === 0) throw new LabelConfigError(`<Choices name="${choices.attrs.name}"> has no <Choice value="…"/> children`);
+  if (labels.length === 0)
+    throw new LabelConfigError(`<Choices name="${choices.attrs.name}"> has no <Choice value="…"/> children`);
   return { fromName: choices.attrs.name, toName: image.attrs.name ?? '', dataKey: value.slice(1), labels };
 }
 
@@ -111,7 +116,11 @@ export function assertFolderSafeLabel(config: ImageClassificationConfig, label: 
   if (!config.labels.includes(label)) throw new LabelNotAllowedError(label, config.labels);
   // eslint-disable-next-line no-control-regex
   if (label === '.' || label === '..' || /[/\\\u0000-\u001f\u007f]/.test(label) || label.length > 200) {
-    throw new LabelNotAllowedError(label, config.labels, 'cannot be used as a folder name (no "/", "\\", "..", control characters)');
+    throw new LabelNotAllowedError(
+      label,
+      config.labels,
+      'cannot be used as a folder name (no "/", "\\", "..", control characters)',
+    );
   }
   return label;
 }

@@ -18,11 +18,20 @@ function redact(value: unknown, depth = 0): unknown {
 }
 
 /** A logger writing JSON lines to `write` (default stdout). Fields whose names look like secrets are masked. */
-export function jsonLogger(write: (line: string) => void = (line) => process.stdout.write(line), base: Record<string, unknown> = {}): Logger {
+export function jsonLogger(
+  write: (line: string) => void = (line) => process.stdout.write(line),
+  base: Record<string, unknown> = {},
+): Logger {
   const emit = (level: string, msg: string, fields?: Record<string, unknown>) => {
     const plain: Record<string, unknown> = { ...fields };
     if (plain.error instanceof Error) plain.error = { name: plain.error.name, message: plain.error.message };
-    const record = { time: new Date().toISOString(), level, msg, ...base, ...(redact(plain) as Record<string, unknown>) };
+    const record = {
+      time: new Date().toISOString(),
+      level,
+      msg,
+      ...base,
+      ...(redact(plain) as Record<string, unknown>),
+    };
     write(`${JSON.stringify(record)}\n`);
   };
   return {

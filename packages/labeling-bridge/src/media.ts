@@ -39,7 +39,8 @@ export class MediaResolver {
 
   /** Classifies a task data URL and applies the policy; throws MediaRefusedError for URLs that may not be read. */
   locate(raw: unknown): MediaLocation {
-    if (typeof raw !== 'string' || raw.length === 0) throw new MediaRefusedError(String(raw), 'the image value is not a non-empty string');
+    if (typeof raw !== 'string' || raw.length === 0)
+      throw new MediaRefusedError(String(raw), 'the image value is not a non-empty string');
     if (raw.length > 4096) throw new MediaRefusedError(raw.slice(0, 100), 'longer than 4096 characters');
     const ls = this.#options.labelStudio;
     if (raw.startsWith('s3://')) {
@@ -51,13 +52,21 @@ export class MediaResolver {
     if (raw.startsWith('data:')) {
       // Label Studio accepts tasks with images inlined as base64 data URIs.
       const match = /^data:(image\/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]*)$/i.exec(raw);
-      if (!match) throw new MediaRefusedError(raw.slice(0, 40), 'only base64 image data URIs (data:image/<type>;base64,…) are supported');
+      if (!match)
+        throw new MediaRefusedError(
+          raw.slice(0, 40),
+          'only base64 image data URIs (data:image/<type>;base64,…) are supported',
+        );
       const bytes = new Uint8Array(Buffer.from(match[2] as string, 'base64'));
-      if (bytes.length > this.maxBytes) throw new MediaRefusedError(raw.slice(0, 40), `larger than the ${this.maxBytes}-byte image limit`);
+      if (bytes.length > this.maxBytes)
+        throw new MediaRefusedError(raw.slice(0, 40), `larger than the ${this.maxBytes}-byte image limit`);
       return { kind: 'inline', bytes, contentType: (match[1] as string).toLowerCase(), url: `${raw.slice(0, 30)}…` };
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^https?:\/\//i.test(raw)) {
-      throw new MediaRefusedError(raw, 'only s3://, http(s)://, data:image/… and Label Studio paths (/data/upload/…) are supported');
+      throw new MediaRefusedError(
+        raw,
+        'only s3://, http(s)://, data:image/… and Label Studio paths (/data/upload/…) are supported',
+      );
     }
     if (!/^https?:\/\//i.test(raw)) {
       if (!ls) throw new MediaRefusedError(raw, 'a Label Studio path needs labelStudio {url, token} configured');
@@ -84,7 +93,11 @@ export class MediaResolver {
   async open(raw: unknown): Promise<MediaStream> {
     const location = this.locate(raw);
     if (location.kind === 'inline') {
-      return { body: Readable.from([Buffer.from(location.bytes)]), contentLength: location.bytes.length, contentType: location.contentType };
+      return {
+        body: Readable.from([Buffer.from(location.bytes)]),
+        contentLength: location.bytes.length,
+        contentType: location.contentType,
+      };
     }
     if (location.kind === 's3') {
       const s3 = this.#options.s3 as S3Client;
@@ -131,7 +144,11 @@ export class MediaResolver {
         response.body.destroy();
         throw new MediaFetchError(url.toString(), `larger than the ${this.maxBytes}-byte image limit`, { status: 422 });
       }
-      return { body: response.body, contentLength: response.contentLength, contentType: response.headers['content-type'] };
+      return {
+        body: response.body,
+        contentLength: response.contentLength,
+        contentType: response.headers['content-type'],
+      };
     }
     throw new MediaFetchError(location.url.toString(), 'more than 3 redirects', { status: 422 });
   }
@@ -159,6 +176,9 @@ export function mediaFileName(raw: string): string {
   }
   if (raw.startsWith('s3://')) name = raw.split('/').pop() ?? '';
   if (raw.startsWith('data:')) name = `inline.${/^data:image\/([a-z0-9]+)/i.exec(raw)?.[1]?.toLowerCase() ?? 'img'}`;
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(-120);
+  const safe = name
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '')
+    .slice(-120);
   return safe || 'image';
 }

@@ -34,7 +34,8 @@ export function hostAllowed(url: URL, allowedHosts: readonly string[]): boolean 
   const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return allowedHosts.some((entry) => {
     const e = entry.toLowerCase();
-    if (e.includes(':') && !e.startsWith('[') && isIP(e) !== 6) return e === `${hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+    if (e.includes(':') && !e.startsWith('[') && isIP(e) !== 6)
+      return e === `${hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
     if (e.startsWith('*.')) return hostname.endsWith(e.slice(1));
     return e.replace(/^\[|\]$/g, '') === hostname;
   });
@@ -46,10 +47,13 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
     if (error) return callback(error, '', 0);
     const list = (addresses as unknown as LookupAddress[]).filter((a) => !isForbiddenAddress(a.address));
     if (list.length === 0) {
-      const refused = Object.assign(new Error(`${hostname} resolves only to link-local/metadata addresses`), { code: 'EFORBIDDENADDR' });
+      const refused = Object.assign(new Error(`${hostname} resolves only to link-local/metadata addresses`), {
+        code: 'EFORBIDDENADDR',
+      });
       return callback(refused, '', 0);
     }
-    if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+    if ((options as { all?: boolean }).all)
+      return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
     const first = list[0] as LookupAddress;
     return callback(null, first.address, first.family);
   });

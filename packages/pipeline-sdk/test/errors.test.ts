@@ -7,7 +7,10 @@ type ErrorClass = new (...args: never[]) => Error;
 
 /** Every exported class whose instances are Errors, found by looking at the entries (so a new one cannot be missed). */
 function errorClasses(entry: Record<string, unknown>): [string, ErrorClass][] {
-  return Object.entries(entry).filter((e): e is [string, ErrorClass] => typeof e[1] === 'function' && (e[1] as { prototype?: unknown }).prototype instanceof Error);
+  return Object.entries(entry).filter(
+    (e): e is [string, ErrorClass] =>
+      typeof e[1] === 'function' && (e[1] as { prototype?: unknown }).prototype instanceof Error,
+  );
 }
 
 // Constructor arguments for classes whose constructor does more than take a message.
@@ -30,21 +33,41 @@ const localOnly = errorClasses(local).filter(([name]) => !(name in sdk));
 describe('PipelineSdkError', () => {
   it('is exported from both entries, and is the same class', () => {
     expect(local.PipelineSdkError).toBe(sdk.PipelineSdkError);
-    expect(main.map(([n]) => n)).toEqual(expect.arrayContaining(['PipelineDefinitionError', 'LifecycleError', 'CodeAssetError', 'FrameworkConfigError', 'PipelineSdkError']));
-    expect(localOnly.map(([n]) => n)).toEqual(expect.arrayContaining(['LocalModeError', 'LocalModeUnsupportedCommandError', 'LocalModeConfigError']));
+    expect(main.map(([n]) => n)).toEqual(
+      expect.arrayContaining([
+        'PipelineDefinitionError',
+        'LifecycleError',
+        'CodeAssetError',
+        'FrameworkConfigError',
+        'PipelineSdkError',
+      ]),
+    );
+    expect(localOnly.map(([n]) => n)).toEqual(
+      expect.arrayContaining(['LocalModeError', 'LocalModeUnsupportedCommandError', 'LocalModeConfigError']),
+    );
   });
 
-  it.each([...main, ...localOnly])('%s instances are PipelineSdkErrors with a stable code and their own name', (name, Cls) => {
-    const error = new Cls(...((ARGS[name] ?? ['something is wrong', 'detail']) as never[]));
-    expect(error).toBeInstanceOf(sdk.PipelineSdkError);
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe(name);
-    expect((error as sdk.PipelineSdkError).code).toBe(name.replace(/Error$/, '').replace(/(?<!^)([A-Z])/g, '_$1').toUpperCase());
-    expect(error.message.length).toBeGreaterThan(0);
-  });
+  it.each([...main, ...localOnly])(
+    '%s instances are PipelineSdkErrors with a stable code and their own name',
+    (name, Cls) => {
+      const error = new Cls(...((ARGS[name] ?? ['something is wrong', 'detail']) as never[]));
+      expect(error).toBeInstanceOf(sdk.PipelineSdkError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe(name);
+      expect((error as sdk.PipelineSdkError).code).toBe(
+        name
+          .replace(/Error$/, '')
+          .replace(/(?<!^)([A-Z])/g, '_$1')
+          .toUpperCase(),
+      );
+      expect(error.message.length).toBeGreaterThan(0);
+    },
+  );
 
   it('codes are unique', () => {
-    const codes = [...main, ...localOnly].map(([name, Cls]) => (new Cls(...((ARGS[name] ?? ['m', 'd']) as never[])) as sdk.PipelineSdkError).code);
+    const codes = [...main, ...localOnly].map(
+      ([name, Cls]) => (new Cls(...((ARGS[name] ?? ['m', 'd']) as never[])) as sdk.PipelineSdkError).code,
+    );
     expect(new Set(codes).size).toBe(codes.length);
   });
 
@@ -54,7 +77,11 @@ describe('PipelineSdkError', () => {
     expect(cycle.stepName).toBe('A');
     expect(cycle).toBeInstanceOf(sdk.PipelineDefinitionError);
     const unsupported = new local.LocalModeUnsupportedCommandError('SageMakerClient', 'CreateCluster');
-    expect(unsupported).toMatchObject({ client: 'SageMakerClient', command: 'CreateCluster', code: 'LOCAL_MODE_UNSUPPORTED_COMMAND' });
+    expect(unsupported).toMatchObject({
+      client: 'SageMakerClient',
+      command: 'CreateCluster',
+      code: 'LOCAL_MODE_UNSUPPORTED_COMMAND',
+    });
     expect(unsupported).toBeInstanceOf(local.LocalModeError);
   });
 
@@ -65,6 +92,8 @@ describe('PipelineSdkError', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'INVALID_STEP_NAME', name: 'InvalidStepNameError' });
     }
-    await expect(LocalSageMaker.open({ region: 'nowhere' })).rejects.toSatisfy((e: unknown) => e instanceof sdk.PipelineSdkError && (e as sdk.PipelineSdkError).code === 'LOCAL_MODE_CONFIG');
+    await expect(LocalSageMaker.open({ region: 'nowhere' })).rejects.toSatisfy(
+      (e: unknown) => e instanceof sdk.PipelineSdkError && (e as sdk.PipelineSdkError).code === 'LOCAL_MODE_CONFIG',
+    );
   });
 });

@@ -1,8 +1,20 @@
 // The README's main example, verbatim except for the import path (test/readme.test.ts keeps them in sync).
 import {
-  ConditionStep, ExecutionVariables, FailStep, Join, JsonGet, ParameterFloat, ParameterInteger,
-  ParameterString, Pipeline, ProcessingStep, PropertyFile, RegisterModelStep, TrainingStep,
-  greaterThanOrEqualTo, type PipelineExpression,
+  ConditionStep,
+  ExecutionVariables,
+  FailStep,
+  Join,
+  JsonGet,
+  ParameterFloat,
+  ParameterInteger,
+  ParameterString,
+  Pipeline,
+  ProcessingStep,
+  PropertyFile,
+  RegisterModelStep,
+  TrainingStep,
+  greaterThanOrEqualTo,
+  type PipelineExpression,
 } from '../src/index.js';
 
 const bucket = 'my-bucket';
@@ -18,7 +30,10 @@ const input = <N extends string>(name: N, source: string | PipelineExpression<st
 const output = <N extends string>(step: string, name: N, source: string) => ({
   OutputName: name,
   S3Output: {
-    S3Uri: new Join({ on: '/', values: ['s3:/', bucket, pipelineName, ExecutionVariables.PIPELINE_EXECUTION_ID, step, 'output', name] }),
+    S3Uri: new Join({
+      on: '/',
+      values: ['s3:/', bucket, pipelineName, ExecutionVariables.PIPELINE_EXECUTION_ID, step, 'output', name],
+    }),
     LocalPath: source,
     S3UploadMode: 'EndOfJob' as const,
   },
@@ -27,7 +42,11 @@ const cpuCluster = { ClusterConfig: { InstanceType: 'ml.m5.xlarge', InstanceCoun
 
 const datasetZip = new ParameterString({ name: 'DatasetZipUri', defaultValue: `s3://${bucket}/raw/images.zip` });
 const annotated = new ParameterString({ name: 'AnnotatedPrefix', defaultValue: `s3://${bucket}/annotated/` });
-const modelName = new ParameterString({ name: 'ModelName', defaultValue: 'resnet34', enumValues: ['resnet18', 'resnet26', 'resnet34'] });
+const modelName = new ParameterString({
+  name: 'ModelName',
+  defaultValue: 'resnet34',
+  enumValues: ['resnet18', 'resnet26', 'resnet34'],
+});
 const batchSize = new ParameterInteger({ name: 'BatchSize', defaultValue: 64 });
 const learningRate = new ParameterFloat({ name: 'LearningRate', defaultValue: 0.0018308341419607547 });
 const accuracyGate = new ParameterFloat({ name: 'AccuracyGate', defaultValue: 0.735 });
@@ -37,7 +56,10 @@ const preprocess = new ProcessingStep({
   name: 'Preprocess',
   arguments: {
     ProcessingResources: cpuCluster,
-    AppSpecification: { ImageUri: cpuImage, ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'] },
+    AppSpecification: {
+      ImageUri: cpuImage,
+      ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
+    },
     RoleArn: role,
     ProcessingInputs: [
       input('raw', datasetZip, '/opt/ml/processing/input/raw'),
@@ -45,7 +67,10 @@ const preprocess = new ProcessingStep({
       input('code', `s3://${bucket}/code/preprocess.py`, '/opt/ml/processing/input/code'),
     ],
     ProcessingOutputConfig: {
-      Outputs: [output('Preprocess', 'train', '/opt/ml/processing/output/train'), output('Preprocess', 'test', '/opt/ml/processing/output/test')],
+      Outputs: [
+        output('Preprocess', 'train', '/opt/ml/processing/output/train'),
+        output('Preprocess', 'test', '/opt/ml/processing/output/test'),
+      ],
     },
   },
 });
@@ -91,11 +116,18 @@ const evaluate = new ProcessingStep({
   name: 'Evaluate',
   arguments: {
     ProcessingResources: cpuCluster,
-    AppSpecification: { ImageUri: cpuImage, ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/evaluate.py'] },
+    AppSpecification: {
+      ImageUri: cpuImage,
+      ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/evaluate.py'],
+    },
     RoleArn: role,
     ProcessingInputs: [
       input('model', train.properties.ModelArtifacts.S3ModelArtifacts, '/opt/ml/processing/model'),
-      input('test', preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri, '/opt/ml/processing/test'),
+      input(
+        'test',
+        preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri,
+        '/opt/ml/processing/test',
+      ),
       input('code', `s3://${bucket}/code/evaluate.py`, '/opt/ml/processing/input/code'),
     ],
     ProcessingOutputConfig: { Outputs: [output('Evaluate', 'evaluation', '/opt/ml/processing/evaluation')] },
@@ -110,10 +142,12 @@ const register = new RegisterModelStep({
     ModelPackageGroupName: 'SeedImageClassifier',
     ModelApprovalStatus: approval,
     InferenceSpecification: {
-      Containers: [{
-        Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311',
-        ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts,
-      }],
+      Containers: [
+        {
+          Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311',
+          ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts,
+        },
+      ],
       SupportedContentTypes: ['application/x-image', 'image/jpeg', 'image/png'],
       SupportedResponseMIMETypes: ['application/json'],
     },
@@ -121,7 +155,13 @@ const register = new RegisterModelStep({
       ModelQuality: {
         Statistics: {
           ContentType: 'application/json',
-          S3Uri: new Join({ on: '/', values: [evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri, 'evaluation.json'] }),
+          S3Uri: new Join({
+            on: '/',
+            values: [
+              evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri,
+              'evaluation.json',
+            ],
+          }),
         },
       },
     },
@@ -139,7 +179,12 @@ export const pipeline = new Pipeline({
       name: 'CheckAccuracy',
       conditions: [greaterThanOrEqualTo(accuracy, accuracyGate)],
       ifSteps: [register],
-      elseSteps: [new FailStep({ name: 'AccuracyBelowGate', errorMessage: new Join({ on: ' ', values: ['Accuracy', accuracy, 'is below', accuracyGate] }) })],
+      elseSteps: [
+        new FailStep({
+          name: 'AccuracyBelowGate',
+          errorMessage: new Join({ on: ' ', values: ['Accuracy', accuracy, 'is below', accuracyGate] }),
+        }),
+      ],
     }),
   ],
 });

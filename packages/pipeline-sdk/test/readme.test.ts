@@ -16,7 +16,12 @@ describe('README example', () => {
   it('compiles to a valid definition', async () => {
     const { pipeline } = await import('./readme-example.js');
     const definition = JSON.parse(pipeline.definition());
-    expect(definition.Steps.map((s: { Name: string }) => s.Name)).toEqual(['Preprocess', 'Train', 'Evaluate', 'CheckAccuracy']);
+    expect(definition.Steps.map((s: { Name: string }) => s.Name)).toEqual([
+      'Preprocess',
+      'Train',
+      'Evaluate',
+      'CheckAccuracy',
+    ]);
     expect(definition.Steps[3].Arguments.IfSteps[0].Type).toBe('RegisterModel');
   });
 });

@@ -4,7 +4,11 @@ import { crc32, deflateSync } from 'node:zlib';
  * A real 8-bit grayscale PNG (filter 0 rows, one IDAT) that any decoder reads: test images without image libraries
  * or fixtures on disk. Pixels come as row-major bytes or from a function of (x, y), clamped to 0..255.
  */
-export function grayscalePng(width: number, height: number, pixels: Uint8Array | ((x: number, y: number) => number)): Buffer {
+export function grayscalePng(
+  width: number,
+  height: number,
+  pixels: Uint8Array | ((x: number, y: number) => number),
+): Buffer {
   const rows = Buffer.alloc((width + 1) * height); // each row: filter byte 0, then the pixels
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

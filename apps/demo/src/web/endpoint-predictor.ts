@@ -32,7 +32,8 @@ const predictionCodec: ResponseCodec<StagePrediction> = {
       probabilities: wire.probabilities,
       modelVersion: wire.model_version ?? null,
     };
-    if (wire.explanation) prediction.heatmap = { method: wire.explanation.method, pngBase64: wire.explanation.heatmap_png };
+    if (wire.explanation)
+      prediction.heatmap = { method: wire.explanation.method, pngBase64: wire.explanation.heatmap_png };
     return prediction;
   },
 };
@@ -102,7 +103,13 @@ export function endpointStagePredictor(options: EndpointStagePredictorOptions): 
         return await client.predictImage(image, {
           // The container reads `explain=true` from a Content-Type parameter; CustomAttributes reach it only
           // where the serving toolkit passes the request context on, so both are sent.
-          request: { contentType, encode: (bytes: Uint8Array) => ({ body: bytes, contentType: explain ? `${contentType}; explain=true` : contentType }) },
+          request: {
+            contentType,
+            encode: (bytes: Uint8Array) => ({
+              body: bytes,
+              contentType: explain ? `${contentType}; explain=true` : contentType,
+            }),
+          },
           response: predictionCodec,
           ...(explain ? { customAttributes: 'explain=true' } : {}),
         });
@@ -115,7 +122,10 @@ export function endpointStagePredictor(options: EndpointStagePredictorOptions): 
 
 function translate(error: unknown, stage: Stage, endpointName: string): Error {
   if (error instanceof EndpointInvocationError) {
-    if (UNAVAILABLE_ERRORS.has(error.errorType) && !(error.errorType === 'ValidationError' && !/not found/i.test(error.endpointMessage))) {
+    if (
+      UNAVAILABLE_ERRORS.has(error.errorType) &&
+      !(error.errorType === 'ValidationError' && !/not found/i.test(error.endpointMessage))
+    ) {
       return new EndpointUnavailableError(
         `The ${stage} endpoint "${endpointName}" is down or not answering (${error.errorType}: ${error.endpointMessage}). Check \`npm run demo -- status\`.`,
         stage,
@@ -131,10 +141,20 @@ function translate(error: unknown, stage: Stage, endpointName: string): Error {
     );
   }
   if (error instanceof EndpointClientError && error.code === 'TIMEOUT') {
-    return new EndpointUnavailableError(`The ${stage} endpoint "${endpointName}" did not answer in time.`, stage, endpointName, error);
+    return new EndpointUnavailableError(
+      `The ${stage} endpoint "${endpointName}" did not answer in time.`,
+      stage,
+      endpointName,
+      error,
+    );
   }
   if (error instanceof EndpointClientError) {
-    return new ModelInvocationError(`The ${stage} endpoint's answer was not usable: ${error.message}`, stage, endpointName, error);
+    return new ModelInvocationError(
+      `The ${stage} endpoint's answer was not usable: ${error.message}`,
+      stage,
+      endpointName,
+      error,
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -113,7 +113,9 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
       }
       return stage;
     }
-    const inService = ['prod', 'staging'].map((name) => stages.find((s) => s.stage === name && s.status === 'InService'));
+    const inService = ['prod', 'staging'].map((name) =>
+      stages.find((s) => s.stage === name && s.status === 'InService'),
+    );
     const chosen = inService.find((s) => s !== undefined);
     if (!chosen) {
       const summary = stages
@@ -133,7 +135,8 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
       if (request.path.startsWith('/api/')) {
         if (request.path === '/api/config' && request.method === 'GET') return json(200, await config());
         if (request.path === '/api/predict') {
-          if (request.method !== 'POST') return errorResponse(405, 'METHOD_NOT_ALLOWED', 'Use POST with the image as the request body.');
+          if (request.method !== 'POST')
+            return errorResponse(405, 'METHOD_NOT_ALLOWED', 'Use POST with the image as the request body.');
           return json(200, await predict(request));
         }
         return errorResponse(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`);
@@ -162,7 +165,11 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
         return errorResponse(400, 'BAD_REQUEST', `Bad query string: ${z.prettifyError(error)}`);
       }
       log({ event: 'request_failed', path: request.path, code: 'INTERNAL', message: String(error) });
-      return errorResponse(500, 'INTERNAL', `The server failed: ${error instanceof Error ? error.message : String(error)}`);
+      return errorResponse(
+        500,
+        'INTERNAL',
+        `The server failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
 }
@@ -173,7 +180,11 @@ const SECURITY_HEADERS = {
 };
 
 function json(status: number, value: unknown): WebResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS },
+    body: JSON.stringify(value),
+  };
 }
 
 function errorResponse(status: number, code: ErrorResponse['error']['code'], message: string): WebResponse {

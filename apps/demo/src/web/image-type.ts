@@ -19,7 +19,9 @@ export function describeContent(bytes: Uint8Array, declaredType: string | undefi
   if (head[0] === 0x25 && head[1] === 0x50 && head[2] === 0x44 && head[3] === 0x46) return 'a PDF document';
   if (head[0] === 0x52 && head[1] === 0x49 && head[2] === 0x46 && head[3] === 0x46) return 'a RIFF/WebP file';
   const sample = bytes.subarray(0, 512);
-  const printable = sample.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 0xc0 || (b >= 0x80 && b < 0xc0));
+  const printable = sample.every(
+    (b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 0xc0 || (b >= 0x80 && b < 0xc0),
+  );
   if (sample.length > 0 && printable) return 'text';
   return declaredType && declaredType !== 'application/octet-stream' ? declaredType : 'binary data of an unknown type';
 }

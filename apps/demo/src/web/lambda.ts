@@ -57,7 +57,12 @@ export async function createFunctionUrlHandler(
   const predictor = endpointStagePredictor(options);
   const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
   return functionUrlAdapter(
-    createWebHandler({ predictor, assets: await loadWebAssets(), maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES, log }),
+    createWebHandler({
+      predictor,
+      assets: await loadWebAssets(),
+      maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
+      log,
+    }),
   );
 }
 

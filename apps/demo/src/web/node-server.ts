@@ -23,7 +23,8 @@ export async function startWebServer(options: {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const body = await readBody(req, options.maxBodyBytes);
       const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      for (const [name, value] of Object.entries(req.headers))
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
       if (body.truncated && !headers['content-length']) headers['content-length'] = String(body.total);
       const response = await options.handler({
         method: req.method ?? 'GET',
@@ -59,7 +60,10 @@ export async function startWebServer(options: {
 }
 
 /** Buffers at most `limit` bytes; the rest of an oversized upload is drained, not kept. */
-function readBody(req: IncomingMessage, limit: number): Promise<{ bytes: Uint8Array; truncated: boolean; total: number }> {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ bytes: Uint8Array; truncated: boolean; total: number }> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (Number.isFinite(declared) && declared > limit) {

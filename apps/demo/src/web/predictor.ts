@@ -13,5 +13,10 @@ export interface StagePrediction {
  */
 export interface StagePredictor {
   describeStages(): Promise<StageStatus[]>;
-  predict(stage: Stage, image: Uint8Array, contentType: AcceptedImageType, options: { explain: boolean }): Promise<StagePrediction>;
+  predict(
+    stage: Stage,
+    image: Uint8Array,
+    contentType: AcceptedImageType,
+    options: { explain: boolean },
+  ): Promise<StagePrediction>;
 }

@@ -53,7 +53,9 @@ export interface TemplateConfiguration {
 }
 
 const parameterValue = z
-  .union([z.string(), z.number(), z.boolean()], { error: 'CloudFormation parameter values must be strings, e.g. "2048"' })
+  .union([z.string(), z.number(), z.boolean()], {
+    error: 'CloudFormation parameter values must be strings, e.g. "2048"',
+  })
   .transform(String);
 
 const templateConfigurationSchema = z.strictObject({
@@ -113,21 +115,38 @@ function toConfigIssues(issues: readonly z.core.$ZodIssue[], mapPath: (path: str
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          out.push({ path: mapPath(formatJsonPath([...issue.path, key])), message: 'unknown field; remove it or fix its spelling' });
+          out.push({
+            path: mapPath(formatJsonPath([...issue.path, key])),
+            message: 'unknown field; remove it or fix its spelling',
+          });
         }
         break;
       case 'invalid_value':
-        out.push({ path, message: `${issue.message.startsWith('Invalid option') ? 'not an allowed value' : issue.message} (${describeInput(input)})`, allowedValues: issue.values.map((v) => v as string | number | boolean) });
+        out.push({
+          path,
+          message: `${issue.message.startsWith('Invalid option') ? 'not an allowed value' : issue.message} (${describeInput(input)})`,
+          allowedValues: issue.values.map((v) => v as string | number | boolean),
+        });
         break;
       case 'invalid_union':
         if ('discriminator' in issue && issue.discriminator) {
-          out.push({ path, message: `must say which kind of stage this is (${describeInput(input && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator as string] : input)})`, allowedValues: ['Serverless', 'RealTime'] });
+          out.push({
+            path,
+            message: `must say which kind of stage this is (${describeInput(input && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator as string] : input)})`,
+            allowedValues: ['Serverless', 'RealTime'],
+          });
         } else {
           out.push({ path, message: issue.message });
         }
         break;
       case 'invalid_type':
-        out.push({ path, message: input === undefined ? `required (${issue.message.replace(/^Invalid input: /, '')})` : `${issue.message.replace(/^Invalid input: /, '')} (${describeInput(input)})` });
+        out.push({
+          path,
+          message:
+            input === undefined
+              ? `required (${issue.message.replace(/^Invalid input: /, '')})`
+              : `${issue.message.replace(/^Invalid input: /, '')} (${describeInput(input)})`,
+        });
         break;
       default: {
         const allowed = (issue as { params?: { allowedValues?: (string | number)[] } }).params?.allowedValues;
@@ -155,7 +174,10 @@ export function parseStageConfig(input: unknown, options: StageConfigLoadOptions
 }
 
 /** Reads and validates a stage config file (either format); errors name the file. */
-export async function loadStageConfig(file: string, options: Omit<StageConfigLoadOptions, 'file'> = {}): Promise<StageConfig> {
+export async function loadStageConfig(
+  file: string,
+  options: Omit<StageConfigLoadOptions, 'file'> = {},
+): Promise<StageConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -187,7 +209,11 @@ function validateTyped(
   return { ...config, EndpointName: endpointName };
 }
 
-function resolveEndpointName(pattern: string, stageName: string, projectName: string | undefined): string | { problem: string } {
+function resolveEndpointName(
+  pattern: string,
+  stageName: string,
+  projectName: string | undefined,
+): string | { problem: string } {
   if (pattern.includes('{ProjectName}') && !projectName) {
     return {
       problem: `"${pattern}" uses {ProjectName} but no project name is known: pass { projectName } when loading (or Parameters.SageMakerProjectName in the template format), or write the endpoint name out`,
@@ -195,7 +221,9 @@ function resolveEndpointName(pattern: string, stageName: string, projectName: st
   }
   const name = pattern.replaceAll('{ProjectName}', projectName ?? '').replaceAll('{StageName}', stageName);
   if (!SAGEMAKER_NAME_PATTERN.test(name)) {
-    return { problem: `"${pattern}" resolves to "${name}", which is not a valid endpoint name (1-63 letters, digits or hyphens, starting and ending with a letter or digit)` };
+    return {
+      problem: `"${pattern}" resolves to "${name}", which is not a valid endpoint name (1-63 letters, digits or hyphens, starting and ending with a letter or digit)`,
+    };
   }
   return name;
 }
@@ -209,14 +237,18 @@ function parseTemplateConfiguration(input: TemplateConfiguration, options: Stage
     const issues = toConfigIssues(parsed.error.issues, (path) => path);
     for (const issue of issues) {
       if (issue.message.startsWith('unknown field') && issue.path.startsWith('Parameters.')) {
-        Object.assign(issue, { message: 'unknown parameter; the endpoint template has no such parameter', allowedValues: [...TEMPLATE_PARAMETER_NAMES] });
+        Object.assign(issue, {
+          message: 'unknown parameter; the endpoint template has no such parameter',
+          allowedValues: [...TEMPLATE_PARAMETER_NAMES],
+        });
       }
     }
     throw new StageConfigError(options.file, issues);
   }
   const p = parsed.data.Parameters;
   // CloudFormation parameters are strings; an empty string means "use the template default".
-  const given = (name: TemplateParameterName): string | undefined => (p[name] === undefined || p[name] === '' ? undefined : p[name]);
+  const given = (name: TemplateParameterName): string | undefined =>
+    p[name] === undefined || p[name] === '' ? undefined : p[name];
   const number = (name: TemplateParameterName): number | string | undefined => {
     const value = given(name);
     return value !== undefined && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
@@ -224,20 +256,33 @@ function parseTemplateConfiguration(input: TemplateConfiguration, options: Stage
   const issues: ConfigIssue[] = [];
 
   const projectName = options.projectName ?? given('SageMakerProjectName');
-  if (given('SageMakerProjectName') !== undefined && !/^[a-zA-Z](-*[a-zA-Z0-9]){0,31}$/.test(given('SageMakerProjectName')!)) {
-    issues.push({ path: 'Parameters.SageMakerProjectName', message: 'must be 1-32 letters, digits or hyphens, starting with a letter (the template\'s AllowedPattern)' });
+  if (
+    given('SageMakerProjectName') !== undefined &&
+    !/^[a-zA-Z](-*[a-zA-Z0-9]){0,31}$/.test(given('SageMakerProjectName')!)
+  ) {
+    issues.push({
+      path: 'Parameters.SageMakerProjectName',
+      message: "must be 1-32 letters, digits or hyphens, starting with a letter (the template's AllowedPattern)",
+    });
   }
   const stageName = given('StageName');
   const endpointType = given('EndpointType');
   if (endpointType !== undefined && endpointType !== 'Serverless' && endpointType !== 'RealTime') {
-    issues.push({ path: 'Parameters.EndpointType', message: `not an allowed value (got ${JSON.stringify(endpointType)})`, allowedValues: ['Serverless', 'RealTime'] });
+    issues.push({
+      path: 'Parameters.EndpointType',
+      message: `not an allowed value (got ${JSON.stringify(endpointType)})`,
+      allowedValues: ['Serverless', 'RealTime'],
+    });
   }
-  const isServerless = SERVERLESS_PARAMETERS.some((name) => given(name) !== undefined && !(name === 'ProvisionedConcurrency' && given(name) === '0'));
+  const isServerless = SERVERLESS_PARAMETERS.some(
+    (name) => given(name) !== undefined && !(name === 'ProvisionedConcurrency' && given(name) === '0'),
+  );
   const isInstance = INSTANCE_PARAMETERS.some((name) => given(name) !== undefined);
   if (endpointType === undefined && !isServerless && !isInstance) {
     issues.push({
       path: 'Parameters',
-      message: 'does not say what kind of endpoint this stage uses: give MemorySizeInMB and MaxConcurrency (serverless) or EndpointInstanceType and EndpointInstanceCount (real-time instances)',
+      message:
+        'does not say what kind of endpoint this stage uses: give MemorySizeInMB and MaxConcurrency (serverless) or EndpointInstanceType and EndpointInstanceCount (real-time instances)',
     });
   }
   // The serverless template decides by stage when both kinds are given: prod runs on instances.
@@ -250,23 +295,31 @@ function parseTemplateConfiguration(input: TemplateConfiguration, options: Stage
 
   const enableDataCapture = given('EnableDataCapture');
   if (enableDataCapture !== undefined && enableDataCapture !== 'true' && enableDataCapture !== 'false') {
-    issues.push({ path: 'Parameters.EnableDataCapture', message: `not an allowed value (got ${JSON.stringify(enableDataCapture)})`, allowedValues: ['true', 'false'] });
+    issues.push({
+      path: 'Parameters.EnableDataCapture',
+      message: `not an allowed value (got ${JSON.stringify(enableDataCapture)})`,
+      allowedValues: ['true', 'false'],
+    });
   }
   if (kind === 'Serverless' && enableDataCapture === 'true') {
-    issues.push({ path: 'Parameters.EnableDataCapture', message: 'serverless endpoints do not support data capture; set it to "false" or remove it' });
+    issues.push({
+      path: 'Parameters.EnableDataCapture',
+      message: 'serverless endpoints do not support data capture; set it to "false" or remove it',
+    });
   }
   const captureDestination = given('DataCaptureUploadPath') ?? options.dataCaptureUploadPath;
   if (kind === 'RealTime' && enableDataCapture === 'true' && captureDestination === undefined) {
     issues.push({
       path: 'Parameters.DataCaptureUploadPath',
-      message: 'EnableDataCapture is "true" but no destination is known: add DataCaptureUploadPath (s3://...) or pass { dataCaptureUploadPath } when loading',
+      message:
+        'EnableDataCapture is "true" but no destination is known: add DataCaptureUploadPath (s3://...) or pass { dataCaptureUploadPath } when loading',
     });
   }
   if (issues.length > 0) throw new StageConfigError(options.file, issues);
 
-  const scalingGiven = (['AutoScalingMinCapacity', 'AutoScalingMaxCapacity', 'AutoScalingTargetInvocationsPerInstance'] as const).some(
-    (name) => given(name) !== undefined && given(name) !== '0',
-  );
+  const scalingGiven = (
+    ['AutoScalingMinCapacity', 'AutoScalingMaxCapacity', 'AutoScalingTargetInvocationsPerInstance'] as const
+  ).some((name) => given(name) !== undefined && given(name) !== '0');
   const provisioned = given('ProvisionedConcurrency') === '0' ? undefined : number('ProvisionedConcurrency');
   const typed: Record<string, unknown> = {
     Type: kind,
@@ -306,6 +359,7 @@ function parseTemplateConfiguration(input: TemplateConfiguration, options: Stage
     if (path === '' || path === 'Type') return 'Parameters';
     return TYPED_TO_TEMPLATE_PATH[path] ?? `Parameters (${path})`;
   };
-  return validateTyped(typed, options, projectName, (path) => (path === 'EndpointName' && given('EndpointName') === undefined ? 'Parameters.SageMakerProjectName' : mapPath(path)));
+  return validateTyped(typed, options, projectName, (path) =>
+    path === 'EndpointName' && given('EndpointName') === undefined ? 'Parameters.SageMakerProjectName' : mapPath(path),
+  );
 }
-

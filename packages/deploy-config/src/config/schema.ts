@@ -12,17 +12,17 @@ export const ENDPOINT_NAME_PLACEHOLDERS = ['{ProjectName}', '{StageName}'] as co
 export const DEFAULT_ENDPOINT_NAME = '{ProjectName}-{StageName}';
 export const DEFAULT_VARIANT_NAME = 'AllTraffic';
 
-const stageName = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/, {
-    error: 'must be 1-32 letters, digits or hyphens, starting and ending with a letter or digit (e.g. "staging", "prod")',
-  });
+const stageName = z.string({ error: 'must be a string' }).regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/, {
+  error: 'must be 1-32 letters, digits or hyphens, starting and ending with a letter or digit (e.g. "staging", "prod")',
+});
 
 const endpointName = z
   .string({ error: 'must be a string' })
   .default(DEFAULT_ENDPOINT_NAME)
   .superRefine((value, ctx) => {
-    const unknown = value.match(/\{[^}]*\}/g)?.filter((p) => !(ENDPOINT_NAME_PLACEHOLDERS as readonly string[]).includes(p));
+    const unknown = value
+      .match(/\{[^}]*\}/g)
+      ?.filter((p) => !(ENDPOINT_NAME_PLACEHOLDERS as readonly string[]).includes(p));
     if (unknown && unknown.length > 0) {
       ctx.addIssue({
         code: 'custom',
@@ -43,7 +43,9 @@ const endpointName = z
 
 const variantName = z
   .string({ error: 'must be a string' })
-  .regex(SAGEMAKER_NAME_PATTERN, { error: 'must be 1-63 letters, digits or hyphens, starting and ending with a letter or digit' })
+  .regex(SAGEMAKER_NAME_PATTERN, {
+    error: 'must be 1-63 letters, digits or hyphens, starting and ending with a letter or digit',
+  })
   .default(DEFAULT_VARIANT_NAME);
 
 const tags = z
@@ -52,7 +54,9 @@ const tags = z
       .string()
       .min(1, { error: 'tag keys must not be empty' })
       .max(128, { error: 'tag keys are at most 128 characters' })
-      .refine((key) => !key.toLowerCase().startsWith('aws:'), { error: 'tag keys must not start with "aws:" (reserved by AWS)' }),
+      .refine((key) => !key.toLowerCase().startsWith('aws:'), {
+        error: 'tag keys must not start with "aws:" (reserved by AWS)',
+      }),
     z.string({ error: 'tag values must be strings' }).max(256, { error: 'tag values are at most 256 characters' }),
     { error: 'must be an object of string tag values, e.g. {"team": "ml"}' },
   )
@@ -76,9 +80,15 @@ const int = (what: string, min: number, max?: number) => {
 
 export const serverlessConfigSchema = z
   .strictObject({
-    MemorySizeInMB: z.literal(SERVERLESS_MEMORY_SIZES_MB, { error: 'MemorySizeInMB must be a memory size in 1 GB steps' }),
+    MemorySizeInMB: z.literal(SERVERLESS_MEMORY_SIZES_MB, {
+      error: 'MemorySizeInMB must be a memory size in 1 GB steps',
+    }),
     MaxConcurrency: int('MaxConcurrency', SERVERLESS_MAX_CONCURRENCY.min, SERVERLESS_MAX_CONCURRENCY.max),
-    ProvisionedConcurrency: int('ProvisionedConcurrency', SERVERLESS_MAX_CONCURRENCY.min, SERVERLESS_MAX_CONCURRENCY.max).optional(),
+    ProvisionedConcurrency: int(
+      'ProvisionedConcurrency',
+      SERVERLESS_MAX_CONCURRENCY.min,
+      SERVERLESS_MAX_CONCURRENCY.max,
+    ).optional(),
   })
   .superRefine((value, ctx) => {
     if (value.ProvisionedConcurrency !== undefined && value.ProvisionedConcurrency > value.MaxConcurrency) {
@@ -117,7 +127,9 @@ export const dataCaptureSchema = z.strictObject({
   SamplingPercentage: int('SamplingPercentage', 0, 100),
   DestinationS3Uri: z
     .string({ error: 'DestinationS3Uri must be a string' })
-    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, { error: 'DestinationS3Uri must be an S3 URI such as s3://bucket/datacapture-prod' }),
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, {
+      error: 'DestinationS3Uri must be an S3 URI such as s3://bucket/datacapture-prod',
+    }),
   CaptureContent: z
     .array(z.enum(CAPTURE_MODES, { error: 'capture mode must be Input or Output' }))
     .min(1, { error: 'CaptureContent needs at least one of Input, Output' })
@@ -147,14 +159,19 @@ export const prodConfigSchema = z
     ...common,
     InstanceType: z
       .string({ error: 'InstanceType must be a string' })
-      .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'InstanceType must be a SageMaker instance type such as ml.m5.large' }),
+      .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, {
+        error: 'InstanceType must be a SageMaker instance type such as ml.m5.large',
+      }),
     InitialInstanceCount: int('InitialInstanceCount', 1),
     AutoScaling: autoScalingSchema.optional(),
     DataCapture: dataCaptureSchema.optional(),
   })
   .superRefine((value, ctx) => {
     const scaling = value.AutoScaling;
-    if (scaling && (value.InitialInstanceCount < scaling.MinCapacity || value.InitialInstanceCount > scaling.MaxCapacity)) {
+    if (
+      scaling &&
+      (value.InitialInstanceCount < scaling.MinCapacity || value.InitialInstanceCount > scaling.MaxCapacity)
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['InitialInstanceCount'],

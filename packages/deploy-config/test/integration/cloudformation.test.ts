@@ -11,7 +11,12 @@ import {
   DescribeStacksCommand,
   ListStackResourcesCommand,
 } from '@aws-sdk/client-cloudformation';
-import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
@@ -31,7 +36,12 @@ const PACKAGE = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fashion-
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 
 const staging = parseStageConfig(
-  { Type: 'Serverless', StageName: 'staging', ServerlessConfig: { MemorySizeInMB: 3072, MaxConcurrency: 50, ProvisionedConcurrency: 2 }, Tags: { team: 'vision' } },
+  {
+    Type: 'Serverless',
+    StageName: 'staging',
+    ServerlessConfig: { MemorySizeInMB: 3072, MaxConcurrency: 50, ProvisionedConcurrency: 2 },
+    Tags: { team: 'vision' },
+  },
   { projectName: 'fashion' },
 );
 const prod = parseStageConfig(
@@ -81,11 +91,19 @@ describe('CloudFormation output', () => {
         ProvisionedConcurrency: '2',
         EnableDataCapture: 'false',
       },
-      Tags: { team: 'vision', 'sagemaker:deployment-stage': 'staging', 'sagemaker:project-name': 'fashion', 'sagemaker:project-id': 'p-abc123' },
+      Tags: {
+        team: 'vision',
+        'sagemaker:deployment-stage': 'staging',
+        'sagemaker:project-name': 'fashion',
+        'sagemaker:project-id': 'p-abc123',
+      },
     });
     const params = JSON.parse(await readFile(join(dir, 'prod-params-export.json'), 'utf8'));
     expect(params).toContainEqual({ ParameterKey: 'EndpointInstanceCount', ParameterValue: '2' });
-    expect(JSON.parse(await readFile(join(dir, 'prod-tags-export.json'), 'utf8'))).toContainEqual({ Key: 'sagemaker:deployment-stage', Value: 'prod' });
+    expect(JSON.parse(await readFile(join(dir, 'prod-tags-export.json'), 'utf8'))).toContainEqual({
+      Key: 'sagemaker:deployment-stage',
+      Value: 'prod',
+    });
 
     // Round trip: the exported template configuration is itself a valid stage config in the template format.
     const stagingBack = await loadStageConfig(join(dir, 'staging-config-export.json'));
@@ -95,7 +113,9 @@ describe('CloudFormation output', () => {
   });
 
   it('declares every parameter the files use, and the values fit the declarations', () => {
-    const template = endpointCloudFormationTemplate() as { Parameters: Record<string, { AllowedValues?: unknown[]; MinValue?: number; MaxValue?: number; Type: string }> };
+    const template = endpointCloudFormationTemplate() as {
+      Parameters: Record<string, { AllowedValues?: unknown[]; MinValue?: number; MaxValue?: number; Type: string }>;
+    };
     expect(Object.keys(template.Parameters).sort()).toEqual([...TEMPLATE_PARAMETER_NAMES].sort());
     for (const config of [staging, prod]) {
       for (const [key, value] of Object.entries(templateConfiguration(config, common).Parameters)) {
@@ -120,20 +140,35 @@ describe('CloudFormation output', () => {
       new CreateStackCommand({
         StackName: `fashion-${stage}`,
         TemplateBody: JSON.stringify(endpointCloudFormationTemplate()),
-        Parameters: Object.entries(configuration.Parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+        Parameters: Object.entries(configuration.Parameters).map(([ParameterKey, ParameterValue]) => ({
+          ParameterKey,
+          ParameterValue,
+        })),
         Tags: Object.entries(configuration.Tags).map(([Key, Value]) => ({ Key, Value })),
       }),
     );
     const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: `fashion-${stage}` }))).Stacks![0]!;
     expect(stack.StackStatus).toBe('CREATE_COMPLETE');
-    const resources = (await cloudformation.send(new ListStackResourcesCommand({ StackName: `fashion-${stage}` }))).StackResourceSummaries!;
-    const physical = (logicalId: string) => resources.find((r) => r.LogicalResourceId === logicalId)?.PhysicalResourceId?.split('/').at(-1);
+    const resources = (await cloudformation.send(new ListStackResourcesCommand({ StackName: `fashion-${stage}` })))
+      .StackResourceSummaries!;
+    const physical = (logicalId: string) =>
+      resources
+        .find((r) => r.LogicalResourceId === logicalId)
+        ?.PhysicalResourceId?.split('/')
+        .at(-1);
     // moto's CloudFormation does not implement Application Auto Scaling resources, so the prod stack holds the three SageMaker ones.
-    expect(resources.map((r) => r.LogicalResourceId).filter((id) => ['Model', 'EndpointConfig', 'Endpoint'].includes(id!)).sort()).toEqual(['Endpoint', 'EndpointConfig', 'Model']);
+    expect(
+      resources
+        .map((r) => r.LogicalResourceId)
+        .filter((id) => ['Model', 'EndpointConfig', 'Endpoint'].includes(id!))
+        .sort(),
+    ).toEqual(['Endpoint', 'EndpointConfig', 'Model']);
 
     const model = await sagemaker.send(new DescribeModelCommand({ ModelName: physical('Model') }));
     expect(model).toMatchObject({ PrimaryContainer: { ModelPackageName: PACKAGE }, ExecutionRoleArn: ROLE });
-    const endpointConfig = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: physical('EndpointConfig') }));
+    const endpointConfig = await sagemaker.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: physical('EndpointConfig') }),
+    );
     const variant = endpointConfig.ProductionVariants![0]!;
     expect(variant.ModelName).toBe(physical('Model'));
     expect(variant.VariantName).toBe('AllTraffic');
@@ -145,7 +180,10 @@ describe('CloudFormation output', () => {
       expect(variant).toMatchObject({ InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 2 });
       expect(variant.ServerlessConfig).toBeUndefined();
       expect(endpointConfig.KmsKeyId).toBe('alias/mlops');
-      expect(endpointConfig.DataCaptureConfig).toMatchObject({ InitialSamplingPercentage: 80, DestinationS3Uri: 's3://mlops-artifacts/datacapture-prod' });
+      expect(endpointConfig.DataCaptureConfig).toMatchObject({
+        InitialSamplingPercentage: 80,
+        DestinationS3Uri: 's3://mlops-artifacts/datacapture-prod',
+      });
     }
     const described = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: physical('Endpoint') }));
     expect(described.EndpointConfigName).toBe(physical('EndpointConfig'));

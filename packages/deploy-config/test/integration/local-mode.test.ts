@@ -16,7 +16,11 @@ import {
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
 import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
@@ -66,9 +70,17 @@ async function registerVersion(version: string, options: { failToLoad?: boolean 
   return output.ModelPackageArn!;
 }
 
-async function invoke(endpointName: string, body = 'pixels'): Promise<{ label: string; probabilities: number[]; model_version: string }> {
+async function invoke(
+  endpointName: string,
+  body = 'pixels',
+): Promise<{ label: string; probabilities: number[]; model_version: string }> {
   const output = await local.runtime.send(
-    new InvokeEndpointCommand({ EndpointName: endpointName, Body: new TextEncoder().encode(body), ContentType: 'application/octet-stream', Accept: 'application/json' }),
+    new InvokeEndpointCommand({
+      EndpointName: endpointName,
+      Body: new TextEncoder().encode(body),
+      ContentType: 'application/octet-stream',
+      Accept: 'application/json',
+    }),
   );
   return JSON.parse(new TextDecoder().decode(output.Body));
 }
@@ -78,15 +90,25 @@ beforeAll(async () => {
   local = await LocalSageMaker.open({ stateDir: join(workDir, 'state') });
   await local.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await local.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
-  for (const version of ['1', '2', '3', '4']) versions[version] = await registerVersion(version, { failToLoad: version === '3' });
+  for (const version of ['1', '2', '3', '4'])
+    versions[version] = await registerVersion(version, { failToLoad: version === '3' });
   registry = new ModelRegistry({ sagemaker: local.sagemaker });
   deployer = new Deployer({
     sagemaker: local.sagemaker,
     executionRoleArn: 'arn:aws:iam::000000000000:role/SageMakerExecution',
     stages: {
-      staging: parseStageConfig({ Type: 'Serverless', StageName: 'staging', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }, { projectName: 'fm' }),
-      prod: parseStageConfig({ Type: 'RealTime', StageName: 'prod', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }, { projectName: 'fm' }),
-      canary: parseStageConfig({ Type: 'RealTime', StageName: 'canary', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }, { projectName: 'fm' }),
+      staging: parseStageConfig(
+        { Type: 'Serverless', StageName: 'staging', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } },
+        { projectName: 'fm' },
+      ),
+      prod: parseStageConfig(
+        { Type: 'RealTime', StageName: 'prod', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 },
+        { projectName: 'fm' },
+      ),
+      canary: parseStageConfig(
+        { Type: 'RealTime', StageName: 'canary', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+        { projectName: 'fm' },
+      ),
     },
     keepLast: 2,
     minPollDelaySeconds: 0.5,
@@ -117,14 +139,21 @@ describe.sequential('approve → staging → prod in local mode', () => {
 
   it('promotes version 1 to prod on 2 instances', async () => {
     await deployer.deploy('prod', { modelPackage: versions['1']! });
-    expect(local.endpointStats('fm-prod').variants).toEqual([expect.objectContaining({ kind: 'instance', workers: 2 })]);
+    expect(local.endpointStats('fm-prod').variants).toEqual([
+      expect.objectContaining({ kind: 'instance', workers: 2 }),
+    ]);
     expect(await invoke('fm-prod')).toMatchObject({ model_version: '1' });
-    expect(await deployer.serving('prod')).toMatchObject({ modelPackageArn: versions['1'], endpointStatus: 'InService' });
+    expect(await deployer.serving('prod')).toMatchObject({
+      modelPackageArn: versions['1'],
+      endpointStatus: 'InService',
+    });
   });
 
   it('updates prod to version 2 with no failed request during the switch', async () => {
     await registry.approve(versions['2']!, { description: 'retrained with new annotations' });
-    await expect(deployer.deploy('prod', { modelPackage: versions['2']! })).rejects.toMatchObject({ name: 'PromotionRequiredError' });
+    await expect(deployer.deploy('prod', { modelPackage: versions['2']! })).rejects.toMatchObject({
+      name: 'PromotionRequiredError',
+    });
     await deployer.deploy('staging', { modelPackage: versions['2']! });
     expect(await invoke('fm-staging')).toMatchObject({ model_version: '2' });
 
@@ -172,7 +201,9 @@ describe.sequential('approve → staging → prod in local mode', () => {
     expect(after).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: before.EndpointConfigName });
     expect(await invoke('fm-prod')).toMatchObject({ model_version: '2' });
     // The config and model of the failed rollout are removed.
-    const configs = (await local.sagemaker.send(new ListEndpointConfigsCommand({ NameContains: 'fm-prod-v3' }))).EndpointConfigs ?? [];
+    const configs =
+      (await local.sagemaker.send(new ListEndpointConfigsCommand({ NameContains: 'fm-prod-v3' }))).EndpointConfigs ??
+      [];
     expect(configs).toEqual([]);
   });
 
@@ -180,7 +211,9 @@ describe.sequential('approve → staging → prod in local mode', () => {
     const error = await deployer.deploy('staging', { modelPackage: versions['4']! }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelPackageNotApprovedError);
     expect((error as Error).message).toMatch(/PendingManualApproval; only Approved packages deploy/);
-    await expect(deployer.deploy('prod', { modelPackage: versions['4']!, force: true })).rejects.toBeInstanceOf(ModelPackageNotApprovedError);
+    await expect(deployer.deploy('prod', { modelPackage: versions['4']!, force: true })).rejects.toBeInstanceOf(
+      ModelPackageNotApprovedError,
+    );
     expect(await invoke('fm-staging')).toMatchObject({ model_version: '2' });
     expect(await invoke('fm-prod')).toMatchObject({ model_version: '2' });
   });
@@ -188,12 +221,22 @@ describe.sequential('approve → staging → prod in local mode', () => {
   it('a new endpoint that fails to start is replaced by the next deployment; a busy endpoint is refused', async () => {
     const error = await deployer.deploy('canary', { modelPackage: versions['3']! }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeploymentFailedError);
-    expect(error).toMatchObject({ servingEndpointConfigName: undefined, failureReason: expect.stringMatching(/fail_to_load|broken/) });
+    expect(error).toMatchObject({
+      servingEndpointConfigName: undefined,
+      failureReason: expect.stringMatching(/fail_to_load|broken/),
+    });
     expect(await deployer.serving('canary')).toMatchObject({ endpointStatus: 'Failed' });
 
     const plan = await deployer.plan('canary', { modelPackage: versions['2']! });
     expect(plan.actions.filter((a) => a.resource === 'Endpoint').map((a) => a.action)).toEqual(['delete', 'create']);
-    expect(plan.actions).toContainEqual(expect.objectContaining({ action: 'delete', resource: 'EndpointConfig', name: expect.stringMatching(/^fm-canary-v3-/), detail: "the Failed endpoint's config" }));
+    expect(plan.actions).toContainEqual(
+      expect.objectContaining({
+        action: 'delete',
+        resource: 'EndpointConfig',
+        name: expect.stringMatching(/^fm-canary-v3-/),
+        detail: "the Failed endpoint's config",
+      }),
+    );
     await deployer.deploy('canary', { modelPackage: versions['2']! });
     expect(await invoke('fm-canary')).toMatchObject({ model_version: '2' });
 
@@ -201,7 +244,10 @@ describe.sequential('approve → staging → prod in local mode', () => {
     const current = (await deployer.serving('canary'))!.endpointConfigName!;
     await local.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'fm-canary', EndpointConfigName: current }));
     await expect(deployer.deploy('canary', { modelPackage: versions['1']! })).rejects.toBeInstanceOf(EndpointBusyError);
-    await waitUntilEndpointInService({ client: local.sagemaker, maxWaitTime: 60, minDelay: 0.5, maxDelay: 1 }, { EndpointName: 'fm-canary' });
+    await waitUntilEndpointInService(
+      { client: local.sagemaker, maxWaitTime: 60, minDelay: 0.5, maxDelay: 1 },
+      { EndpointName: 'fm-canary' },
+    );
   });
 
   it('steps auto scaling aside during an update and restores it, also after a failed update (Application Auto Scaling on moto)', async () => {
@@ -223,37 +269,63 @@ describe.sequential('approve → staging → prod in local mode', () => {
       applicationAutoScaling: recorded,
       executionRoleArn: 'arn:aws:iam::000000000000:role/SageMakerExecution',
       stages: {
-        scaled: parseStageConfig({
-          Type: 'RealTime', StageName: 'scaled', InstanceType: 'ml.m5.large', InitialInstanceCount: 1,
-          AutoScaling: { MinCapacity: 1, MaxCapacity: 3, TargetInvocationsPerInstance: 100 },
-        }, { projectName: 'fm' }),
+        scaled: parseStageConfig(
+          {
+            Type: 'RealTime',
+            StageName: 'scaled',
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 1,
+            AutoScaling: { MinCapacity: 1, MaxCapacity: 3, TargetInvocationsPerInstance: 100 },
+          },
+          { projectName: 'fm' },
+        ),
       },
       minPollDelaySeconds: 0.5,
       maxPollDelaySeconds: 1,
       maxWaitSeconds: 120,
     });
-    const targets = async () => (await autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }))).ScalableTargets ?? [];
+    const targets = async () =>
+      (await autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }))).ScalableTargets ??
+      [];
 
     await scaled.deploy('scaled', { modelPackage: versions['1']! });
-    expect(await targets()).toEqual([expect.objectContaining({ ResourceId: 'endpoint/fm-scaled/variant/AllTraffic', MinCapacity: 1, MaxCapacity: 3 })]);
+    expect(await targets()).toEqual([
+      expect.objectContaining({ ResourceId: 'endpoint/fm-scaled/variant/AllTraffic', MinCapacity: 1, MaxCapacity: 3 }),
+    ]);
     expect(calls).toEqual(['RegisterScalableTarget', 'PutScalingPolicy']);
 
     calls.length = 0;
     await scaled.deploy('scaled', { modelPackage: versions['2']! });
     expect(await invoke('fm-scaled')).toMatchObject({ model_version: '2' });
-    expect(calls).toEqual(['DescribeScalableTargets', 'DeregisterScalableTarget', 'RegisterScalableTarget', 'PutScalingPolicy']);
+    expect(calls).toEqual([
+      'DescribeScalableTargets',
+      'DeregisterScalableTarget',
+      'RegisterScalableTarget',
+      'PutScalingPolicy',
+    ]);
 
     calls.length = 0;
-    await expect(scaled.deploy('scaled', { modelPackage: versions['3']! })).rejects.toBeInstanceOf(DeploymentFailedError);
-    expect(calls).toEqual(['DescribeScalableTargets', 'DeregisterScalableTarget', 'RegisterScalableTarget', 'PutScalingPolicy']);
+    await expect(scaled.deploy('scaled', { modelPackage: versions['3']! })).rejects.toBeInstanceOf(
+      DeploymentFailedError,
+    );
+    expect(calls).toEqual([
+      'DescribeScalableTargets',
+      'DeregisterScalableTarget',
+      'RegisterScalableTarget',
+      'PutScalingPolicy',
+    ]);
     expect(await targets()).toHaveLength(1);
-    const policies = (await autoScaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker' }))).ScalingPolicies ?? [];
+    const policies =
+      (await autoScaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker' }))).ScalingPolicies ??
+      [];
     expect(policies.map((p) => p.PolicyName)).toEqual(['fm-scaled-invocations-per-instance']);
     expect(await invoke('fm-scaled')).toMatchObject({ model_version: '2' });
   });
 
   it('kept the last 2 endpoint configs per stage', async () => {
-    const names = ((await local.sagemaker.send(new ListEndpointConfigsCommand({}))).EndpointConfigs ?? []).map((c) => c.EndpointConfigName).sort();
+    const names = ((await local.sagemaker.send(new ListEndpointConfigsCommand({}))).EndpointConfigs ?? [])
+      .map((c) => c.EndpointConfigName)
+      .sort();
     expect(names.filter((n) => n?.startsWith('fm-staging-'))).toHaveLength(2);
     expect(names.filter((n) => n?.startsWith('fm-prod-'))).toHaveLength(2);
     expect(names.filter((n) => n?.startsWith('fm-canary-'))).toHaveLength(1);

@@ -17,7 +17,9 @@ export interface CliIo {
 
 const optionsSchema = z
   .object({
-    endpoint: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be a SageMaker endpoint name (letters, digits, hyphens)'),
+    endpoint: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be a SageMaker endpoint name (letters, digits, hyphens)'),
     region: z.string().min(1).optional(),
     local: z.string().min(1).optional(),
     endpointUrl: z.url().optional(),
@@ -52,13 +54,13 @@ async function openLocalMode(stateDir: string): Promise<LocalModeHandle> {
     throw new EndpointClientError(
       'INVALID_INPUT',
       `--local needs ${LOCAL_MODULE}: install it with 'npm install @sagemaker-mlops/pipeline-sdk' (${(error as Error).message})`,
-      { cause: error }
+      { cause: error },
     );
   }
   if (!mod.LocalSageMaker)
     throw new EndpointClientError(
       'INVALID_INPUT',
-      `${LOCAL_MODULE} does not export LocalSageMaker; update @sagemaker-mlops/pipeline-sdk`
+      `${LOCAL_MODULE} does not export LocalSageMaker; update @sagemaker-mlops/pipeline-sdk`,
     );
   return mod.LocalSageMaker.open({ stateDir: resolve(stateDir) });
 }
@@ -66,12 +68,12 @@ async function openLocalMode(stateDir: string): Promise<LocalModeHandle> {
 /** Runs `sm-endpoint-test`; returns the exit status: 0 passed, 1 accuracy below --min-accuracy, 2 usage or setup error. */
 export async function main(
   argv: readonly string[],
-  io: CliIo = { stdout: process.stdout, stderr: process.stderr }
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   const program = new Command('sm-endpoint-test')
     .description(
       'Predicts every image of a folder with a SageMaker endpoint and compares with its label: the file name\n' +
-        '(forest.jpg, forest_2.jpg) or the parent folder (forest/123.jpg). Exit status 0 when accuracy >= --min-accuracy.'
+        '(forest.jpg, forest_2.jpg) or the parent folder (forest/123.jpg). Exit status 0 when accuracy >= --min-accuracy.',
     )
     .argument('<dir>', 'folder of labelled images')
     .requiredOption('--endpoint <name>', 'endpoint name')
@@ -151,7 +153,7 @@ export async function main(
     io.stdout.write(
       jsonToStdout
         ? json
-        : `${formatReport(report)}${retries ? `\n\n${retries} retries (throttling, cold starts or transient errors)` : ''}\n`
+        : `${formatReport(report)}${retries ? `\n\n${retries} retries (throttling, cold starts or transient errors)` : ''}\n`,
     );
     return report.passed ? 0 : 1;
   } catch (error) {
@@ -176,7 +178,7 @@ async function progressBar(stream: NodeJS.WritableStream, total: number) {
       hideCursor: true,
       clearOnComplete: true,
     },
-    cliProgress.Presets.shades_classic
+    cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);
   return bar;

@@ -9,7 +9,9 @@ main(process.argv).then(
     setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
-    process.stderr.write(`sm-endpoint-test: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(
+      `sm-endpoint-test: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 2;
-  }
+  },
 );

@@ -38,7 +38,7 @@ export function listLabelledImages(dir: string): LabelledImage[] {
       `Cannot read the image folder ${dir} (${
         (error as { code?: string }).code ?? String(error)
       }): pass a folder of images named by label (forest.jpg, forest_2.jpg) or sorted into label folders (forest/123.jpg)`,
-      { cause: error }
+      { cause: error },
     );
   }
   const images: LabelledImage[] = [];
@@ -61,8 +61,8 @@ export function listLabelledImages(dir: string): LabelledImage[] {
   if (images.length === 0) {
     throw new InvalidInputError(
       `No images (${IMAGE_EXTENSIONS.join(
-        ', '
-      )}) found under ${dir}: name them by label (forest.jpg, forest_2.jpg) or sort them into label folders (forest/123.jpg)`
+        ', ',
+      )}) found under ${dir}: name them by label (forest.jpg, forest_2.jpg) or sort them into label folders (forest/123.jpg)`,
     );
   }
   return images;

@@ -7,15 +7,15 @@ export function formatReport(report: EndpointTestReport): string {
   const lines: string[] = [];
   lines.push(
     `${report.passed ? 'PASS' : 'FAIL'} ${report.endpointName}: ${report.correct}/${report.total} correct (${pct(
-      report.accuracy
+      report.accuracy,
     )}, required ${pct(report.minAccuracy)}) ` +
-      `in ${(report.durationMs / 1000).toFixed(2)} s, ${report.imagesPerSecond.toFixed(1)} images/s`
+      `in ${(report.durationMs / 1000).toFixed(2)} s, ${report.imagesPerSecond.toFixed(1)} images/s`,
   );
   lines.push('', 'Per class:');
   const width = Math.max(5, ...report.perClass.map((c) => c.label.length));
   for (const c of report.perClass)
     lines.push(
-      `  ${c.label.padEnd(width)}  ${String(c.correct).padStart(5)}/${String(c.total).padEnd(5)} ${pct(c.accuracy).padStart(6)}`
+      `  ${c.label.padEnd(width)}  ${String(c.correct).padStart(5)}/${String(c.total).padEnd(5)} ${pct(c.accuracy).padStart(6)}`,
     );
   const { labels, matrix } = report.confusion;
   if (labels.length > 0) {
@@ -23,7 +23,7 @@ export function formatReport(report: EndpointTestReport): string {
     lines.push('', 'Confusion matrix (rows: expected, columns: predicted):');
     lines.push(`  ${''.padEnd(width)}  ${labels.map((l) => l.padStart(cell)).join(' ')}`);
     labels.forEach((label, i) =>
-      lines.push(`  ${label.padEnd(width)}  ${(matrix[i] ?? []).map((n) => String(n).padStart(cell)).join(' ')}`)
+      lines.push(`  ${label.padEnd(width)}  ${(matrix[i] ?? []).map((n) => String(n).padStart(cell)).join(' ')}`),
     );
   }
   if (report.misses.length > 0) {
@@ -32,7 +32,7 @@ export function formatReport(report: EndpointTestReport): string {
       lines.push(
         `  ${m.name}: expected ${m.expected}, predicted ${m.predicted}${
           m.probability !== undefined ? ` (p=${m.probability.toFixed(3)})` : ''
-        }`
+        }`,
       );
     }
   }
@@ -49,7 +49,8 @@ export function toJUnitXml(report: EndpointTestReport): string {
   const errors = report.errors.length;
   const cases = report.outcomes.map((o) => {
     const open = `    <testcase classname="${xml(o.expected)}" name="${xml(o.name)}" time="${(o.latencyMs / 1000).toFixed(3)}"`;
-    if (o.error) return `${open}>\n      <error type="${xml(o.error.kind)}" message="${xml(o.error.message)}"/>\n    </testcase>`;
+    if (o.error)
+      return `${open}>\n      <error type="${xml(o.error.kind)}" message="${xml(o.error.message)}"/>\n    </testcase>`;
     if (!o.correct) {
       const message = `expected ${o.expected}, predicted ${o.predicted ?? '?'}${
         o.probability !== undefined ? ` (p=${o.probability.toFixed(3)})` : ''

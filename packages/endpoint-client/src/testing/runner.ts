@@ -73,7 +73,7 @@ export interface RunEndpointTestOptions {
   predict?: (
     client: EndpointClient,
     bytes: Uint8Array,
-    image: LabelledImage
+    image: LabelledImage,
   ) => Promise<Pick<ImagePrediction, 'label' | 'probabilities'>>;
 }
 
@@ -94,8 +94,8 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   const readBytes = (image: LabelledImage) =>
     new Promise<Uint8Array>((resolve, reject) =>
       readFile(image.path, (error, buffer) =>
-        error ? reject(error) : resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length))
-      )
+        error ? reject(error) : resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)),
+      ),
     );
   const readAhead = (from: number) => {
     for (let i = from; i < Math.min(images.length, from + concurrency); i += 1) {
@@ -113,7 +113,12 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
       bytes = await (reads.get(index) ?? readBytes(image));
     } catch (error) {
       const code = (error as { code?: string }).code;
-      return failure(image, 'unreadable', `cannot read ${image.path}${code ? ` (${code})` : ''}: ${messageOf(error)}`, t0);
+      return failure(
+        image,
+        'unreadable',
+        `cannot read ${image.path}${code ? ` (${code})` : ''}: ${messageOf(error)}`,
+        t0,
+      );
     } finally {
       reads.delete(index);
     }
@@ -168,7 +173,7 @@ export function summarize(
   endpointName: string,
   outcomes: ImageOutcome[],
   minAccuracy: number,
-  durationMs: number
+  durationMs: number,
 ): EndpointTestReport {
   const total = outcomes.length;
   const correct = outcomes.filter((o) => o.correct).length;

@@ -45,7 +45,7 @@ export function describeEndpointImages(dir: string, options: DescribeEndpointIma
         if (!outcome) throw new Error(`no prediction was made for ${image.name}: see the suite's beforeAll error`);
         if (outcome.error) throw new Error(`${image.name} [${outcome.error.kind}]: ${outcome.error.message}`);
         expect(outcome.predicted, `${image.name}: expected ${image.expected}, predicted ${outcome.predicted}`).toBe(
-          image.expected
+          image.expected,
         );
       });
     }

@@ -9,7 +9,7 @@ const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/testing
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
-  timeoutMs = 60_000
+  timeoutMs = 60_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npx tsup' in packages/endpoint-client first`);
   return new Promise((done) => {

@@ -31,7 +31,7 @@ export function writeImage(path: string, level: number, seed = 1): void {
  */
 export function classifyBrightness(
   png: Uint8Array,
-  version = '1'
+  version = '1',
 ): {
   label: string;
   probabilities: Record<string, number>;
@@ -60,7 +60,9 @@ export function classifyBrightness(
     }
   }
   const mean = sum / count;
-  const scores = Object.entries(CLASS_LEVELS).map(([label, level]) => [label, Math.exp(-Math.abs(mean - level) / 20)] as const);
+  const scores = Object.entries(CLASS_LEVELS).map(
+    ([label, level]) => [label, Math.exp(-Math.abs(mean - level) / 20)] as const,
+  );
   const total = scores.reduce((s, [, v]) => s + v, 0);
   const probabilities = Object.fromEntries(scores.map(([label, v]) => [label, v / total]));
   const label = scores.reduce((best, cur) => (cur[1] > best[1] ? cur : best))[0];

@@ -51,7 +51,7 @@ export async function deployBrightnessModel(local: LocalSageMaker, options: Depl
           ...options.environment,
         },
       },
-    })
+    }),
   );
   const variant: ProductionVariant = options.serverless
     ? {
@@ -72,13 +72,13 @@ export async function deployBrightnessModel(local: LocalSageMaker, options: Depl
     new CreateEndpointConfigCommand({
       EndpointConfigName: `${options.endpointName}-config`,
       ProductionVariants: [variant],
-    })
+    }),
   );
   await local.sagemaker.send(
     new CreateEndpointCommand({
       EndpointName: options.endpointName,
       EndpointConfigName: `${options.endpointName}-config`,
-    })
+    }),
   );
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -42,7 +42,7 @@ let requestCounter = 0;
 
 export async function startRuntimeServer(
   handler: (request: WireRequest) => WireReply | Promise<WireReply>,
-  options: { recordRequests?: boolean } = {}
+  options: { recordRequests?: boolean } = {},
 ): Promise<RuntimeServer> {
   const requests: WireRequest[] = [];
   const server: Server = createServer((req, res) => {

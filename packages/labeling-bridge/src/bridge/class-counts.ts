@@ -24,7 +24,8 @@ export async function zipClassCounts(s3: S3Client, bucket: string, key: string):
   let cdOffset = tail.readUInt32LE(eocd + 16);
   if (cdOffset === 0xffffffff || cdSize === 0xffffffff) {
     const locator = eocd - 20;
-    if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) throw new Error(`s3://${bucket}/${key}: broken zip64 locator`);
+    if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50)
+      throw new Error(`s3://${bucket}/${key}: broken zip64 locator`);
     const zip64At = Number(tail.readBigUInt64LE(locator + 8));
     const record = await range(s3, bucket, key, `bytes=${zip64At}-${zip64At + 55}`);
     cdSize = Number(record.readBigUInt64LE(40));

@@ -1,7 +1,15 @@
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createHash } from 'node:crypto';
-import { BridgeConfigError, InvalidPayloadError, LabelingBridgeError, MediaFetchError, PayloadTooLargeError, UnauthorizedError, redactUrl } from '../errors.js';
+import {
+  BridgeConfigError,
+  InvalidPayloadError,
+  LabelingBridgeError,
+  MediaFetchError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  redactUrl,
+} from '../errors.js';
 import { basicAuthMatches, errorBody, parseJson, safeEqual, zodToPayloadError } from '../http-util.js';
 import { assertFolderSafeLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import type { LabelStudioConnection } from '../label-studio/connection.js';
@@ -134,9 +142,15 @@ export class WebhookBridge {
       throw new BridgeConfigError(`threshold must be a positive integer, got ${String(options.threshold)}`);
     }
     if (!options.pipelineName) throw new BridgeConfigError('pipelineName is required');
-    const auth = options.auth as Partial<{ sharedSecret: string; basicAuth: { user: string; pass: string }; unauthenticated: true }>;
+    const auth = options.auth as Partial<{
+      sharedSecret: string;
+      basicAuth: { user: string; pass: string };
+      unauthenticated: true;
+    }>;
     if (!auth || (!auth.sharedSecret && !auth.basicAuth && auth.unauthenticated !== true)) {
-      throw new BridgeConfigError('auth is required: { sharedSecret } or { basicAuth }, or { unauthenticated: true } for a local test');
+      throw new BridgeConfigError(
+        'auth is required: { sharedSecret } or { basicAuth }, or { unauthenticated: true } for a local test',
+      );
     }
     if (auth.sharedSecret !== undefined && auth.sharedSecret.length < 16) {
       throw new BridgeConfigError('auth.sharedSecret must be at least 16 characters');
@@ -154,7 +168,10 @@ export class WebhookBridge {
 
   /** Checks the request's credentials; throws UnauthorizedError. Header names are matched case-insensitively. */
   authenticate(headers: Record<string, string | undefined>): void {
-    const get = (name: string) => headers[name] ?? headers[name.toLowerCase()] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+    const get = (name: string) =>
+      headers[name] ??
+      headers[name.toLowerCase()] ??
+      Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
     const auth = this.#o.auth;
     if ('unauthenticated' in auth) return;
     if ('basicAuth' in auth) {
@@ -166,12 +183,17 @@ export class WebhookBridge {
     const header = auth.header ?? 'x-labeling-bridge-secret';
     const given = get(header) ?? get('authorization')?.replace(/^Bearer\s+/i, '');
     if (given === undefined || !safeEqual(given, auth.sharedSecret)) {
-      throw new UnauthorizedError(`missing or wrong shared secret: send it in the ${header} header (or Authorization: Bearer …)`);
+      throw new UnauthorizedError(
+        `missing or wrong shared secret: send it in the ${header} header (or Authorization: Bearer …)`,
+      );
     }
   }
 
   /** The whole request path for an adapter: auth, size limit, JSON, validation, processing, error mapping. */
-  async handleRequest(request: { headers: Record<string, string | undefined>; body: string | Buffer }): Promise<{ status: number; body: unknown }> {
+  async handleRequest(request: {
+    headers: Record<string, string | undefined>;
+    body: string | Buffer;
+  }): Promise<{ status: number; body: unknown }> {
     try {
       this.authenticate(request.headers);
       const size = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length;
@@ -211,7 +233,11 @@ export class WebhookBridge {
       for (const [i, annotation] of annotations.entries()) {
         const taskId = typeof annotation.task === 'object' ? annotation.task.id : annotation.task;
         const task = taskId === undefined ? tasks[i] : tasksById.get(taskId);
-        if (!task) throw new InvalidPayloadError(`annotation ${annotation.id} refers to task ${String(taskId)}, which is not in the event`, `$.annotation[${i}].task`);
+        if (!task)
+          throw new InvalidPayloadError(
+            `annotation ${annotation.id} refers to task ${String(taskId)}, which is not in the event`,
+            `$.annotation[${i}].task`,
+          );
         projectId = this.#projectIdOf(annotation, task, project);
         const config = await this.#labelConfig(projectId, project);
         const outcome = await this.upsertAnnotation(projectId, config, annotation, task, action);
@@ -232,14 +258,19 @@ export class WebhookBridge {
     }
     const position = Math.max(0, ...result.annotations.map((a) => a.position ?? 0));
     if (projectId !== undefined && position > 0) {
-      result.started.push(...(await this.#startDueBatches(projectId, Math.floor(position / this.#o.threshold), position)));
+      result.started.push(
+        ...(await this.#startDueBatches(projectId, Math.floor(position / this.#o.threshold), position)),
+      );
     }
     if (changed && this.#o.logClassCounts !== false) await this.logClassCounts();
     return result;
   }
 
   #projectIdOf(annotation: Annotation, task: Task, project: Project | undefined): number {
-    const fromAnnotation = typeof annotation.project === 'object' && annotation.project !== null ? annotation.project.id : annotation.project;
+    const fromAnnotation =
+      typeof annotation.project === 'object' && annotation.project !== null
+        ? annotation.project.id
+        : annotation.project;
     const id = project?.id ?? fromAnnotation ?? task.project;
     if (id === undefined || id === null) throw new InvalidPayloadError('no project id in the event', '$.project.id');
     return id;
@@ -251,7 +282,10 @@ export class WebhookBridge {
     const cached = this.#configs.get(projectId);
     if (cached) return cached;
     if (!this.#o.labelStudio) {
-      throw new InvalidPayloadError('the event carries no project.label_config: enable send_payload on the webhook, or configure labelStudio/labelConfig', '$.project.label_config');
+      throw new InvalidPayloadError(
+        'the event carries no project.label_config: enable send_payload on the webhook, or configure labelStudio/labelConfig',
+        '$.project.label_config',
+      );
     }
     const fetched = await this.#o.labelStudio.api<{ label_config: string }>('GET', `/api/projects/${projectId}/`);
     return this.#cachedConfig(projectId, fetched.label_config);
@@ -276,19 +310,28 @@ export class WebhookBridge {
     action: string,
   ): Promise<EventResult['annotations'][number]> {
     const annotationId = annotation.id;
-    if (annotation.was_cancelled) return { annotationId, outcome: 'skipped', reason: 'annotation was cancelled (skipped task)' };
+    if (annotation.was_cancelled)
+      return { annotationId, outcome: 'skipped', reason: 'annotation was cancelled (skipped task)' };
     const choice = annotation.result
       .map((item) => item as { type?: unknown; from_name?: unknown; value?: { choices?: unknown } })
-      .find((item) => item && typeof item === 'object' && item.type === 'choices' && item.from_name === config.fromName);
+      .find(
+        (item) => item && typeof item === 'object' && item.type === 'choices' && item.from_name === config.fromName,
+      );
     if (!choice) return { annotationId, outcome: 'skipped', reason: `no choices result for ${config.fromName}` };
     const choices = choice.value?.choices;
     if (!Array.isArray(choices) || choices.length !== 1) {
-      throw new InvalidPayloadError(`expected exactly one choice for ${config.fromName}, got ${JSON.stringify(choices)?.slice(0, 100)}`, '$.annotation.result');
+      throw new InvalidPayloadError(
+        `expected exactly one choice for ${config.fromName}, got ${JSON.stringify(choices)?.slice(0, 100)}`,
+        '$.annotation.result',
+      );
     }
     const label = assertFolderSafeLabel(config, choices[0]);
     const imageUrl = task.data[config.dataKey];
     if (typeof imageUrl !== 'string' || imageUrl === '') {
-      throw new InvalidPayloadError(`task ${task.id} has no image URL under data.${config.dataKey}`, `$.task.data.${config.dataKey}`);
+      throw new InvalidPayloadError(
+        `task ${task.id} has no image URL under data.${config.dataKey}`,
+        `$.task.data.${config.dataKey}`,
+      );
     }
     const location = this.#o.media.locate(imageUrl);
     const imageKey = lakeKey(this.lake, 'annotated', label, `${task.id}-${mediaFileName(imageUrl)}`);
@@ -300,17 +343,25 @@ export class WebhookBridge {
       const previous = existing?.value;
       const newer = (a: string | null, b: string | null) => (a && b ? Date.parse(a) - Date.parse(b) : 0);
       if (previous && newer(updatedAt, previous.updatedAt) < 0) {
-        return { annotationId, outcome: 'stale' as const, imageKey: previous.imageKey, reason: 'an event with a later updated_at is already applied' };
+        return {
+          annotationId,
+          outcome: 'stale' as const,
+          imageKey: previous.imageKey,
+          reason: 'an event with a later updated_at is already applied',
+        };
       }
       if (previous?.deletedAt && newer(updatedAt, previous.updatedAt) <= 0) {
         return { annotationId, outcome: 'stale' as const, reason: 'the annotation was deleted' };
       }
       const unchanged = previous && !previous.deletedAt && previous.imageKey === imageKey && previous.label === label;
       if (!unchanged) {
-        const moveFrom = previous && !previous.deletedAt && previous.imageKey !== imageKey ? previous.imageKey : undefined;
+        const moveFrom =
+          previous && !previous.deletedAt && previous.imageKey !== imageKey ? previous.imageKey : undefined;
         if (moveFrom) {
           // The label changed: copy within the lake (the source may be gone), then drop the old copy after the record.
-          await this.#copyWithinLake(moveFrom, imageKey).catch(() => this.#writeImage(location, imageUrl, imageKey, annotationId, task.id));
+          await this.#copyWithinLake(moveFrom, imageKey).catch(() =>
+            this.#writeImage(location, imageUrl, imageKey, annotationId, task.id),
+          );
         } else {
           await this.#writeImage(location, imageUrl, imageKey, annotationId, task.id);
         }
@@ -333,11 +384,27 @@ export class WebhookBridge {
         if (moveFrom && previous) this.#annotated.apply(previous.label, -1);
         if (!previous || previous.deletedAt || moveFrom) this.#annotated.apply(label, 1);
         this.#log.info(moveFrom ? 'annotation moved' : 'annotation stored', {
-          projectId, taskId: task.id, annotationId, label, key: imageKey, ...(moveFrom ? { from: moveFrom } : {}),
+          projectId,
+          taskId: task.id,
+          annotationId,
+          label,
+          key: imageKey,
+          ...(moveFrom ? { from: moveFrom } : {}),
         });
       }
-      const position = (await this.#claimSeen(projectId, annotationId)) ? await this.#claimPosition(projectId, annotationId) : undefined;
-      return { annotationId, ...(position === undefined ? {} : { position }), outcome: unchanged ? ('unchanged' as const) : previous && !previous.deletedAt && previous.imageKey !== imageKey ? ('moved' as const) : ('written' as const), imageKey };
+      const position = (await this.#claimSeen(projectId, annotationId))
+        ? await this.#claimPosition(projectId, annotationId)
+        : undefined;
+      return {
+        annotationId,
+        ...(position === undefined ? {} : { position }),
+        outcome: unchanged
+          ? ('unchanged' as const)
+          : previous && !previous.deletedAt && previous.imageKey !== imageKey
+            ? ('moved' as const)
+            : ('written' as const),
+        imageKey,
+      };
     });
   }
 
@@ -347,10 +414,24 @@ export class WebhookBridge {
     return fromPrediction && allPredicted ? 'model' : 'human';
   }
 
-  async #writeImage(location: ReturnType<MediaResolver['locate']>, imageUrl: string, key: string, annotationId: number, taskId: number): Promise<void> {
+  async #writeImage(
+    location: ReturnType<MediaResolver['locate']>,
+    imageUrl: string,
+    key: string,
+    annotationId: number,
+    taskId: number,
+  ): Promise<void> {
     const metadata = { 'annotation-id': String(annotationId), 'task-id': String(taskId) };
     if (location.kind === 'inline') {
-      await this.#o.s3.send(new PutObjectCommand({ Bucket: this.lake.bucket, Key: key, Body: location.bytes, ContentType: location.contentType, Metadata: metadata }));
+      await this.#o.s3.send(
+        new PutObjectCommand({
+          Bucket: this.lake.bucket,
+          Key: key,
+          Body: location.bytes,
+          ContentType: location.contentType,
+          Metadata: metadata,
+        }),
+      );
       return;
     }
     if (location.kind === 's3') {
@@ -368,14 +449,23 @@ export class WebhookBridge {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
         const name = (error as Error).name;
         // A missing or unreadable source is the event's problem (4xx); anything else is ours (5xx).
-        const sourceProblem = status === 404 || status === 403 || name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'AccessDenied';
-        throw new MediaFetchError(location.url, `CopyObject failed: ${name}: ${(error as Error).message}`, { status: sourceProblem ? 422 : 502, cause: error });
+        const sourceProblem =
+          status === 404 ||
+          status === 403 ||
+          name === 'NoSuchKey' ||
+          name === 'NoSuchBucket' ||
+          name === 'AccessDenied';
+        throw new MediaFetchError(location.url, `CopyObject failed: ${name}: ${(error as Error).message}`, {
+          status: sourceProblem ? 422 : 502,
+          cause: error,
+        });
       }
       return;
     }
     const stream = await this.#o.media.open(imageUrl);
     // Streamed when the length is known (the SDK needs it for a plain PutObject); otherwise buffered within maxBytes.
-    const body = stream.contentLength === undefined ? await readAll(stream.body, this.#o.media.maxBytes, imageUrl) : stream.body;
+    const body =
+      stream.contentLength === undefined ? await readAll(stream.body, this.#o.media.maxBytes, imageUrl) : stream.body;
     await this.#o.s3.send(
       new PutObjectCommand({
         Bucket: this.lake.bucket,
@@ -390,14 +480,20 @@ export class WebhookBridge {
 
   async #copyWithinLake(from: string, to: string): Promise<void> {
     await this.#o.s3.send(
-      new CopyObjectCommand({ Bucket: this.lake.bucket, Key: to, CopySource: `${this.lake.bucket}/${encodeURIComponent(from).replace(/%2F/g, '/')}` }),
+      new CopyObjectCommand({
+        Bucket: this.lake.bucket,
+        Key: to,
+        CopySource: `${this.lake.bucket}/${encodeURIComponent(from).replace(/%2F/g, '/')}`,
+      }),
     );
   }
 
   /** Counts an annotation once, ever: a conditional write of its marker. */
   async #claimSeen(projectId: number, annotationId: number): Promise<boolean> {
     const key = lakeKey(this.lake, '_bridge', projectId, 'seen', String(annotationId));
-    return this.#mutex.run(key, () => putJson(this.#o.s3, this.lake.bucket, key, { annotationId }, { ifNoneMatch: true }));
+    return this.#mutex.run(key, () =>
+      putJson(this.#o.s3, this.lake.bucket, key, { annotationId }, { ifNoneMatch: true }),
+    );
   }
 
   /**
@@ -410,12 +506,22 @@ export class WebhookBridge {
       const prefix = `${lakeKey(this.lake, '_bridge', projectId, 'seq')}/`;
       let n = this.#positionHint.get(projectId);
       if (n === undefined) {
-        const last = (await listKeys(this.#o.s3, this.lake.bucket, prefix)).map((k) => Number(k.key.slice(prefix.length))).filter(Number.isInteger);
+        const last = (await listKeys(this.#o.s3, this.lake.bucket, prefix))
+          .map((k) => Number(k.key.slice(prefix.length)))
+          .filter(Number.isInteger);
         n = Math.max(0, ...last);
       }
       for (;;) {
         n++;
-        if (await putJson(this.#o.s3, this.lake.bucket, `${prefix}${String(n).padStart(10, '0')}`, { annotationId }, { ifNoneMatch: true })) {
+        if (
+          await putJson(
+            this.#o.s3,
+            this.lake.bucket,
+            `${prefix}${String(n).padStart(10, '0')}`,
+            { annotationId },
+            { ifNoneMatch: true },
+          )
+        ) {
           this.#positionHint.set(projectId, n);
           return n;
         }
@@ -428,10 +534,15 @@ export class WebhookBridge {
     const recordKey = this.#recordKey(projectId, annotationId);
     return this.#mutex.run(recordKey, async () => {
       const existing = await getJson<AnnotationRecord>(this.#o.s3, this.lake.bucket, recordKey);
-      if (!existing || existing.value.deletedAt) return { annotationId, outcome: 'unchanged' as const, reason: 'not in the lake' };
+      if (!existing || existing.value.deletedAt)
+        return { annotationId, outcome: 'unchanged' as const, reason: 'not in the lake' };
       await this.#o.s3.send(new DeleteObjectCommand({ Bucket: this.lake.bucket, Key: existing.value.imageKey }));
       const now = (this.#o.now?.() ?? new Date()).toISOString();
-      await putJson(this.#o.s3, this.lake.bucket, recordKey, { ...existing.value, deletedAt: now, action: 'ANNOTATIONS_DELETED' });
+      await putJson(this.#o.s3, this.lake.bucket, recordKey, {
+        ...existing.value,
+        deletedAt: now,
+        action: 'ANNOTATIONS_DELETED',
+      });
       this.#annotated.apply(existing.value.label, -1);
       this.#log.info('annotation deleted', { projectId, annotationId, key: existing.value.imageKey });
       return { annotationId, outcome: 'deleted' as const, imageKey: existing.value.imageKey };
@@ -440,13 +551,17 @@ export class WebhookBridge {
 
   /** The stable id of the k-th crossing of a project; also the ClientRequestToken (32–128 characters). */
   batchId(projectId: number, batch: number): string {
-    const hash = createHash('sha256').update(`${this.lake.uri}|${this.#o.pipelineName}|${projectId}|${batch}`).digest('hex').slice(0, 32);
+    const hash = createHash('sha256')
+      .update(`${this.lake.uri}|${this.#o.pipelineName}|${projectId}|${batch}`)
+      .digest('hex')
+      .slice(0, 32);
     return `lsb-p${projectId}-b${batch}-${hash}`;
   }
 
   /** Annotations counted so far for a project (each annotation once, deletions included). */
   async annotationCount(projectId: number): Promise<number> {
-    return (await listKeys(this.#o.s3, this.lake.bucket, lakeKey(this.lake, '_bridge', projectId, 'seen') + '/')).length;
+    return (await listKeys(this.#o.s3, this.lake.bucket, lakeKey(this.lake, '_bridge', projectId, 'seen') + '/'))
+      .length;
   }
 
   /**
@@ -471,7 +586,11 @@ export class WebhookBridge {
     return this.#sagemaker;
   }
 
-  async #startDueBatches(projectId: number, due: number, count: number): Promise<Array<{ batchId: string; executionArn: string }>> {
+  async #startDueBatches(
+    projectId: number,
+    due: number,
+    count: number,
+  ): Promise<Array<{ batchId: string; executionArn: string }>> {
     const started: Array<{ batchId: string; executionArn: string }> = [];
     for (let batch = 1; batch <= due; batch++) {
       if (this.#doneBatches.has(`${projectId}/${batch}`)) continue;
@@ -481,24 +600,37 @@ export class WebhookBridge {
     return started;
   }
 
-  async #startBatch(projectId: number, batch: number, count: number): Promise<{ batchId: string; executionArn: string } | undefined> {
+  async #startBatch(
+    projectId: number,
+    batch: number,
+    count: number,
+  ): Promise<{ batchId: string; executionArn: string } | undefined> {
     const key = lakeKey(this.lake, '_bridge', projectId, 'batches', `${batch}.json`);
     const batchId = this.batchId(projectId, batch);
     return this.#mutex.run(key, async () => {
       if (this.#doneBatches.has(`${projectId}/${batch}`)) return undefined;
       const now = (this.#o.now?.() ?? new Date()).toISOString();
-      let claim: BatchClaim = { batchId, batch, projectId, threshold: this.#o.threshold, status: 'claimed', claimedAt: now };
+      let claim: BatchClaim = {
+        batchId,
+        batch,
+        projectId,
+        threshold: this.#o.threshold,
+        status: 'claimed',
+        claimedAt: now,
+      };
       if (!(await putJson(this.#o.s3, this.lake.bucket, key, claim, { ifNoneMatch: true }))) {
         const existing = await getJson<BatchClaim>(this.#o.s3, this.lake.bucket, key);
         if (!existing) return undefined;
-        const stuck = existing.value.status === 'claimed' && Date.now() - Date.parse(existing.value.claimedAt) > 5 * 60_000;
+        const stuck =
+          existing.value.status === 'claimed' && Date.now() - Date.parse(existing.value.claimedAt) > 5 * 60_000;
         if (existing.value.status === 'started' || (existing.value.status === 'claimed' && !stuck)) {
           if (existing.value.status === 'started') this.#doneBatches.add(`${projectId}/${batch}`);
           return undefined;
         }
         // A claim whose start failed (or whose owner died): take it over; the same ClientRequestToken keeps it idempotent.
         claim = { ...existing.value, status: 'claimed', claimedAt: now };
-        if (!(await putJson(this.#o.s3, this.lake.bucket, key, claim, existing.etag ? { ifMatch: existing.etag } : {}))) return undefined;
+        if (!(await putJson(this.#o.s3, this.lake.bucket, key, claim, existing.etag ? { ifMatch: existing.etag } : {})))
+          return undefined;
       }
       try {
         const parameters = [
@@ -520,11 +652,20 @@ export class WebhookBridge {
         const executionArn = response.PipelineExecutionArn ?? '';
         await putJson(this.#o.s3, this.lake.bucket, key, { ...claim, status: 'started', executionArn });
         this.#doneBatches.add(`${projectId}/${batch}`);
-        this.#log.info('pipeline started', { projectId, batch, batchId, annotations: count, pipeline: this.#o.pipelineName, executionArn });
+        this.#log.info('pipeline started', {
+          projectId,
+          batch,
+          batchId,
+          annotations: count,
+          pipeline: this.#o.pipelineName,
+          executionArn,
+        });
         return { batchId, executionArn };
       } catch (error) {
         const message = `${(error as Error).name}: ${(error as Error).message}`;
-        await putJson(this.#o.s3, this.lake.bucket, key, { ...claim, status: 'start-failed', error: message }).catch(() => undefined);
+        await putJson(this.#o.s3, this.lake.bucket, key, { ...claim, status: 'start-failed', error: message }).catch(
+          () => undefined,
+        );
         throw new LabelingBridgeError(
           `annotations are stored, but starting pipeline ${this.#o.pipelineName} for batch ${batch} failed (${message}); the next event or a sync retries it with the same ClientRequestToken`,
           { status: 502, cause: error },
@@ -543,9 +684,13 @@ export class WebhookBridge {
       do {
         this.#countsAgain = false;
         try {
-          const [raw, annotated] = await Promise.all([this.#raw.get(this.#o.s3, this.lake), this.#annotated.get(this.#o.s3, this.lake)]);
+          const [raw, annotated] = await Promise.all([
+            this.#raw.get(this.#o.s3, this.lake),
+            this.#annotated.get(this.#o.s3, this.lake),
+          ]);
           const withAnnotations: Record<string, number> = { ...raw };
-          for (const [label, n] of Object.entries(annotated)) withAnnotations[label] = (withAnnotations[label] ?? 0) + n;
+          for (const [label, n] of Object.entries(annotated))
+            withAnnotations[label] = (withAnnotations[label] ?? 0) + n;
           this.#log.info('class counts', { lake: this.lake.uri, raw, annotated, withAnnotations });
         } catch (error) {
           this.#log.warn('class counts unavailable', { error: (error as Error).message });

@@ -1,9 +1,4 @@
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BridgeConfigError, LabelingBridgeError } from '../errors.js';
 
 /** The data lake: a bucket and a key prefix under which the bridge writes everything. */
@@ -17,7 +12,8 @@ export interface Lake {
 
 export function parseLake(uri: string): Lake {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  if (!match) throw new BridgeConfigError(`lake ${JSON.stringify(uri)} is not an S3 URI; expected s3://<bucket>[/<prefix>]`);
+  if (!match)
+    throw new BridgeConfigError(`lake ${JSON.stringify(uri)} is not an S3 URI; expected s3://<bucket>[/<prefix>]`);
   const rawPrefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
   if (rawPrefix.split('/').some((part) => part === '..' || part === '.')) {
     throw new BridgeConfigError(`lake ${JSON.stringify(uri)}: the prefix may not contain "." or ".." segments`);
@@ -46,14 +42,23 @@ function httpStatusOf(error: unknown): number | undefined {
 }
 
 export function isPreconditionFailed(error: unknown): boolean {
-  return errorName(error) === 'PreconditionFailed' || httpStatusOf(error) === 412 || errorName(error) === 'ConditionalRequestConflict' || httpStatusOf(error) === 409;
+  return (
+    errorName(error) === 'PreconditionFailed' ||
+    httpStatusOf(error) === 412 ||
+    errorName(error) === 'ConditionalRequestConflict' ||
+    httpStatusOf(error) === 409
+  );
 }
 
 export function isNotFound(error: unknown): boolean {
   return errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound' || httpStatusOf(error) === 404;
 }
 
-export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<{ value: T; etag: string | undefined } | undefined> {
+export async function getJson<T>(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ value: T; etag: string | undefined } | undefined> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const text = await (object.Body as { transformToString(): Promise<string> }).transformToString();
@@ -91,7 +96,11 @@ export async function putJson(
 }
 
 /** Every key under a prefix (paginated). */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<Array<{ key: string; etag?: string }>> {
+export async function listKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<Array<{ key: string; etag?: string }>> {
   const keys: Array<{ key: string; etag?: string }> = [];
   let token: string | undefined;
   do {

@@ -10,9 +10,14 @@ export function bridgeListener(bridge: WebhookBridge): (req: IncomingMessage, re
       if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'UP' });
       if (req.method !== 'POST' || (path !== '/' && path !== '/webhook')) {
         req.resume();
-        return sendJson(res, 404, { status: 404, error: `no route ${req.method} ${path}: post webhook events to / or /webhook` });
+        return sendJson(res, 404, {
+          status: 404,
+          error: `no route ${req.method} ${path}: post webhook events to / or /webhook`,
+        });
       }
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+      );
       try {
         // Authenticate before reading the body, so an unauthenticated sender cannot make us buffer anything.
         bridge.authenticate(headers);

@@ -23,9 +23,16 @@ interface ExportedTask {
  * the same idempotent path as webhooks, so annotations whose webhook was lost (bridge down, timeout) arrive, and
  * annotations deleted meanwhile leave. Finishes any pipeline start that is due.
  */
-export async function syncFromLabelStudio(bridge: WebhookBridge, labelStudio: LabelStudioConnection, projectId: number): Promise<SyncReport> {
+export async function syncFromLabelStudio(
+  bridge: WebhookBridge,
+  labelStudio: LabelStudioConnection,
+  projectId: number,
+): Promise<SyncReport> {
   const project = await labelStudio.api<{ id: number; label_config: string }>('GET', `/api/projects/${projectId}/`);
-  const tasks = await labelStudio.api<ExportedTask[]>('GET', `/api/projects/${projectId}/export?exportType=JSON&download_all_tasks=true`);
+  const tasks = await labelStudio.api<ExportedTask[]>(
+    'GET',
+    `/api/projects/${projectId}/export?exportType=JSON&download_all_tasks=true`,
+  );
   const report: SyncReport = { projectId, tasks: tasks.length, annotations: 0, outcomes: {}, removed: 0, started: [] };
   const live = new Set<number>();
   for (const task of tasks) {
@@ -51,7 +58,11 @@ export async function syncFromLabelStudio(bridge: WebhookBridge, labelStudio: La
     if (!Number.isInteger(id) || live.has(id)) continue;
     const record = await getJson<AnnotationRecord>(s3, lake.bucket, key);
     if (!record || record.value.deletedAt) continue;
-    const result = await bridge.processEvent({ action: 'ANNOTATIONS_DELETED', annotations: [{ id }], project: { id: projectId } });
+    const result = await bridge.processEvent({
+      action: 'ANNOTATIONS_DELETED',
+      annotations: [{ id }],
+      project: { id: projectId },
+    });
     if (result.annotations.some((a) => a.outcome === 'deleted')) report.removed++;
   }
   report.started.push(...(await bridge.ensureBatches(projectId)));

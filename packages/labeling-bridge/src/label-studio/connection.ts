@@ -41,12 +41,15 @@ export class LabelStudioConnection {
     try {
       base = new URL(options.url);
     } catch {
-      throw new BridgeConfigError(`labelStudio.url ${JSON.stringify(options.url)} is not a URL (expected e.g. http://127.0.0.1:8080)`);
+      throw new BridgeConfigError(
+        `labelStudio.url ${JSON.stringify(options.url)} is not a URL (expected e.g. http://127.0.0.1:8080)`,
+      );
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') {
       throw new BridgeConfigError('labelStudio.url must be http(s)');
     }
-    if (!options.token) throw new BridgeConfigError('labelStudio.token is empty: pass a legacy API token or a personal access token');
+    if (!options.token)
+      throw new BridgeConfigError('labelStudio.token is empty: pass a legacy API token or a personal access token');
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.baseUrl = base;
     this.#token = options.token;
@@ -72,7 +75,8 @@ export class LabelStudioConnection {
   /** The Authorization header value, refreshing the access token of a personal access token when it is near expiry. */
   async authorization(forceRefresh = false): Promise<string> {
     if (!this.#isPersonalAccessToken) return `Token ${this.#token}`;
-    if (!forceRefresh && this.#access && this.#access.expiresAt - 30_000 > Date.now()) return `Bearer ${this.#access.token}`;
+    if (!forceRefresh && this.#access && this.#access.expiresAt - 30_000 > Date.now())
+      return `Bearer ${this.#access.token}`;
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = undefined;
     });
@@ -90,7 +94,8 @@ export class LabelStudioConnection {
     const text = await response.text();
     if (!response.ok) throw new LabelStudioApiError('POST', '/api/token/refresh/', response.status, text);
     const access = (JSON.parse(text) as { access?: unknown }).access;
-    if (typeof access !== 'string') throw new LabelStudioApiError('POST', '/api/token/refresh/', response.status, 'no access token in the answer');
+    if (typeof access !== 'string')
+      throw new LabelStudioApiError('POST', '/api/token/refresh/', response.status, 'no access token in the answer');
     const exp = jwtPayload(access)?.exp;
     this.#access = { token: access, expiresAt: typeof exp === 'number' ? exp * 1000 : Date.now() + 60_000 };
     return access;

@@ -31,19 +31,24 @@ function reply(statusCode: number, body: unknown): FunctionUrlResult {
 }
 
 /** Wraps a bridge as a function-URL handler. `GET /health` answers UP; any POST carries a webhook event. */
-export function createLambdaHandler(bridge: WebhookBridge | (() => WebhookBridge)): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
+export function createLambdaHandler(
+  bridge: WebhookBridge | (() => WebhookBridge),
+): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
   let instance: WebhookBridge | undefined = typeof bridge === 'function' ? undefined : bridge;
   return async (event) => {
     try {
       instance ??= (bridge as () => WebhookBridge)();
       const method = event.requestContext?.http?.method ?? 'POST';
-      if (method === 'GET' && (event.rawPath ?? '/').replace(/\/+$/, '').endsWith('/health')) return reply(200, { status: 'UP' });
-      if (method !== 'POST') return reply(405, { status: 405, error: `method ${method} not allowed: Label Studio posts webhook events` });
+      if (method === 'GET' && (event.rawPath ?? '/').replace(/\/+$/, '').endsWith('/health'))
+        return reply(200, { status: 'UP' });
+      if (method !== 'POST')
+        return reply(405, { status: 405, error: `method ${method} not allowed: Label Studio posts webhook events` });
       const headers = event.headers ?? {};
       instance.authenticate(headers);
       const raw = event.body ?? '';
       const encodedLimit = Math.ceil((instance.maxBodyBytes * 4) / 3) + 4;
-      if (raw.length > (event.isBase64Encoded ? encodedLimit : instance.maxBodyBytes)) throw new PayloadTooLargeError(instance.maxBodyBytes);
+      if (raw.length > (event.isBase64Encoded ? encodedLimit : instance.maxBodyBytes))
+        throw new PayloadTooLargeError(instance.maxBodyBytes);
       const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : raw;
       const { status, body: answer } = await instance.handleRequest({ headers, body });
       return reply(status, answer);
@@ -84,14 +89,22 @@ export function bridgeFromEnv(env: Record<string, string | undefined> = process.
   }
   const e = parsed.data;
   let auth: WebhookAuth;
-  if (e.WEBHOOK_SECRET) auth = { sharedSecret: e.WEBHOOK_SECRET, ...(e.WEBHOOK_SECRET_HEADER ? { header: e.WEBHOOK_SECRET_HEADER } : {}) };
-  else if (e.WEBHOOK_BASIC_AUTH_USER && e.WEBHOOK_BASIC_AUTH_PASS) auth = { basicAuth: { user: e.WEBHOOK_BASIC_AUTH_USER, pass: e.WEBHOOK_BASIC_AUTH_PASS } };
-  else throw new BridgeConfigError('set WEBHOOK_SECRET (or WEBHOOK_BASIC_AUTH_USER and WEBHOOK_BASIC_AUTH_PASS): the webhook never runs unauthenticated in Lambda');
+  if (e.WEBHOOK_SECRET)
+    auth = { sharedSecret: e.WEBHOOK_SECRET, ...(e.WEBHOOK_SECRET_HEADER ? { header: e.WEBHOOK_SECRET_HEADER } : {}) };
+  else if (e.WEBHOOK_BASIC_AUTH_USER && e.WEBHOOK_BASIC_AUTH_PASS)
+    auth = { basicAuth: { user: e.WEBHOOK_BASIC_AUTH_USER, pass: e.WEBHOOK_BASIC_AUTH_PASS } };
+  else
+    throw new BridgeConfigError(
+      'set WEBHOOK_SECRET (or WEBHOOK_BASIC_AUTH_USER and WEBHOOK_BASIC_AUTH_PASS): the webhook never runs unauthenticated in Lambda',
+    );
   const s3 = new S3Client({ forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' });
   // Built on the first threshold crossing, not at init: most invocations never start a pipeline, and loading the
   // SageMaker client's code is the largest part of a cold start.
   const sagemaker = async () => new (await import('../bridge/sagemaker.js')).SageMakerClient({});
-  const labelStudio = e.LABEL_STUDIO_URL && e.LABEL_STUDIO_TOKEN ? new LabelStudioConnection({ url: e.LABEL_STUDIO_URL, token: e.LABEL_STUDIO_TOKEN }) : undefined;
+  const labelStudio =
+    e.LABEL_STUDIO_URL && e.LABEL_STUDIO_TOKEN
+      ? new LabelStudioConnection({ url: e.LABEL_STUDIO_URL, token: e.LABEL_STUDIO_TOKEN })
+      : undefined;
   return createWebhookBridge({
     s3,
     sagemaker,
@@ -103,7 +116,10 @@ export function bridgeFromEnv(env: Record<string, string | undefined> = process.
     media: new MediaResolver({
       s3,
       ...(labelStudio ? { labelStudio } : {}),
-      allowedHosts: (e.IMAGE_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      allowedHosts: (e.IMAGE_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
     }),
     ...(labelStudio ? { labelStudio } : {}),
     ...(e.LABEL_CONFIG ? { labelConfig: e.LABEL_CONFIG } : {}),

@@ -33,7 +33,8 @@ interface TaskPage {
 export async function autoLabelProject(options: AutoLabelOptions): Promise<AutoLabelReport> {
   const { labelStudio: ls, backend, projectId } = options;
   const threshold = options.threshold ?? 0.95;
-  if (!(threshold > 0 && threshold <= 1)) throw new LabelingBridgeError(`threshold must be in (0, 1], got ${threshold}`, { status: 400 });
+  if (!(threshold > 0 && threshold <= 1))
+    throw new LabelingBridgeError(`threshold must be in (0, 1], got ${threshold}`, { status: 400 });
   const project = await ls.api<{ label_config: string }>('GET', `/api/projects/${projectId}/`);
   const tasks: TaskPage['tasks'] = [];
   for (let page = 1; ; page++) {
@@ -76,7 +77,12 @@ export async function autoLabelProject(options: AutoLabelOptions): Promise<AutoL
         });
         report.autoLabelled.push({ taskId: task.id, label, score: prediction.score, annotationId: annotation.id });
       } else {
-        report.toReview.push({ taskId: task.id, label, score: prediction.score ?? null, uncertainty: prediction.uncertainty ?? 1 });
+        report.toReview.push({
+          taskId: task.id,
+          label,
+          score: prediction.score ?? null,
+          uncertainty: prediction.uncertainty ?? 1,
+        });
       }
     }
   }

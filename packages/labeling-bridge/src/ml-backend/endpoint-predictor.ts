@@ -12,12 +12,19 @@ export interface EndpointPredictorOptions {
  * JSON contract (`{label, probabilities, model_version}`) out, with its retries and payload limits. Pass an
  * EndpointClient, or the options to build one (`{ endpointName, runtime }`).
  */
-export function endpointPredictor(client: EndpointClient | EndpointClientOptions, options: EndpointPredictorOptions = {}): Predictor {
+export function endpointPredictor(
+  client: EndpointClient | EndpointClientOptions,
+  options: EndpointPredictorOptions = {},
+): Predictor {
   const endpoint = client instanceof EndpointClient ? client : new EndpointClient(client);
   return async (image) => {
     try {
       const prediction = await endpoint.predictImage(image, { timeoutMs: options.timeoutMs ?? 30_000 });
-      return { label: prediction.label, probabilities: prediction.probabilities, modelVersion: prediction.modelVersion };
+      return {
+        label: prediction.label,
+        probabilities: prediction.probabilities,
+        modelVersion: prediction.modelVersion,
+      };
     } catch (error) {
       throw new PredictorError(`endpoint ${endpoint.endpointName}: ${(error as Error).message}`, error);
     }

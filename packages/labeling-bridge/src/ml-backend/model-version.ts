@@ -14,13 +14,20 @@ import { PredictorError } from '../errors.js';
  */
 export async function registeredModelVersion(sagemaker: SageMakerClient, endpointName: string): Promise<string> {
   const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-  const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
+  const config = await sagemaker.send(
+    new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }),
+  );
   const modelName = config.ProductionVariants?.[0]?.ModelName;
-  if (!modelName) throw new PredictorError(`endpoint ${endpointName}: its config ${endpoint.EndpointConfigName} has no production variant model`);
+  if (!modelName)
+    throw new PredictorError(
+      `endpoint ${endpointName}: its config ${endpoint.EndpointConfigName} has no production variant model`,
+    );
   const model = await sagemaker.send(new DescribeModelCommand({ ModelName: modelName }));
-  const packageName = model.PrimaryContainer?.ModelPackageName ?? model.Containers?.find((c) => c.ModelPackageName)?.ModelPackageName;
+  const packageName =
+    model.PrimaryContainer?.ModelPackageName ?? model.Containers?.find((c) => c.ModelPackageName)?.ModelPackageName;
   if (!packageName) return modelName;
   const pkg = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageName }));
-  if (pkg.ModelPackageGroupName && pkg.ModelPackageVersion !== undefined) return `${pkg.ModelPackageGroupName}/${pkg.ModelPackageVersion}`;
+  if (pkg.ModelPackageGroupName && pkg.ModelPackageVersion !== undefined)
+    return `${pkg.ModelPackageGroupName}/${pkg.ModelPackageVersion}`;
   return pkg.ModelPackageName ?? packageName;
 }

@@ -13,7 +13,9 @@ export type Predictor = (image: Uint8Array, context: { taskId: number }) => Prom
 
 /** Margin uncertainty in [0, 1]: 1 − (p_top1 − p_top2). 1 when there are no probabilities. */
 export function uncertainty(probabilities: Readonly<Record<string, number>> | undefined): number {
-  const values = Object.values(probabilities ?? {}).filter((v) => Number.isFinite(v)).sort((a, b) => b - a);
+  const values = Object.values(probabilities ?? {})
+    .filter((v) => Number.isFinite(v))
+    .sort((a, b) => b - a);
   if (values.length === 0) return 1;
   return Math.min(1, Math.max(0, 1 - ((values[0] ?? 0) - (values[1] ?? 0))));
 }

@@ -1,6 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { BridgeConfigError, InvalidPayloadError, LabelNotAllowedError, LabelingBridgeError, PredictorError, UnauthorizedError } from '../errors.js';
-import { basicAuthMatches, errorBody, listenOn, mapLimit, parseJson, readBody, sendJson, zodToPayloadError, type RunningServer } from '../http-util.js';
+import {
+  BridgeConfigError,
+  InvalidPayloadError,
+  LabelNotAllowedError,
+  LabelingBridgeError,
+  PredictorError,
+  UnauthorizedError,
+} from '../errors.js';
+import {
+  basicAuthMatches,
+  errorBody,
+  listenOn,
+  mapLimit,
+  parseJson,
+  readBody,
+  sendJson,
+  zodToPayloadError,
+  type RunningServer,
+} from '../http-util.js';
 import { matchLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { MediaResolver } from '../media.js';
@@ -74,7 +91,8 @@ export class MlBackend {
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.#route(req, res).catch((error: unknown) => {
       const { status, body } = errorBody(error);
-      if (status >= 500) this.#logger.error('ml backend request failed', { path: req.url, error: (error as Error).message });
+      if (status >= 500)
+        this.#logger.error('ml backend request failed', { path: req.url, error: (error as Error).message });
       if (!res.headersSent) sendJson(res, status, body);
       else res.destroy();
     });
@@ -94,7 +112,9 @@ export class MlBackend {
     const auth = this.#options.basicAuth;
     if (auth && !basicAuthMatches(req.headers.authorization, auth.user, auth.pass)) {
       req.resume();
-      const { body } = errorBody(new UnauthorizedError('basic auth required: set the same user and password on the ML backend in Label Studio'));
+      const { body } = errorBody(
+        new UnauthorizedError('basic auth required: set the same user and password on the ML backend in Label Studio'),
+      );
       sendJson(res, 401, body, { 'www-authenticate': 'Basic realm="Login required"' });
       return;
     }
@@ -117,7 +137,10 @@ export class MlBackend {
         if (!parsed.success) throw zodToPayloadError(parsed.error, 'predict body');
         const max = this.#options.maxTasksPerRequest ?? 1000;
         if (parsed.data.tasks.length > max) {
-          throw new InvalidPayloadError(`${parsed.data.tasks.length} tasks in one request; at most ${max} are accepted`, '$.tasks');
+          throw new InvalidPayloadError(
+            `${parsed.data.tasks.length} tasks in one request; at most ${max} are accepted`,
+            '$.tasks',
+          );
         }
         const results = await this.predictTasks(parsed.data.tasks, parsed.data.label_config);
         sendJson(res, 200, { results });
@@ -149,7 +172,10 @@ export class MlBackend {
         return;
       default:
         req.resume();
-        sendJson(res, 404, { status: 404, error: `no route ${key}: this ML backend serves /health, /setup, /predict, /webhook, /versions, /metrics` });
+        sendJson(res, 404, {
+          status: 404,
+          error: `no route ${key}: this ML backend serves /health, /setup, /predict, /webhook, /versions, /metrics`,
+        });
     }
   }
 
@@ -209,7 +235,11 @@ export class MlBackend {
         const wrapped = error instanceof LabelingBridgeError ? error : new PredictorError(String(error), error);
         failures.push(wrapped);
         this.#logger.warn('task not predicted', { taskId: task.id, error: wrapped.message });
-        return { result: [], model_version: fixedVersion ?? 'unknown', error: wrapped.message } satisfies TaskPrediction;
+        return {
+          result: [],
+          model_version: fixedVersion ?? 'unknown',
+          error: wrapped.message,
+        } satisfies TaskPrediction;
       }
     });
     // Every task failed: answer with the cause so Label Studio's UI shows it instead of N empty predictions.
@@ -217,7 +247,11 @@ export class MlBackend {
     return results;
   }
 
-  #toResult(config: ImageClassificationConfig, prediction: ModelPrediction, fixedVersion: string | undefined): TaskPrediction {
+  #toResult(
+    config: ImageClassificationConfig,
+    prediction: ModelPrediction,
+    fixedVersion: string | undefined,
+  ): TaskPrediction {
     let label = typeof prediction.label === 'string' ? matchLabel(config, prediction.label) : undefined;
     const probabilities: Record<string, number> = {};
     for (const [name, p] of Object.entries(prediction.probabilities ?? {})) {
@@ -238,7 +272,8 @@ export class MlBackend {
       label = best[0];
     }
     const version = fixedVersion ?? prediction.modelVersion ?? 'unknown';
-    if (fixedVersion === undefined && prediction.modelVersion) this.#version = { value: prediction.modelVersion, at: Date.now() };
+    if (fixedVersion === undefined && prediction.modelVersion)
+      this.#version = { value: prediction.modelVersion, at: Date.now() };
     const score = probabilities[label];
     return {
       result: [{ from_name: config.fromName, to_name: config.toName, type: 'choices', value: { choices: [label] } }],
@@ -257,14 +292,18 @@ export class MlBackend {
   /** Request counts, predicted and failed tasks, and per-task latency percentiles. */
   metrics(): Record<string, unknown> {
     const sorted = [...this.#metrics.predictLatencyMs].sort((a, b) => a - b);
-    const at = (p: number) => (sorted.length ? Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(2)) : null);
+    const at = (p: number) =>
+      sorted.length
+        ? Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(2))
+        : null;
     return {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       requests: { ...this.#metrics.requests },
       tasksPredicted: this.#metrics.tasksPredicted,
       taskFailures: this.#metrics.taskFailures,
       taskLatencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99) },
-      modelVersion: this.#version?.value ?? (typeof this.#options.modelVersion === 'string' ? this.#options.modelVersion : null),
+      modelVersion:
+        this.#version?.value ?? (typeof this.#options.modelVersion === 'string' ? this.#options.modelVersion : null),
     };
   }
 }

@@ -17,7 +17,11 @@ export async function lakeAndPipeline(s3: S3Client, sagemaker: SageMakerClient, 
     new CreatePipelineCommand({
       PipelineName: pipelineName,
       RoleArn: 'arn:aws:iam::123456789012:role/sagemaker',
-      PipelineDefinition: JSON.stringify({ Version: '2020-12-01', Parameters: [{ Name: 'DataLakeS3Uri', Type: 'String' }], Steps: [] }),
+      PipelineDefinition: JSON.stringify({
+        Version: '2020-12-01',
+        Parameters: [{ Name: 'DataLakeS3Uri', Type: 'String' }],
+        Steps: [],
+      }),
     }),
   );
   return { bucket, pipelineName };
@@ -59,7 +63,9 @@ export async function eventually<T, S extends T = T>(
   let last = await fn();
   while (!ok(last)) {
     if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 500)}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 500)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
     last = await fn();

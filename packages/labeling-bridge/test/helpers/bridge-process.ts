@@ -6,7 +6,13 @@
 import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
 import { MediaResolver, createWebhookBridge, startBridgeServer } from '../../src/index.js';
 
-const [stateDir, bucket, pipelineName, threshold, secret] = process.argv.slice(2) as [string, string, string, string, string];
+const [stateDir, bucket, pipelineName, threshold, secret] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const local = await LocalSageMaker.open({ stateDir });
 const bridge = createWebhookBridge({
   s3: local.s3,

@@ -9,7 +9,15 @@ export function annotationCreated(i: number, image: string) {
     action: 'ANNOTATION_CREATED',
     annotation: {
       id: 1000 + i,
-      result: [{ id: 'r1', from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: [FASHION_LABELS[i % FASHION_LABELS.length]] } }],
+      result: [
+        {
+          id: 'r1',
+          from_name: 'choice',
+          to_name: 'image',
+          type: 'choices',
+          value: { choices: [FASHION_LABELS[i % FASHION_LABELS.length]] },
+        },
+      ],
       task: 5000 + i,
       project: 7,
       completed_by: 1,
@@ -38,7 +46,12 @@ export function deliveriesWithDuplicates(unique: number, total: number, seed: nu
 }
 
 /** POSTs webhook bodies with `concurrency` in flight; `urlFor(n)` picks the bridge for delivery n. Returns the statuses. */
-export async function deliver(bodies: unknown[], urlFor: (n: number) => string, secret: string, concurrency: number): Promise<number[]> {
+export async function deliver(
+  bodies: unknown[],
+  urlFor: (n: number) => string,
+  secret: string,
+  concurrency: number,
+): Promise<number[]> {
   const statuses: number[] = [];
   let next = 0;
   await Promise.all(

@@ -2,7 +2,18 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { grayscalePng } from '@sagemaker-mlops/test-services';
 
-export const FASHION_LABELS = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export const FASHION_LABELS = [
+  'T-shirt',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+] as const;
 
 /** The first `count` Fashion-MNIST test images as PNGs with their labels (the Debian dataset-fashion-mnist files). */
 export function fashionMnist(count: number): Array<{ png: Buffer; label: string; index: number }> {

@@ -38,19 +38,40 @@ beforeAll(async () => {
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const group = `fashion-group-${suffix}`;
   await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
-  const inference = { Containers: [{ Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/infer:1' }], SupportedContentTypes: ['image/png'], SupportedResponseMIMETypes: ['application/json'] };
-  await sagemaker.send(new CreateModelPackageCommand({ ModelPackageGroupName: group, InferenceSpecification: inference }));
-  const second = await sagemaker.send(new CreateModelPackageCommand({ ModelPackageGroupName: group, InferenceSpecification: inference }));
+  const inference = {
+    Containers: [{ Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/infer:1' }],
+    SupportedContentTypes: ['image/png'],
+    SupportedResponseMIMETypes: ['application/json'],
+  };
   await sagemaker.send(
-    new CreateModelCommand({ ModelName: `model-${suffix}`, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/x', PrimaryContainer: { ModelPackageName: second.ModelPackageArn } }),
+    new CreateModelPackageCommand({ ModelPackageGroupName: group, InferenceSpecification: inference }),
+  );
+  const second = await sagemaker.send(
+    new CreateModelPackageCommand({ ModelPackageGroupName: group, InferenceSpecification: inference }),
+  );
+  await sagemaker.send(
+    new CreateModelCommand({
+      ModelName: `model-${suffix}`,
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/x',
+      PrimaryContainer: { ModelPackageName: second.ModelPackageArn },
+    }),
   );
   await sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: `config-${suffix}`,
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: `model-${suffix}`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          ModelName: `model-${suffix}`,
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 1,
+        },
+      ],
     }),
   );
-  await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `config-${suffix}` }));
+  await sagemaker.send(
+    new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `config-${suffix}` }),
+  );
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -60,8 +81,14 @@ it('reports the registered model package version behind the endpoint', async () 
 
 it('predicts each task through the endpoint client and keeps labels within the config', async () => {
   await queueEndpointResults(endpoint, [
-    { Body: JSON.stringify({ label: 'Bag', probabilities: { Bag: 0.8, Coat: 0.2 }, model_version: '2' }), ContentType: 'application/json' },
-    { Body: JSON.stringify({ label: 'Kangaroo', probabilities: { Kangaroo: 0.6, Coat: 0.4 }, model_version: '2' }), ContentType: 'application/json' },
+    {
+      Body: JSON.stringify({ label: 'Bag', probabilities: { Bag: 0.8, Coat: 0.2 }, model_version: '2' }),
+      ContentType: 'application/json',
+    },
+    {
+      Body: JSON.stringify({ label: 'Kangaroo', probabilities: { Kangaroo: 0.6, Coat: 0.4 }, model_version: '2' }),
+      ContentType: 'application/json',
+    },
   ]);
   const backend = createMlBackend({
     predictor: endpointPredictor({ endpointName, runtime: new SageMakerRuntimeClient(motoClientConfig(endpoint)) }),
@@ -74,7 +101,11 @@ it('predicts each task through the endpoint client and keeps labels within the c
     labelConfigXml(),
   );
   expect(results).toHaveLength(2);
-  expect(results[0]).toMatchObject({ result: [{ value: { choices: ['Bag'] } }], score: 0.8, model_version: `fashion-group-${suffix}/2` });
+  expect(results[0]).toMatchObject({
+    result: [{ value: { choices: ['Bag'] } }],
+    score: 0.8,
+    model_version: `fashion-group-${suffix}/2`,
+  });
   // "Kangaroo" is not a choice: the most probable allowed label is returned instead, never the foreign one.
   expect(results[1]).toMatchObject({ result: [{ value: { choices: ['Coat'] } }], score: 0.4 });
 });

@@ -36,14 +36,26 @@ const urls: string[] = [];
 function startBridgeProcess(): Promise<string> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(here, '../helpers/bridge-process.ts'), stateDir, BUCKET, PIPELINE, String(THRESHOLD), SECRET],
+    [
+      '--import',
+      'tsx',
+      join(here, '../helpers/bridge-process.ts'),
+      stateDir,
+      BUCKET,
+      PIPELINE,
+      String(THRESHOLD),
+      SECRET,
+    ],
     { cwd: join(here, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bridge process did not start in 60 s: ${stderr.slice(-10).join('\n')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`bridge process did not start in 60 s: ${stderr.slice(-10).join('\n')}`)),
+      60_000,
+    );
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
       resolve(line.trim());
@@ -65,7 +77,11 @@ beforeAll(async () => {
     new CreatePipelineCommand({
       PipelineName: PIPELINE,
       RoleArn: 'arn:aws:iam::123456789012:role/sagemaker',
-      PipelineDefinition: JSON.stringify({ Version: '2020-12-01', Parameters: [{ Name: 'DataLakeS3Uri', Type: 'String' }], Steps: [] }),
+      PipelineDefinition: JSON.stringify({
+        Version: '2020-12-01',
+        Parameters: [{ Name: 'DataLakeS3Uri', Type: 'String' }],
+        Steps: [],
+      }),
     }),
   );
   urls.push(...(await Promise.all(Array.from({ length: PROCESSES }, startBridgeProcess))));
@@ -98,7 +114,12 @@ it('starts exactly one execution per crossing when duplicates race in different 
   expect(await executions(local.sagemaker, PIPELINE)).toHaveLength(UNIQUE / THRESHOLD);
   const annotated = await keys(local.s3, BUCKET, 'lake/annotated/');
   expect(new Set(annotated)).toEqual(
-    new Set(Array.from({ length: UNIQUE }, (_, i) => `lake/annotated/${FASHION_LABELS[i % FASHION_LABELS.length]}/${5000 + i}-img-${i}.png`)),
+    new Set(
+      Array.from(
+        { length: UNIQUE },
+        (_, i) => `lake/annotated/${FASHION_LABELS[i % FASHION_LABELS.length]}/${5000 + i}-img-${i}.png`,
+      ),
+    ),
   );
   expect(annotated).toHaveLength(UNIQUE);
   expect(await keys(local.s3, BUCKET, 'lake/annotations/7/')).toHaveLength(UNIQUE);

@@ -57,7 +57,10 @@ afterAll(async () => {
 });
 
 function event(i: number) {
-  return annotationCreated(i, i % 2 === 0 ? `s3://${bucket}/incoming/img-${i}.png` : `http://127.0.0.1:${imagePort}/img-${i}.png`);
+  return annotationCreated(
+    i,
+    i % 2 === 0 ? `s3://${bucket}/incoming/img-${i}.png` : `http://127.0.0.1:${imagePort}/img-${i}.png`,
+  );
 }
 
 it('starts exactly one execution per crossing and stores every annotation exactly once', async () => {
@@ -85,6 +88,10 @@ it('starts exactly one execution per crossing and stores every annotation exactl
   for (let i = 0; i < 20; i++) await bridge.processEvent(event(i));
   expect(await executions(sagemaker, pipelineName)).toHaveLength(3);
   // The 400th annotation crosses a fourth time: exactly one more execution.
-  for (let i = UNIQUE; i < 400; i++) await bridge.processEvent({ ...event(i), task: { id: 5000 + i, data: { image: `http://127.0.0.1:${imagePort}/img-${i}.png` } } });
+  for (let i = UNIQUE; i < 400; i++)
+    await bridge.processEvent({
+      ...event(i),
+      task: { id: 5000 + i, data: { image: `http://127.0.0.1:${imagePort}/img-${i}.png` } },
+    });
   expect(await executions(sagemaker, pipelineName)).toHaveLength(4);
 });

@@ -36,7 +36,16 @@ beforeAll(async () => {
   await new Promise<void>((r) => imageServer.listen(0, '127.0.0.1', () => r()));
   imageHost = `127.0.0.1:${(imageServer.address() as AddressInfo).port}`;
   const media = new MediaResolver({ s3, allowedHosts: [imageHost] });
-  bridge = createWebhookBridge({ s3, sagemaker, lake: `s3://${bucket}/lake`, pipelineName, threshold: 5, auth: { sharedSecret: SECRET }, media, logClassCounts: false });
+  bridge = createWebhookBridge({
+    s3,
+    sagemaker,
+    lake: `s3://${bucket}/lake`,
+    pipelineName,
+    threshold: 5,
+    auth: { sharedSecret: SECRET },
+    media,
+    logClassCounts: false,
+  });
   backend = await createMlBackend({ predictor: pngSizePredictor(), media }).listen(0);
 });
 
@@ -47,38 +56,70 @@ afterAll(async () => {
 
 const validLabel = fc.constantFrom(...FASHION_LABELS);
 // Weighted towards well-formed values so that most runs reach the S3 writes, with hostile values mixed in.
-const label = fc.oneof({ arbitrary: validLabel, weight: 4 }, fc.constantFrom('../../etc', '..', 'a/b', '', 'Bag/../../x', '\u0000'), fc.string());
+const label = fc.oneof(
+  { arbitrary: validLabel, weight: 4 },
+  fc.constantFrom('../../etc', '..', 'a/b', '', 'Bag/../../x', '\u0000'),
+  fc.string(),
+);
 const image = () =>
   fc.oneof(
- // mapped at generation time: bucket and imageHost are known only after beforeAll
+    // mapped at generation time: bucket and imageHost are known only after beforeAll
     { arbitrary: fc.constant(0).map(() => `s3://${bucket}/incoming/ok.png`), weight: 3 },
     { arbitrary: fc.constant(0).map(() => `http://${imageHost}/ok.png`), weight: 3 },
     fc.constant(0).map(() => `http://${imageHost}/missing.png`),
     fc.constant(0).map(() => `s3://${bucket}/nope.png`),
-    fc.constantFrom('s3://no-such-bucket-x/a.png', 'http://169.254.169.254/latest/meta-data/', 'file:///etc/passwd', '/data/upload/1/x.png', 'gs://b/x', 's3://../x', 'data:image/png;base64,iVBORw0KGgo=', 'data:text/html;base64,PGI+', 'data:image/png,raw'),
+    fc.constantFrom(
+      's3://no-such-bucket-x/a.png',
+      'http://169.254.169.254/latest/meta-data/',
+      'file:///etc/passwd',
+      '/data/upload/1/x.png',
+      'gs://b/x',
+      's3://../x',
+      'data:image/png;base64,iVBORw0KGgo=',
+      'data:text/html;base64,PGI+',
+      'data:image/png,raw',
+    ),
     fc.webUrl(),
     fc.string(),
     fc.integer(),
   );
 const config = fc.oneof(
   { arbitrary: fc.constant(labelConfigXml()), weight: 4 },
-  fc.constant('<View><Image name="image" value="$image"/><Choices name="choice" toName="image"><Choice value="../x"/><Choice value="a/b"/></Choices></View>'),
+  fc.constant(
+    '<View><Image name="image" value="$image"/><Choices name="choice" toName="image"><Choice value="../x"/><Choice value="a/b"/></Choices></View>',
+  ),
   fc.string(),
 );
-const id = fc.oneof({ arbitrary: fc.nat({ max: 10_000 }), weight: 6 }, fc.integer({ min: -5, max: -1 }), fc.string(), fc.double());
+const id = fc.oneof(
+  { arbitrary: fc.nat({ max: 10_000 }), weight: 6 },
+  fc.integer({ min: -5, max: -1 }),
+  fc.string(),
+  fc.double(),
+);
 const annotation = fc.record({
   id,
   result: fc.oneof(
     fc.constant([]),
-    { arbitrary: fc.tuple(label).map(([l]) => [{ from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: [l] } }]), weight: 5 },
+    {
+      arbitrary: fc
+        .tuple(label)
+        .map(([l]) => [{ from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: [l] } }]),
+      weight: 5,
+    },
     fc.jsonValue(),
   ),
   task: fc.nat({ max: 10_000 }),
   was_cancelled: fc.oneof({ arbitrary: fc.constant(false), weight: 4 }, fc.boolean()),
   updated_at: fc.oneof(fc.constant('2026-11-27T10:00:00Z'), fc.string()),
 });
-const task = fc.record({ id: fc.oneof({ arbitrary: fc.nat({ max: 10_000 }), weight: 6 }, fc.string()), data: fc.record({ image: image() }) });
-const project = fc.record({ id: fc.oneof({ arbitrary: fc.nat({ max: 50 }), weight: 6 }, fc.string()), label_config: config });
+const task = fc.record({
+  id: fc.oneof({ arbitrary: fc.nat({ max: 10_000 }), weight: 6 }, fc.string()),
+  data: fc.record({ image: image() }),
+});
+const project = fc.record({
+  id: fc.oneof({ arbitrary: fc.nat({ max: 50 }), weight: 6 }, fc.string()),
+  label_config: config,
+});
 // Mostly valid events, hostile in a few fields: these reach the S3 writes.
 const wellFormed = fc.record({
   action: fc.constantFrom('ANNOTATION_CREATED', 'ANNOTATION_UPDATED'),
@@ -93,9 +134,21 @@ const wellFormed = fc.record({
 });
 const structuredEvent = fc.oneof(
   { arbitrary: wellFormed, weight: 4 },
-  fc.record({ action: fc.constantFrom('ANNOTATION_CREATED', 'ANNOTATION_UPDATED'), annotation, task, project }, { requiredKeys: ['action'] }),
-  fc.record({ action: fc.constant('ANNOTATIONS_CREATED'), annotation: fc.array(annotation, { maxLength: 3 }), task: fc.array(task, { maxLength: 3 }), project }),
-  fc.record({ action: fc.constant('ANNOTATIONS_DELETED'), annotations: fc.array(fc.record({ id }), { maxLength: 3 }), project }),
+  fc.record(
+    { action: fc.constantFrom('ANNOTATION_CREATED', 'ANNOTATION_UPDATED'), annotation, task, project },
+    { requiredKeys: ['action'] },
+  ),
+  fc.record({
+    action: fc.constant('ANNOTATIONS_CREATED'),
+    annotation: fc.array(annotation, { maxLength: 3 }),
+    task: fc.array(task, { maxLength: 3 }),
+    project,
+  }),
+  fc.record({
+    action: fc.constant('ANNOTATIONS_DELETED'),
+    annotations: fc.array(fc.record({ id }), { maxLength: 3 }),
+    project,
+  }),
   fc.record({ action: fc.oneof(fc.constantFrom('START_TRAINING', 'PROJECT_UPDATED'), fc.string()) }),
 );
 const anyBody = fc.oneof(
@@ -109,7 +162,10 @@ describe('fuzzed webhook bodies', () => {
   it('answer 2xx or a 4xx with a message, never 5xx, and write only under the lake prefix', async () => {
     await fc.assert(
       fc.asyncProperty(anyBody, async (body) => {
-        const { status, body: answer } = await bridge.handleRequest({ headers: { 'x-labeling-bridge-secret': SECRET }, body });
+        const { status, body: answer } = await bridge.handleRequest({
+          headers: { 'x-labeling-bridge-secret': SECRET },
+          body,
+        });
         expect(status, JSON.stringify(answer)).toBeLessThan(500);
         if (status >= 400) expect((answer as { error: string }).error.length).toBeGreaterThan(5);
       }),
@@ -125,7 +181,10 @@ describe('fuzzed webhook bodies', () => {
   it('refuses every unauthenticated body with 401 before reading it', async () => {
     await fc.assert(
       fc.asyncProperty(anyBody, fc.option(fc.string()), async (body, secret) => {
-        const { status } = await bridge.handleRequest({ headers: secret === null ? {} : { 'x-labeling-bridge-secret': secret }, body });
+        const { status } = await bridge.handleRequest({
+          headers: secret === null ? {} : { 'x-labeling-bridge-secret': secret },
+          body,
+        });
         expect(status).toBe(401);
       }),
       { numRuns: 50 },
@@ -136,14 +195,26 @@ describe('fuzzed webhook bodies', () => {
 describe('fuzzed /predict bodies', () => {
   it('answer 200 with one allowed label per task, or a 4xx with a message; never 5xx', async () => {
     const predictBody = fc.oneof(
-      fc.record({ tasks: fc.array(task, { maxLength: 4 }), label_config: config, project: fc.string() }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+      fc
+        .record(
+          { tasks: fc.array(task, { maxLength: 4 }), label_config: config, project: fc.string() },
+          { requiredKeys: [] },
+        )
+        .map((b) => JSON.stringify(b)),
       fc.jsonValue().map((v) => JSON.stringify(v)),
       fc.string(),
     );
     await fc.assert(
       fc.asyncProperty(predictBody, async (body) => {
-        const response = await fetch(`${backend.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        const answer = (await response.json()) as { results?: Array<{ result: Array<{ value: { choices: string[] } }> }>; error?: string };
+        const response = await fetch(`${backend.url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        const answer = (await response.json()) as {
+          results?: Array<{ result: Array<{ value: { choices: string[] } }> }>;
+          error?: string;
+        };
         expect(response.status, JSON.stringify(answer)).toBeLessThan(500);
         if (response.status >= 400) {
           expect(answer.error?.length).toBeGreaterThan(5);
@@ -151,7 +222,8 @@ describe('fuzzed /predict bodies', () => {
         }
         const parsed = JSON.parse(body) as { tasks: unknown[] };
         expect(answer.results).toHaveLength(parsed.tasks.length);
-        for (const r of answer.results ?? []) for (const item of r.result) expect(FASHION_LABELS).toContain(item.value.choices[0]);
+        for (const r of answer.results ?? [])
+          for (const item of r.result) expect(FASHION_LABELS).toContain(item.value.choices[0]);
       }),
       { numRuns: 200 },
     );

@@ -28,9 +28,19 @@ export default async function setup(project: TestProject) {
   if (process.env.LABELING_BRIDGE_SKIP_LABEL_STUDIO === '1') return undefined;
   const python = venvPython('labelstudio');
   const bin = join(python, '..', 'label-studio');
-  const requirements = readFileSync(join(repoRoot, 'packages/labeling-bridge/test/integration/requirements.txt'), 'utf8');
-  const key = createHash('sha256').update(requirements + TOKEN).digest('hex').slice(0, 16);
-  const cache = join(process.env.SAGEMAKER_MLOPS_CACHE ?? join(homedir(), '.cache/sagemaker-mlops'), 'labelstudio-template', key);
+  const requirements = readFileSync(
+    join(repoRoot, 'packages/labeling-bridge/test/integration/requirements.txt'),
+    'utf8',
+  );
+  const key = createHash('sha256')
+    .update(requirements + TOKEN)
+    .digest('hex')
+    .slice(0, 16);
+  const cache = join(
+    process.env.SAGEMAKER_MLOPS_CACHE ?? join(homedir(), '.cache/sagemaker-mlops'),
+    'labelstudio-template',
+    key,
+  );
   const template = join(cache, 'label_studio.sqlite3');
   const root = mkdtempSync(join(tmpdir(), 'labelstudio-'));
   const dataDir = join(root, 'data');
@@ -42,29 +52,33 @@ export default async function setup(project: TestProject) {
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['start', '--no-browser', '--port', String(port), '--internal-host', '127.0.0.1', '--data-dir', dataDir], {
-    cwd: root,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      DJANGO_DB: 'sqlite',
-      LABEL_STUDIO_BASE_DATA_DIR: dataDir,
-      LABEL_STUDIO_USERNAME: 'test@example.com',
-      LABEL_STUDIO_PASSWORD: 'testpass123',
-      LABEL_STUDIO_USER_TOKEN: TOKEN,
-      LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN: 'true',
-      LOCAL_FILES_SERVING_ENABLED: 'true',
-      LOCAL_FILES_DOCUMENT_ROOT: filesRoot,
-      LATEST_VERSION_CHECK: 'false',
-      // The ML backend and webhook receivers of the tests listen on 127.0.0.1, which LS 1.23 blocks by default.
-      ML_BLOCK_LOCAL_IP: 'false',
-      SSRF_PROTECTION_ENABLED: 'false',
-      USE_DEFAULT_BANNED_SUBNETS: 'false',
-      // The webhook receivers in the tests answer within this; LS 1.23 defaults to 10 s already.
-      WEBHOOK_TIMEOUT: '30',
+  const child = spawn(
+    bin,
+    ['start', '--no-browser', '--port', String(port), '--internal-host', '127.0.0.1', '--data-dir', dataDir],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        DJANGO_DB: 'sqlite',
+        LABEL_STUDIO_BASE_DATA_DIR: dataDir,
+        LABEL_STUDIO_USERNAME: 'test@example.com',
+        LABEL_STUDIO_PASSWORD: 'testpass123',
+        LABEL_STUDIO_USER_TOKEN: TOKEN,
+        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN: 'true',
+        LOCAL_FILES_SERVING_ENABLED: 'true',
+        LOCAL_FILES_DOCUMENT_ROOT: filesRoot,
+        LATEST_VERSION_CHECK: 'false',
+        // The ML backend and webhook receivers of the tests listen on 127.0.0.1, which LS 1.23 blocks by default.
+        ML_BLOCK_LOCAL_IP: 'false',
+        SSRF_PROTECTION_ENABLED: 'false',
+        USE_DEFAULT_BANNED_SUBNETS: 'false',
+        // The webhook receivers in the tests answer within this; LS 1.23 defaults to 10 s already.
+        WEBHOOK_TIMEOUT: '30',
+      },
     },
-  });
+  );
   let log = '';
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-8_000);
@@ -124,7 +138,9 @@ export default async function setup(project: TestProject) {
   const check = await fetch(`${url}/api/projects/`, { headers: { authorization: `Token ${TOKEN}` } });
   if (!check.ok) {
     await stop();
-    throw new Error(`label-studio is up but the known token is refused (HTTP ${check.status}); delete ${cache} and rerun`);
+    throw new Error(
+      `label-studio is up but the known token is refused (HTTP ${check.status}); delete ${cache} and rerun`,
+    );
   }
   project.provide('labelStudioUrl', url);
   project.provide('labelStudioToken', TOKEN);

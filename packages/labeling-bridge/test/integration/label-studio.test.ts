@@ -65,7 +65,9 @@ async function annotate(taskId: number, label: string): Promise<number> {
 }
 
 async function record(annotationId: number): Promise<AnnotationRecord> {
-  return JSON.parse((await bytesOf(s3, bucket, `lake/annotations/${projectId}/${annotationId}.json`)).toString()) as AnnotationRecord;
+  return JSON.parse(
+    (await bytesOf(s3, bucket, `lake/annotations/${projectId}/${annotationId}.json`)).toString(),
+  ) as AnnotationRecord;
 }
 
 beforeAll(async () => {
@@ -82,13 +84,24 @@ beforeAll(async () => {
   backendServer = await backend.listen(0);
   bridgeServer = await startBridgeServer(bridge());
 
-  const project = await ls.api<{ id: number }>('POST', '/api/projects/', { title: 'fashion', label_config: labelConfigXml() });
+  const project = await ls.api<{ id: number }>('POST', '/api/projects/', {
+    title: 'fashion',
+    label_config: labelConfigXml(),
+  });
   projectId = project.id;
   const form = new FormData();
-  for (const image of images) form.append(`file${image.index}`, new Blob([image.png], { type: 'image/png' }), `fashion-${image.index}.png`);
-  const imported = await fetch(`${lsUrl}/api/projects/${projectId}/import`, { method: 'POST', headers: { authorization: `Token ${token}` }, body: form });
+  for (const image of images)
+    form.append(`file${image.index}`, new Blob([image.png], { type: 'image/png' }), `fashion-${image.index}.png`);
+  const imported = await fetch(`${lsUrl}/api/projects/${projectId}/import`, {
+    method: 'POST',
+    headers: { authorization: `Token ${token}` },
+    body: form,
+  });
   expect(imported.status, await imported.clone().text()).toBe(201);
-  const page = await ls.api<{ tasks: Array<{ id: number; data: { image: string } }> }>('GET', `/api/tasks/?project=${projectId}&page_size=100`);
+  const page = await ls.api<{ tasks: Array<{ id: number; data: { image: string } }> }>(
+    'GET',
+    `/api/tasks/?project=${projectId}&page_size=100`,
+  );
   tasks = page.tasks
     .sort((a, b) => a.id - b.id)
     .map((t) => {
@@ -140,13 +153,20 @@ describe('ML backend connected to a real Label Studio', () => {
     });
     expect(answer.status, await answer.clone().text()).toBe(200);
     for (const task of tasks) {
-      const predictions = await ls.api<Array<{ result: Array<{ value: { choices: string[] }; from_name: string; to_name: string }>; score: number; model_version: string }>>(
-        'GET',
-        `/api/predictions/?task=${task.id}`,
-      );
+      const predictions = await ls.api<
+        Array<{
+          result: Array<{ value: { choices: string[] }; from_name: string; to_name: string }>;
+          score: number;
+          model_version: string;
+        }>
+      >('GET', `/api/predictions/?task=${task.id}`);
       expect(predictions).toHaveLength(1);
       const expected = (await predictor(new Uint8Array(task.png))).label;
-      expect(predictions[0]?.result[0]).toMatchObject({ from_name: 'choice', to_name: 'image', value: { choices: [expected] } });
+      expect(predictions[0]?.result[0]).toMatchObject({
+        from_name: 'choice',
+        to_name: 'image',
+        value: { choices: [expected] },
+      });
       expect(FASHION_LABELS).toContain(predictions[0]?.result[0]?.value.choices[0]);
       expect(predictions[0]?.score).toBeCloseTo(0.91);
       expect(predictions[0]?.model_version).toBe('png-size/1');
@@ -170,17 +190,31 @@ describe('webhook bridge fed by a real Label Studio', () => {
       const key = `lake/annotated/${FASHION_LABELS[i]}/${task.id}-${task.image.split('/').pop()}`;
       expect((await bytesOf(s3, bucket, key)).equals(task.png)).toBe(true);
       const rec = await record(annotationIds[i] as number);
-      expect(rec).toMatchObject({ taskId: task.id, projectId, label: FASHION_LABELS[i], imageKey: key, madeBy: 'human' });
+      expect(rec).toMatchObject({
+        taskId: task.id,
+        projectId,
+        label: FASHION_LABELS[i],
+        imageKey: key,
+        madeBy: 'human',
+      });
       expect(rec.completedBy).toEqual(expect.any(Number));
     }
     expect(await executions(sagemaker, pipelineName)).toHaveLength(0);
 
     annotationIds.push(await annotate(tasks[THRESHOLD - 1]?.id as number, 'Bag'));
-    const runs = await eventually(() => executions(sagemaker, pipelineName), (r) => r.length >= 1, `a pipeline execution of ${pipelineName}`);
+    const runs = await eventually(
+      () => executions(sagemaker, pipelineName),
+      (r) => r.length >= 1,
+      `a pipeline execution of ${pipelineName}`,
+    );
     expect(runs).toHaveLength(1);
-    const parameters = await sagemaker.send(new ListPipelineParametersForExecutionCommand({ PipelineExecutionArn: runs[0]?.PipelineExecutionArn }));
+    const parameters = await sagemaker.send(
+      new ListPipelineParametersForExecutionCommand({ PipelineExecutionArn: runs[0]?.PipelineExecutionArn }),
+    );
     expect(parameters.PipelineParameters).toContainEqual({ Name: 'DataLakeS3Uri', Value: `s3://${bucket}/lake` });
-    const counts = logLines.map((l) => JSON.parse(l) as { msg: string; withAnnotations?: Record<string, number> }).filter((l) => l.msg === 'class counts');
+    const counts = logLines
+      .map((l) => JSON.parse(l) as { msg: string; withAnnotations?: Record<string, number> })
+      .filter((l) => l.msg === 'class counts');
     expect(counts.at(-1)?.withAnnotations).toMatchObject({ [FASHION_LABELS[0] as string]: 1, Bag: 1 });
   });
 
@@ -190,7 +224,11 @@ describe('webhook bridge fed by a real Label Studio', () => {
     await ls.api('PATCH', `/api/annotations/${annotationIds[0]}/`, {
       result: [{ from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: ['Sneaker'] } }],
     });
-    const lake = await eventually(() => keys(s3, bucket, 'lake/annotated/'), (k) => k.includes(`lake/annotated/Sneaker/${file}`), `the image moved to lake/annotated/Sneaker/${file}`);
+    const lake = await eventually(
+      () => keys(s3, bucket, 'lake/annotated/'),
+      (k) => k.includes(`lake/annotated/Sneaker/${file}`),
+      `the image moved to lake/annotated/Sneaker/${file}`,
+    );
     expect(lake).toContain(`lake/annotated/Sneaker/${file}`);
     expect(lake).not.toContain(`lake/annotated/${FASHION_LABELS[0]}/${file}`);
     expect((await record(annotationIds[0] as number)).label).toBe('Sneaker');
@@ -200,7 +238,11 @@ describe('webhook bridge fed by a real Label Studio', () => {
   it('removes the image when the annotation is deleted (ANNOTATIONS_DELETED)', async () => {
     const task = tasks[1] as (typeof tasks)[number];
     await ls.api('DELETE', `/api/annotations/${annotationIds[1]}/`);
-    const lake = await eventually(() => keys(s3, bucket, 'lake/annotated/'), (k) => !k.some((key) => key.includes(`/${task.id}-`)), `the image of task ${task.id} removed from the lake`);
+    const lake = await eventually(
+      () => keys(s3, bucket, 'lake/annotated/'),
+      (k) => !k.some((key) => key.includes(`/${task.id}-`)),
+      `the image of task ${task.id} removed from the lake`,
+    );
     expect(lake.some((key) => key.includes(`/${task.id}-`))).toBe(false);
     expect((await record(annotationIds[1] as number)).deletedAt).toEqual(expect.any(String));
   });
@@ -224,9 +266,14 @@ describe('webhook bridge fed by a real Label Studio', () => {
     // Back up on the same address the webhook points at. (Re-pointing the webhook with a PATCH of only its url is not
     // an option: Label Studio 1.23's serializer then replaces its actions with [], so no later event is delivered.)
     bridgeServer = await startBridgeServer(bridge(), port);
-    const hook = await ls.api<{ url: string; is_active: boolean; actions: string[] }>('GET', `/api/webhooks/${webhookId}/`);
+    const hook = await ls.api<{ url: string; is_active: boolean; actions: string[] }>(
+      'GET',
+      `/api/webhooks/${webhookId}/`,
+    );
     expect(hook).toMatchObject({ url: `${bridgeServer.url}/webhook`, is_active: true });
-    expect(hook.actions).toEqual(expect.arrayContaining(['ANNOTATION_CREATED', 'ANNOTATION_UPDATED', 'ANNOTATIONS_DELETED']));
+    expect(hook.actions).toEqual(
+      expect.arrayContaining(['ANNOTATION_CREATED', 'ANNOTATION_UPDATED', 'ANNOTATIONS_DELETED']),
+    );
   });
 
   it('auto-labels confident predictions as model-made annotations and orders the rest by uncertainty', async () => {
@@ -235,7 +282,10 @@ describe('webhook bridge fed by a real Label Studio', () => {
     const remaining = [tasks[1], ...tasks.slice(6)].map((t) => t?.id as number);
     expect(report.autoLabelled.map((a) => a.taskId).sort((a, b) => a - b)).toEqual(remaining.sort((a, b) => a - b));
     const first = report.autoLabelled[0];
-    const annotation = await ls.api<{ parent_prediction: number | null; result: Array<{ origin?: string }> }>('GET', `/api/annotations/${first?.annotationId}/`);
+    const annotation = await ls.api<{ parent_prediction: number | null; result: Array<{ origin?: string }> }>(
+      'GET',
+      `/api/annotations/${first?.annotationId}/`,
+    );
     expect(annotation.parent_prediction).toEqual(expect.any(Number));
     // The record appears only if Label Studio delivered ANNOTATION_CREATED to the bridge (synchronously without Redis).
     const rec = await eventually(

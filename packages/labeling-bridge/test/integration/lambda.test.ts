@@ -24,7 +24,13 @@ let pipelineName: string;
 function event(id: number, label = 'Bag') {
   return {
     action: 'ANNOTATION_CREATED',
-    annotation: { id, result: [{ from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: [label] } }], task: id, project: 2, completed_by: 4 },
+    annotation: {
+      id,
+      result: [{ from_name: 'choice', to_name: 'image', type: 'choices', value: { choices: [label] } }],
+      task: id,
+      project: 2,
+      completed_by: 4,
+    },
     task: { id, data: { image: `s3://${bucket}/incoming/${id}.png` }, project: 2 },
     project: { id: 2, label_config: labelConfigXml() },
   };
@@ -32,34 +38,67 @@ function event(id: number, label = 'Bag') {
 
 beforeAll(async () => {
   ({ bucket, pipelineName } = await lakeAndPipeline(s3, sagemaker, 'lambda'));
-  for (let i = 1; i <= 4; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `incoming/${i}.png`, Body: `png ${i}` }));
+  for (let i = 1; i <= 4; i++)
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `incoming/${i}.png`, Body: `png ${i}` }));
 });
 
 describe('function-URL adapter', () => {
   const handler = () =>
     createLambdaHandler(
-      createWebhookBridge({ s3, sagemaker, lake: `s3://${bucket}/adapter`, pipelineName, threshold: 10, auth: { sharedSecret: SECRET }, media: new MediaResolver({ s3 }) }),
+      createWebhookBridge({
+        s3,
+        sagemaker,
+        lake: `s3://${bucket}/adapter`,
+        pipelineName,
+        threshold: 10,
+        auth: { sharedSecret: SECRET },
+        media: new MediaResolver({ s3 }),
+      }),
     );
 
   it('handles base64 bodies, health checks, methods and auth', async () => {
     const h = handler();
     const body = Buffer.from(JSON.stringify(event(1))).toString('base64');
-    const ok = await h({ requestContext: { http: { method: 'POST' } }, headers: { 'x-labeling-bridge-secret': SECRET }, body, isBase64Encoded: true });
+    const ok = await h({
+      requestContext: { http: { method: 'POST' } },
+      headers: { 'x-labeling-bridge-secret': SECRET },
+      body,
+      isBase64Encoded: true,
+    });
     expect(ok.statusCode).toBe(200);
     expect((await bytesOf(s3, bucket, 'adapter/annotated/Bag/1-1.png')).toString()).toBe('png 1');
     expect((await h({ requestContext: { http: { method: 'GET' } }, rawPath: '/health' })).statusCode).toBe(200);
     expect((await h({ requestContext: { http: { method: 'PUT' } }, body: '{}' })).statusCode).toBe(405);
-    const denied = await h({ requestContext: { http: { method: 'POST' } }, headers: { authorization: 'Bearer wrong' }, body: '{}' });
+    const denied = await h({
+      requestContext: { http: { method: 'POST' } },
+      headers: { authorization: 'Bearer wrong' },
+      body: '{}',
+    });
     expect(denied.statusCode).toBe(401);
     expect(denied.body).not.toContain(SECRET);
-    const big = await h({ requestContext: { http: { method: 'POST' } }, headers: { 'x-labeling-bridge-secret': SECRET }, body: 'x'.repeat(6 * 2 ** 20) });
+    const big = await h({
+      requestContext: { http: { method: 'POST' } },
+      headers: { 'x-labeling-bridge-secret': SECRET },
+      body: 'x'.repeat(6 * 2 ** 20),
+    });
     expect(big.statusCode).toBe(413);
   });
 
   it('validates its environment with messages that name the variable', () => {
-    expect(() => bridgeFromEnv({ PIPELINE_NAME: 'p', ANNOTATION_THRESHOLD: '3', WEBHOOK_SECRET: SECRET })).toThrow(/LAKE_S3_URI/);
-    expect(() => bridgeFromEnv({ LAKE_S3_URI: 's3://b/p', PIPELINE_NAME: 'p', ANNOTATION_THRESHOLD: 'three', WEBHOOK_SECRET: SECRET })).toThrow(/ANNOTATION_THRESHOLD/);
-    expect(() => bridgeFromEnv({ LAKE_S3_URI: 's3://b/p', PIPELINE_NAME: 'p', ANNOTATION_THRESHOLD: '3' })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => bridgeFromEnv({ PIPELINE_NAME: 'p', ANNOTATION_THRESHOLD: '3', WEBHOOK_SECRET: SECRET })).toThrow(
+      /LAKE_S3_URI/,
+    );
+    expect(() =>
+      bridgeFromEnv({
+        LAKE_S3_URI: 's3://b/p',
+        PIPELINE_NAME: 'p',
+        ANNOTATION_THRESHOLD: 'three',
+        WEBHOOK_SECRET: SECRET,
+      }),
+    ).toThrow(/ANNOTATION_THRESHOLD/);
+    expect(() => bridgeFromEnv({ LAKE_S3_URI: 's3://b/p', PIPELINE_NAME: 'p', ANNOTATION_THRESHOLD: '3' })).toThrow(
+      /WEBHOOK_SECRET/,
+    );
   });
 });
 
@@ -79,7 +118,12 @@ describe('deferred SageMaker client', () => {
       media: new MediaResolver({ s3 }),
     });
     const h = createLambdaHandler(bridge);
-    const post = (id: number) => h({ requestContext: { http: { method: 'POST' } }, headers: { 'x-labeling-bridge-secret': SECRET }, body: JSON.stringify(event(id)) });
+    const post = (id: number) =>
+      h({
+        requestContext: { http: { method: 'POST' } },
+        headers: { 'x-labeling-bridge-secret': SECRET },
+        body: JSON.stringify(event(id)),
+      });
     const before = (await executions(sagemaker, pipelineName)).length;
     expect((await post(1)).statusCode).toBe(200);
     expect(built).toBe(0);
@@ -94,7 +138,8 @@ describe('deferred SageMaker client', () => {
 
 describe('deployable bundle', () => {
   it('runs from the bundle directory with only environment configuration and starts the pipeline at the threshold (loading the deferred sagemaker.mjs)', async () => {
-    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run 'npm run build' in packages/labeling-bridge first`);
+    if (!existsSync(bundle))
+      throw new Error(`${bundle} is missing: run 'npm run build' in packages/labeling-bridge first`);
     const script = `
       const { handler } = await import(${JSON.stringify(bundle)});
       const events = JSON.parse(process.argv[1]);
@@ -114,10 +159,14 @@ describe('deployable bundle', () => {
       WEBHOOK_SECRET: SECRET,
     };
     const before = (await executions(sagemaker, pipelineName)).length;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, JSON.stringify([event(2), event(3), event(3), event(4)])], {
-      env,
-      cwd: '/',
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script, JSON.stringify([event(2), event(3), event(3), event(4)])],
+      {
+        env,
+        cwd: '/',
+      },
+    );
     expect(JSON.parse(stdout.trim().split('\n').pop() as string)).toEqual([200, 200, 200, 200]);
     expect((await bytesOf(s3, bucket, 'bundle/annotated/Bag/4-4.png')).toString()).toBe('png 4');
     expect((await executions(sagemaker, pipelineName)).length - before).toBe(1);

@@ -15,17 +15,32 @@ const xml = `<View>
 
 describe('parseLabelConfig', () => {
   it('finds the Choices/Image pair, the data key and the labels (entities decoded, aliases used, comments ignored)', () => {
-    expect(parseLabelConfig(xml)).toEqual({ fromName: 'label', toName: 'img', dataKey: 'picture', labels: ['Cat & Kitten', 'dog', 'Bird'] });
+    expect(parseLabelConfig(xml)).toEqual({
+      fromName: 'label',
+      toName: 'img',
+      dataKey: 'picture',
+      labels: ['Cat & Kitten', 'dog', 'Bird'],
+    });
   });
 
   it('says what is missing', () => {
-    expect(() => parseLabelConfig('<View><Choices name="c" toName="i"><Choice value="a"/></Choices></View>')).toThrow(/no <Image> tag/);
-    expect(() => parseLabelConfig('<View><Image name="i" value="$image"/></View>')).toThrow(/no <Choices> tag/);
-    expect(() => parseLabelConfig('<View><Image name="i" value="$image"/><Choices name="c" toName="other"><Choice value="a"/></Choices></View>')).toThrow(
-      /toName is the name of an <Image>/,
+    expect(() => parseLabelConfig('<View><Choices name="c" toName="i"><Choice value="a"/></Choices></View>')).toThrow(
+      /no <Image> tag/,
     );
-    expect(() => parseLabelConfig('<View><Image name="i" value="image"/><Choices name="c" toName="i"><Choice value="a"/></Choices></View>')).toThrow(/value="\$<data key>"/);
-    expect(() => parseLabelConfig('<View><Image name="i" value="$image"/><Choices name="c" toName="i"></Choices></View>')).toThrow(/no <Choice/);
+    expect(() => parseLabelConfig('<View><Image name="i" value="$image"/></View>')).toThrow(/no <Choices> tag/);
+    expect(() =>
+      parseLabelConfig(
+        '<View><Image name="i" value="$image"/><Choices name="c" toName="other"><Choice value="a"/></Choices></View>',
+      ),
+    ).toThrow(/toName is the name of an <Image>/);
+    expect(() =>
+      parseLabelConfig(
+        '<View><Image name="i" value="image"/><Choices name="c" toName="i"><Choice value="a"/></Choices></View>',
+      ),
+    ).toThrow(/value="\$<data key>"/);
+    expect(() =>
+      parseLabelConfig('<View><Image name="i" value="$image"/><Choices name="c" toName="i"></Choices></View>'),
+    ).toThrow(/no <Choice/);
     expect(() => parseLabelConfig('not xml')).toThrow(LabelConfigError);
   });
 
@@ -37,7 +52,9 @@ describe('parseLabelConfig', () => {
   });
 
   it('refuses labels that are not choices or are unsafe as folder names, even when the config lists them', () => {
-    const config = parseLabelConfig('<View><Image name="i" value="$image"/><Choices name="c" toName="i"><Choice value="../etc"/><Choice value="T-shirt/top"/><Choice value="ok"/></Choices></View>');
+    const config = parseLabelConfig(
+      '<View><Image name="i" value="$image"/><Choices name="c" toName="i"><Choice value="../etc"/><Choice value="T-shirt/top"/><Choice value="ok"/></Choices></View>',
+    );
     expect(assertFolderSafeLabel(config, 'ok')).toBe('ok');
     expect(() => assertFolderSafeLabel(config, 'T-shirt/top')).toThrow(/cannot be used as a folder name/);
     expect(() => assertFolderSafeLabel(config, '../etc')).toThrow(LabelNotAllowedError);

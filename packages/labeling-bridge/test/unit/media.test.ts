@@ -36,10 +36,20 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe('image URL policy', () => {
   it('refuses link-local and metadata addresses, the unspecified address and multicast', () => {
-    for (const a of ['169.254.169.254', '169.254.0.1', '0.0.0.0', '224.0.0.1', 'fe80::1', 'fd00:ec2::254', '::ffff:169.254.169.254', '::']) {
+    for (const a of [
+      '169.254.169.254',
+      '169.254.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      'fe80::1',
+      'fd00:ec2::254',
+      '::ffff:169.254.169.254',
+      '::',
+    ]) {
       expect(isForbiddenAddress(a), a).toBe(true);
     }
-    for (const a of ['127.0.0.1', '10.0.0.1', '52.1.2.3', '::1', '2001:db8::1']) expect(isForbiddenAddress(a), a).toBe(false);
+    for (const a of ['127.0.0.1', '10.0.0.1', '52.1.2.3', '::1', '2001:db8::1'])
+      expect(isForbiddenAddress(a), a).toBe(false);
   });
 
   it('matches allow-list entries by host, wildcard and host:port', () => {
@@ -64,7 +74,9 @@ describe('image URL policy', () => {
 
   it('enforces the size limit from Content-Length', async () => {
     const media = new MediaResolver({ allowedHosts: [`127.0.0.1:${port}`], maxBytes: 1024 });
-    await expect(media.read(`http://127.0.0.1:${port}/big.png`)).rejects.toThrow(/larger than the 1024-byte image limit/);
+    await expect(media.read(`http://127.0.0.1:${port}/big.png`)).rejects.toThrow(
+      /larger than the 1024-byte image limit/,
+    );
   });
 
   it('sends the Label Studio token only to Label Studio, and resolves upload paths against it', async () => {
@@ -78,9 +90,13 @@ describe('image URL policy', () => {
 
   it('reads base64 image data URIs and refuses other data URIs', async () => {
     const media = new MediaResolver({ maxBytes: 16 });
-    expect(Buffer.from(await media.read(`data:image/png;base64,${Buffer.from('PNG!').toString('base64')}`)).toString()).toBe('PNG!');
+    expect(
+      Buffer.from(await media.read(`data:image/png;base64,${Buffer.from('PNG!').toString('base64')}`)).toString(),
+    ).toBe('PNG!');
     expect(() => media.locate('data:text/html;base64,PGI+')).toThrow(/only base64 image data URIs/);
-    expect(() => media.locate(`data:image/png;base64,${Buffer.alloc(32).toString('base64')}`)).toThrow(/16-byte image limit/);
+    expect(() => media.locate(`data:image/png;base64,${Buffer.alloc(32).toString('base64')}`)).toThrow(
+      /16-byte image limit/,
+    );
     expect(mediaFileName('data:image/jpeg;base64,AAAA')).toBe('inline.jpeg');
   });
 

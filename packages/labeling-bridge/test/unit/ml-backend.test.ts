@@ -40,8 +40,16 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = { authorization: auth }) {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  };
 }
 
 const task = (id: number, path: string) => ({ id, data: { image: `http://${host}${path}` } });
@@ -51,14 +59,22 @@ describe('ML backend protocol', () => {
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(401);
     expect(health.headers.get('www-authenticate')).toContain('Basic');
-    expect(await (await fetch(`${server.url}/health`, { headers: { authorization: auth } })).json()).toMatchObject({ status: 'UP' });
+    expect(await (await fetch(`${server.url}/health`, { headers: { authorization: auth } })).json()).toMatchObject({
+      status: 'UP',
+    });
   });
 
   it('answers /setup with the model version (resolved once and cached) and /versions with it', async () => {
-    expect((await post('/setup', { project: '1.1700000000', schema: config })).body).toEqual({ model_version: 'fashion/3' });
-    expect((await post('/setup', { project: '1.1700000000', schema: config })).body).toEqual({ model_version: 'fashion/3' });
+    expect((await post('/setup', { project: '1.1700000000', schema: config })).body).toEqual({
+      model_version: 'fashion/3',
+    });
+    expect((await post('/setup', { project: '1.1700000000', schema: config })).body).toEqual({
+      model_version: 'fashion/3',
+    });
     expect(calls).toBe(1);
-    expect(await (await fetch(`${server.url}/versions`, { headers: { authorization: auth } })).json()).toEqual({ versions: ['fashion/3'] });
+    expect(await (await fetch(`${server.url}/versions`, { headers: { authorization: auth } })).json()).toEqual({
+      versions: ['fashion/3'],
+    });
     const bad = await post('/setup', { project: '1', schema: '<View><Image name="i" value="$image"/></View>' });
     expect(bad.status).toBe(422);
     expect(bad.body.error).toMatch(/no <Choices> tag/);
@@ -86,7 +102,10 @@ describe('ML backend protocol', () => {
       model_version: 'fashion/3',
     });
     expect(results[1]).toMatchObject({ result: [{ value: { choices: ['Dog'] } }], score: 0.25 });
-    expect(results[2]).toMatchObject({ result: [], error: expect.stringMatching(/not one of the label config choices/) });
+    expect(results[2]).toMatchObject({
+      result: [],
+      error: expect.stringMatching(/not one of the label config choices/),
+    });
     expect(results[3]).toMatchObject({ result: [], error: expect.stringMatching(/HTTP 404/) });
   });
 
@@ -96,7 +115,10 @@ describe('ML backend protocol', () => {
     };
     const { status, body } = await post('/predict', { tasks: [task(1, '/img-a')], label_config: config });
     expect(status).toBe(502);
-    expect(body).toMatchObject({ status: 502, error: expect.stringContaining('endpoint fashion-prod is not InService') });
+    expect(body).toMatchObject({
+      status: 502,
+      error: expect.stringContaining('endpoint fashion-prod is not InService'),
+    });
     const invalid = await post('/predict', { tasks: [{ id: 'x' }], label_config: config });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error).toMatch(/\$\.tasks\[0\]\.id/);
@@ -104,12 +126,16 @@ describe('ML backend protocol', () => {
 
   it('accepts Label Studio webhook events including START_TRAINING', async () => {
     expect((await post('/webhook', { action: 'START_TRAINING', project: { id: 1 } })).status).toBe(201);
-    expect((await post('/webhook', { action: 'ANNOTATION_CREATED', annotation: {} })).body).toMatchObject({ status: 'ignored' });
+    expect((await post('/webhook', { action: 'ANNOTATION_CREATED', annotation: {} })).body).toMatchObject({
+      status: 'ignored',
+    });
     expect((await post('/webhook', { nothing: true })).status).toBe(400);
   });
 
   it('reports metrics', async () => {
-    const metrics = (await (await fetch(`${server.url}/metrics`, { headers: { authorization: auth } })).json()) as Record<string, unknown>;
+    const metrics = (await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: auth } })
+    ).json()) as Record<string, unknown>;
     expect(metrics).toMatchObject({ tasksPredicted: 2, taskFailures: 3, modelVersion: 'fashion/3' });
   });
 });

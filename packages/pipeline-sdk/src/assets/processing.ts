@@ -30,7 +30,10 @@ export class UploadedProcessingCode {
     InputName: string;
     S3Input: { S3Uri: string; LocalPath: string; S3DataType: 'S3Prefix'; S3InputMode: 'File' };
   } {
-    return { InputName: inputName, S3Input: { S3Uri: this.s3Uri, LocalPath: PROCESSING_CODE_PATH, S3DataType: 'S3Prefix', S3InputMode: 'File' } };
+    return {
+      InputName: inputName,
+      S3Input: { S3Uri: this.s3Uri, LocalPath: PROCESSING_CODE_PATH, S3DataType: 'S3Prefix', S3InputMode: 'File' },
+    };
   }
 
   /** `AppSpecification.ContainerEntrypoint` that runs the entry point with the image's Python. */
@@ -52,8 +55,10 @@ export async function uploadProcessingCode(options: UploadSourceDirOptions): Pro
   const prefix = `${root}/processing/`;
   const manifestKey = `${root}/processing.manifest.json`;
   const { bucket } = options;
-  const result = (uploaded: boolean) => new UploadedProcessingCode(bucket, prefix, packaged.sha256, packaged.entryPoint, packaged.files, uploaded);
-  const encryption = options.kmsKeyId === undefined ? {} : { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId };
+  const result = (uploaded: boolean) =>
+    new UploadedProcessingCode(bucket, prefix, packaged.sha256, packaged.entryPoint, packaged.files, uploaded);
+  const encryption =
+    options.kmsKeyId === undefined ? {} : { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId };
 
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: manifestKey }));
@@ -71,7 +76,14 @@ export async function uploadProcessingCode(options: UploadSourceDirOptions): Pro
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       const key = `${prefix}${file}`;
       try {
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(join(sourceDir, file)), ...encryption }));
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: await readFile(join(sourceDir, file)),
+            ...encryption,
+          }),
+        );
       } catch (error) {
         throw new CodeAssetUploadError(bucket, key, 'PutObject', error);
       }

@@ -67,7 +67,10 @@ function ignoreMatcher(patterns: readonly string[]): (path: string, name: string
   return (path, name) => compiled.some(({ byPath, regex }) => regex.test(byPath ? path : name));
 }
 
-async function walk(root: string, ignored: (path: string, name: string) => boolean): Promise<{ dirs: string[]; files: string[] }> {
+async function walk(
+  root: string,
+  ignored: (path: string, name: string) => boolean,
+): Promise<{ dirs: string[]; files: string[] }> {
   const dirs: string[] = [];
   const files: string[] = [];
   async function visit(relativeDir: string): Promise<void> {
@@ -108,11 +111,20 @@ export async function packageSourceDir(options: PackageSourceDirOptions): Promis
     throw new SourceDirError(sourceDir, `entryPoint '${options.entryPoint}' must be a file inside the folder`);
   }
 
-  const patterns = [...(options.replaceDefaultIgnore === true ? [] : DEFAULT_IGNORE_PATTERNS), ...(options.ignore ?? [])];
+  const patterns = [
+    ...(options.replaceDefaultIgnore === true ? [] : DEFAULT_IGNORE_PATTERNS),
+    ...(options.ignore ?? []),
+  ];
   const { dirs, files } = await walk(sourceDir, ignoreMatcher(patterns));
   if (!files.includes(entryPoint)) {
-    const hint = files.length > 0 ? `files found: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}` : 'the folder has no files';
-    throw new SourceDirError(sourceDir, `entryPoint '${entryPoint}' is not in the archive (missing or ignored); ${hint}`);
+    const hint =
+      files.length > 0
+        ? `files found: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}`
+        : 'the folder has no files';
+    throw new SourceDirError(
+      sourceDir,
+      `entryPoint '${entryPoint}' is not in the archive (missing or ignored); ${hint}`,
+    );
   }
 
   // Only folders that hold a packaged file: a folder emptied by ignore patterns must not change the hash.

@@ -106,7 +106,15 @@ export async function uploadSourceDir(options: UploadSourceDirOptions): Promise<
   const key = `${prefix === '' ? '' : `${prefix}/`}code/${packaged.sha256}/sourcedir.tar.gz`;
   const { bucket } = options;
   const result = (uploaded: boolean) =>
-    new UploadedSourceDir(bucket, key, packaged.sha256, packaged.archive.length, packaged.entryPoint, packaged.files, uploaded);
+    new UploadedSourceDir(
+      bucket,
+      key,
+      packaged.sha256,
+      packaged.archive.length,
+      packaged.entryPoint,
+      packaged.files,
+      uploaded,
+    );
 
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

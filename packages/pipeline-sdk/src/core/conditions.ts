@@ -1,5 +1,11 @@
 import { InvalidArgumentError } from './errors.js';
-import { isExpression, type ExpressionOperand, type ExpressionReference, type JsonValue, type PipelineExpression } from './expressions.js';
+import {
+  isExpression,
+  type ExpressionOperand,
+  type ExpressionReference,
+  type JsonValue,
+  type PipelineExpression,
+} from './expressions.js';
 
 export type ConditionType =
   | 'Equals'
@@ -104,13 +110,16 @@ export class ConditionOr extends Condition {
 }
 
 // Factories: read like the condition they build.
-export const equals = (left: ExpressionOperand, right: ExpressionOperand): ConditionEquals => new ConditionEquals(left, right);
-export const greaterThan = (left: Comparable, right: Comparable): ConditionGreaterThan => new ConditionGreaterThan(left, right);
+export const equals = (left: ExpressionOperand, right: ExpressionOperand): ConditionEquals =>
+  new ConditionEquals(left, right);
+export const greaterThan = (left: Comparable, right: Comparable): ConditionGreaterThan =>
+  new ConditionGreaterThan(left, right);
 export const greaterThanOrEqualTo = (left: Comparable, right: Comparable): ConditionGreaterThanOrEqualTo =>
   new ConditionGreaterThanOrEqualTo(left, right);
 export const lessThan = (left: Comparable, right: Comparable): ConditionLessThan => new ConditionLessThan(left, right);
 export const lessThanOrEqualTo = (left: Comparable, right: Comparable): ConditionLessThanOrEqualTo =>
   new ConditionLessThanOrEqualTo(left, right);
-export const isIn = (value: ExpressionOperand, values: readonly ExpressionOperand[]): ConditionIn => new ConditionIn(value, values);
+export const isIn = (value: ExpressionOperand, values: readonly ExpressionOperand[]): ConditionIn =>
+  new ConditionIn(value, values);
 export const not = (condition: Condition): ConditionNot => new ConditionNot(condition);
 export const or = (...conditions: Condition[]): ConditionOr => new ConditionOr(conditions);

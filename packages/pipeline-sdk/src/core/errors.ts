@@ -49,10 +49,9 @@ export class UnknownStepReferenceError extends PipelineDefinitionError {
 export class DependencyCycleError extends PipelineDefinitionError {
   override readonly code: string = 'DEPENDENCY_CYCLE';
   constructor(readonly cycle: readonly string[]) {
-    super(
-      `dependency cycle ${cycle.join(' -> ')}: remove one DependsOn entry or property reference to break it`,
-      { stepName: cycle[0] },
-    );
+    super(`dependency cycle ${cycle.join(' -> ')}: remove one DependsOn entry or property reference to break it`, {
+      stepName: cycle[0],
+    });
   }
 }
 

@@ -77,10 +77,9 @@ export abstract class Parameter<T extends Primitive> extends PipelineExpression<
   constructor(name: string, defaultValue: T | undefined) {
     super();
     if (!PARAMETER_NAME.test(name)) {
-      throw new ParameterError(
-        `invalid parameter name '${name}': use 1-256 letters, digits, '-' or '_'`,
-        { path: 'Parameters' },
-      );
+      throw new ParameterError(`invalid parameter name '${name}': use 1-256 letters, digits, '-' or '_'`, {
+        path: 'Parameters',
+      });
     }
     this.name = name;
     this.defaultValue = defaultValue;

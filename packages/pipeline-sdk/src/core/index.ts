@@ -24,7 +24,13 @@ export {
   type Primitive,
 } from './expressions.js';
 export * from './conditions.js';
-export { Property, type NamedPropertyList, type PropertiesOf, type PropertyList, type PropertyMap } from './properties.js';
+export {
+  Property,
+  type NamedPropertyList,
+  type PropertiesOf,
+  type PropertyList,
+  type PropertyMap,
+} from './properties.js';
 export * from './steps.js';
 export * from './pipeline.js';
 export type { Pipelined, StepArguments } from './types.js';

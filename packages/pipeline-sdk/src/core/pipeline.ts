@@ -204,7 +204,9 @@ class Serializer {
     }
     if (value instanceof Date) return value.toISOString();
     if (value instanceof Step) {
-      this.fail(`a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`);
+      this.fail(
+        `a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`,
+      );
     }
     const out: { [key: string]: JsonValue } = {};
     const record = value as Record<string, unknown>;
@@ -263,7 +265,9 @@ function analyse(pipeline: Pipeline): Analysis {
   const parameters = new Map<string, Parameter<Primitive>>();
   pipeline.parameters.forEach((p, i) => {
     if (!(p instanceof Parameter)) {
-      throw new ParameterError(`Parameters[${i}] is not a parameter object (ParameterString, ParameterInteger, ...)`, { path: `Parameters[${i}]` });
+      throw new ParameterError(`Parameters[${i}] is not a parameter object (ParameterString, ParameterInteger, ...)`, {
+        path: `Parameters[${i}]`,
+      });
     }
     if (parameters.has(p.name)) {
       throw new ParameterError(`parameter '${p.name}' is declared twice`, { path: `Parameters[${i}]` });
@@ -281,7 +285,9 @@ function analyse(pipeline: Pipeline): Analysis {
     let args: JsonValue;
     if (step instanceof ConditionStep) {
       args = {
-        Conditions: step.conditions.map((c, i) => serializer.run(c, step.name, `Arguments.Conditions[${i}]`) as JsonValue),
+        Conditions: step.conditions.map(
+          (c, i) => serializer.run(c, step.name, `Arguments.Conditions[${i}]`) as JsonValue,
+        ),
         IfSteps: step.ifSteps.map(compileStep),
         ElseSteps: step.elseSteps.map(compileStep),
       };
@@ -350,11 +356,10 @@ function analyse(pipeline: Pipeline): Analysis {
   for (const step of byName.values()) {
     step.dependsOnNames.forEach((dep, i) => {
       if (!byName.has(dep)) {
-        throw new UnknownStepReferenceError(
-          `DependsOn names step '${dep}', which is not in the pipeline`,
-          dep,
-          { stepName: step.name, path: `DependsOn[${i}]` },
-        );
+        throw new UnknownStepReferenceError(`DependsOn names step '${dep}', which is not in the pipeline`, dep, {
+          stepName: step.name,
+          path: `DependsOn[${i}]`,
+        });
       }
       graph.get(step.name)!.add(dep);
     });

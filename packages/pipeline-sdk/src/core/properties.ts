@@ -9,7 +9,13 @@ export abstract class Property<T> extends PipelineExpression<T> {
 }
 
 type Leaf = string | number | boolean | Date;
-type LeafValue<T> = [T] extends [string] ? string : [T] extends [number] ? number : [T] extends [boolean] ? boolean : string;
+type LeafValue<T> = [T] extends [string]
+  ? string
+  : [T] extends [number]
+    ? number
+    : [T] extends [boolean]
+      ? boolean
+      : string;
 
 /** Integer indexes that type-check without `!` under `noUncheckedIndexedAccess`. */
 type ListIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19;
@@ -23,7 +29,9 @@ export type PropertyList<E, Names extends string = never> = { readonly [I in Lis
  * A list whose item names are known from the step's own arguments (Processing inputs/outputs):
  * `['train']` type-checks only for a declared name, `[0]` by position.
  */
-export type NamedPropertyList<E, Names extends string> = { readonly [I in ListIndex]: E } & { readonly [K in Names]: E };
+export type NamedPropertyList<E, Names extends string> = { readonly [I in ListIndex]: E } & {
+  readonly [K in Names]: E;
+};
 
 /** A map property: `['key']`. */
 export type PropertyMap<E> = { readonly [key: string]: E };

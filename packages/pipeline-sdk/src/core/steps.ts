@@ -21,14 +21,15 @@ import type {
   ProcessingOutputConfig,
 } from '@aws-sdk/client-sagemaker';
 import type { Condition } from './conditions.js';
-import {
-  InvalidArgumentError,
-  InvalidStepNameError,
-  PropertyFileError,
-  RetryPolicyError,
-} from './errors.js';
+import { InvalidArgumentError, InvalidStepNameError, PropertyFileError, RetryPolicyError } from './errors.js';
 import { Join, PropertyFile, type JsonValue, type PipelineExpression, type Primitive } from './expressions.js';
-import { createProperties, stepProperty, type NamedPropertyList, type PropertiesOf, type Property } from './properties.js';
+import {
+  createProperties,
+  stepProperty,
+  type NamedPropertyList,
+  type PropertiesOf,
+  type Property,
+} from './properties.js';
 import { PROPERTY_ROOTS, PROPERTY_SHAPES } from './property-shapes.generated.js';
 import type { Pipelined, StepArguments } from './types.js';
 
@@ -86,7 +87,10 @@ const EXCEPTION_TYPES = new Set([
 
 function cacheConfigJson(stepName: string, config: CacheConfig): { [key: string]: JsonValue } {
   if (typeof config.enabled !== 'boolean') {
-    throw new InvalidArgumentError('CacheConfig.enabled must be true or false', { stepName, path: 'CacheConfig.Enabled' });
+    throw new InvalidArgumentError('CacheConfig.enabled must be true or false', {
+      stepName,
+      path: 'CacheConfig.Enabled',
+    });
   }
   const json: { [key: string]: JsonValue } = { Enabled: config.enabled };
   if (config.expireAfter !== undefined) {
@@ -110,17 +114,24 @@ function retryPolicyJson(stepName: string, policy: RetryPolicy, index: number): 
     fail('a retry policy needs at least one exception type', 'ExceptionType');
   }
   for (const type of policy.exceptionTypes) {
-    if (!EXCEPTION_TYPES.has(type)) fail(`unknown exception type '${type}' (expected one of ${[...EXCEPTION_TYPES].join(', ')})`, 'ExceptionType');
+    if (!EXCEPTION_TYPES.has(type))
+      fail(`unknown exception type '${type}' (expected one of ${[...EXCEPTION_TYPES].join(', ')})`, 'ExceptionType');
   }
   const hasMax = policy.maxAttempts !== undefined;
   const hasExpire = policy.expireAfterMin !== undefined;
   if (hasMax === hasExpire) {
-    fail('give exactly one of maxAttempts (1..20) or expireAfterMin (0..14400)', hasMax ? 'MaxAttempts' : 'ExpireAfterMin');
+    fail(
+      'give exactly one of maxAttempts (1..20) or expireAfterMin (0..14400)',
+      hasMax ? 'MaxAttempts' : 'ExpireAfterMin',
+    );
   }
   if (hasMax && !(Number.isInteger(policy.maxAttempts) && policy.maxAttempts! >= 1 && policy.maxAttempts! <= 20)) {
     fail(`maxAttempts ${policy.maxAttempts} is out of range: use an integer from 1 to 20`, 'MaxAttempts');
   }
-  if (hasExpire && !(Number.isInteger(policy.expireAfterMin) && policy.expireAfterMin! >= 0 && policy.expireAfterMin! <= 14400)) {
+  if (
+    hasExpire &&
+    !(Number.isInteger(policy.expireAfterMin) && policy.expireAfterMin! >= 0 && policy.expireAfterMin! <= 14400)
+  ) {
     fail(`expireAfterMin ${policy.expireAfterMin} is out of range: use an integer from 0 to 14400`, 'ExpireAfterMin');
   }
   const backoffRate = policy.backoffRate ?? 2.0;
@@ -177,7 +188,8 @@ export abstract class Step {
     this.displayName = options.displayName;
     this.description = options.description;
     this.dependsOn = [...(options.dependsOn ?? [])];
-    if (options.cacheConfig !== undefined) this.extraFields.CacheConfig = cacheConfigJson(this.name, options.cacheConfig);
+    if (options.cacheConfig !== undefined)
+      this.extraFields.CacheConfig = cacheConfigJson(this.name, options.cacheConfig);
     if (options.retryPolicies !== undefined && options.retryPolicies.length > 0) {
       this.extraFields.RetryPolicies = options.retryPolicies.map((p, i) => retryPolicyJson(this.name, p, i));
     }
@@ -200,7 +212,9 @@ export abstract class Step {
 function checkOptions<K extends string>(stepName: string, options: object, allowed: readonly K[], kind: string): void {
   for (const key of Object.keys(options)) {
     if (!(allowed as readonly string[]).includes(key)) {
-      throw new InvalidArgumentError(`${kind} does not take option '${key}' (allowed: ${allowed.join(', ')})`, { stepName });
+      throw new InvalidArgumentError(`${kind} does not take option '${key}' (allowed: ${allowed.join(', ')})`, {
+        stepName,
+      });
     }
   }
 }
@@ -241,7 +255,10 @@ export type ProcessingStepProperties<Out extends string, In extends string> = Om
   readonly ProcessingInputs: NamedPropertyList<ProcessingInputProps, In>;
 };
 
-export interface ProcessingStepOptions<Out extends string, In extends string> extends StepOptions, RetryOptions, CacheOptions {
+export interface ProcessingStepOptions<Out extends string, In extends string>
+  extends StepOptions,
+    RetryOptions,
+    CacheOptions {
   arguments: ProcessingStepArguments<Out, In>;
   /** JSON files in the step's outputs that later steps read with JsonGet. */
   propertyFiles?: readonly PropertyFile[];
@@ -255,17 +272,28 @@ export class ProcessingStep<Out extends string = string, In extends string = str
 
   constructor(options: ProcessingStepOptions<Out, In>) {
     super(options);
-    checkOptions(options.name, options, [...COMMON, 'arguments', 'propertyFiles', 'retryPolicies', 'cacheConfig'], 'ProcessingStep');
+    checkOptions(
+      options.name,
+      options,
+      [...COMMON, 'arguments', 'propertyFiles', 'retryPolicies', 'cacheConfig'],
+      'ProcessingStep',
+    );
     this.#arguments = options.arguments;
     this.propertyFiles = [...(options.propertyFiles ?? [])];
     const outputNames = (options.arguments.ProcessingOutputConfig?.Outputs ?? []).map((o) => o.OutputName);
     const seen = new Set<string>();
     this.propertyFiles.forEach((file, i) => {
       if (!(file instanceof PropertyFile)) {
-        throw new PropertyFileError('propertyFiles entries must be PropertyFile objects', { stepName: this.name, path: `PropertyFiles[${i}]` });
+        throw new PropertyFileError('propertyFiles entries must be PropertyFile objects', {
+          stepName: this.name,
+          path: `PropertyFiles[${i}]`,
+        });
       }
       if (seen.has(file.name)) {
-        throw new PropertyFileError(`property file '${file.name}' is declared twice`, { stepName: this.name, path: `PropertyFiles[${i}]` });
+        throw new PropertyFileError(`property file '${file.name}' is declared twice`, {
+          stepName: this.name,
+          path: `PropertyFiles[${i}]`,
+        });
       }
       seen.add(file.name);
       if (!outputNames.some((name) => typeof name !== 'string' || name === file.outputName)) {
@@ -275,7 +303,8 @@ export class ProcessingStep<Out extends string = string, In extends string = str
         );
       }
     });
-    if (this.propertyFiles.length > 0) this.extraFields.PropertyFiles = this.propertyFiles.map((f) => f.toDeclaration());
+    if (this.propertyFiles.length > 0)
+      this.extraFields.PropertyFiles = this.propertyFiles.map((f) => f.toDeclaration());
     this.properties = createProperties(this.name, rootShape('Processing'));
   }
 
@@ -315,7 +344,8 @@ export interface TuningStepOptions extends StepOptions, RetryOptions, CacheOptio
 
 /** Tuning properties merge the tuning job's Describe response with its training-job summaries, as the Python SDK does. */
 export type TuningStepProperties = PropertiesOf<
-  DescribeHyperParameterTuningJobResponse & Pick<ListTrainingJobsForHyperParameterTuningJobResponse, 'TrainingJobSummaries'>
+  DescribeHyperParameterTuningJobResponse &
+    Pick<ListTrainingJobsForHyperParameterTuningJobResponse, 'TrainingJobSummaries'>
 >;
 
 export class TuningStep extends Step {
@@ -348,7 +378,10 @@ export class TuningStep extends Step {
     }
     const values: (string | PipelineExpression<unknown>)[] = ['s3:/', s3Bucket];
     if (prefix !== '') values.push(prefix);
-    const summaries = this.properties.TrainingJobSummaries as unknown as Record<number, { TrainingJobName: Property<string> }>;
+    const summaries = this.properties.TrainingJobSummaries as unknown as Record<
+      number,
+      { TrainingJobName: Property<string> }
+    >;
     values.push(summaries[topK]!.TrainingJobName, 'output/model.tar.gz');
     return new Join({ on: '/', values });
   }
@@ -506,7 +539,10 @@ export class ConditionStep extends Step {
     super(options);
     checkOptions(options.name, options, [...COMMON, 'conditions', 'ifSteps', 'elseSteps'], 'ConditionStep');
     if (!Array.isArray(options.conditions) || options.conditions.length === 0) {
-      throw new InvalidArgumentError('a ConditionStep needs at least one condition', { stepName: this.name, path: 'Arguments.Conditions' });
+      throw new InvalidArgumentError('a ConditionStep needs at least one condition', {
+        stepName: this.name,
+        path: 'Arguments.Conditions',
+      });
     }
     this.conditions = [...options.conditions];
     this.ifSteps = [...(options.ifSteps ?? [])];
@@ -552,7 +588,10 @@ type OutputProperties<O extends StepOutputDeclaration> = {
   readonly [D in O as D['name']]: Property<OutputValue<D['type'] extends OutputType ? D['type'] : 'String'>>;
 };
 
-function outputDeclarations(stepName: string, outputs: readonly StepOutputDeclaration[]): { [key: string]: JsonValue }[] {
+function outputDeclarations(
+  stepName: string,
+  outputs: readonly StepOutputDeclaration[],
+): { [key: string]: JsonValue }[] {
   const seen = new Set<string>();
   return outputs.map((o, i) => {
     if (typeof o.name !== 'string' || o.name.length === 0 || seen.has(o.name)) {
@@ -573,8 +612,13 @@ function outputDeclarations(stepName: string, outputs: readonly StepOutputDeclar
   });
 }
 
-function outputProperties(stepName: string, outputs: readonly StepOutputDeclaration[]): Record<string, Property<Primitive>> {
-  return Object.fromEntries(outputs.map((o) => [o.name, stepProperty<Primitive>(stepName, `OutputParameters['${o.name}']`)]));
+function outputProperties(
+  stepName: string,
+  outputs: readonly StepOutputDeclaration[],
+): Record<string, Property<Primitive>> {
+  return Object.fromEntries(
+    outputs.map((o) => [o.name, stepProperty<Primitive>(stepName, `OutputParameters['${o.name}']`)]),
+  );
 }
 
 export interface LambdaStepOptions<O extends StepOutputDeclaration> extends StepOptions, CacheOptions {

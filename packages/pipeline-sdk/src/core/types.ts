@@ -21,4 +21,6 @@ export type Pipelined<T> = T extends string
             : T;
 
 /** The arguments of a job step: the AWS `Create*` request without the name the pipeline generates. */
-export type StepArguments<Request, GeneratedName extends keyof Request = never> = Pipelined<Omit<Request, GeneratedName>>;
+export type StepArguments<Request, GeneratedName extends keyof Request = never> = Pipelined<
+  Omit<Request, GeneratedName>
+>;

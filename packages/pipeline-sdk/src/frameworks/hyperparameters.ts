@@ -16,7 +16,10 @@ export type HyperParameterValue =
 export function pythonJsonDumps(value: HyperParameterValue): string {
   if (value === null) return 'null';
   if (typeof value === 'string') {
-    return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return JSON.stringify(value).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) {

@@ -58,17 +58,26 @@ export function managedSpotTraining(options: ManagedSpotTrainingOptions): Manage
   };
   if (checkpointS3Uri !== undefined) {
     if (!S3_URI.test(checkpointS3Uri) || checkpointS3Uri.length > 1024) {
-      throw new SpotTrainingConfigError('CheckpointConfig.S3Uri', `expected an S3 URI like s3://bucket/checkpoints, got '${checkpointS3Uri}'`);
+      throw new SpotTrainingConfigError(
+        'CheckpointConfig.S3Uri',
+        `expected an S3 URI like s3://bucket/checkpoints, got '${checkpointS3Uri}'`,
+      );
     }
     fragment.CheckpointConfig = { S3Uri: checkpointS3Uri };
     if (checkpointLocalPath !== undefined) {
       if (!checkpointLocalPath.startsWith('/') || checkpointLocalPath.length > 4096) {
-        throw new SpotTrainingConfigError('CheckpointConfig.LocalPath', `expected an absolute container path, got '${checkpointLocalPath}'`);
+        throw new SpotTrainingConfigError(
+          'CheckpointConfig.LocalPath',
+          `expected an absolute container path, got '${checkpointLocalPath}'`,
+        );
       }
       fragment.CheckpointConfig.LocalPath = checkpointLocalPath;
     }
   } else if (checkpointLocalPath !== undefined) {
-    throw new SpotTrainingConfigError('CheckpointConfig.LocalPath', 'needs checkpointS3Uri: SageMaker syncs the local path to that S3 location');
+    throw new SpotTrainingConfigError(
+      'CheckpointConfig.LocalPath',
+      'needs checkpointS3Uri: SageMaker syncs the local path to that S3 location',
+    );
   }
   return fragment;
 }
@@ -89,14 +98,20 @@ export const MAX_METRIC_DEFINITIONS = 40;
  */
 export function metricDefinitions(definitions: readonly MetricDefinitionInput[]): MetricDefinition[] {
   if (definitions.length > MAX_METRIC_DEFINITIONS) {
-    throw new MetricDefinitionError(MAX_METRIC_DEFINITIONS, definitions[MAX_METRIC_DEFINITIONS]?.name ?? '', `at most ${MAX_METRIC_DEFINITIONS} metric definitions per job, got ${definitions.length}`);
+    throw new MetricDefinitionError(
+      MAX_METRIC_DEFINITIONS,
+      definitions[MAX_METRIC_DEFINITIONS]?.name ?? '',
+      `at most ${MAX_METRIC_DEFINITIONS} metric definitions per job, got ${definitions.length}`,
+    );
   }
   const seen = new Set<string>();
   return definitions.map(({ name, regex }, index) => {
-    if (name.length < 1 || name.length > 255) throw new MetricDefinitionError(index, name, 'name must be 1 to 255 characters');
+    if (name.length < 1 || name.length > 255)
+      throw new MetricDefinitionError(index, name, 'name must be 1 to 255 characters');
     if (seen.has(name)) throw new MetricDefinitionError(index, name, 'duplicate metric name');
     seen.add(name);
-    if (regex.length < 1 || regex.length > 500) throw new MetricDefinitionError(index, name, 'regex must be 1 to 500 characters');
+    if (regex.length < 1 || regex.length > 500)
+      throw new MetricDefinitionError(index, name, 'regex must be 1 to 500 characters');
     let compiled: RegExp;
     try {
       compiled = new RegExp(regex);
@@ -106,7 +121,11 @@ export function metricDefinitions(definitions: readonly MetricDefinitionInput[])
     // A regex with N groups matched against '' via an alternation trick yields N+1 slots.
     const groups = new RegExp(`${compiled.source}|`).exec('')?.length ?? 1;
     if (groups < 2) {
-      throw new MetricDefinitionError(index, name, `regex /${regex}/ has no capture group: wrap the number in ( ), e.g. 'loss=([0-9.]+)'`);
+      throw new MetricDefinitionError(
+        index,
+        name,
+        `regex /${regex}/ has no capture group: wrap the number in ( ), e.g. 'loss=([0-9.]+)'`,
+      );
     }
     return { Name: name, Regex: regex };
   });

@@ -105,7 +105,9 @@ export class WaitTimeoutError extends LifecycleError {
     readonly timeoutMs: number,
     readonly lastStatus: string | undefined,
   ) {
-    super(`pipeline execution ${executionArn} still ${lastStatus ?? 'unknown'} after ${timeoutMs} ms (it keeps running; stop() ends it)`);
+    super(
+      `pipeline execution ${executionArn} still ${lastStatus ?? 'unknown'} after ${timeoutMs} ms (it keeps running; stop() ends it)`,
+    );
     this.name = 'WaitTimeoutError';
   }
 }
@@ -129,7 +131,9 @@ export class StepListingUnavailableError extends LifecycleError {
     readonly executionArn: string,
     cause: unknown,
   ) {
-    super(`ListPipelineExecutionSteps is not available from this SageMaker endpoint (execution ${executionArn})`, { cause });
+    super(`ListPipelineExecutionSteps is not available from this SageMaker endpoint (execution ${executionArn})`, {
+      cause,
+    });
     this.name = 'StepListingUnavailableError';
   }
 }

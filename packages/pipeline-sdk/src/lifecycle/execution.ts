@@ -125,7 +125,11 @@ function failedStepsOf(steps: readonly StepSummary[] | null): FailedStep[] | nul
   if (steps === null) return null;
   return steps
     .filter((s) => s.status === 'Failed' || s.status === 'Stopped')
-    .map((s) => ({ stepName: s.name, status: s.status, ...(s.failureReason === undefined ? {} : { failureReason: s.failureReason }) }));
+    .map((s) => ({
+      stepName: s.name,
+      status: s.status,
+      ...(s.failureReason === undefined ? {} : { failureReason: s.failureReason }),
+    }));
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -165,7 +169,11 @@ export class PipelineExecution {
       let page;
       try {
         page = await this.sagemaker.send(
-          new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: this.arn, MaxResults: 100, NextToken: nextToken }),
+          new ListPipelineExecutionStepsCommand({
+            PipelineExecutionArn: this.arn,
+            MaxResults: 100,
+            NextToken: nextToken,
+          }),
         );
       } catch (error) {
         if (isUnknownOperationError(error)) throw new StepListingUnavailableError(this.arn, error);
@@ -179,7 +187,9 @@ export class PipelineExecution {
 
   /** Asks SageMaker to stop the execution (status Stopping, then Stopped). `wait` sees the end. */
   async stop(clientRequestToken: string = randomUUID()): Promise<void> {
-    await this.sagemaker.send(new StopPipelineExecutionCommand({ PipelineExecutionArn: this.arn, ClientRequestToken: clientRequestToken }));
+    await this.sagemaker.send(
+      new StopPipelineExecutionCommand({ PipelineExecutionArn: this.arn, ClientRequestToken: clientRequestToken }),
+    );
   }
 
   /**
@@ -228,7 +238,8 @@ export class PipelineExecution {
       lastFingerprint = fingerprint;
 
       if (TERMINAL.has(status)) {
-        const failureReason = described.FailureReason === undefined || described.FailureReason === '' ? undefined : described.FailureReason;
+        const failureReason =
+          described.FailureReason === undefined || described.FailureReason === '' ? undefined : described.FailureReason;
         const failedSteps = failedStepsOf(steps);
         if (status !== 'Succeeded' && (options.throwOnFailure ?? true)) {
           throw new PipelineExecutionFailedError(this.arn, status, failureReason, failedSteps);

@@ -37,10 +37,12 @@ function check(spec: PipelineParameterSpec, value: unknown): string | undefined 
       }
       return undefined;
     case 'Integer':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return `expected a whole number (ParameterInteger), got ${describe(value)}`;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        return `expected a whole number (ParameterInteger), got ${describe(value)}`;
       return undefined;
     case 'Float':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a finite number (ParameterFloat), got ${describe(value)}`;
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return `expected a finite number (ParameterFloat), got ${describe(value)}`;
       return undefined;
     case 'Boolean':
       if (typeof value !== 'boolean') return `expected true or false (ParameterBoolean), got ${describe(value)}`;
@@ -60,7 +62,10 @@ function format(value: string | number | boolean): string {
  * default needs a value) and returns the `PipelineParameters` list of StartPipelineExecution.
  * Throws PipelineParameterError listing every problem.
  */
-export function toPipelineParameters(pipeline: PipelineSource, values: PipelineParameterValues = {}): PipelineParameterValue[] {
+export function toPipelineParameters(
+  pipeline: PipelineSource,
+  values: PipelineParameterValues = {},
+): PipelineParameterValue[] {
   const declared = new Map(pipeline.parameters.map((p) => [p.name, p]));
   const problems: ParameterProblem[] = [];
   const out: PipelineParameterValue[] = [];
@@ -80,7 +85,10 @@ export function toPipelineParameters(pipeline: PipelineSource, values: PipelineP
   }
   for (const spec of pipeline.parameters) {
     if (spec.defaultValue === undefined && !(spec.name in values)) {
-      problems.push({ name: spec.name, message: `has no default value, so start() must give one (${spec.parameterType})` });
+      problems.push({
+        name: spec.name,
+        message: `has no default value, so start() must give one (${spec.parameterType})`,
+      });
     }
   }
   if (problems.length > 0) throw new PipelineParameterError(pipeline.name, problems);

@@ -13,7 +13,12 @@ import {
   type Tag,
 } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
-import { LifecycleError, PipelineDefinitionTooLargeError, PipelineNotFoundError, SelectiveExecutionError } from './errors.js';
+import {
+  LifecycleError,
+  PipelineDefinitionTooLargeError,
+  PipelineNotFoundError,
+  SelectiveExecutionError,
+} from './errors.js';
 import { PipelineExecution } from './execution.js';
 import { toPipelineParameters, type PipelineParameterValues, type PipelineSource } from './parameters.js';
 
@@ -84,17 +89,26 @@ export interface ExecutionSummary {
   readonly failureReason?: string;
 }
 
-const tokenSchema = z.string().min(32).max(128).regex(/^[ -~]+$/, 'printable ASCII only');
+const tokenSchema = z
+  .string()
+  .min(32)
+  .max(128)
+  .regex(/^[ -~]+$/, 'printable ASCII only');
 const displayNameSchema = z
   .string()
   .max(82)
-  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/, 'letters, digits and hyphens, starting and ending with a letter or digit');
+  .regex(
+    /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/,
+    'letters, digits and hyphens, starting and ending with a letter or digit',
+  );
 const parallelismSchema = z.number().int().min(1);
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string, pipelineName: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new LifecycleError(`pipeline '${pipelineName}': ${what} ${JSON.stringify(value)} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    throw new LifecycleError(
+      `pipeline '${pipelineName}': ${what} ${JSON.stringify(value)} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -105,12 +119,18 @@ function errorName(error: unknown): string | undefined {
 
 function isPipelineMissing(error: unknown): boolean {
   const message = (error as { message?: string } | null)?.message ?? '';
-  return errorName(error) === 'ResourceNotFound' || (errorName(error) === 'ValidationException' && /could not find pipeline|does not exist/i.test(message));
+  return (
+    errorName(error) === 'ResourceNotFound' ||
+    (errorName(error) === 'ValidationException' && /could not find pipeline|does not exist/i.test(message))
+  );
 }
 
 function isAlreadyExists(error: unknown): boolean {
   const message = (error as { message?: string } | null)?.message ?? '';
-  return (errorName(error) === 'ValidationException' || errorName(error) === 'ResourceInUse') && /already exists/i.test(message);
+  return (
+    (errorName(error) === 'ValidationException' || errorName(error) === 'ResourceInUse') &&
+    /already exists/i.test(message)
+  );
 }
 
 /** Step names in a definition, condition branches included (for selective-execution checks). */
@@ -118,7 +138,11 @@ function stepNames(definition: string): Set<string> {
   const names = new Set<string>();
   const visit = (steps: unknown): void => {
     if (!Array.isArray(steps)) return;
-    for (const step of steps as Array<{ Name?: unknown; Type?: unknown; Arguments?: { IfSteps?: unknown; ElseSteps?: unknown } }>) {
+    for (const step of steps as Array<{
+      Name?: unknown;
+      Type?: unknown;
+      Arguments?: { IfSteps?: unknown; ElseSteps?: unknown };
+    }>) {
       if (typeof step?.Name === 'string') names.add(step.Name);
       if (step?.Type === 'Condition') {
         visit(step.Arguments?.IfSteps);
@@ -169,33 +193,45 @@ export class PipelineRunner {
       definitionFields = { PipelineDefinition: definition };
     } else {
       const bucket = this.#options.definitionBucket;
-      if (bucket === undefined) throw new PipelineDefinitionTooLargeError(this.name, definitionBytes, INLINE_DEFINITION_LIMIT_BYTES);
+      if (bucket === undefined)
+        throw new PipelineDefinitionTooLargeError(this.name, definitionBytes, INLINE_DEFINITION_LIMIT_BYTES);
       const sha256 = createHash('sha256').update(definition).digest('hex');
       const key = `${this.#options.definitionKeyPrefix ?? ''}${this.name}/definition-${sha256}.json`;
       const s3 = this.#s3 ?? new S3Client({});
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: definition, ContentType: 'application/json' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: definition, ContentType: 'application/json' }),
+      );
       definitionFields = { PipelineDefinitionS3Location: { Bucket: bucket, ObjectKey: key } };
       definitionS3Uri = `s3://${bucket}/${key}`;
     }
     const parallelism =
       options.parallelism === undefined
         ? {}
-        : { ParallelismConfiguration: { MaxParallelExecutionSteps: check(parallelismSchema, options.parallelism, 'parallelism', this.name) } };
+        : {
+            ParallelismConfiguration: {
+              MaxParallelExecutionSteps: check(parallelismSchema, options.parallelism, 'parallelism', this.name),
+            },
+          };
     const common = {
       PipelineName: this.name,
       RoleArn: options.roleArn,
       ...definitionFields,
       ...(options.description === undefined ? {} : { PipelineDescription: options.description }),
-      ...(options.displayName === undefined ? {} : { PipelineDisplayName: check(displayNameSchema, options.displayName, 'displayName', this.name) }),
+      ...(options.displayName === undefined
+        ? {}
+        : { PipelineDisplayName: check(displayNameSchema, options.displayName, 'displayName', this.name) }),
       ...parallelism,
     };
     const tags: Tag[] = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
     const result = (pipelineArn: string | undefined, created: boolean): UpsertResult => {
-      if (pipelineArn === undefined) throw new LifecycleError(`pipeline '${this.name}': SageMaker returned no PipelineArn`);
+      if (pipelineArn === undefined)
+        throw new LifecycleError(`pipeline '${this.name}': SageMaker returned no PipelineArn`);
       return { pipelineArn, created, definitionBytes, ...(definitionS3Uri === undefined ? {} : { definitionS3Uri }) };
     };
     try {
-      const created = await this.sagemaker.send(new CreatePipelineCommand({ ...common, ...(tags.length > 0 ? { Tags: tags } : {}) }));
+      const created = await this.sagemaker.send(
+        new CreatePipelineCommand({ ...common, ...(tags.length > 0 ? { Tags: tags } : {}) }),
+      );
       return result(created.PipelineArn, true);
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
@@ -226,24 +262,38 @@ export class PipelineRunner {
       PipelineName: this.name,
       ...(pipelineParameters.length > 0 ? { PipelineParameters: pipelineParameters } : {}),
     };
-    if (options.clientRequestToken !== undefined) input.ClientRequestToken = check(tokenSchema, options.clientRequestToken, 'clientRequestToken', this.name);
+    if (options.clientRequestToken !== undefined)
+      input.ClientRequestToken = check(tokenSchema, options.clientRequestToken, 'clientRequestToken', this.name);
     if (options.parallelism !== undefined) {
-      input.ParallelismConfiguration = { MaxParallelExecutionSteps: check(parallelismSchema, options.parallelism, 'parallelism', this.name) };
+      input.ParallelismConfiguration = {
+        MaxParallelExecutionSteps: check(parallelismSchema, options.parallelism, 'parallelism', this.name),
+      };
     }
-    if (options.displayName !== undefined) input.PipelineExecutionDisplayName = check(displayNameSchema, options.displayName, 'displayName', this.name);
+    if (options.displayName !== undefined)
+      input.PipelineExecutionDisplayName = check(displayNameSchema, options.displayName, 'displayName', this.name);
     if (options.description !== undefined) input.PipelineExecutionDescription = options.description;
     if (options.selectedSteps !== undefined) {
-      if (options.selectedSteps.length === 0) throw new SelectiveExecutionError(this.name, 'selectedSteps is empty: name at least one step');
+      if (options.selectedSteps.length === 0)
+        throw new SelectiveExecutionError(this.name, 'selectedSteps is empty: name at least one step');
       const known = stepNames(this.pipeline.definition());
       const unknown = options.selectedSteps.filter((s) => !known.has(s));
       if (unknown.length > 0) {
-        throw new SelectiveExecutionError(this.name, `no step named ${unknown.map((s) => `'${s}'`).join(', ')}; steps: ${[...known].join(', ')}`);
+        throw new SelectiveExecutionError(
+          this.name,
+          `no step named ${unknown.map((s) => `'${s}'`).join(', ')}; steps: ${[...known].join(', ')}`,
+        );
       }
       const source = options.sourceExecutionArn ?? (await this.listExecutions({ limit: 1 }))[0]?.arn;
       if (source === undefined) {
-        throw new SelectiveExecutionError(this.name, 'no earlier execution to reuse outputs from: run the whole pipeline once, or pass sourceExecutionArn');
+        throw new SelectiveExecutionError(
+          this.name,
+          'no earlier execution to reuse outputs from: run the whole pipeline once, or pass sourceExecutionArn',
+        );
       }
-      input.SelectiveExecutionConfig = { SourcePipelineExecutionArn: source, SelectedSteps: options.selectedSteps.map((StepName) => ({ StepName })) };
+      input.SelectiveExecutionConfig = {
+        SourcePipelineExecutionArn: source,
+        SelectedSteps: options.selectedSteps.map((StepName) => ({ StepName })),
+      };
     }
     let response;
     try {
@@ -252,7 +302,8 @@ export class PipelineRunner {
       if (isPipelineMissing(error)) throw new PipelineNotFoundError(this.name, { cause: error });
       throw error;
     }
-    if (response.PipelineExecutionArn === undefined) throw new LifecycleError(`pipeline '${this.name}': SageMaker returned no PipelineExecutionArn`);
+    if (response.PipelineExecutionArn === undefined)
+      throw new LifecycleError(`pipeline '${this.name}': SageMaker returned no PipelineExecutionArn`);
     return new PipelineExecution(response.PipelineExecutionArn, this.sagemaker);
   }
 
@@ -300,6 +351,8 @@ function toExecutionSummary(s: PipelineExecutionSummary): ExecutionSummary {
     ...(s.StartTime === undefined ? {} : { startTime: s.StartTime }),
     ...(s.PipelineExecutionDisplayName === undefined ? {} : { displayName: s.PipelineExecutionDisplayName }),
     ...(s.PipelineExecutionDescription === undefined ? {} : { description: s.PipelineExecutionDescription }),
-    ...(s.PipelineExecutionFailureReason === undefined || s.PipelineExecutionFailureReason === '' ? {} : { failureReason: s.PipelineExecutionFailureReason }),
+    ...(s.PipelineExecutionFailureReason === undefined || s.PipelineExecutionFailureReason === ''
+      ? {}
+      : { failureReason: s.PipelineExecutionFailureReason }),
   };
 }

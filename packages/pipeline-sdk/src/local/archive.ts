@@ -25,7 +25,10 @@ export async function unpackArchive(file: string, target: string): Promise<void>
 export async function materialize(store: LocalS3Store, stateDir: string, uri: string): Promise<string> {
   const { bucket, key } = parseS3Uri(uri);
   const info = key && !key.endsWith('/') ? await store.stat(bucket, key) : undefined;
-  const hash = createHash('sha1').update(`${uri}\n${info?.etag ?? 'prefix'}`).digest('hex').slice(0, 16);
+  const hash = createHash('sha1')
+    .update(`${uri}\n${info?.etag ?? 'prefix'}`)
+    .digest('hex')
+    .slice(0, 16);
   const target = join(stateDir, 'cache', 'unpacked', hash);
   if (info && (await exists(target))) return target;
   const staging = join(stateDir, 'tmp', `unpack-${uniqueSuffix()}`);

@@ -16,14 +16,21 @@ export function dispatch(
   cb?: unknown,
   copyInput = true,
 ): unknown {
-  const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((error: unknown, result?: unknown) => void) | undefined;
+  const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as
+    | ((error: unknown, result?: unknown) => void)
+    | undefined;
   const name = commandName(command).replace(/Command$/, '');
   const handler = Object.prototype.hasOwnProperty.call(handlers, name) ? handlers[name] : undefined;
   const promise = handler
-    ? Promise.resolve().then(() => handler(copyInput ? structuredCloneInput(commandInput(command)) : commandInput(command)))
+    ? Promise.resolve().then(() =>
+        handler(copyInput ? structuredCloneInput(commandInput(command)) : commandInput(command)),
+      )
     : Promise.reject(new LocalModeUnsupportedCommandError(clientName, `${name}Command`));
   if (callback) {
-    promise.then((result) => callback(null, result), (error: unknown) => callback(error));
+    promise.then(
+      (result) => callback(null, result),
+      (error: unknown) => callback(error),
+    );
     return undefined;
   }
   return promise;

@@ -54,8 +54,14 @@ const optionsSchema = z.object({
     .array(z.object({ pattern: z.union([z.instanceof(RegExp), z.string().min(1)]), python: z.string().min(1) }))
     .optional(),
   defaultPython: z.string().min(1).optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region like us-east-1').optional(),
-  accountId: z.string().regex(/^\d{12}$/, 'twelve digits').optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region like us-east-1')
+    .optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'twelve digits')
+    .optional(),
   lambdaHandlers: z.record(z.string(), fn).optional(),
   onLog: fn.optional(),
   serverlessIdleTimeoutMs: z.number().int().positive().optional(),
@@ -103,7 +109,10 @@ export class LocalContext {
   /** The interpreter that stands for a container image. */
   pythonFor(imageUri: string | undefined): string {
     for (const mapping of this.images) {
-      const hit = typeof mapping.pattern === 'string' ? (imageUri ?? '').includes(mapping.pattern) : mapping.pattern.test(imageUri ?? '');
+      const hit =
+        typeof mapping.pattern === 'string'
+          ? (imageUri ?? '').includes(mapping.pattern)
+          : mapping.pattern.test(imageUri ?? '');
       if (hit) return mapping.python;
     }
     return this.defaultPython;

@@ -1,9 +1,5 @@
 import { join } from 'node:path';
-import {
-  ModelError,
-  SageMakerRuntimeServiceException,
-  ValidationError,
-} from '@aws-sdk/client-sagemaker-runtime';
+import { ModelError, SageMakerRuntimeServiceException, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
 import { Uint8ArrayBlobAdapter } from '@smithy/util-stream';
 import { materialize } from './archive.js';
 import type { HandlerTable } from './client-base.js';
@@ -64,7 +60,12 @@ function now(): string {
 }
 
 function runtimeError(name: string, message: string, status: number): SageMakerRuntimeServiceException {
-  return new SageMakerRuntimeServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: metadata(status), message });
+  return new SageMakerRuntimeServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: metadata(status),
+    message,
+  });
 }
 
 /**
@@ -82,7 +83,10 @@ export class EndpointManager {
   private readonly zygotes = new Map<string, Zygote>();
   private closed = false;
 
-  constructor(private readonly ctx: LocalContext, private readonly registry: ModelRegistry) {
+  constructor(
+    private readonly ctx: LocalContext,
+    private readonly registry: ModelRegistry,
+  ) {
     this.configs = new ResourceStore(ctx.stateDir, 'endpoint-configs');
     this.endpoints = new ResourceStore(ctx.stateDir, 'endpoints');
   }
@@ -92,9 +96,17 @@ export class EndpointManager {
     for (const endpoint of await this.endpoints.list()) {
       if (ownerAlive(endpoint)) continue;
       if (endpoint.EndpointStatus === 'Creating') {
-        await this.endpoints.update(endpoint.EndpointName, (e) => ({ ...e, EndpointStatus: 'Failed', FailureReason: 'Local mode stopped while the endpoint was being created; delete and create it again.' }));
+        await this.endpoints.update(endpoint.EndpointName, (e) => ({
+          ...e,
+          EndpointStatus: 'Failed',
+          FailureReason: 'Local mode stopped while the endpoint was being created; delete and create it again.',
+        }));
       } else if (endpoint.EndpointStatus === 'Updating') {
-        await this.endpoints.update(endpoint.EndpointName, (e) => ({ ...e, EndpointStatus: 'InService', FailureReason: 'Local mode stopped during UpdateEndpoint; the previous endpoint config is still serving.' }));
+        await this.endpoints.update(endpoint.EndpointName, (e) => ({
+          ...e,
+          EndpointStatus: 'InService',
+          FailureReason: 'Local mode stopped during UpdateEndpoint; the previous endpoint config is still serving.',
+        }));
       }
     }
   }
@@ -105,7 +117,12 @@ export class EndpointManager {
     return {
       endpointName: name,
       configName: deployment?.configName,
-      variants: (deployment?.variants ?? []).map((v) => ({ name: v.name, kind: v.serverless ? 'serverless' : 'instance', workers: v.workers.filter((w) => w.alive).length, inFlight: v.inFlight })),
+      variants: (deployment?.variants ?? []).map((v) => ({
+        name: v.name,
+        kind: v.serverless ? 'serverless' : 'instance',
+        workers: v.workers.filter((w) => w.alive).length,
+        inFlight: v.inFlight,
+      })),
       coldStarts: stats?.coldStarts ?? 0,
       lastColdStartMs: stats?.lastColdStartMs,
     };
@@ -152,7 +169,8 @@ export class EndpointManager {
 
   private async describeConfig(name: string): Promise<Rec> {
     const config = await this.configs.get(name);
-    if (!config) throw validationException(`Could not find endpoint configuration "${this.ctx.arn('endpoint-config', name)}".`);
+    if (!config)
+      throw validationException(`Could not find endpoint configuration "${this.ctx.arn('endpoint-config', name)}".`);
     return config;
   }
 
@@ -169,8 +187,14 @@ export class EndpointManager {
     if (container.ModelPackageName) {
       const pkg = await this.registry.describePackage(container.ModelPackageName);
       const fromPackage = pkg.InferenceSpecification?.Containers?.[0];
-      if (!fromPackage) throw validationException(`Model ${modelName}: model package ${container.ModelPackageName} has no InferenceSpecification.Containers.`);
-      container = { ...fromPackage, Environment: { ...(fromPackage.Environment ?? {}), ...(container.Environment ?? {}) } };
+      if (!fromPackage)
+        throw validationException(
+          `Model ${modelName}: model package ${container.ModelPackageName} has no InferenceSpecification.Containers.`,
+        );
+      container = {
+        ...fromPackage,
+        Environment: { ...(fromPackage.Environment ?? {}), ...(container.Environment ?? {}) },
+      };
     }
     const env: Record<string, string> = { ...(container.Environment ?? {}) };
     const dataUrl: string | undefined = container.ModelDataUrl ?? container.ModelDataSource?.S3DataSource?.S3Uri;
@@ -188,15 +212,32 @@ export class EndpointManager {
     return { modelDir, python: this.ctx.pythonFor(container.Image), image: container.Image ?? '', env };
   }
 
-  private async buildDeployment(endpointName: string, configName: string, startInstances: boolean): Promise<Deployment> {
+  private async buildDeployment(
+    endpointName: string,
+    configName: string,
+    startInstances: boolean,
+  ): Promise<Deployment> {
     const config = await this.describeConfig(configName);
     const variants: VariantRuntime[] = [];
     for (const v of config.ProductionVariants as Rec[]) {
       const model = await this.prepareModel(v.ModelName);
       const serverless = v.ServerlessConfig
-        ? { maxConcurrency: Number(v.ServerlessConfig.MaxConcurrency), memorySizeInMB: Number(v.ServerlessConfig.MemorySizeInMB), provisioned: Number(v.ServerlessConfig.ProvisionedConcurrency ?? 0) }
+        ? {
+            maxConcurrency: Number(v.ServerlessConfig.MaxConcurrency),
+            memorySizeInMB: Number(v.ServerlessConfig.MemorySizeInMB),
+            provisioned: Number(v.ServerlessConfig.ProvisionedConcurrency ?? 0),
+          }
         : undefined;
-      variants.push({ name: v.VariantName, weight: Number(v.InitialVariantWeight ?? 1), serverless, instanceCount: serverless ? 0 : Number(v.InitialInstanceCount ?? 1), model, workers: [], next: 0, inFlight: 0 });
+      variants.push({
+        name: v.VariantName,
+        weight: Number(v.InitialVariantWeight ?? 1),
+        serverless,
+        instanceCount: serverless ? 0 : Number(v.InitialInstanceCount ?? 1),
+        model,
+        workers: [],
+        next: 0,
+        inFlight: 0,
+      });
     }
     const deployment: Deployment = { configName, variants, inFlight: 0 };
     if (startInstances) {
@@ -207,7 +248,10 @@ export class EndpointManager {
           try {
             await zygote.whenReady();
           } catch (error) {
-            throw new EndpointWorkerError(`cannot preload ${this.ctx.preloadModules.join(', ')} in ${variant.model.python}: ${(error as Error).message}`, '');
+            throw new EndpointWorkerError(
+              `cannot preload ${this.ctx.preloadModules.join(', ')} in ${variant.model.python}: ${(error as Error).message}`,
+              '',
+            );
           }
         }
       }
@@ -215,7 +259,9 @@ export class EndpointManager {
         await Promise.all(
           variants.map(async (variant) => {
             const count = variant.serverless ? (variant.serverless.provisioned > 0 ? 1 : 0) : variant.instanceCount;
-            variant.workers = await Promise.all(Array.from({ length: count }, (_, i) => this.startWorker(endpointName, variant, i)));
+            variant.workers = await Promise.all(
+              Array.from({ length: count }, (_, i) => this.startWorker(endpointName, variant, i)),
+            );
           }),
         );
       } catch (error) {
@@ -248,7 +294,10 @@ export class EndpointManager {
     if (live) return Promise.resolve(live);
     const pending = this.loading.get(endpointName);
     if (pending) return pending;
-    if (this.closed) return Promise.reject(new LocalModeError(`InvokeEndpoint ${endpointName}: this LocalSageMaker is closed; open a new one.`));
+    if (this.closed)
+      return Promise.reject(
+        new LocalModeError(`InvokeEndpoint ${endpointName}: this LocalSageMaker is closed; open a new one.`),
+      );
     const loading = this.loadDeployment(endpointName).catch((error: unknown) => {
       throw this.workerFailure(endpointName, error);
     });
@@ -260,14 +309,23 @@ export class EndpointManager {
 
   private async loadDeployment(endpointName: string): Promise<Deployment> {
     const endpoint = await this.endpoints.get(endpointName);
-    if (!endpoint) throw new ValidationError({ $metadata: metadata(400), message: `Endpoint ${endpointName} of account ${this.ctx.accountId} not found.` });
+    if (!endpoint)
+      throw new ValidationError({
+        $metadata: metadata(400),
+        message: `Endpoint ${endpointName} of account ${this.ctx.accountId} not found.`,
+      });
     if (endpoint.EndpointStatus !== 'InService' && endpoint.EndpointStatus !== 'Updating') {
-      throw new ValidationError({ $metadata: metadata(400), message: `Endpoint ${endpointName} is not in service (status ${endpoint.EndpointStatus}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}).` });
+      throw new ValidationError({
+        $metadata: metadata(400),
+        message: `Endpoint ${endpointName} is not in service (status ${endpoint.EndpointStatus}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}).`,
+      });
     }
     const deployment = await this.buildDeployment(endpointName, endpoint.EndpointConfigName, true);
     if (this.closed) {
       await this.stopDeployment(deployment);
-      throw new LocalModeError(`InvokeEndpoint ${endpointName}: this LocalSageMaker was closed while the endpoint's model servers were starting.`);
+      throw new LocalModeError(
+        `InvokeEndpoint ${endpointName}: this LocalSageMaker was closed while the endpoint's model servers were starting.`,
+      );
     }
     const still = await this.endpoints.get(endpointName);
     // An UpdateEndpoint that finished meanwhile installed its own deployment: serve that one, not ours.
@@ -275,7 +333,10 @@ export class EndpointManager {
     if (!still || current) {
       await this.stopDeployment(deployment);
       if (current) return current;
-      throw new ValidationError({ $metadata: metadata(400), message: `Endpoint ${endpointName} was deleted while its model servers were starting.` });
+      throw new ValidationError({
+        $metadata: metadata(400),
+        message: `Endpoint ${endpointName} was deleted while its model servers were starting.`,
+      });
     }
     this.live.set(endpointName, deployment);
     return deployment;
@@ -297,7 +358,11 @@ export class EndpointManager {
   private pickVariant(deployment: Deployment, target: string | undefined, endpointName: string): VariantRuntime {
     if (target) {
       const variant = deployment.variants.find((v) => v.name === target);
-      if (!variant) throw new ValidationError({ $metadata: metadata(400), message: `Endpoint ${endpointName} has no variant "${target}" (TargetVariant); variants: ${deployment.variants.map((v) => v.name).join(', ')}.` });
+      if (!variant)
+        throw new ValidationError({
+          $metadata: metadata(400),
+          message: `Endpoint ${endpointName} has no variant "${target}" (TargetVariant); variants: ${deployment.variants.map((v) => v.name).join(', ')}.`,
+        });
       return variant;
     }
     const total = deployment.variants.reduce((sum, v) => sum + v.weight, 0);
@@ -317,7 +382,9 @@ export class EndpointManager {
         const worker = await this.startWorker(endpointName, variant, 0);
         if (variant.stopped || this.closed) {
           await worker.stop();
-          throw new LocalModeError(`InvokeEndpoint ${endpointName}: the endpoint was stopped (deleted, updated or closed) during the cold start.`);
+          throw new LocalModeError(
+            `InvokeEndpoint ${endpointName}: the endpoint was stopped (deleted, updated or closed) during the cold start.`,
+          );
         }
         variant.workers = [worker];
         const ms = performance.now() - started;
@@ -325,7 +392,12 @@ export class EndpointManager {
         stats.coldStarts += 1;
         stats.lastColdStartMs = ms;
         this.stats.set(endpointName, stats);
-        this.ctx.log('endpoint', endpointName, 'progress', `cold start of serverless variant ${variant.name} took ${Math.round(ms)} ms`);
+        this.ctx.log(
+          'endpoint',
+          endpointName,
+          'progress',
+          `cold start of serverless variant ${variant.name} took ${Math.round(ms)} ms`,
+        );
       })().finally(() => {
         variant.starting = undefined;
       });
@@ -342,7 +414,12 @@ export class EndpointManager {
       if (variant.inFlight > 0 || variant.workers.length === 0) return;
       const workers = variant.workers;
       variant.workers = [];
-      this.ctx.log('endpoint', endpointName, 'progress', `serverless variant ${variant.name} idle for ${this.ctx.serverlessIdleTimeoutMs} ms: scaled to zero`);
+      this.ctx.log(
+        'endpoint',
+        endpointName,
+        'progress',
+        `serverless variant ${variant.name} idle for ${this.ctx.serverlessIdleTimeoutMs} ms: scaled to zero`,
+      );
       void Promise.all(workers.map((w) => w.stop()));
     }, this.ctx.serverlessIdleTimeoutMs);
     variant.idleTimer.unref();
@@ -350,16 +427,24 @@ export class EndpointManager {
 
   async invoke(input: Rec): Promise<Record<string, unknown>> {
     const endpointName = input.EndpointName as string;
-    if (!endpointName) throw new ValidationError({ $metadata: metadata(400), message: 'InvokeEndpoint: EndpointName is required.' });
+    if (!endpointName)
+      throw new ValidationError({ $metadata: metadata(400), message: 'InvokeEndpoint: EndpointName is required.' });
     const body = await bodyToBytes(input.Body);
     const deployment = await this.deploymentFor(endpointName);
     const variant = this.pickVariant(deployment, input.TargetVariant, endpointName);
     const limit = variant.serverless ? MAX_SERVERLESS_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
     if (body.length > limit) {
-      throw new ValidationError({ $metadata: metadata(400), message: `Request payload of ${body.length} bytes exceeds the ${limit / 1024 / 1024} MB limit of endpoint ${endpointName}.` });
+      throw new ValidationError({
+        $metadata: metadata(400),
+        message: `Request payload of ${body.length} bytes exceeds the ${limit / 1024 / 1024} MB limit of endpoint ${endpointName}.`,
+      });
     }
     if (variant.serverless && variant.inFlight >= variant.serverless.maxConcurrency) {
-      throw runtimeError('ThrottlingException', `Endpoint ${endpointName} variant ${variant.name} is at its MaxConcurrency of ${variant.serverless.maxConcurrency} invocations in flight; retry with backoff.`, 400);
+      throw runtimeError(
+        'ThrottlingException',
+        `Endpoint ${endpointName} variant ${variant.name} is at its MaxConcurrency of ${variant.serverless.maxConcurrency} invocations in flight; retry with backoff.`,
+        400,
+      );
     }
     variant.inFlight += 1;
     deployment.inFlight += 1;
@@ -381,7 +466,12 @@ export class EndpointManager {
     }
   }
 
-  private async forward(endpointName: string, variant: VariantRuntime, body: Uint8Array, input: Rec): Promise<Record<string, unknown>> {
+  private async forward(
+    endpointName: string,
+    variant: VariantRuntime,
+    body: Uint8Array,
+    input: Rec,
+  ): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = { 'Content-Type': input.ContentType ?? 'application/json' };
     if (input.Accept) headers.Accept = input.Accept;
     if (input.CustomAttributes) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
@@ -399,7 +489,9 @@ export class EndpointManager {
             Body: Uint8ArrayBlobAdapter.mutate(new Uint8Array(response.body)) as Uint8Array,
             ContentType: String(response.headers['content-type'] ?? 'application/json'),
             InvokedProductionVariant: variant.name,
-            ...(response.headers['x-amzn-sagemaker-custom-attributes'] ? { CustomAttributes: String(response.headers['x-amzn-sagemaker-custom-attributes']) } : {}),
+            ...(response.headers['x-amzn-sagemaker-custom-attributes']
+              ? { CustomAttributes: String(response.headers['x-amzn-sagemaker-custom-attributes']) }
+              : {}),
           };
         }
         const message = response.body.toString('utf8');
@@ -434,7 +526,13 @@ export class EndpointManager {
     void this.track(
       this.startWorker(endpointName, variant, index).then(
         (worker) => void variant.workers.push(worker),
-        (error: unknown) => this.ctx.log('endpoint', endpointName, 'progress', `replacing a crashed model server failed: ${(error as Error).message}`),
+        (error: unknown) =>
+          this.ctx.log(
+            'endpoint',
+            endpointName,
+            'progress',
+            `replacing a crashed model server failed: ${(error as Error).message}`,
+          ),
       ),
     );
   }
@@ -442,31 +540,56 @@ export class EndpointManager {
   private validateConfig(input: Rec): void {
     const name = input.EndpointConfigName;
     const variants = input.ProductionVariants as Rec[] | undefined;
-    if (!Array.isArray(variants) || variants.length === 0) throw validationException(`CreateEndpointConfig ${name}: ProductionVariants needs at least one variant.`);
+    if (!Array.isArray(variants) || variants.length === 0)
+      throw validationException(`CreateEndpointConfig ${name}: ProductionVariants needs at least one variant.`);
     const names = new Set<string>();
     variants.forEach((v, i) => {
       const where = `CreateEndpointConfig ${name}: ProductionVariants[${i}]`;
       if (!v.VariantName) throw validationException(`${where}.VariantName is required.`);
-      if (names.has(v.VariantName)) throw validationException(`${where}: VariantName "${v.VariantName}" is used twice.`);
+      if (names.has(v.VariantName))
+        throw validationException(`${where}: VariantName "${v.VariantName}" is used twice.`);
       names.add(v.VariantName);
       if (!v.ModelName) throw validationException(`${where}.ModelName is required.`);
       if (v.ServerlessConfig) {
         const s = v.ServerlessConfig;
-        if (v.InstanceType || v.InitialInstanceCount) throw validationException(`${where}: a serverless variant cannot also set InstanceType/InitialInstanceCount.`);
+        if (v.InstanceType || v.InitialInstanceCount)
+          throw validationException(
+            `${where}: a serverless variant cannot also set InstanceType/InitialInstanceCount.`,
+          );
         if (!SERVERLESS_MEMORY.includes(Number(s.MemorySizeInMB))) {
-          throw validationException(`${where}.ServerlessConfig.MemorySizeInMB ${s.MemorySizeInMB} is not valid; use one of ${SERVERLESS_MEMORY.join(', ')}.`);
+          throw validationException(
+            `${where}.ServerlessConfig.MemorySizeInMB ${s.MemorySizeInMB} is not valid; use one of ${SERVERLESS_MEMORY.join(', ')}.`,
+          );
         }
         const max = Number(s.MaxConcurrency);
-        if (!Number.isInteger(max) || max < 1 || max > 200) throw validationException(`${where}.ServerlessConfig.MaxConcurrency ${s.MaxConcurrency} must be an integer from 1 to 200.`);
-        if (s.ProvisionedConcurrency !== undefined && (Number(s.ProvisionedConcurrency) < 1 || Number(s.ProvisionedConcurrency) > max)) {
-          throw validationException(`${where}.ServerlessConfig.ProvisionedConcurrency must be from 1 to MaxConcurrency (${max}).`);
+        if (!Number.isInteger(max) || max < 1 || max > 200)
+          throw validationException(
+            `${where}.ServerlessConfig.MaxConcurrency ${s.MaxConcurrency} must be an integer from 1 to 200.`,
+          );
+        if (
+          s.ProvisionedConcurrency !== undefined &&
+          (Number(s.ProvisionedConcurrency) < 1 || Number(s.ProvisionedConcurrency) > max)
+        ) {
+          throw validationException(
+            `${where}.ServerlessConfig.ProvisionedConcurrency must be from 1 to MaxConcurrency (${max}).`,
+          );
         }
-        if (variants.length > 1) throw validationException(`CreateEndpointConfig ${name}: serverless endpoints support one production variant only.`);
-        if (input.DataCaptureConfig) throw validationException(`CreateEndpointConfig ${name}: serverless endpoints do not support DataCaptureConfig.`);
+        if (variants.length > 1)
+          throw validationException(
+            `CreateEndpointConfig ${name}: serverless endpoints support one production variant only.`,
+          );
+        if (input.DataCaptureConfig)
+          throw validationException(
+            `CreateEndpointConfig ${name}: serverless endpoints do not support DataCaptureConfig.`,
+          );
       } else {
-        if (!v.InstanceType) throw validationException(`${where}: give InstanceType (instance variant) or ServerlessConfig (serverless variant).`);
+        if (!v.InstanceType)
+          throw validationException(
+            `${where}: give InstanceType (instance variant) or ServerlessConfig (serverless variant).`,
+          );
         const count = Number(v.InitialInstanceCount ?? 1);
-        if (!Number.isInteger(count) || count < 1) throw validationException(`${where}.InitialInstanceCount must be an integer >= 1.`);
+        if (!Number.isInteger(count) || count < 1)
+          throw validationException(`${where}.InitialInstanceCount must be an integer >= 1.`);
       }
     });
   }
@@ -488,7 +611,8 @@ export class EndpointManager {
     for (const [i, v] of (config.ProductionVariants as Rec[]).entries()) {
       const model = await this.registry.models.get(v.ModelName);
       const image = model?.PrimaryContainer?.Image ?? model?.Containers?.[0]?.Image;
-      if (image && variants[i]) variants[i].DeployedImages = [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now() }];
+      if (image && variants[i])
+        variants[i].DeployedImages = [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now() }];
     }
     return variants;
   }
@@ -501,7 +625,9 @@ export class EndpointManager {
         this.validateConfig(input);
         for (const [i, v] of (input.ProductionVariants as Rec[]).entries()) {
           if (!(await this.registry.models.get(v.ModelName))) {
-            throw validationException(`CreateEndpointConfig ${name}: ProductionVariants[${i}].ModelName "${v.ModelName}" does not exist; create the model first.`);
+            throw validationException(
+              `CreateEndpointConfig ${name}: ProductionVariants[${i}].ModelName "${v.ModelName}" does not exist; create the model first.`,
+            );
           }
         }
         const arn = this.ctx.arn('endpoint-config', name);
@@ -511,7 +637,10 @@ export class EndpointManager {
         });
         return { $metadata: metadata(200), EndpointConfigArn: arn };
       },
-      DescribeEndpointConfig: async (input: Rec) => ({ $metadata: metadata(200), ...revive(await this.describeConfig(input.EndpointConfigName)) }),
+      DescribeEndpointConfig: async (input: Rec) => ({
+        $metadata: metadata(200),
+        ...revive(await this.describeConfig(input.EndpointConfigName)),
+      }),
       DeleteEndpointConfig: async (input: Rec) => {
         await this.describeConfig(input.EndpointConfigName);
         await this.configs.delete(input.EndpointConfigName);
@@ -519,9 +648,19 @@ export class EndpointManager {
       },
       ListEndpointConfigs: async (input: Rec) => {
         let configs = await this.configs.list();
-        if (input.NameContains) configs = configs.filter((c) => String(c.EndpointConfigName).includes(input.NameContains));
+        if (input.NameContains)
+          configs = configs.filter((c) => String(c.EndpointConfigName).includes(input.NameContains));
         const sorted = sortItems(timeFilter(configs, input), input, 'EndpointConfigName');
-        return { $metadata: metadata(200), EndpointConfigs: revive(sorted.map((c) => ({ EndpointConfigName: c.EndpointConfigName, EndpointConfigArn: c.EndpointConfigArn, CreationTime: c.CreationTime }))) };
+        return {
+          $metadata: metadata(200),
+          EndpointConfigs: revive(
+            sorted.map((c) => ({
+              EndpointConfigName: c.EndpointConfigName,
+              EndpointConfigArn: c.EndpointConfigArn,
+              CreationTime: c.CreationTime,
+            })),
+          ),
+        };
       },
       CreateEndpoint: async (input: Rec) => {
         const name = input.EndpointName as string;
@@ -531,7 +670,17 @@ export class EndpointManager {
         const time = now();
         await this.endpoints.update(name, (current) => {
           if (current) throw validationException(`Cannot create already existing endpoint "${arn}".`);
-          return { [OWNER]: process.pid, EndpointName: name, EndpointArn: arn, EndpointConfigName: input.EndpointConfigName, ProductionVariants: this.variantStatus(config), EndpointStatus: 'Creating', CreationTime: time, LastModifiedTime: time, ...(input.Tags ? { Tags: input.Tags } : {}) };
+          return {
+            [OWNER]: process.pid,
+            EndpointName: name,
+            EndpointArn: arn,
+            EndpointConfigName: input.EndpointConfigName,
+            ProductionVariants: this.variantStatus(config),
+            EndpointStatus: 'Creating',
+            CreationTime: time,
+            LastModifiedTime: time,
+            ...(input.Tags ? { Tags: input.Tags } : {}),
+          };
         });
         void this.track(this.runCreate(name, input.EndpointConfigName));
         return { $metadata: metadata(200), EndpointArn: arn };
@@ -542,19 +691,38 @@ export class EndpointManager {
       },
       ListEndpoints: async (input: Rec) => {
         let endpoints = await this.endpoints.list();
-        if (input.NameContains) endpoints = endpoints.filter((e) => String(e.EndpointName).includes(input.NameContains));
+        if (input.NameContains)
+          endpoints = endpoints.filter((e) => String(e.EndpointName).includes(input.NameContains));
         if (input.StatusEquals) endpoints = endpoints.filter((e) => e.EndpointStatus === input.StatusEquals);
         const sorted = sortItems(timeFilter(endpoints, input), input, 'EndpointName');
-        return { $metadata: metadata(200), Endpoints: revive(sorted.map((e) => ({ EndpointName: e.EndpointName, EndpointArn: e.EndpointArn, CreationTime: e.CreationTime, LastModifiedTime: e.LastModifiedTime, EndpointStatus: e.EndpointStatus }))) };
+        return {
+          $metadata: metadata(200),
+          Endpoints: revive(
+            sorted.map((e) => ({
+              EndpointName: e.EndpointName,
+              EndpointArn: e.EndpointArn,
+              CreationTime: e.CreationTime,
+              LastModifiedTime: e.LastModifiedTime,
+              EndpointStatus: e.EndpointStatus,
+            })),
+          ),
+        };
       },
       UpdateEndpoint: async (input: Rec) => {
         const name = input.EndpointName as string;
         const endpoint = await this.describeEndpoint(name);
         if (endpoint.EndpointStatus !== 'InService') {
-          throw validationException(`Cannot update endpoint "${endpoint.EndpointArn}" while its status is ${endpoint.EndpointStatus}; wait for InService.`);
+          throw validationException(
+            `Cannot update endpoint "${endpoint.EndpointArn}" while its status is ${endpoint.EndpointStatus}; wait for InService.`,
+          );
         }
         await this.describeConfig(input.EndpointConfigName);
-        await this.endpoints.update(name, (e) => ({ ...e, [OWNER]: process.pid, EndpointStatus: 'Updating', LastModifiedTime: now() }));
+        await this.endpoints.update(name, (e) => ({
+          ...e,
+          [OWNER]: process.pid,
+          EndpointStatus: 'Updating',
+          LastModifiedTime: now(),
+        }));
         void this.track(this.runUpdate(name, input.EndpointConfigName));
         return { $metadata: metadata(200), EndpointArn: endpoint.EndpointArn };
       },
@@ -584,12 +752,22 @@ export class EndpointManager {
       }
       this.live.set(name, deployment);
       const variants = await this.deployImages(config);
-      await this.endpoints.update(name, (e) => ({ ...e, ProductionVariants: variants, EndpointStatus: 'InService', LastModifiedTime: now() }));
+      await this.endpoints.update(name, (e) => ({
+        ...e,
+        ProductionVariants: variants,
+        EndpointStatus: 'InService',
+        LastModifiedTime: now(),
+      }));
       this.ctx.log('endpoint', name, 'progress', `endpoint ${name} is InService (config ${configName})`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (await this.endpoints.get(name)) {
-        await this.endpoints.update(name, (e) => ({ ...e, EndpointStatus: 'Failed', FailureReason: reason, LastModifiedTime: now() }));
+        await this.endpoints.update(name, (e) => ({
+          ...e,
+          EndpointStatus: 'Failed',
+          FailureReason: reason,
+          LastModifiedTime: now(),
+        }));
       }
       this.ctx.log('endpoint', name, 'progress', `endpoint ${name} failed: ${reason}`);
     }
@@ -613,7 +791,13 @@ export class EndpointManager {
       const variants = await this.deployImages(config);
       await this.endpoints.update(name, (e) => {
         const { FailureReason: _old, ...rest } = e ?? {};
-        return { ...rest, EndpointConfigName: configName, ProductionVariants: variants, EndpointStatus: 'InService', LastModifiedTime: now() };
+        return {
+          ...rest,
+          EndpointConfigName: configName,
+          ProductionVariants: variants,
+          EndpointStatus: 'InService',
+          LastModifiedTime: now(),
+        };
       });
       this.ctx.log('endpoint', name, 'progress', `endpoint ${name} now serves config ${configName}`);
       if (previous) {
@@ -622,7 +806,12 @@ export class EndpointManager {
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await this.endpoints.update(name, (e) => ({ ...e, EndpointStatus: 'InService', FailureReason: `UpdateEndpoint to ${configName} failed; the previous config is still serving: ${reason}`, LastModifiedTime: now() }));
+      await this.endpoints.update(name, (e) => ({
+        ...e,
+        EndpointStatus: 'InService',
+        FailureReason: `UpdateEndpoint to ${configName} failed; the previous config is still serving: ${reason}`,
+        LastModifiedTime: now(),
+      }));
       this.ctx.log('endpoint', name, 'progress', `update of endpoint ${name} failed: ${reason}`);
     }
   }

@@ -69,5 +69,10 @@ export function validationException(message: string): SageMakerServiceException 
 }
 
 export function s3Error(name: string, message: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: metadata(status), message });
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: metadata(status),
+    message,
+  });
 }

@@ -6,7 +6,10 @@ type Rec = Record<string, any>;
 /** A problem in the definition or its evaluation, with the JSON path where it happened. */
 export class ExpressionError extends LocalModeError {
   override readonly code: string = 'EXPRESSION';
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(`${message} (at ${path})`);
     this.name = 'ExpressionError';
   }
@@ -37,7 +40,16 @@ export function parsePath(path: string): (string | { key: string } | { index: nu
   return parts;
 }
 
-const NAME_FIELDS = ['OutputName', 'InputName', 'ChannelName', 'MetricName', 'VariantName', 'Name', 'Key', 'PropertyFileName'];
+const NAME_FIELDS = [
+  'OutputName',
+  'InputName',
+  'ChannelName',
+  'MetricName',
+  'VariantName',
+  'Name',
+  'Key',
+  'PropertyFileName',
+];
 
 function step(value: unknown, part: string | { key: string } | { index: number }): unknown {
   if (value === undefined || value === null) return undefined;
@@ -94,7 +106,8 @@ export async function evaluate(value: unknown, scope: EvaluationScope, path: str
     const values = (await evaluate(join.Values, scope, `${path}.Std:Join.Values`)) as unknown[];
     return values.map(toText).join(typeof join.On === 'string' ? join.On : '');
   }
-  if (keys.length === 1 && keys[0] === 'Std:JsonGet') return jsonGet(obj['Std:JsonGet'] as Rec, scope, `${path}.Std:JsonGet`);
+  if (keys.length === 1 && keys[0] === 'Std:JsonGet')
+    return jsonGet(obj['Std:JsonGet'] as Rec, scope, `${path}.Std:JsonGet`);
   const out: Rec = {};
   for (const key of keys) out[key] = await evaluate(obj[key], scope, `${path}.${key}`);
   return out;
@@ -104,12 +117,14 @@ async function resolveGet(ref: string, scope: EvaluationScope, path: string): Pr
   const [root, ...rest] = parsePath(ref);
   if (root === 'Parameters') {
     const name = rest[0] as string;
-    if (!(name in scope.parameters)) throw new ExpressionError(`Parameter "${name}" is not declared in the definition's Parameters`, path);
+    if (!(name in scope.parameters))
+      throw new ExpressionError(`Parameter "${name}" is not declared in the definition's Parameters`, path);
     return scope.parameters[name];
   }
   if (root === 'Execution') {
     const name = rest[0] as string;
-    if (!(name in scope.execution)) throw new ExpressionError(`Execution variable "${name}" is not available in local mode`, path);
+    if (!(name in scope.execution))
+      throw new ExpressionError(`Execution variable "${name}" is not available in local mode`, path);
     return scope.execution[name];
   }
   if (root === 'PipelineExperimentConfig') {
@@ -120,12 +135,19 @@ async function resolveGet(ref: string, scope: EvaluationScope, path: string): Pr
   if (root === 'Steps') {
     const stepName = rest[0] as string;
     const props = scope.stepProperties.get(stepName);
-    if (!props) throw new ExpressionError(`Step "${stepName}" has not run (or was skipped), so its properties are not available`, path);
+    if (!props)
+      throw new ExpressionError(
+        `Step "${stepName}" has not run (or was skipped), so its properties are not available`,
+        path,
+      );
     const value = getPath(props, rest.slice(1));
     if (value === undefined) throw new ExpressionError(`Property ${ref} is not set on step "${stepName}"`, path);
     return value;
   }
-  throw new ExpressionError(`Unknown reference "${ref}": expected Parameters., Execution., PipelineExperimentConfig. or Steps.`, path);
+  throw new ExpressionError(
+    `Unknown reference "${ref}": expected Parameters., Execution., PipelineExperimentConfig. or Steps.`,
+    path,
+  );
 }
 
 async function jsonGet(spec: Rec, scope: EvaluationScope, path: string): Promise<unknown> {
@@ -133,15 +155,24 @@ async function jsonGet(spec: Rec, scope: EvaluationScope, path: string): Promise
   if (spec.PropertyFile) {
     const ref = typeof spec.PropertyFile === 'object' ? spec.PropertyFile.Get : undefined;
     const match = typeof ref === 'string' ? /^Steps\.([^.]+)\.PropertyFiles\.(.+)$/.exec(ref) : null;
-    if (!match) throw new ExpressionError('Std:JsonGet PropertyFile must be {"Get": "Steps.<step>.PropertyFiles.<name>"}', path);
+    if (!match)
+      throw new ExpressionError('Std:JsonGet PropertyFile must be {"Get": "Steps.<step>.PropertyFiles.<name>"}', path);
     const [, stepName, fileName] = match as unknown as [string, string, string];
     const props = scope.stepProperties.get(stepName);
-    if (!props) throw new ExpressionError(`Step "${stepName}" has not run, so its property file ${fileName} is not available`, path);
+    if (!props)
+      throw new ExpressionError(
+        `Step "${stepName}" has not run, so its property file ${fileName} is not available`,
+        path,
+      );
     const declared = scope.propertyFiles.get(stepName)?.find((f) => f.PropertyFileName === fileName);
     if (!declared) throw new ExpressionError(`Step "${stepName}" declares no PropertyFile "${fileName}"`, path);
     const outputs = props.ProcessingOutputConfig?.Outputs as Rec[] | undefined;
     const output = outputs?.find((o) => o.OutputName === declared.OutputName);
-    if (!output?.S3Output?.S3Uri) throw new ExpressionError(`Step "${stepName}" has no processing output "${declared.OutputName}" for PropertyFile ${fileName}`, path);
+    if (!output?.S3Output?.S3Uri)
+      throw new ExpressionError(
+        `Step "${stepName}" has no processing output "${declared.OutputName}" for PropertyFile ${fileName}`,
+        path,
+      );
     uri = `${String(output.S3Output.S3Uri).replace(/\/$/, '')}/${declared.FilePath}`;
   } else if (spec.S3Uri !== undefined) {
     uri = String(await evaluate(spec.S3Uri, scope, `${path}.S3Uri`));
@@ -170,13 +201,21 @@ export async function evaluateCondition(condition: Rec, scope: EvaluationScope, 
   const numeric = (left: unknown, right: unknown) => {
     const l = typeof left === 'string' && left.trim() !== '' && !Number.isNaN(Number(left)) ? Number(left) : left;
     const r = typeof right === 'string' && right.trim() !== '' && !Number.isNaN(Number(right)) ? Number(right) : right;
-    if (typeof l !== typeof r) throw new ExpressionError(`${type} compares ${JSON.stringify(left)} with ${JSON.stringify(right)}, values of different types`, path);
+    if (typeof l !== typeof r)
+      throw new ExpressionError(
+        `${type} compares ${JSON.stringify(left)} with ${JSON.stringify(right)}, values of different types`,
+        path,
+      );
     return [l as number, r as number] as const;
   };
   switch (type) {
     case 'Equals': {
       const [left, right] = await compare();
-      if (typeof left !== typeof right) throw new ExpressionError(`Equals compares ${JSON.stringify(left)} (${typeof left}) with ${JSON.stringify(right)} (${typeof right}); both sides must have the same type`, path);
+      if (typeof left !== typeof right)
+        throw new ExpressionError(
+          `Equals compares ${JSON.stringify(left)} (${typeof left}) with ${JSON.stringify(right)} (${typeof right}); both sides must have the same type`,
+          path,
+        );
       return left === right;
     }
     case 'GreaterThan': {
@@ -210,14 +249,27 @@ export async function evaluateCondition(condition: Rec, scope: EvaluationScope, 
       return false;
     }
     default:
-      throw new ExpressionError(`Unknown condition type "${type}"; expected Equals, GreaterThan, GreaterThanOrEqualTo, LessThan, LessThanOrEqualTo, In, Not or Or`, path);
+      throw new ExpressionError(
+        `Unknown condition type "${type}"; expected Equals, GreaterThan, GreaterThanOrEqualTo, LessThan, LessThanOrEqualTo, In, Not or Or`,
+        path,
+      );
   }
 }
 
 /** ISO-8601 duration (P30D, PT1H, P1DT12H) in milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
-  if (!match || text === 'P' || text.endsWith('T')) throw new Error(`"${text}" is not an ISO-8601 duration such as PT1H or P30D`);
+  const match =
+    /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
+      text,
+    );
+  if (!match || text === 'P' || text.endsWith('T'))
+    throw new Error(`"${text}" is not an ISO-8601 duration such as PT1H or P30D`);
   const [, y, mo, w, d, h, mi, s] = match.map((v) => (v === undefined ? 0 : Number(v)));
-  return ((((((y as number) * 365 + (mo as number) * 30 + (w as number) * 7 + (d as number)) * 24 + (h as number)) * 60 + (mi as number)) * 60 + (s as number)) * 1000);
+  return (
+    (((((y as number) * 365 + (mo as number) * 30 + (w as number) * 7 + (d as number)) * 24 + (h as number)) * 60 +
+      (mi as number)) *
+      60 +
+      (s as number)) *
+    1000
+  );
 }

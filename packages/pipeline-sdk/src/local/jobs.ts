@@ -47,7 +47,10 @@ function cliValue(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (value === null) return 'None';
   if (typeof value === 'object' && !Array.isArray(value)) {
-    return Object.entries(value as Rec).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${cliValue(v)}`).join(',');
+    return Object.entries(value as Rec)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${cliValue(v)}`)
+      .join(',');
   }
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
@@ -95,7 +98,14 @@ export class JobRunner {
       for (const job of await store.list()) {
         if ((job[statusField] === 'InProgress' || job[statusField] === 'Stopping') && !ownerAlive(job)) {
           const name = job.TrainingJobName ?? job.ProcessingJobName;
-          await store.update(name, (j) => ({ ...j, [statusField]: 'Failed', ...(statusField === 'TrainingJobStatus' ? { SecondaryStatus: 'Failed' } : {}), FailureReason: 'Local mode stopped while the job was running.', [endField]: now(), LastModifiedTime: now() }));
+          await store.update(name, (j) => ({
+            ...j,
+            [statusField]: 'Failed',
+            ...(statusField === 'TrainingJobStatus' ? { SecondaryStatus: 'Failed' } : {}),
+            FailureReason: 'Local mode stopped while the job was running.',
+            [endField]: now(),
+            LastModifiedTime: now(),
+          }));
         }
       }
     }
@@ -123,22 +133,47 @@ export class JobRunner {
     const entry = this.running.get(`${kind}/${name}`);
     if (entry) return entry.done;
     const record = await (kind === 'training' ? this.training : this.processing).get(name);
-    if (!record) throw new ResourceNotFound({ $metadata: metadata(400), message: `Requested resource not found: ${kind} job ${name}` });
+    if (!record)
+      throw new ResourceNotFound({
+        $metadata: metadata(400),
+        message: `Requested resource not found: ${kind} job ${name}`,
+      });
     return record;
   }
 
   async createTraining(input: Rec): Promise<string> {
     const name = input.TrainingJobName as string;
-    if (!name || !NAME.test(name)) throw validationException(`CreateTrainingJob: TrainingJobName "${name ?? ''}" must match ${NAME.source}.`);
+    if (!name || !NAME.test(name))
+      throw validationException(`CreateTrainingJob: TrainingJobName "${name ?? ''}" must match ${NAME.source}.`);
     const spec = input.AlgorithmSpecification as Rec | undefined;
-    if (!spec?.TrainingImage && !spec?.AlgorithmName) throw validationException(`CreateTrainingJob ${name}: AlgorithmSpecification.TrainingImage is required.`);
-    if (spec?.AlgorithmName && !spec.TrainingImage) throw validationException(`CreateTrainingJob ${name}: local mode cannot run marketplace/built-in algorithms by AlgorithmName; give a TrainingImage and a sagemaker_program.`);
-    if (!input.OutputDataConfig?.S3OutputPath) throw validationException(`CreateTrainingJob ${name}: OutputDataConfig.S3OutputPath is required.`);
+    if (!spec?.TrainingImage && !spec?.AlgorithmName)
+      throw validationException(`CreateTrainingJob ${name}: AlgorithmSpecification.TrainingImage is required.`);
+    if (spec?.AlgorithmName && !spec.TrainingImage)
+      throw validationException(
+        `CreateTrainingJob ${name}: local mode cannot run marketplace/built-in algorithms by AlgorithmName; give a TrainingImage and a sagemaker_program.`,
+      );
+    if (!input.OutputDataConfig?.S3OutputPath)
+      throw validationException(`CreateTrainingJob ${name}: OutputDataConfig.S3OutputPath is required.`);
     const arn = this.ctx.arn('training-job', name);
     const time = now();
     await this.training.update(name, (current) => {
-      if (current) throw new ResourceInUse({ $metadata: metadata(400), message: `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})` });
-      return { ...input, [OWNER]: process.pid, TrainingJobArn: arn, TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting', CreationTime: time, LastModifiedTime: time, SecondaryStatusTransitions: [{ Status: 'Starting', StartTime: time, StatusMessage: 'Preparing the local job folder' }] };
+      if (current)
+        throw new ResourceInUse({
+          $metadata: metadata(400),
+          message: `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
+        });
+      return {
+        ...input,
+        [OWNER]: process.pid,
+        TrainingJobArn: arn,
+        TrainingJobStatus: 'InProgress',
+        SecondaryStatus: 'Starting',
+        CreationTime: time,
+        LastModifiedTime: time,
+        SecondaryStatusTransitions: [
+          { Status: 'Starting', StartTime: time, StatusMessage: 'Preparing the local job folder' },
+        ],
+      };
     });
     this.launch('training', name, () => this.runTraining(name, input));
     return arn;
@@ -146,13 +181,27 @@ export class JobRunner {
 
   async createProcessing(input: Rec): Promise<string> {
     const name = input.ProcessingJobName as string;
-    if (!name || !NAME.test(name)) throw validationException(`CreateProcessingJob: ProcessingJobName "${name ?? ''}" must match ${NAME.source}.`);
-    if (!input.AppSpecification?.ImageUri) throw validationException(`CreateProcessingJob ${name}: AppSpecification.ImageUri is required.`);
+    if (!name || !NAME.test(name))
+      throw validationException(`CreateProcessingJob: ProcessingJobName "${name ?? ''}" must match ${NAME.source}.`);
+    if (!input.AppSpecification?.ImageUri)
+      throw validationException(`CreateProcessingJob ${name}: AppSpecification.ImageUri is required.`);
     const arn = this.ctx.arn('processing-job', name);
     const time = now();
     await this.processing.update(name, (current) => {
-      if (current) throw new ResourceInUse({ $metadata: metadata(400), message: `Processing job names must be unique within an AWS account and region (${arn} exists)` });
-      return { ...input, [OWNER]: process.pid, ProcessingJobArn: arn, ProcessingJobStatus: 'InProgress', CreationTime: time, LastModifiedTime: time, ProcessingStartTime: time };
+      if (current)
+        throw new ResourceInUse({
+          $metadata: metadata(400),
+          message: `Processing job names must be unique within an AWS account and region (${arn} exists)`,
+        });
+      return {
+        ...input,
+        [OWNER]: process.pid,
+        ProcessingJobArn: arn,
+        ProcessingJobStatus: 'InProgress',
+        CreationTime: time,
+        LastModifiedTime: time,
+        ProcessingStartTime: time,
+      };
     });
     this.launch('processing', name, () => this.runProcessing(name, input));
     return arn;
@@ -160,7 +209,10 @@ export class JobRunner {
 
   private launch(kind: JobKind, name: string, run: () => Promise<Rec>): void {
     const key = `${kind}/${name}`;
-    const entry: { proc?: ChildProcess; stopRequested: boolean; done: Promise<Rec> } = { stopRequested: false, done: Promise.resolve({}) };
+    const entry: { proc?: ChildProcess; stopRequested: boolean; done: Promise<Rec> } = {
+      stopRequested: false,
+      done: Promise.resolve({}),
+    };
     entry.done = run().finally(() => {
       this.running.delete(key);
       (kind === 'training' ? this.training : this.processing).release(name);
@@ -172,8 +224,13 @@ export class JobRunner {
     const store = kind === 'training' ? this.training : this.processing;
     const field = kind === 'training' ? 'TrainingJobStatus' : 'ProcessingJobStatus';
     const record = await store.get(name);
-    if (!record) throw new ResourceNotFound({ $metadata: metadata(400), message: `Requested resource not found: ${kind} job ${name}` });
-    if (record[field] !== 'InProgress') throw validationException(`The ${kind} job ${name} is ${record[field]}; only InProgress jobs can be stopped.`);
+    if (!record)
+      throw new ResourceNotFound({
+        $metadata: metadata(400),
+        message: `Requested resource not found: ${kind} job ${name}`,
+      });
+    if (record[field] !== 'InProgress')
+      throw validationException(`The ${kind} job ${name} is ${record[field]}; only InProgress jobs can be stopped.`);
     await store.update(name, (j) => ({ ...j, [field]: 'Stopping', LastModifiedTime: now() }));
     const entry = this.running.get(`${kind}/${name}`);
     if (entry) {
@@ -198,7 +255,13 @@ export class JobRunner {
     return dir;
   }
 
-  private async spawnLogged(kind: JobKind, name: string, command: string, args: string[], options: { cwd: string; env: Record<string, string>; maxRuntimeMs?: number }): Promise<ProcessResult> {
+  private async spawnLogged(
+    kind: JobKind,
+    name: string,
+    command: string,
+    args: string[],
+    options: { cwd: string; env: Record<string, string>; maxRuntimeMs?: number },
+  ): Promise<ProcessResult> {
     const logFile = this.logFile(kind, name);
     await fs.mkdir(dirname(logFile), { recursive: true });
     const log = createWriteStream(logFile, { flags: 'a' });
@@ -238,7 +301,12 @@ export class JobRunner {
         finished = true;
         if (timer) clearTimeout(timer);
         const ms = performance.now() - spawnedAt;
-        this.ctx.log(source, name, 'progress', `process exited (${signal ?? `code ${exitCode}`}) after ${ms.toFixed(1)} ms`);
+        this.ctx.log(
+          source,
+          name,
+          'progress',
+          `process exited (${signal ?? `code ${exitCode}`}) after ${ms.toFixed(1)} ms`,
+        );
         // Let readline deliver the last lines before the log closes.
         setImmediate(() => {
           log.end();
@@ -292,11 +360,19 @@ export class JobRunner {
       for (const channel of (input.InputDataConfig ?? []) as Rec[]) {
         const channelName = channel.ChannelName as string;
         const s3 = channel.DataSource?.S3DataSource;
-        if (!s3?.S3Uri) throw new Error(`ClientError: channel ${channelName}: local mode reads S3DataSource channels only (FileSystemDataSource is not supported).`);
+        if (!s3?.S3Uri)
+          throw new Error(
+            `ClientError: channel ${channelName}: local mode reads S3DataSource channels only (FileSystemDataSource is not supported).`,
+          );
         const count = await this.ctx.s3.downloadTo(s3.S3Uri, join(paths.data, channelName));
         if (count === 0) throw new Error(`ClientError: channel ${channelName}: no objects under ${s3.S3Uri}.`);
         channels.push(channelName);
-        inputDataConfig[channelName] = { TrainingInputMode: channel.InputMode ?? input.AlgorithmSpecification?.TrainingInputMode ?? 'File', S3DistributionType: s3.S3DataDistributionType ?? 'FullyReplicated', RecordWrapperType: channel.RecordWrapperType ?? 'None', ...(channel.ContentType ? { ContentType: channel.ContentType } : {}) };
+        inputDataConfig[channelName] = {
+          TrainingInputMode: channel.InputMode ?? input.AlgorithmSpecification?.TrainingInputMode ?? 'File',
+          S3DistributionType: s3.S3DataDistributionType ?? 'FullyReplicated',
+          RecordWrapperType: channel.RecordWrapperType ?? 'None',
+          ...(channel.ContentType ? { ContentType: channel.ContentType } : {}),
+        };
       }
 
       const rawHps: Record<string, string> = input.HyperParameters ?? {};
@@ -308,21 +384,38 @@ export class JobRunner {
       const hosts = Array.from({ length: instanceCount }, (_, i) => `algo-${i + 1}`);
       await fs.writeFile(join(paths.config, 'hyperparameters.json'), JSON.stringify(rawHps));
       await fs.writeFile(join(paths.config, 'inputdataconfig.json'), JSON.stringify(inputDataConfig));
-      await fs.writeFile(join(paths.config, 'resourceconfig.json'), JSON.stringify({ current_host: 'algo-1', current_instance_type: input.ResourceConfig?.InstanceType ?? 'local', hosts, network_interface_name: 'lo' }));
+      await fs.writeFile(
+        join(paths.config, 'resourceconfig.json'),
+        JSON.stringify({
+          current_host: 'algo-1',
+          current_instance_type: input.ResourceConfig?.InstanceType ?? 'local',
+          hosts,
+          network_interface_name: 'lo',
+        }),
+      );
 
       const entrypoint: string[] | undefined = input.AlgorithmSpecification?.ContainerEntrypoint;
       if (!program && !entrypoint) {
-        throw new Error(`ClientError: local mode runs framework-container training jobs: set the sagemaker_program hyperparameter (and sagemaker_submit_directory) or AlgorithmSpecification.ContainerEntrypoint for ${input.AlgorithmSpecification?.TrainingImage}.`);
+        throw new Error(
+          `ClientError: local mode runs framework-container training jobs: set the sagemaker_program hyperparameter (and sagemaker_submit_directory) or AlgorithmSpecification.ContainerEntrypoint for ${input.AlgorithmSpecification?.TrainingImage}.`,
+        );
       }
       if (submit) {
-        if (!submit.startsWith('s3://')) throw new Error(`ClientError: sagemaker_submit_directory "${submit}" must be an s3:// URI of a sourcedir.tar.gz in local S3.`);
+        if (!submit.startsWith('s3://'))
+          throw new Error(
+            `ClientError: sagemaker_submit_directory "${submit}" must be an s3:// URI of a sourcedir.tar.gz in local S3.`,
+          );
         await fs.cp(await materialize(this.ctx.s3, this.ctx.stateDir, submit), paths.code, { recursive: true });
       }
       const python = this.ctx.pythonFor(input.AlgorithmSpecification?.TrainingImage);
       const shim = await this.shimDir(python);
       const channelEnv = Object.fromEntries(channels.map((c) => [`SM_CHANNEL_${envName(c)}`, join(paths.data, c)]));
-      const hpEnv = Object.fromEntries(Object.entries(userHps).map(([k, v]) => [`SM_HP_${envName(k)}`, typeof v === 'string' ? v : JSON.stringify(v)]));
-      const userArgs = Object.keys(userHps).sort().flatMap((k) => [`--${k}`, cliValue(userHps[k])]);
+      const hpEnv = Object.fromEntries(
+        Object.entries(userHps).map(([k, v]) => [`SM_HP_${envName(k)}`, typeof v === 'string' ? v : JSON.stringify(v)]),
+      );
+      const userArgs = Object.keys(userHps)
+        .sort()
+        .flatMap((k) => [`--${k}`, cliValue(userHps[k])]);
       const trainingEnv = {
         channel_input_dirs: Object.fromEntries(channels.map((c) => [c, join(paths.data, c)])),
         current_host: 'algo-1',
@@ -377,14 +470,32 @@ export class JobRunner {
         args = [...rest, ...((input.AlgorithmSpecification?.ContainerArguments ?? []) as string[]).map(map)];
       } else {
         const script = join(paths.code, program as string);
-        if (!(await exists(script))) throw new Error(`ClientError: sagemaker_program ${program} is not in the source directory ${submit ?? '(none)'}.`);
-        const distributed = ['sagemaker_torch_distributed_enabled', 'sagemaker_pytorch_ddp_enabled', 'sagemaker_distributed_dataparallel_enabled', 'sagemaker_mpi_enabled'].some((k) => decoded[k] === true);
+        if (!(await exists(script)))
+          throw new Error(
+            `ClientError: sagemaker_program ${program} is not in the source directory ${submit ?? '(none)'}.`,
+          );
+        const distributed = [
+          'sagemaker_torch_distributed_enabled',
+          'sagemaker_pytorch_ddp_enabled',
+          'sagemaker_distributed_dataparallel_enabled',
+          'sagemaker_mpi_enabled',
+        ].some((k) => decoded[k] === true);
         const perHost = Math.max(1, Number(decoded.sagemaker_mpi_num_of_processes_per_host ?? 1));
         if (distributed) {
           // One local process per requested host (times processes per host), rendezvous over loopback; CPU → gloo.
           const nproc = instanceCount * perHost;
           command = python;
-          args = ['-m', 'torch.distributed.run', '--standalone', '--nnodes', '1', '--nproc_per_node', String(nproc), script, ...userArgs];
+          args = [
+            '-m',
+            'torch.distributed.run',
+            '--standalone',
+            '--nnodes',
+            '1',
+            '--nproc_per_node',
+            String(nproc),
+            script,
+            ...userArgs,
+          ];
           env.SM_LOCAL_DISTRIBUTED_PROCESSES = String(nproc);
         } else {
           command = python;
@@ -392,13 +503,26 @@ export class JobRunner {
         }
       }
       await transition('Training', `Running ${program ?? entrypoint?.join(' ')} locally`);
-      const maxRuntimeMs = input.StoppingCondition?.MaxRuntimeInSeconds ? Number(input.StoppingCondition.MaxRuntimeInSeconds) * 1000 : undefined;
+      const maxRuntimeMs = input.StoppingCondition?.MaxRuntimeInSeconds
+        ? Number(input.StoppingCondition.MaxRuntimeInSeconds) * 1000
+        : undefined;
       const result = await this.spawnLogged('training', name, command, args, { cwd: paths.code, env, maxRuntimeMs });
       const finalMetrics = await this.metrics(name, input.AlgorithmSpecification?.MetricDefinitions);
       const seconds = Math.max(1, Math.round((Date.now() - started) / 1000));
       if (result.stopped || result.timedOut) {
         await transition('Stopped', result.timedOut ? 'MaxRuntimeInSeconds exceeded' : 'Stopped by StopTrainingJob');
-        return set({ TrainingJobStatus: 'Stopped', ...(result.timedOut ? { FailureReason: `MaxRuntimeExceeded: the job ran longer than ${input.StoppingCondition.MaxRuntimeInSeconds} s` } : {}), TrainingEndTime: now(), TrainingTimeInSeconds: seconds, BillableTimeInSeconds: seconds, FinalMetricDataList: finalMetrics });
+        return set({
+          TrainingJobStatus: 'Stopped',
+          ...(result.timedOut
+            ? {
+                FailureReason: `MaxRuntimeExceeded: the job ran longer than ${input.StoppingCondition.MaxRuntimeInSeconds} s`,
+              }
+            : {}),
+          TrainingEndTime: now(),
+          TrainingTimeInSeconds: seconds,
+          BillableTimeInSeconds: seconds,
+          FinalMetricDataList: finalMetrics,
+        });
       }
       if (result.exitCode !== 0) throw new Error(this.failureReason('training', name, result));
 
@@ -411,7 +535,14 @@ export class JobRunner {
       await packFolder(paths.outputData, outputTar);
       await this.ctx.s3.uploadFrom(outputTar, `${outputBase}/output.tar.gz`);
       await transition('Completed', 'Training job completed');
-      return set({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: `${outputBase}/model.tar.gz` }, TrainingEndTime: now(), TrainingTimeInSeconds: seconds, BillableTimeInSeconds: seconds, FinalMetricDataList: finalMetrics });
+      return set({
+        TrainingJobStatus: 'Completed',
+        ModelArtifacts: { S3ModelArtifacts: `${outputBase}/model.tar.gz` },
+        TrainingEndTime: now(),
+        TrainingTimeInSeconds: seconds,
+        BillableTimeInSeconds: seconds,
+        FinalMetricDataList: finalMetrics,
+      });
     } catch (error) {
       const reason = (error as Error).message;
       this.ctx.log('training-job', name, 'progress', `training job ${name} failed: ${reason.split('\n')[0]}`);
@@ -457,24 +588,42 @@ export class JobRunner {
       await fs.mkdir(join(root, 'opt/ml/config'), { recursive: true });
       for (const [i, pin] of ((input.ProcessingInputs ?? []) as Rec[]).entries()) {
         const s3 = pin.S3Input;
-        if (!s3) throw new Error(`ClientError: ProcessingInputs[${i}] (${pin.InputName}): local mode supports S3Input only (not DatasetDefinition).`);
+        if (!s3)
+          throw new Error(
+            `ClientError: ProcessingInputs[${i}] (${pin.InputName}): local mode supports S3Input only (not DatasetDefinition).`,
+          );
         const target = mapPath(s3.LocalPath ?? `/opt/ml/processing/input/${pin.InputName}`);
         await fs.mkdir(target, { recursive: true });
-        if (s3.S3DataType === 'ManifestFile') throw new Error(`ClientError: ProcessingInputs[${i}] (${pin.InputName}): ManifestFile inputs are not supported in local mode.`);
+        if (s3.S3DataType === 'ManifestFile')
+          throw new Error(
+            `ClientError: ProcessingInputs[${i}] (${pin.InputName}): ManifestFile inputs are not supported in local mode.`,
+          );
         await this.ctx.s3.downloadTo(s3.S3Uri, target);
       }
       const outputs = ((input.ProcessingOutputConfig?.Outputs ?? []) as Rec[]).filter((o) => o.S3Output);
       for (const out of outputs) await fs.mkdir(mapPath(out.S3Output.LocalPath), { recursive: true });
       const cluster = input.ProcessingResources?.ClusterConfig ?? {};
-      await fs.writeFile(join(root, 'opt/ml/config/processingjobconfig.json'), JSON.stringify({ ...input, ProcessingJobName: name }));
-      await fs.writeFile(join(root, 'opt/ml/config/resourceconfig.json'), JSON.stringify({ current_host: 'algo-1', hosts: Array.from({ length: Math.max(1, Number(cluster.InstanceCount ?? 1)) }, (_, i) => `algo-${i + 1}`) }));
+      await fs.writeFile(
+        join(root, 'opt/ml/config/processingjobconfig.json'),
+        JSON.stringify({ ...input, ProcessingJobName: name }),
+      );
+      await fs.writeFile(
+        join(root, 'opt/ml/config/resourceconfig.json'),
+        JSON.stringify({
+          current_host: 'algo-1',
+          hosts: Array.from({ length: Math.max(1, Number(cluster.InstanceCount ?? 1)) }, (_, i) => `algo-${i + 1}`),
+        }),
+      );
 
       const app = input.AppSpecification as Rec;
       const python = this.ctx.pythonFor(app.ImageUri);
       const shim = await this.shimDir(python);
       const entrypoint = ((app.ContainerEntrypoint ?? []) as string[]).map(mapText);
       const args = ((app.ContainerArguments ?? []) as string[]).map(mapText);
-      if (entrypoint.length === 0) throw new Error(`ClientError: AppSpecification.ContainerEntrypoint is required in local mode (the image's own entrypoint cannot run without Docker): e.g. ["python3", "/opt/ml/processing/input/code/script.py"].`);
+      if (entrypoint.length === 0)
+        throw new Error(
+          `ClientError: AppSpecification.ContainerEntrypoint is required in local mode (the image's own entrypoint cannot run without Docker): e.g. ["python3", "/opt/ml/processing/input/code/script.py"].`,
+        );
       // Shell entrypoints (the Python SDK's runproc.sh) hard-code container paths: rewrite them too.
       for (const part of entrypoint) {
         if (part.endsWith('.sh') && part.startsWith(root) && (await exists(part))) {
@@ -487,18 +636,35 @@ export class JobRunner {
         ...(process.env as Record<string, string>),
         PYTHONUNBUFFERED: '1',
         ...(shim ? { PATH: `${shim}:${process.env.PATH ?? ''}` } : {}),
-        ...Object.fromEntries(Object.entries((input.Environment ?? {}) as Record<string, string>).map(([k, v]) => [k, mapText(String(v))])),
+        ...Object.fromEntries(
+          Object.entries((input.Environment ?? {}) as Record<string, string>).map(([k, v]) => [k, mapText(String(v))]),
+        ),
         PROCESSING_JOB_NAME: name,
         SM_LOCAL_CONTAINER_ROOT: root,
       };
-      const maxRuntimeMs = input.StoppingCondition?.MaxRuntimeInSeconds ? Number(input.StoppingCondition.MaxRuntimeInSeconds) * 1000 : undefined;
-      const result = await this.spawnLogged('processing', name, command, [...rest, ...args], { cwd: root, env, maxRuntimeMs });
+      const maxRuntimeMs = input.StoppingCondition?.MaxRuntimeInSeconds
+        ? Number(input.StoppingCondition.MaxRuntimeInSeconds) * 1000
+        : undefined;
+      const result = await this.spawnLogged('processing', name, command, [...rest, ...args], {
+        cwd: root,
+        env,
+        maxRuntimeMs,
+      });
       if (result.stopped || result.timedOut) {
-        return set({ ProcessingJobStatus: 'Stopped', ...(result.timedOut ? { FailureReason: 'MaxRuntimeExceeded' } : {}), ProcessingEndTime: now() });
+        return set({
+          ProcessingJobStatus: 'Stopped',
+          ...(result.timedOut ? { FailureReason: 'MaxRuntimeExceeded' } : {}),
+          ProcessingEndTime: now(),
+        });
       }
       if (result.exitCode !== 0) {
         const reason = this.failureReason('processing', name, result);
-        return set({ ProcessingJobStatus: 'Failed', FailureReason: reason, ExitMessage: result.tail.slice(-5).join('\n'), ProcessingEndTime: now() });
+        return set({
+          ProcessingJobStatus: 'Failed',
+          FailureReason: reason,
+          ExitMessage: result.tail.slice(-5).join('\n'),
+          ProcessingEndTime: now(),
+        });
       }
       for (const out of outputs) await this.ctx.s3.uploadFrom(mapPath(out.S3Output.LocalPath), out.S3Output.S3Uri);
       return set({ ProcessingJobStatus: 'Completed', ExitMessage: '', ProcessingEndTime: now() });
@@ -512,11 +678,18 @@ export class JobRunner {
   handlers(): HandlerTable {
     const describe = async (kind: JobKind, name: string) => {
       const record = await (kind === 'training' ? this.training : this.processing).get(name);
-      if (!record) throw new ResourceNotFound({ $metadata: metadata(400), message: `Requested resource not found: ${kind === 'training' ? 'training' : 'processing'} job "${name}" does not exist.` });
+      if (!record)
+        throw new ResourceNotFound({
+          $metadata: metadata(400),
+          message: `Requested resource not found: ${kind === 'training' ? 'training' : 'processing'} job "${name}" does not exist.`,
+        });
       return { $metadata: metadata(200), ...revive(record) };
     };
     return {
-      CreateTrainingJob: async (input: Rec) => ({ $metadata: metadata(200), TrainingJobArn: await this.createTraining(input) }),
+      CreateTrainingJob: async (input: Rec) => ({
+        $metadata: metadata(200),
+        TrainingJobArn: await this.createTraining(input),
+      }),
       DescribeTrainingJob: (input: Rec) => describe('training', input.TrainingJobName),
       StopTrainingJob: async (input: Rec) => {
         await this.stop('training', input.TrainingJobName);
@@ -527,9 +700,24 @@ export class JobRunner {
         if (input.NameContains) jobs = jobs.filter((j) => String(j.TrainingJobName).includes(input.NameContains));
         if (input.StatusEquals) jobs = jobs.filter((j) => j.TrainingJobStatus === input.StatusEquals);
         const sorted = sortItems(timeFilter(jobs, input), input, 'TrainingJobName');
-        return { $metadata: metadata(200), TrainingJobSummaries: revive(sorted.map((j) => ({ TrainingJobName: j.TrainingJobName, TrainingJobArn: j.TrainingJobArn, CreationTime: j.CreationTime, TrainingEndTime: j.TrainingEndTime, LastModifiedTime: j.LastModifiedTime, TrainingJobStatus: j.TrainingJobStatus }))) };
+        return {
+          $metadata: metadata(200),
+          TrainingJobSummaries: revive(
+            sorted.map((j) => ({
+              TrainingJobName: j.TrainingJobName,
+              TrainingJobArn: j.TrainingJobArn,
+              CreationTime: j.CreationTime,
+              TrainingEndTime: j.TrainingEndTime,
+              LastModifiedTime: j.LastModifiedTime,
+              TrainingJobStatus: j.TrainingJobStatus,
+            })),
+          ),
+        };
       },
-      CreateProcessingJob: async (input: Rec) => ({ $metadata: metadata(200), ProcessingJobArn: await this.createProcessing(input) }),
+      CreateProcessingJob: async (input: Rec) => ({
+        $metadata: metadata(200),
+        ProcessingJobArn: await this.createProcessing(input),
+      }),
       DescribeProcessingJob: (input: Rec) => describe('processing', input.ProcessingJobName),
       StopProcessingJob: async (input: Rec) => {
         await this.stop('processing', input.ProcessingJobName);
@@ -540,7 +728,20 @@ export class JobRunner {
         if (input.NameContains) jobs = jobs.filter((j) => String(j.ProcessingJobName).includes(input.NameContains));
         if (input.StatusEquals) jobs = jobs.filter((j) => j.ProcessingJobStatus === input.StatusEquals);
         const sorted = sortItems(timeFilter(jobs, input), input, 'ProcessingJobName');
-        return { $metadata: metadata(200), ProcessingJobSummaries: revive(sorted.map((j) => ({ ProcessingJobName: j.ProcessingJobName, ProcessingJobArn: j.ProcessingJobArn, CreationTime: j.CreationTime, ProcessingEndTime: j.ProcessingEndTime, LastModifiedTime: j.LastModifiedTime, ProcessingJobStatus: j.ProcessingJobStatus, FailureReason: j.FailureReason }))) };
+        return {
+          $metadata: metadata(200),
+          ProcessingJobSummaries: revive(
+            sorted.map((j) => ({
+              ProcessingJobName: j.ProcessingJobName,
+              ProcessingJobArn: j.ProcessingJobArn,
+              CreationTime: j.CreationTime,
+              ProcessingEndTime: j.ProcessingEndTime,
+              LastModifiedTime: j.LastModifiedTime,
+              ProcessingJobStatus: j.ProcessingJobStatus,
+              FailureReason: j.FailureReason,
+            })),
+          ),
+        };
       },
     };
   }

@@ -50,9 +50,14 @@ export class LocalSageMaker {
    * Resolves once a pipeline execution has finished (Succeeded, Failed or Stopped) and returns its
    * DescribePipelineExecution fields; polling DescribePipelineExecution works as well.
    */
-  async waitForPipelineExecution(pipelineExecutionArn: string): Promise<{ PipelineExecutionStatus: string; FailureReason?: string }> {
+  async waitForPipelineExecution(
+    pipelineExecutionArn: string,
+  ): Promise<{ PipelineExecutionStatus: string; FailureReason?: string }> {
     const execution = await this.#services.pipelines.waitForExecution(pipelineExecutionArn);
-    return { PipelineExecutionStatus: execution.PipelineExecutionStatus as string, ...(execution.FailureReason ? { FailureReason: execution.FailureReason as string } : {}) };
+    return {
+      PipelineExecutionStatus: execution.PipelineExecutionStatus as string,
+      ...(execution.FailureReason ? { FailureReason: execution.FailureReason as string } : {}),
+    };
   }
 
   /** Stops endpoint host processes and running jobs; state stays in the folder. */

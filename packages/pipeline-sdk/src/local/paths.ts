@@ -17,7 +17,9 @@ export function pythonDir(): string {
     }
     dir = dirname(dir);
   }
-  throw new Error('@sagemaker-mlops/pipeline-sdk: the python/ folder with sagemaker_local/serve.py is missing from the installed package');
+  throw new Error(
+    '@sagemaker-mlops/pipeline-sdk: the python/ folder with sagemaker_local/serve.py is missing from the installed package',
+  );
 }
 
 export function pythonScript(name: string): string {

@@ -3,7 +3,14 @@ import { ResourceNotFound } from '@aws-sdk/client-sagemaker';
 import type { HandlerTable } from './client-base.js';
 import type { LocalContext } from './context.js';
 import { metadata, validationException } from './errors.js';
-import { evaluate, evaluateCondition, ExpressionError, parseDuration, referencedSteps, type EvaluationScope } from './expressions.js';
+import {
+  evaluate,
+  evaluateCondition,
+  ExpressionError,
+  parseDuration,
+  referencedSteps,
+  type EvaluationScope,
+} from './expressions.js';
 import type { JobRunner } from './jobs.js';
 import { sortItems } from './registry.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
@@ -20,7 +27,13 @@ interface StepDef {
   DisplayName?: string;
   Description?: string;
   CacheConfig?: { Enabled?: boolean; ExpireAfter?: string };
-  RetryPolicies?: { ExceptionType: string[]; IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; ExpireAfterMin?: number }[];
+  RetryPolicies?: {
+    ExceptionType: string[];
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+    MaxAttempts?: number;
+    ExpireAfterMin?: number;
+  }[];
   PropertyFiles?: { PropertyFileName: string; OutputName: string; FilePath: string }[];
   FunctionArn?: string;
   OutputParameters?: { OutputName: string; OutputType?: string }[];
@@ -36,13 +49,27 @@ type StepState = 'Pending' | 'Executing' | 'Succeeded' | 'Failed' | 'Stopped' | 
 
 /** A step failure with the exception type RetryPolicies match on. */
 class StepFailure extends Error {
-  constructor(message: string, readonly exceptionType: string) {
+  constructor(
+    message: string,
+    readonly exceptionType: string,
+  ) {
     super(message);
     this.name = 'StepFailure';
   }
 }
 
-export const SUPPORTED_STEP_TYPES = ['Processing', 'Training', 'Tuning', 'Model', 'RegisterModel', 'Condition', 'Fail', 'EndpointConfig', 'Endpoint', 'Lambda'];
+export const SUPPORTED_STEP_TYPES = [
+  'Processing',
+  'Training',
+  'Tuning',
+  'Model',
+  'RegisterModel',
+  'Condition',
+  'Fail',
+  'EndpointConfig',
+  'Endpoint',
+  'Lambda',
+];
 const STEP_NAME = /^[A-Za-z0-9\-_]{1,64}$/;
 
 function now(): string {
@@ -55,13 +82,23 @@ function executionId(): string {
 }
 
 function jobName(step: string, id: string, attempt: number): string {
-  const base = step.replace(/[^a-zA-Z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 44) || 'step';
+  const base =
+    step
+      .replace(/[^a-zA-Z0-9-]+/g, '-')
+      .replace(/-+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 44) || 'step';
   return `${base}-${id}${attempt > 1 ? `-r${attempt}` : ''}`;
 }
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value as Rec).sort().map((k) => [k, canonical((value as Rec)[k])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value as Rec)
+        .sort()
+        .map((k) => [k, canonical((value as Rec)[k])]),
+    );
   return value;
 }
 
@@ -73,17 +110,26 @@ export function buildGraph(definitionText: string): { definition: Rec; nodes: Ma
   } catch (error) {
     throw validationException(`PipelineDefinition is not valid JSON: ${(error as Error).message}`);
   }
-  if (!definition || !Array.isArray(definition.Steps)) throw validationException('PipelineDefinition: "Steps" must be an array of step objects.');
+  if (!definition || !Array.isArray(definition.Steps))
+    throw validationException('PipelineDefinition: "Steps" must be an array of step objects.');
   const nodes = new Map<string, StepNode>();
   const walk = (steps: unknown, path: string, branchOf?: StepNode['branchOf']) => {
     if (!Array.isArray(steps)) throw validationException(`PipelineDefinition ${path}: expected an array of steps.`);
     steps.forEach((raw: Rec, i) => {
       const where = `${path}[${i}]`;
-      if (!raw || typeof raw.Name !== 'string' || !STEP_NAME.test(raw.Name)) throw validationException(`PipelineDefinition ${where}.Name must match ${STEP_NAME.source}.`);
-      if (typeof raw.Type !== 'string') throw validationException(`PipelineDefinition ${where} (step ${raw.Name}): Type is required.`);
-      if (nodes.has(raw.Name)) throw validationException(`PipelineDefinition ${where}: step name "${raw.Name}" is used twice; step names must be unique.`);
+      if (!raw || typeof raw.Name !== 'string' || !STEP_NAME.test(raw.Name))
+        throw validationException(`PipelineDefinition ${where}.Name must match ${STEP_NAME.source}.`);
+      if (typeof raw.Type !== 'string')
+        throw validationException(`PipelineDefinition ${where} (step ${raw.Name}): Type is required.`);
+      if (nodes.has(raw.Name))
+        throw validationException(
+          `PipelineDefinition ${where}: step name "${raw.Name}" is used twice; step names must be unique.`,
+        );
       const def = raw as StepDef;
-      const argsForRefs = def.Type === 'Condition' ? { Conditions: def.Arguments?.Conditions } : { ...def.Arguments, FunctionArn: def.FunctionArn };
+      const argsForRefs =
+        def.Type === 'Condition'
+          ? { Conditions: def.Arguments?.Conditions }
+          : { ...def.Arguments, FunctionArn: def.FunctionArn };
       const deps = new Set<string>([...(def.DependsOn ?? []), ...referencedSteps(argsForRefs)]);
       if (branchOf) deps.add(branchOf.condition);
       nodes.set(def.Name, { def, branchOf, deps });
@@ -97,7 +143,10 @@ export function buildGraph(definitionText: string): { definition: Rec; nodes: Ma
   for (const node of nodes.values()) {
     node.deps.delete(node.def.Name);
     for (const dep of node.deps) {
-      if (!nodes.has(dep)) throw validationException(`PipelineDefinition: step "${node.def.Name}" depends on "${dep}", which is not a step of this pipeline.`);
+      if (!nodes.has(dep))
+        throw validationException(
+          `PipelineDefinition: step "${node.def.Name}" depends on "${dep}", which is not a step of this pipeline.`,
+        );
     }
   }
   // Cycles would leave steps waiting forever.
@@ -105,7 +154,10 @@ export function buildGraph(definitionText: string): { definition: Rec; nodes: Ma
   const done = new Set<string>();
   const visit = (name: string, trail: string[]) => {
     if (done.has(name)) return;
-    if (visiting.has(name)) throw validationException(`PipelineDefinition: steps depend on each other in a cycle: ${[...trail, name].join(' -> ')}.`);
+    if (visiting.has(name))
+      throw validationException(
+        `PipelineDefinition: steps depend on each other in a cycle: ${[...trail, name].join(' -> ')}.`,
+      );
     visiting.add(name);
     for (const dep of nodes.get(name)?.deps ?? []) visit(dep, [...trail, name]);
     visiting.delete(name);
@@ -116,19 +168,29 @@ export function buildGraph(definitionText: string): { definition: Rec; nodes: Ma
 }
 
 /** Parameter values from StartPipelineExecution, type-checked against the definition's declarations. */
-export function resolveParameters(definition: Rec, provided: { Name?: string; Value?: string }[] | undefined): Record<string, unknown> {
+export function resolveParameters(
+  definition: Rec,
+  provided: { Name?: string; Value?: string }[] | undefined,
+): Record<string, unknown> {
   const declared = new Map<string, Rec>(((definition.Parameters ?? []) as Rec[]).map((p) => [p.Name as string, p]));
   const given = new Map<string, string>();
   for (const p of provided ?? []) {
-    if (!p.Name || !declared.has(p.Name)) throw validationException(`Unknown parameter '${p.Name}': the pipeline declares ${[...declared.keys()].join(', ') || 'no parameters'}.`);
+    if (!p.Name || !declared.has(p.Name))
+      throw validationException(
+        `Unknown parameter '${p.Name}': the pipeline declares ${[...declared.keys()].join(', ') || 'no parameters'}.`,
+      );
     given.set(p.Name, p.Value as string);
   }
   const values: Record<string, unknown> = {};
   for (const [name, decl] of declared) {
     const raw: unknown = given.has(name) ? given.get(name) : decl.DefaultValue;
-    if (raw === undefined || raw === null) throw validationException(`Parameter '${name}' is undefined: pass it in PipelineParameters or give it a DefaultValue.`);
+    if (raw === undefined || raw === null)
+      throw validationException(
+        `Parameter '${name}' is undefined: pass it in PipelineParameters or give it a DefaultValue.`,
+      );
     const type = (decl.Type ?? 'String') as string;
-    const bad = (expected: string) => validationException(`Parameter '${name}' must be ${expected}; got ${JSON.stringify(raw)}.`);
+    const bad = (expected: string) =>
+      validationException(`Parameter '${name}' must be ${expected}; got ${JSON.stringify(raw)}.`);
     let value: unknown;
     if (type === 'Integer') {
       const n = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(String(raw).trim()) ? Number(raw) : Number.NaN;
@@ -144,9 +206,12 @@ export function resolveParameters(definition: Rec, provided: { Name?: string; Va
       else throw bad('a Boolean (true or false)');
     } else if (type === 'String') {
       value = String(raw);
-      if (Array.isArray(decl.EnumValues) && !decl.EnumValues.includes(value)) throw bad(`one of ${decl.EnumValues.join(', ')}`);
+      if (Array.isArray(decl.EnumValues) && !decl.EnumValues.includes(value))
+        throw bad(`one of ${decl.EnumValues.join(', ')}`);
     } else {
-      throw validationException(`Parameter '${name}' has unknown Type "${type}"; expected String, Integer, Float or Boolean.`);
+      throw validationException(
+        `Parameter '${name}' has unknown Type "${type}"; expected String, Integer, Float or Boolean.`,
+      );
     }
     values[name] = value;
   }
@@ -167,7 +232,10 @@ export class PipelineService {
   private readonly running = new Map<string, RunningExecution>();
   private call!: (command: string, input: Rec) => Promise<Rec>;
 
-  constructor(private readonly ctx: LocalContext, private readonly jobs: JobRunner) {
+  constructor(
+    private readonly ctx: LocalContext,
+    private readonly jobs: JobRunner,
+  ) {
     this.pipelines = new ResourceStore(ctx.stateDir, 'pipelines');
     this.executions = new ResourceStore(ctx.stateDir, 'pipeline-executions', { ownedWhileRunning: true });
     this.cache = new ResourceStore(ctx.stateDir, 'step-cache');
@@ -184,13 +252,20 @@ export class PipelineService {
 
   async recover(): Promise<void> {
     for (const execution of await this.executions.list()) {
-      if ((execution.PipelineExecutionStatus === 'Executing' || execution.PipelineExecutionStatus === 'Stopping') && !ownerAlive(execution)) {
+      if (
+        (execution.PipelineExecutionStatus === 'Executing' || execution.PipelineExecutionStatus === 'Stopping') &&
+        !ownerAlive(execution)
+      ) {
         await this.executions.update(execution.Id, (e) => ({
           ...e,
           PipelineExecutionStatus: 'Failed',
           FailureReason: 'Local mode stopped while the execution was running; start a new execution.',
           LastModifiedTime: now(),
-          Steps: (e?.Steps ?? []).map((s: Rec) => (s.StepStatus === 'Executing' || s.StepStatus === 'Starting' ? { ...s, StepStatus: 'Failed', FailureReason: 'Local mode stopped', EndTime: now() } : s)),
+          Steps: (e?.Steps ?? []).map((s: Rec) =>
+            s.StepStatus === 'Executing' || s.StepStatus === 'Starting'
+              ? { ...s, StepStatus: 'Failed', FailureReason: 'Local mode stopped', EndTime: now() }
+              : s,
+          ),
         }));
       }
     }
@@ -220,24 +295,32 @@ export class PipelineService {
 
   private async getPipeline(nameOrArn: string): Promise<Rec> {
     const name = nameOrArn.replace(/^arn:aws:sagemaker:[^:]*:\d*:pipeline\//, '');
-    const pipeline = (await this.pipelines.get(name)) ?? (await this.pipelines.list()).find((p) => p.PipelineArn === nameOrArn || String(p.PipelineName).toLowerCase() === name.toLowerCase());
-    if (!pipeline) throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline '${nameOrArn}' does not exist.` });
+    const pipeline =
+      (await this.pipelines.get(name)) ??
+      (await this.pipelines.list()).find(
+        (p) => p.PipelineArn === nameOrArn || String(p.PipelineName).toLowerCase() === name.toLowerCase(),
+      );
+    if (!pipeline)
+      throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline '${nameOrArn}' does not exist.` });
     return pipeline;
   }
 
   private async getExecution(arn: string): Promise<Rec> {
     const execution = arn ? await this.executions.get(this.idFromArn(arn)) : undefined;
-    if (!execution || execution.PipelineExecutionArn !== arn) throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline execution '${arn}' does not exist.` });
+    if (!execution || execution.PipelineExecutionArn !== arn)
+      throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline execution '${arn}' does not exist.` });
     return execution;
   }
 
   private async definitionFrom(input: Rec, command: string): Promise<string> {
-    if (input.PipelineDefinition && input.PipelineDefinitionS3Location) throw validationException(`${command}: give PipelineDefinition or PipelineDefinitionS3Location, not both.`);
+    if (input.PipelineDefinition && input.PipelineDefinitionS3Location)
+      throw validationException(`${command}: give PipelineDefinition or PipelineDefinitionS3Location, not both.`);
     if (input.PipelineDefinitionS3Location) {
       const { Bucket, ObjectKey } = input.PipelineDefinitionS3Location;
       return (await this.ctx.s3.read(Bucket, ObjectKey)).toString('utf8');
     }
-    if (typeof input.PipelineDefinition !== 'string') throw validationException(`${command}: PipelineDefinition (a JSON string) is required.`);
+    if (typeof input.PipelineDefinition !== 'string')
+      throw validationException(`${command}: PipelineDefinition (a JSON string) is required.`);
     return input.PipelineDefinition;
   }
 
@@ -245,15 +328,21 @@ export class PipelineService {
     return {
       CreatePipeline: async (input: Rec) => {
         const name = input.PipelineName as string;
-        if (!name || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name)) throw validationException(`CreatePipeline: PipelineName "${name ?? ''}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$.`);
+        if (!name || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name))
+          throw validationException(
+            `CreatePipeline: PipelineName "${name ?? ''}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$.`,
+          );
         const definition = await this.definitionFrom(input, 'CreatePipeline');
         buildGraph(definition);
         const arn = this.ctx.arn('pipeline', name);
         const time = now();
         const existing = await this.pipelines.get(name);
         if (existing) {
-          if (input.ClientRequestToken && existing.ClientRequestToken === input.ClientRequestToken) return { $metadata: metadata(200), PipelineArn: arn };
-          throw validationException(`Pipeline names must be unique within an AWS account and region; pipeline ${arn} already exists.`);
+          if (input.ClientRequestToken && existing.ClientRequestToken === input.ClientRequestToken)
+            return { $metadata: metadata(200), PipelineArn: arn };
+          throw validationException(
+            `Pipeline names must be unique within an AWS account and region; pipeline ${arn} already exists.`,
+          );
         }
         await this.pipelines.put(name, {
           PipelineName: name,
@@ -274,7 +363,10 @@ export class PipelineService {
       },
       UpdatePipeline: async (input: Rec) => {
         const pipeline = await this.getPipeline(input.PipelineName);
-        const definition = input.PipelineDefinition || input.PipelineDefinitionS3Location ? await this.definitionFrom(input, 'UpdatePipeline') : undefined;
+        const definition =
+          input.PipelineDefinition || input.PipelineDefinitionS3Location
+            ? await this.definitionFrom(input, 'UpdatePipeline')
+            : undefined;
         if (definition) buildGraph(definition);
         await this.pipelines.update(pipeline.PipelineName, (p) => ({
           ...p,
@@ -286,7 +378,11 @@ export class PipelineService {
           PipelineVersionId: Number(p?.PipelineVersionId ?? 1) + 1,
           LastModifiedTime: now(),
         }));
-        return { $metadata: metadata(200), PipelineArn: pipeline.PipelineArn, PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1) + 1 };
+        return {
+          $metadata: metadata(200),
+          PipelineArn: pipeline.PipelineArn,
+          PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1) + 1,
+        };
       },
       DescribePipeline: async (input: Rec) => {
         const { ClientRequestToken: _t, Tags: _tags, ...pipeline } = await this.getPipeline(input.PipelineName);
@@ -299,14 +395,30 @@ export class PipelineService {
       },
       ListPipelines: async (input: Rec) => {
         let pipelines = await this.pipelines.list();
-        if (input.PipelineNamePrefix) pipelines = pipelines.filter((p) => String(p.PipelineName).startsWith(input.PipelineNamePrefix));
+        if (input.PipelineNamePrefix)
+          pipelines = pipelines.filter((p) => String(p.PipelineName).startsWith(input.PipelineNamePrefix));
         const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
         const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
-        pipelines = pipelines.filter((p) => (after === undefined || new Date(p.CreationTime).getTime() > after) && (before === undefined || new Date(p.CreationTime).getTime() < before));
+        pipelines = pipelines.filter(
+          (p) =>
+            (after === undefined || new Date(p.CreationTime).getTime() > after) &&
+            (before === undefined || new Date(p.CreationTime).getTime() < before),
+        );
         const sorted = sortItems(pipelines, input, 'PipelineName');
         return {
           $metadata: metadata(200),
-          PipelineSummaries: revive(sorted.map((p) => ({ PipelineArn: p.PipelineArn, PipelineName: p.PipelineName, PipelineDisplayName: p.PipelineDisplayName, PipelineDescription: p.PipelineDescription, RoleArn: p.RoleArn, CreationTime: p.CreationTime, LastModifiedTime: p.LastModifiedTime, LastExecutionTime: p.LastExecutionTime }))),
+          PipelineSummaries: revive(
+            sorted.map((p) => ({
+              PipelineArn: p.PipelineArn,
+              PipelineName: p.PipelineName,
+              PipelineDisplayName: p.PipelineDisplayName,
+              PipelineDescription: p.PipelineDescription,
+              RoleArn: p.RoleArn,
+              CreationTime: p.CreationTime,
+              LastModifiedTime: p.LastModifiedTime,
+              LastExecutionTime: p.LastExecutionTime,
+            })),
+          ),
         };
       },
       StartPipelineExecution: (input: Rec) => this.start(input),
@@ -334,30 +446,55 @@ export class PipelineService {
         let executions = (await this.executions.list()).filter((e) => e.PipelineArn === pipeline.PipelineArn);
         const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
         const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
-        executions = executions.filter((e) => (after === undefined || new Date(e.CreationTime).getTime() > after) && (before === undefined || new Date(e.CreationTime).getTime() < before));
-        executions.sort((a, b) => String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)));
+        executions = executions.filter(
+          (e) =>
+            (after === undefined || new Date(e.CreationTime).getTime() > after) &&
+            (before === undefined || new Date(e.CreationTime).getTime() < before),
+        );
+        executions.sort(
+          (a, b) =>
+            String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)),
+        );
         if ((input.SortOrder ?? 'Descending') === 'Descending') executions.reverse();
         const max = Math.min(Number(input.MaxResults ?? 50), 100);
         const start = input.NextToken ? Number(input.NextToken) : 0;
         const page = executions.slice(start, start + max);
         return {
           $metadata: metadata(200),
-          PipelineExecutionSummaries: revive(page.map((e) => ({ PipelineExecutionArn: e.PipelineExecutionArn, StartTime: e.CreationTime, PipelineExecutionStatus: e.PipelineExecutionStatus, PipelineExecutionDescription: e.PipelineExecutionDescription, PipelineExecutionDisplayName: e.PipelineExecutionDisplayName, PipelineExecutionFailureReason: e.FailureReason }))),
+          PipelineExecutionSummaries: revive(
+            page.map((e) => ({
+              PipelineExecutionArn: e.PipelineExecutionArn,
+              StartTime: e.CreationTime,
+              PipelineExecutionStatus: e.PipelineExecutionStatus,
+              PipelineExecutionDescription: e.PipelineExecutionDescription,
+              PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+              PipelineExecutionFailureReason: e.FailureReason,
+            })),
+          ),
           ...(start + max < executions.length ? { NextToken: String(start + max) } : {}),
         };
       },
       ListPipelineExecutionSteps: async (input: Rec) => {
         const e = await this.getExecution(input.PipelineExecutionArn);
-        const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) => String(a.StartTime).localeCompare(String(b.StartTime)));
+        const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) =>
+          String(a.StartTime).localeCompare(String(b.StartTime)),
+        );
         if ((input.SortOrder ?? 'Descending') === 'Descending') steps.reverse();
         return { $metadata: metadata(200), PipelineExecutionSteps: revive(steps) };
       },
       StopPipelineExecution: async (input: Rec) => {
         const e = await this.getExecution(input.PipelineExecutionArn);
         const run = this.running.get(e.Id);
-        if (!run || e.PipelineExecutionStatus !== 'Executing') throw validationException(`Pipeline execution ${e.PipelineExecutionArn} is ${e.PipelineExecutionStatus}; only an Executing execution can be stopped.`);
+        if (!run || e.PipelineExecutionStatus !== 'Executing')
+          throw validationException(
+            `Pipeline execution ${e.PipelineExecutionArn} is ${e.PipelineExecutionStatus}; only an Executing execution can be stopped.`,
+          );
         run.stopRequested = true;
-        await this.executions.update(e.Id, (x) => ({ ...x, PipelineExecutionStatus: 'Stopping', LastModifiedTime: now() }));
+        await this.executions.update(e.Id, (x) => ({
+          ...x,
+          PipelineExecutionStatus: 'Stopping',
+          LastModifiedTime: now(),
+        }));
         for (const job of run.jobs) {
           const [kind, name] = job.split('/') as ['training' | 'processing', string];
           await this.jobs.stop(kind, name).catch(() => undefined);
@@ -366,35 +503,59 @@ export class PipelineService {
       },
       DescribePipelineDefinitionForExecution: async (input: Rec) => {
         const e = await this.getExecution(input.PipelineExecutionArn);
-        return { $metadata: metadata(200), PipelineDefinition: e.PipelineDefinition, CreationTime: new Date(e.CreationTime) };
+        return {
+          $metadata: metadata(200),
+          PipelineDefinition: e.PipelineDefinition,
+          CreationTime: new Date(e.CreationTime),
+        };
       },
       ListPipelineParametersForExecution: async (input: Rec) => {
         const e = await this.getExecution(input.PipelineExecutionArn);
-        return { $metadata: metadata(200), PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({ Name, Value: String(Value) })) };
+        return {
+          $metadata: metadata(200),
+          PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({
+            Name,
+            Value: String(Value),
+          })),
+        };
       },
     };
   }
 
   private async start(input: Rec): Promise<Record<string, unknown>> {
     const pipeline = await this.getPipeline(input.PipelineName);
-    if (input.SelectiveExecutionConfig) throw validationException('StartPipelineExecution: SelectiveExecutionConfig is not supported in local mode; start a full execution.');
+    if (input.SelectiveExecutionConfig)
+      throw validationException(
+        'StartPipelineExecution: SelectiveExecutionConfig is not supported in local mode; start a full execution.',
+      );
     if (input.ClientRequestToken) {
-      const same = (await this.executions.list()).find((e) => e.PipelineArn === pipeline.PipelineArn && e.ClientRequestToken === input.ClientRequestToken);
+      const same = (await this.executions.list()).find(
+        (e) => e.PipelineArn === pipeline.PipelineArn && e.ClientRequestToken === input.ClientRequestToken,
+      );
       if (same) return { $metadata: metadata(200), PipelineExecutionArn: same.PipelineExecutionArn };
     }
     const { definition, nodes } = buildGraph(pipeline.PipelineDefinition);
     for (const node of nodes.values()) {
       if (!SUPPORTED_STEP_TYPES.includes(node.def.Type)) {
         const hint = node.def.Type === 'Transform' ? ' Transform steps are not run locally yet.' : '';
-        throw validationException(`Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode.${hint} Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`);
+        throw validationException(
+          `Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode.${hint} Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`,
+        );
       }
     }
     const parameters = resolveParameters(definition, input.PipelineParameters);
     const id = executionId();
     const arn = `${pipeline.PipelineArn}/execution/${id}`;
     const time = now();
-    const parallelism = Number(input.ParallelismConfiguration?.MaxParallelExecutionSteps ?? pipeline.ParallelismConfiguration?.MaxParallelExecutionSteps ?? this.ctx.defaultParallelism);
-    const experiment = definition.PipelineExperimentConfig === undefined ? { ExperimentName: { Get: 'Execution.PipelineName' }, TrialName: { Get: 'Execution.PipelineExecutionId' } } : definition.PipelineExperimentConfig;
+    const parallelism = Number(
+      input.ParallelismConfiguration?.MaxParallelExecutionSteps ??
+        pipeline.ParallelismConfiguration?.MaxParallelExecutionSteps ??
+        this.ctx.defaultParallelism,
+    );
+    const experiment =
+      definition.PipelineExperimentConfig === undefined
+        ? { ExperimentName: { Get: 'Execution.PipelineName' }, TrialName: { Get: 'Execution.PipelineExecutionId' } }
+        : definition.PipelineExperimentConfig;
     const execution = {
       [OWNER]: process.pid,
       Id: id,
@@ -431,7 +592,9 @@ export class PipelineService {
     Object.defineProperty(scope.execution, 'CurrentDateTime', { enumerable: true, get: () => now() });
     if (experiment) {
       (execution as Rec).PipelineExperimentConfig = {
-        ExperimentName: String(await evaluate(experiment.ExperimentName, scope, 'PipelineExperimentConfig.ExperimentName')),
+        ExperimentName: String(
+          await evaluate(experiment.ExperimentName, scope, 'PipelineExperimentConfig.ExperimentName'),
+        ),
         TrialName: String(await evaluate(experiment.TrialName, scope, 'PipelineExperimentConfig.TrialName')),
       };
     }
@@ -447,7 +610,15 @@ export class PipelineService {
     return { $metadata: metadata(200), PipelineExecutionArn: arn };
   }
 
-  private async execute(id: string, arn: string, pipelineName: string, nodes: Map<string, StepNode>, scope: EvaluationScope, parallelism: number, run: RunningExecution): Promise<void> {
+  private async execute(
+    id: string,
+    arn: string,
+    pipelineName: string,
+    nodes: Map<string, StepNode>,
+    scope: EvaluationScope,
+    parallelism: number,
+    run: RunningExecution,
+  ): Promise<void> {
     const state = new Map<string, StepState>([...nodes.keys()].map((n) => [n, 'Pending']));
     const outcomes = new Map<string, boolean>();
     const active = new Map<string, Promise<void>>();
@@ -467,7 +638,10 @@ export class PipelineService {
         changed = false;
         for (const [name, node] of nodes) {
           if (state.get(name) !== 'Pending') continue;
-          const losingBranch = node.branchOf && state.get(node.branchOf.condition) === 'Succeeded' && (outcomes.get(node.branchOf.condition) ? 'If' : 'Else') !== node.branchOf.branch;
+          const losingBranch =
+            node.branchOf &&
+            state.get(node.branchOf.condition) === 'Succeeded' &&
+            (outcomes.get(node.branchOf.condition) ? 'If' : 'Else') !== node.branchOf.branch;
           const blocked = [...node.deps].some((d) => state.get(d) === 'Skipped');
           if (losingBranch || blocked) {
             state.set(name, 'Skipped');
@@ -485,17 +659,19 @@ export class PipelineService {
           if (state.get(name) !== 'Pending') continue;
           if (![...node.deps].every((d) => state.get(d) === 'Succeeded')) continue;
           state.set(name, 'Executing');
-          const task = this.runStep(id, arn, pipelineName, node, scope, run, writeStep).then(
-            (result) => {
-              state.set(name, result.status);
-              if (result.outcome !== undefined) outcomes.set(name, result.outcome);
-              if (result.status === 'Failed' && !failure) failure = result.reason;
-            },
-            (error: unknown) => {
-              state.set(name, 'Failed');
-              failure ??= `Step ${name} failed: ${(error as Error).message}`;
-            },
-          ).finally(() => active.delete(name));
+          const task = this.runStep(id, arn, pipelineName, node, scope, run, writeStep)
+            .then(
+              (result) => {
+                state.set(name, result.status);
+                if (result.outcome !== undefined) outcomes.set(name, result.outcome);
+                if (result.status === 'Failed' && !failure) failure = result.reason;
+              },
+              (error: unknown) => {
+                state.set(name, 'Failed');
+                failure ??= `Step ${name} failed: ${(error as Error).message}`;
+              },
+            )
+            .finally(() => active.delete(name));
           active.set(name, task);
         }
       }
@@ -503,8 +679,18 @@ export class PipelineService {
       await Promise.race(active.values());
     }
     const status = run.stopRequested ? 'Stopped' : failure ? 'Failed' : 'Succeeded';
-    await this.executions.update(id, (e) => ({ ...e, PipelineExecutionStatus: status, ...(failure && !run.stopRequested ? { FailureReason: failure } : {}), LastModifiedTime: now() }));
-    this.ctx.log('pipeline', id, 'progress', `execution ${arn} ${status}${failure ? `: ${failure.split('\n')[0]}` : ''}`);
+    await this.executions.update(id, (e) => ({
+      ...e,
+      PipelineExecutionStatus: status,
+      ...(failure && !run.stopRequested ? { FailureReason: failure } : {}),
+      LastModifiedTime: now(),
+    }));
+    this.ctx.log(
+      'pipeline',
+      id,
+      'progress',
+      `execution ${arn} ${status}${failure ? `: ${failure.split('\n')[0]}` : ''}`,
+    );
   }
 
   private async runStep(
@@ -517,7 +703,13 @@ export class PipelineService {
     writeStep: (record: Rec) => Promise<unknown>,
   ): Promise<{ status: StepState; reason?: string; outcome?: boolean }> {
     const def = node.def;
-    const record: Rec = { StepName: def.Name, StepStatus: 'Executing', StartTime: now(), AttemptCount: 1, Metadata: {} };
+    const record: Rec = {
+      StepName: def.Name,
+      StepStatus: 'Executing',
+      StartTime: now(),
+      AttemptCount: 1,
+      Metadata: {},
+    };
     if (def.DisplayName) record.StepDisplayName = def.DisplayName;
     if (def.Description) record.StepDescription = def.Description;
     await writeStep(record);
@@ -533,18 +725,35 @@ export class PipelineService {
           await writeStep({ ...record, StepStatus: 'Stopped', EndTime: now(), Metadata: result.metadata });
           return { status: 'Stopped' };
         }
-        await writeStep({ ...record, StepStatus: 'Succeeded', EndTime: now(), Metadata: result.metadata, ...(result.cacheHit ? { CacheHitResult: { SourcePipelineExecutionArn: result.cacheHit } } : {}) });
+        await writeStep({
+          ...record,
+          StepStatus: 'Succeeded',
+          EndTime: now(),
+          Metadata: result.metadata,
+          ...(result.cacheHit ? { CacheHitResult: { SourcePipelineExecutionArn: result.cacheHit } } : {}),
+        });
         this.ctx.log('pipeline', id, 'progress', `step ${def.Name} succeeded${result.cacheHit ? ' (cache hit)' : ''}`);
         return { status: 'Succeeded', outcome: result.outcome };
       } catch (error) {
-        const failure = error instanceof StepFailure ? error : new StepFailure(error instanceof ExpressionError ? `${error.message}` : (error as Error).message, 'Step.SERVICE_FAULT');
+        const failure =
+          error instanceof StepFailure
+            ? error
+            : new StepFailure(
+                error instanceof ExpressionError ? `${error.message}` : (error as Error).message,
+                'Step.SERVICE_FAULT',
+              );
         if (run.stopRequested) {
           await writeStep({ ...record, StepStatus: 'Stopped', EndTime: now() });
           return { status: 'Stopped' };
         }
         const delay = this.retryDelay(def, failure.exceptionType, attempt, started);
         if (delay !== undefined && !run.stopRequested) {
-          this.ctx.log('pipeline', id, 'progress', `step ${def.Name} attempt ${attempt} failed (${failure.exceptionType}); retrying in ${delay} ms`);
+          this.ctx.log(
+            'pipeline',
+            id,
+            'progress',
+            `step ${def.Name} attempt ${attempt} failed (${failure.exceptionType}); retrying in ${delay} ms`,
+          );
           await sleep(delay);
           attempt += 1;
           record.AttemptCount = attempt;
@@ -554,7 +763,13 @@ export class PipelineService {
         const reason = failure.message;
         await writeStep({ ...record, StepStatus: 'Failed', EndTime: now(), FailureReason: reason });
         this.ctx.log('pipeline', id, 'progress', `step ${def.Name} failed: ${reason.split('\n')[0]}`);
-        return { status: 'Failed', reason: def.Type === 'Fail' ? `Step '${def.Name}' failed with message: ${reason}` : `Step '${def.Name}' failed: ${reason}` };
+        return {
+          status: 'Failed',
+          reason:
+            def.Type === 'Fail'
+              ? `Step '${def.Name}' failed with message: ${reason}`
+              : `Step '${def.Name}' failed: ${reason}`,
+        };
       }
     }
   }
@@ -565,7 +780,11 @@ export class PipelineService {
       if (!(policy.ExceptionType ?? []).includes(exceptionType)) continue;
       const interval = Number(policy.IntervalSeconds ?? 1) * 1000 * Number(policy.BackoffRate ?? 2) ** (attempt - 1);
       if (policy.MaxAttempts !== undefined && attempt > Number(policy.MaxAttempts)) continue;
-      if (policy.ExpireAfterMin !== undefined && Date.now() + interval - started > Number(policy.ExpireAfterMin) * 60_000) continue;
+      if (
+        policy.ExpireAfterMin !== undefined &&
+        Date.now() + interval - started > Number(policy.ExpireAfterMin) * 60_000
+      )
+        continue;
       return interval;
     }
     return undefined;
@@ -583,7 +802,13 @@ export class PipelineService {
   ): Promise<{ properties: Rec; metadata: Rec; outcome?: boolean; cacheHit?: string; stopped?: boolean }> {
     const def = node.def;
     const name = jobName(def.Name, id, attempt);
-    const scope: EvaluationScope = { ...baseScope, execution: Object.defineProperties({ ...baseScope.execution, TrainingJobName: name, ProcessingJobName: name }, { CurrentDateTime: { enumerable: true, get: () => now() } }) };
+    const scope: EvaluationScope = {
+      ...baseScope,
+      execution: Object.defineProperties(
+        { ...baseScope.execution, TrainingJobName: name, ProcessingJobName: name },
+        { CurrentDateTime: { enumerable: true, get: () => now() } },
+      ),
+    };
     const where = `Steps.${def.Name}.Arguments`;
 
     if (def.Type === 'Condition') {
@@ -594,10 +819,17 @@ export class PipelineService {
           break;
         }
       }
-      return { properties: { Outcome: outcome }, metadata: { Condition: { Outcome: outcome ? 'True' : 'False' } }, outcome };
+      return {
+        properties: { Outcome: outcome },
+        metadata: { Condition: { Outcome: outcome ? 'True' : 'False' } },
+        outcome,
+      };
     }
     if (def.Type === 'Fail') {
-      const message = def.Arguments?.ErrorMessage === undefined ? '' : String(await evaluate(def.Arguments.ErrorMessage, scope, `${where}.ErrorMessage`));
+      const message =
+        def.Arguments?.ErrorMessage === undefined
+          ? ''
+          : String(await evaluate(def.Arguments.ErrorMessage, scope, `${where}.ErrorMessage`));
       record.Metadata = { Fail: { ErrorMessage: message } };
       throw new StepFailure(message, 'Fail');
     }
@@ -606,21 +838,48 @@ export class PipelineService {
     const cacheKey = def.CacheConfig?.Enabled ? this.cacheKey(pipelineName, def, args) : undefined;
     if (cacheKey) {
       const hit = await this.cache.get(cacheKey);
-      const expired = hit && def.CacheConfig?.ExpireAfter ? Date.now() - new Date(hit.Time).getTime() > parseDuration(def.CacheConfig.ExpireAfter) : false;
-      if (hit && !expired) return { properties: hit.Properties, metadata: hit.Metadata, cacheHit: hit.SourcePipelineExecutionArn };
+      const expired =
+        hit && def.CacheConfig?.ExpireAfter
+          ? Date.now() - new Date(hit.Time).getTime() > parseDuration(def.CacheConfig.ExpireAfter)
+          : false;
+      if (hit && !expired)
+        return { properties: hit.Properties, metadata: hit.Metadata, cacheHit: hit.SourcePipelineExecutionArn };
     }
     const result = await this.executeAction(def, args, name, run, id, executionArn);
-    if (cacheKey && !result.stopped) await this.cache.put(cacheKey, { Properties: result.properties, Metadata: result.metadata, SourcePipelineExecutionArn: executionArn, Time: now() });
+    if (cacheKey && !result.stopped)
+      await this.cache.put(cacheKey, {
+        Properties: result.properties,
+        Metadata: result.metadata,
+        SourcePipelineExecutionArn: executionArn,
+        Time: now(),
+      });
     return result;
   }
 
   private cacheKey(pipelineName: string, def: StepDef, args: Rec): string {
     const { TrainingJobName: _t, ProcessingJobName: _p, HyperParameterTuningJobName: _h, ...rest } = args;
-    const hash = createHash('sha256').update(JSON.stringify(canonical({ Type: def.Type, Arguments: rest, PropertyFiles: def.PropertyFiles, FunctionArn: def.FunctionArn, OutputParameters: def.OutputParameters }))).digest('hex');
+    const hash = createHash('sha256')
+      .update(
+        JSON.stringify(
+          canonical({
+            Type: def.Type,
+            Arguments: rest,
+            PropertyFiles: def.PropertyFiles,
+            FunctionArn: def.FunctionArn,
+            OutputParameters: def.OutputParameters,
+          }),
+        ),
+      )
+      .digest('hex');
     return `${pipelineName}/${def.Name}/${hash.slice(0, 32)}`;
   }
 
-  private async runJob(kind: 'training' | 'processing', args: Rec, name: string, run: RunningExecution): Promise<{ properties: Rec; stopped: boolean }> {
+  private async runJob(
+    kind: 'training' | 'processing',
+    args: Rec,
+    name: string,
+    run: RunningExecution,
+  ): Promise<{ properties: Rec; stopped: boolean }> {
     const key = `${kind}/${name}`;
     run.jobs.add(key);
     try {
@@ -643,7 +902,14 @@ export class PipelineService {
     }
   }
 
-  private async executeAction(def: StepDef, args: Rec, name: string, run: RunningExecution, id: string, executionArn: string): Promise<{ properties: Rec; metadata: Rec; stopped?: boolean }> {
+  private async executeAction(
+    def: StepDef,
+    args: Rec,
+    name: string,
+    run: RunningExecution,
+    id: string,
+    executionArn: string,
+  ): Promise<{ properties: Rec; metadata: Rec; stopped?: boolean }> {
     switch (def.Type) {
       case 'Processing': {
         const { properties, stopped } = await this.runJob('processing', args, name, run);
@@ -654,7 +920,12 @@ export class PipelineService {
         return { properties, metadata: { TrainingJob: { Arn: properties.TrainingJobArn } }, stopped };
       }
       case 'Tuning': {
-        const properties = await runTuning(args, name, (jobArgs, jobName) => this.runJob('training', jobArgs, jobName, run).then((r) => r.properties), this.ctx);
+        const properties = await runTuning(
+          args,
+          name,
+          (jobArgs, jobName) => this.runJob('training', jobArgs, jobName, run).then((r) => r.properties),
+          this.ctx,
+        );
         return { properties, metadata: { TuningJob: { Arn: properties.HyperParameterTuningJobArn } } };
       }
       case 'Model': {
@@ -662,32 +933,52 @@ export class PipelineService {
         await this.call('CreateModel', { ...args, ModelName: modelName });
         const properties = await this.call('DescribeModel', { ModelName: modelName });
         delete properties.$metadata;
-        return { properties: JSON.parse(JSON.stringify(properties)), metadata: { Model: { Arn: properties.ModelArn } } };
+        return {
+          properties: JSON.parse(JSON.stringify(properties)),
+          metadata: { Model: { Arn: properties.ModelArn } },
+        };
       }
       case 'RegisterModel': {
         const created = await this.call('CreateModelPackage', args);
         const properties = await this.call('DescribeModelPackage', { ModelPackageName: created.ModelPackageArn });
         delete properties.$metadata;
-        return { properties: JSON.parse(JSON.stringify(properties)), metadata: { RegisterModel: { Arn: created.ModelPackageArn } } };
+        return {
+          properties: JSON.parse(JSON.stringify(properties)),
+          metadata: { RegisterModel: { Arn: created.ModelPackageArn } },
+        };
       }
       case 'EndpointConfig': {
         const configName = args.EndpointConfigName ?? name;
         await this.call('CreateEndpointConfig', { ...args, EndpointConfigName: configName });
         const properties = await this.call('DescribeEndpointConfig', { EndpointConfigName: configName });
         delete properties.$metadata;
-        return { properties: JSON.parse(JSON.stringify(properties)), metadata: { EndpointConfig: { Arn: properties.EndpointConfigArn } } };
+        return {
+          properties: JSON.parse(JSON.stringify(properties)),
+          metadata: { EndpointConfig: { Arn: properties.EndpointConfigArn } },
+        };
       }
       case 'Endpoint': {
         const endpointName = args.EndpointName as string;
-        const exists = await this.call('DescribeEndpoint', { EndpointName: endpointName }).then(() => true, () => false);
+        const exists = await this.call('DescribeEndpoint', { EndpointName: endpointName }).then(
+          () => true,
+          () => false,
+        );
         await this.call(exists ? 'UpdateEndpoint' : 'CreateEndpoint', args);
         for (;;) {
           const described = await this.call('DescribeEndpoint', { EndpointName: endpointName });
-          if (described.EndpointStatus === 'Failed') throw new StepFailure(`Endpoint ${endpointName} failed: ${described.FailureReason}`, 'Step.SERVICE_FAULT');
+          if (described.EndpointStatus === 'Failed')
+            throw new StepFailure(`Endpoint ${endpointName} failed: ${described.FailureReason}`, 'Step.SERVICE_FAULT');
           if (described.EndpointStatus === 'InService') {
-            if (exists && described.EndpointConfigName !== args.EndpointConfigName) throw new StepFailure(`UpdateEndpoint ${endpointName} failed: ${described.FailureReason}`, 'Step.SERVICE_FAULT');
+            if (exists && described.EndpointConfigName !== args.EndpointConfigName)
+              throw new StepFailure(
+                `UpdateEndpoint ${endpointName} failed: ${described.FailureReason}`,
+                'Step.SERVICE_FAULT',
+              );
             delete described.$metadata;
-            return { properties: JSON.parse(JSON.stringify(described)), metadata: { Endpoint: { Arn: described.EndpointArn } } };
+            return {
+              properties: JSON.parse(JSON.stringify(described)),
+              metadata: { Endpoint: { Arn: described.EndpointArn } },
+            };
           }
           if (run.stopRequested) return { properties: {}, metadata: {}, stopped: true };
           await sleep(100);
@@ -700,34 +991,66 @@ export class PipelineService {
     }
   }
 
-  private async runLambda(def: StepDef, args: Rec, _id: string, _executionArn: string): Promise<{ properties: Rec; metadata: Rec }> {
+  private async runLambda(
+    def: StepDef,
+    args: Rec,
+    _id: string,
+    _executionArn: string,
+  ): Promise<{ properties: Rec; metadata: Rec }> {
     const arn = String(def.FunctionArn ?? '');
     const fnName = /:function:([^:]+)/.exec(arn)?.[1] ?? arn;
     const handler = this.ctx.lambdaHandlers[arn] ?? this.ctx.lambdaHandlers[fnName];
     if (!handler) {
-      throw new StepFailure(`No local Lambda handler is registered for ${arn}; pass lambdaHandlers: { '${fnName}': async (event) => ({ ... }) } to LocalSageMaker.open.`, 'Step.SERVICE_FAULT');
+      throw new StepFailure(
+        `No local Lambda handler is registered for ${arn}; pass lambdaHandlers: { '${fnName}': async (event) => ({ ... }) } to LocalSageMaker.open.`,
+        'Step.SERVICE_FAULT',
+      );
     }
     let result: unknown;
     try {
       result = await handler(args);
     } catch (error) {
       const throttled = /Throttl|TooManyRequests/.test(String((error as Error)?.name ?? ''));
-      throw new StepFailure(`Lambda ${fnName} failed: ${(error as Error)?.message ?? String(error)}`, throttled ? 'Step.THROTTLING' : 'Step.SERVICE_FAULT');
+      throw new StepFailure(
+        `Lambda ${fnName} failed: ${(error as Error)?.message ?? String(error)}`,
+        throttled ? 'Step.THROTTLING' : 'Step.SERVICE_FAULT',
+      );
     }
     const output = (result && typeof result === 'object' ? result : {}) as Rec;
     const values: Rec = {};
     for (const param of def.OutputParameters ?? []) {
       const value = output[param.OutputName];
-      if (value === undefined) throw new StepFailure(`Lambda ${fnName} returned no output "${param.OutputName}" (declared in OutputParameters).`, 'Step.SERVICE_FAULT');
+      if (value === undefined)
+        throw new StepFailure(
+          `Lambda ${fnName} returned no output "${param.OutputName}" (declared in OutputParameters).`,
+          'Step.SERVICE_FAULT',
+        );
       const type = param.OutputType ?? 'String';
-      const ok = type === 'String' ? typeof value === 'string' : type === 'Integer' ? Number.isInteger(value) : type === 'Float' ? typeof value === 'number' : type === 'Boolean' ? typeof value === 'boolean' : true;
-      if (!ok) throw new StepFailure(`Lambda ${fnName} output "${param.OutputName}" must be ${type}; got ${JSON.stringify(value)}.`, 'Step.SERVICE_FAULT');
+      const ok =
+        type === 'String'
+          ? typeof value === 'string'
+          : type === 'Integer'
+            ? Number.isInteger(value)
+            : type === 'Float'
+              ? typeof value === 'number'
+              : type === 'Boolean'
+                ? typeof value === 'boolean'
+                : true;
+      if (!ok)
+        throw new StepFailure(
+          `Lambda ${fnName} output "${param.OutputName}" must be ${type}; got ${JSON.stringify(value)}.`,
+          'Step.SERVICE_FAULT',
+        );
       values[param.OutputName] = value;
     }
     return {
       properties: { OutputParameters: values },
-      metadata: { Lambda: { Arn: arn, OutputParameters: Object.entries(values).map(([Name, Value]) => ({ Name, Value: String(Value) })) } },
+      metadata: {
+        Lambda: {
+          Arn: arn,
+          OutputParameters: Object.entries(values).map(([Name, Value]) => ({ Name, Value: String(Value) })),
+        },
+      },
     };
   }
 }
-

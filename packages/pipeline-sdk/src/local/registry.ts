@@ -16,7 +16,8 @@ function now(): string {
 
 function requireString(input: Rec, field: string, command: string): string {
   const value = input[field];
-  if (typeof value !== 'string' || value === '') throw validationException(`${command}: ${field} is required (a non-empty string).`);
+  if (typeof value !== 'string' || value === '')
+    throw validationException(`${command}: ${field} is required (a non-empty string).`);
   return value;
 }
 
@@ -24,19 +25,35 @@ function paginate<T>(items: T[], input: Rec, defaultMax = 100): { page: T[]; Nex
   const max = Math.min(Math.max(Number(input.MaxResults ?? defaultMax), 1), 100);
   const start = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64url').toString()) : 0;
   const page = items.slice(start, start + max);
-  return start + max < items.length ? { page, NextToken: Buffer.from(String(start + max)).toString('base64url') } : { page };
+  return start + max < items.length
+    ? { page, NextToken: Buffer.from(String(start + max)).toString('base64url') }
+    : { page };
 }
 
-export function sortItems<T extends Rec>(items: T[], input: Rec, byName: string, defaultSortBy = 'CreationTime', defaultOrder = 'Descending'): T[] {
+export function sortItems<T extends Rec>(
+  items: T[],
+  input: Rec,
+  byName: string,
+  defaultSortBy = 'CreationTime',
+  defaultOrder = 'Descending',
+): T[] {
   const sortBy = input.SortBy ?? defaultSortBy;
   const order = input.SortOrder ?? defaultOrder;
-  const key = sortBy === 'Name' ? byName : sortBy === 'Status' ? Object.keys(items[0] ?? {}).find((k) => k.endsWith('Status')) ?? byName : 'CreationTime';
-  const sorted = [...items].sort((a, b) => String(a[key]).localeCompare(String(b[key])) || String(a[byName]).localeCompare(String(b[byName])));
+  const key =
+    sortBy === 'Name'
+      ? byName
+      : sortBy === 'Status'
+        ? (Object.keys(items[0] ?? {}).find((k) => k.endsWith('Status')) ?? byName)
+        : 'CreationTime';
+  const sorted = [...items].sort(
+    (a, b) => String(a[key]).localeCompare(String(b[key])) || String(a[byName]).localeCompare(String(b[byName])),
+  );
   return order === 'Ascending' ? sorted : sorted.reverse();
 }
 
 export function timeFilter(items: Rec[], input: Rec): Rec[] {
-  const toMs = (v: unknown) => (v instanceof Date ? v.getTime() : v === undefined ? undefined : new Date(String(v)).getTime());
+  const toMs = (v: unknown) =>
+    v instanceof Date ? v.getTime() : v === undefined ? undefined : new Date(String(v)).getTime();
   const after = toMs(input.CreationTimeAfter);
   const before = toMs(input.CreationTimeBefore);
   return items.filter((item) => {
@@ -70,7 +87,10 @@ export class ModelRegistry {
     const direct = await this.packages.get(id);
     if (direct) return direct;
     const all = await this.packages.list();
-    return all.find((p) => p.ModelPackageArn === nameOrArn || (p.ModelPackageArn as string).toLowerCase().endsWith(`/${id.toLowerCase()}`));
+    return all.find(
+      (p) =>
+        p.ModelPackageArn === nameOrArn || (p.ModelPackageArn as string).toLowerCase().endsWith(`/${id.toLowerCase()}`),
+    );
   }
 
   async describePackage(nameOrArn: string): Promise<Rec> {
@@ -84,14 +104,17 @@ export class ModelRegistry {
     return {
       CreateModel: async (input: Rec) => {
         const name = requireString(input, 'ModelName', 'CreateModel');
-        if (!input.PrimaryContainer && !input.Containers) throw validationException('CreateModel: give PrimaryContainer or Containers.');
+        if (!input.PrimaryContainer && !input.Containers)
+          throw validationException('CreateModel: give PrimaryContainer or Containers.');
         const containers: Rec[] = input.PrimaryContainer ? [input.PrimaryContainer] : input.Containers;
         for (const [i, container] of containers.entries()) {
           if (!container.Image && !container.ModelPackageName) {
             throw validationException(`CreateModel ${name}: container ${i} needs Image (or ModelPackageName).`);
           }
           if (container.ModelPackageName && !(await this.findPackage(container.ModelPackageName))) {
-            throw validationException(`CreateModel ${name}: model package ${container.ModelPackageName} does not exist.`);
+            throw validationException(
+              `CreateModel ${name}: model package ${container.ModelPackageName} does not exist.`,
+            );
           }
         }
         const arn = ctx.arn('model', name);
@@ -101,7 +124,10 @@ export class ModelRegistry {
         });
         return { $metadata: metadata(200), ModelArn: created.ModelArn };
       },
-      DescribeModel: async (input: Rec) => ({ $metadata: metadata(200), ...revive(await this.describeModel(requireString(input, 'ModelName', 'DescribeModel'))) }),
+      DescribeModel: async (input: Rec) => ({
+        $metadata: metadata(200),
+        ...revive(await this.describeModel(requireString(input, 'ModelName', 'DescribeModel'))),
+      }),
       DeleteModel: async (input: Rec) => {
         await this.describeModel(requireString(input, 'ModelName', 'DeleteModel'));
         await this.models.delete(input.ModelName);
@@ -111,18 +137,32 @@ export class ModelRegistry {
         let models = await this.models.list();
         if (input.NameContains) models = models.filter((m) => String(m.ModelName).includes(input.NameContains));
         const { page, NextToken } = paginate(sortItems(timeFilter(models, input), input, 'ModelName'), input);
-        return { $metadata: metadata(200), Models: revive(page.map((m) => ({ ModelName: m.ModelName, ModelArn: m.ModelArn, CreationTime: m.CreationTime }))), ...(NextToken ? { NextToken } : {}) };
+        return {
+          $metadata: metadata(200),
+          Models: revive(
+            page.map((m) => ({ ModelName: m.ModelName, ModelArn: m.ModelArn, CreationTime: m.CreationTime })),
+          ),
+          ...(NextToken ? { NextToken } : {}),
+        };
       },
 
       CreateModelPackageGroup: async (input: Rec) => {
         const name = requireString(input, 'ModelPackageGroupName', 'CreateModelPackageGroup');
         if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
-          throw validationException(`CreateModelPackageGroup: ModelPackageGroupName "${name}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.`);
+          throw validationException(
+            `CreateModelPackageGroup: ModelPackageGroupName "${name}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.`,
+          );
         }
         const arn = ctx.arn('model-package-group', name);
         await this.groups.update(name, (current) => {
           if (current) throw validationException(`Model Package Group already exists: ${arn}`);
-          return { ...input, ModelPackageGroupArn: arn, CreationTime: now(), ModelPackageGroupStatus: 'Completed', CreatedBy: {} };
+          return {
+            ...input,
+            ModelPackageGroupArn: arn,
+            CreationTime: now(),
+            ModelPackageGroupStatus: 'Completed',
+            CreatedBy: {},
+          };
         });
         return { $metadata: metadata(200), ModelPackageGroupArn: arn };
       },
@@ -132,28 +172,49 @@ export class ModelRegistry {
       },
       ListModelPackageGroups: async (input: Rec) => {
         let groups = await this.groups.list();
-        if (input.NameContains) groups = groups.filter((g) => String(g.ModelPackageGroupName).includes(input.NameContains));
-        const { page, NextToken } = paginate(sortItems(timeFilter(groups, input), input, 'ModelPackageGroupName'), input);
+        if (input.NameContains)
+          groups = groups.filter((g) => String(g.ModelPackageGroupName).includes(input.NameContains));
+        const { page, NextToken } = paginate(
+          sortItems(timeFilter(groups, input), input, 'ModelPackageGroupName'),
+          input,
+        );
         return {
           $metadata: metadata(200),
-          ModelPackageGroupSummaryList: revive(page.map((g) => ({ ModelPackageGroupName: g.ModelPackageGroupName, ModelPackageGroupArn: g.ModelPackageGroupArn, ModelPackageGroupDescription: g.ModelPackageGroupDescription, CreationTime: g.CreationTime, ModelPackageGroupStatus: g.ModelPackageGroupStatus }))),
+          ModelPackageGroupSummaryList: revive(
+            page.map((g) => ({
+              ModelPackageGroupName: g.ModelPackageGroupName,
+              ModelPackageGroupArn: g.ModelPackageGroupArn,
+              ModelPackageGroupDescription: g.ModelPackageGroupDescription,
+              CreationTime: g.CreationTime,
+              ModelPackageGroupStatus: g.ModelPackageGroupStatus,
+            })),
+          ),
           ...(NextToken ? { NextToken } : {}),
         };
       },
       DeleteModelPackageGroup: async (input: Rec) => {
         const group = await this.findGroup(requireString(input, 'ModelPackageGroupName', 'DeleteModelPackageGroup'));
-        const members = (await this.packages.list()).filter((p) => p.ModelPackageGroupName === group.ModelPackageGroupName);
-        if (members.length > 0) throw validationException(`Model package group ${group.ModelPackageGroupName} still has ${members.length} model package(s); delete them first.`);
+        const members = (await this.packages.list()).filter(
+          (p) => p.ModelPackageGroupName === group.ModelPackageGroupName,
+        );
+        if (members.length > 0)
+          throw validationException(
+            `Model package group ${group.ModelPackageGroupName} still has ${members.length} model package(s); delete them first.`,
+          );
         await this.groups.delete(group.ModelPackageGroupName);
         return { $metadata: metadata(200) };
       },
 
       CreateModelPackage: async (input: Rec) => {
         if (input.ModelApprovalStatus !== undefined && !APPROVAL.includes(input.ModelApprovalStatus)) {
-          throw validationException(`CreateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`);
+          throw validationException(
+            `CreateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`,
+          );
         }
         if (input.ModelPackageGroupName && input.ModelPackageName) {
-          throw validationException('CreateModelPackage: give either ModelPackageGroupName (versioned) or ModelPackageName (unversioned), not both.');
+          throw validationException(
+            'CreateModelPackage: give either ModelPackageGroupName (versioned) or ModelPackageName (unversioned), not both.',
+          );
         }
         if (input.ModelPackageGroupName) return this.createVersioned(input);
         const name = requireString(input, 'ModelPackageName', 'CreateModelPackage');
@@ -179,8 +240,10 @@ export class ModelRegistry {
           if (type === 'Versioned') packages = packages.filter((p) => p.ModelPackageVersion !== undefined);
           if (type === 'Unversioned') packages = packages.filter((p) => p.ModelPackageVersion === undefined);
         }
-        if (input.ModelApprovalStatus) packages = packages.filter((p) => p.ModelApprovalStatus === input.ModelApprovalStatus);
-        if (input.NameContains) packages = packages.filter((p) => String(p.ModelPackageName).includes(input.NameContains));
+        if (input.ModelApprovalStatus)
+          packages = packages.filter((p) => p.ModelApprovalStatus === input.ModelApprovalStatus);
+        if (input.NameContains)
+          packages = packages.filter((p) => String(p.ModelPackageName).includes(input.NameContains));
         const sorted = sortItems(timeFilter(packages, input), input, 'ModelPackageName', 'CreationTime', 'Ascending');
         const { page, NextToken } = paginate(sorted, input);
         return {
@@ -203,7 +266,9 @@ export class ModelRegistry {
       UpdateModelPackage: async (input: Rec) => {
         const arn = requireString(input, 'ModelPackageArn', 'UpdateModelPackage');
         if (input.ModelApprovalStatus !== undefined && !APPROVAL.includes(input.ModelApprovalStatus)) {
-          throw validationException(`UpdateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`);
+          throw validationException(
+            `UpdateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`,
+          );
         }
         const found = await this.describePackage(arn);
         const id = packageId(found);
@@ -216,7 +281,13 @@ export class ModelRegistry {
             for (const key of input.CustomerMetadataPropertiesToRemove ?? []) delete props[key];
             pkg.CustomerMetadataProperties = props;
           }
-          for (const field of ['InferenceSpecification', 'AdditionalInferenceSpecificationsToAdd', 'SourceUri', 'ModelCard', 'ModelLifeCycle']) {
+          for (const field of [
+            'InferenceSpecification',
+            'AdditionalInferenceSpecificationsToAdd',
+            'SourceUri',
+            'ModelCard',
+            'ModelLifeCycle',
+          ]) {
             if (input[field] !== undefined) pkg[field] = input[field];
           }
           pkg.LastModifiedTime = now();
@@ -235,8 +306,14 @@ export class ModelRegistry {
 
   private async findGroup(nameOrArn: string): Promise<Rec> {
     const name = nameOrArn.replace(/^arn:.*:model-package-group\//, '');
-    const group = (await this.groups.get(name)) ?? (await this.groups.list()).find((g) => String(g.ModelPackageGroupName).toLowerCase() === name.toLowerCase());
-    if (!group) throw new ResourceNotFound({ $metadata: metadata(400), message: `Model Package Group ${nameOrArn} does not exist.` });
+    const group =
+      (await this.groups.get(name)) ??
+      (await this.groups.list()).find((g) => String(g.ModelPackageGroupName).toLowerCase() === name.toLowerCase());
+    if (!group)
+      throw new ResourceNotFound({
+        $metadata: metadata(400),
+        message: `Model Package Group ${nameOrArn} does not exist.`,
+      });
     return group;
   }
 
@@ -257,7 +334,9 @@ export class ModelRegistry {
 
   private async createVersioned(input: Rec): Promise<Record<string, unknown>> {
     const group = await this.findGroup(input.ModelPackageGroupName).catch(() => {
-      throw validationException(`CreateModelPackage: model package group "${input.ModelPackageGroupName}" does not exist; create it with CreateModelPackageGroup first.`);
+      throw validationException(
+        `CreateModelPackage: model package group "${input.ModelPackageGroupName}" does not exist; create it with CreateModelPackageGroup first.`,
+      );
     });
     const groupName = group.ModelPackageGroupName as string;
     // Version numbers must be unique across processes too: number and store under the group's lock file.
@@ -284,5 +363,7 @@ export class ModelRegistry {
 }
 
 function packageId(pkg: Rec): string {
-  return pkg.ModelPackageVersion !== undefined ? `${pkg.ModelPackageGroupName}/${pkg.ModelPackageVersion}` : (pkg.ModelPackageName as string);
+  return pkg.ModelPackageVersion !== undefined
+    ? `${pkg.ModelPackageGroupName}/${pkg.ModelPackageVersion}`
+    : (pkg.ModelPackageName as string);
 }

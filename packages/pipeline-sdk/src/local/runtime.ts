@@ -11,7 +11,13 @@ export class LocalSageMakerRuntimeClient extends SageMakerRuntimeClient {
     // Replacing send on the instance keeps the SDK's typed overloads for callers.
     this.send = ((command: unknown, optionsOrCb?: unknown, cb?: unknown) =>
       // Its only handler, InvokeEndpoint, stores nothing of its input, so the request body need not be copied per call.
-      dispatch('LocalSageMakerRuntimeClient', this.#handlers, command, optionsOrCb, cb, false)) as SageMakerRuntimeClient['send'];
+      dispatch(
+        'LocalSageMakerRuntimeClient',
+        this.#handlers,
+        command,
+        optionsOrCb,
+        cb,
+        false,
+      )) as SageMakerRuntimeClient['send'];
   }
-
 }

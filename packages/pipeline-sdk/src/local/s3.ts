@@ -57,7 +57,11 @@ export class LocalS3Store {
 
   bucketPath(bucket: string): string {
     if (!BUCKET_NAME.test(bucket)) {
-      throw s3Error('InvalidBucketName', `The bucket name "${bucket}" is not valid: use 3-63 lowercase letters, digits, dots and hyphens.`, 400);
+      throw s3Error(
+        'InvalidBucketName',
+        `The bucket name "${bucket}" is not valid: use 3-63 lowercase letters, digits, dots and hyphens.`,
+        400,
+      );
     }
     return join(this.root, bucket);
   }
@@ -67,7 +71,11 @@ export class LocalS3Store {
     const trailing = key.endsWith('/');
     const checked = trailing ? segments.slice(0, -1) : segments;
     if (key === '' || checked.some((segment) => segment === '' || segment === '.' || segment === '..')) {
-      throw s3Error('InvalidRequest', `Local mode cannot store the key "${key}": empty, "." and ".." path segments have no file equivalent. Use keys like "a/b/c.txt".`, 400);
+      throw s3Error(
+        'InvalidRequest',
+        `Local mode cannot store the key "${key}": empty, "." and ".." path segments have no file equivalent. Use keys like "a/b/c.txt".`,
+        400,
+      );
     }
     return join(this.bucketPath(bucket), ...checked);
   }
@@ -110,7 +118,8 @@ export class LocalS3Store {
   async deleteBucket(bucket: string): Promise<void> {
     await this.requireBucket(bucket);
     const entries = await fs.readdir(this.bucketPath(bucket));
-    if (entries.length > 0) throw s3Error('BucketNotEmpty', `The bucket "${bucket}" is not empty; delete its objects first.`, 409);
+    if (entries.length > 0)
+      throw s3Error('BucketNotEmpty', `The bucket "${bucket}" is not empty; delete its objects first.`, 409);
     await fs.rmdir(this.bucketPath(bucket));
   }
 
@@ -175,18 +184,30 @@ export class LocalS3Store {
     return withFileLock(this.lockPath(bucket, key), async () => {
       if (options.ifNoneMatch === '*' || options.ifMatch !== undefined) {
         const current = await this.stat(bucket, key);
-        if (options.ifNoneMatch === '*' && current) throw preconditionFailed(bucket, key, 'If-None-Match: * and the object exists');
+        if (options.ifNoneMatch === '*' && current)
+          throw preconditionFailed(bucket, key, 'If-None-Match: * and the object exists');
         if (options.ifMatch !== undefined) {
           if (!current) throw noSuchKey(bucket, key);
           if (stripQuotes(current.etag) !== stripQuotes(options.ifMatch)) {
-            throw preconditionFailed(bucket, key, `If-Match ${options.ifMatch} and the current ETag is ${current.etag}`);
+            throw preconditionFailed(
+              bucket,
+              key,
+              `If-Match ${options.ifMatch} and the current ETag is ${current.etag}`,
+            );
           }
         }
       }
       if (key.endsWith('/')) {
         // A "folder" marker: a directory is the only file-system equivalent.
         await fs.mkdir(path, { recursive: true });
-        return { key, size: 0, etag: `"${md5(body)}"`, lastModified: new Date(), contentType: options.contentType ?? 'application/x-directory', metadata: {} };
+        return {
+          key,
+          size: 0,
+          etag: `"${md5(body)}"`,
+          lastModified: new Date(),
+          contentType: options.contentType ?? 'application/x-directory',
+          metadata: {},
+        };
       }
       await this.ensureParentIsFolder(bucket, key);
       await writeFileAtomic(path, body, this.tmpDir);
@@ -195,7 +216,14 @@ export class LocalS3Store {
       if (options.contentType) meta.contentType = options.contentType;
       if (options.metadata && Object.keys(options.metadata).length > 0) meta.metadata = options.metadata;
       await writeFileAtomic(this.metaPath(bucket, key), JSON.stringify(meta), this.tmpDir);
-      return { key, size: stats.size, etag: `"${meta.etag}"`, lastModified: stats.mtime, contentType: meta.contentType ?? 'application/octet-stream', metadata: meta.metadata ?? {} };
+      return {
+        key,
+        size: stats.size,
+        etag: `"${meta.etag}"`,
+        lastModified: stats.mtime,
+        contentType: meta.contentType ?? 'application/octet-stream',
+        metadata: meta.metadata ?? {},
+      };
     });
   }
 
@@ -206,7 +234,11 @@ export class LocalS3Store {
       current = join(current, part);
       try {
         if ((await fs.stat(current)).isFile()) {
-          throw s3Error('InvalidRequest', `Local mode cannot store "${key}" because the key "${relative(this.bucketPath(bucket), current).split(sep).join('/')}" exists as an object and a file cannot also be a folder. Use a different key.`, 400);
+          throw s3Error(
+            'InvalidRequest',
+            `Local mode cannot store "${key}" because the key "${relative(this.bucketPath(bucket), current).split(sep).join('/')}" exists as an object and a file cannot also be a folder. Use a different key.`,
+            400,
+          );
         }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -221,7 +253,8 @@ export class LocalS3Store {
       if (ifMatch !== undefined) {
         const current = await this.stat(bucket, key);
         if (!current) throw noSuchKey(bucket, key);
-        if (stripQuotes(current.etag) !== stripQuotes(ifMatch)) throw preconditionFailed(bucket, key, `If-Match ${ifMatch}`);
+        if (stripQuotes(current.etag) !== stripQuotes(ifMatch))
+          throw preconditionFailed(bucket, key, `If-Match ${ifMatch}`);
       }
       const path = this.objectPath(bucket, key);
       if (key.endsWith('/')) {
@@ -358,11 +391,18 @@ function stripQuotes(etag: string): string {
 }
 
 function noSuchKey(bucket: string, key: string): NoSuchKey {
-  return new NoSuchKey({ $metadata: metadata(404), message: `The specified key does not exist: s3://${bucket}/${key}` });
+  return new NoSuchKey({
+    $metadata: metadata(404),
+    message: `The specified key does not exist: s3://${bucket}/${key}`,
+  });
 }
 
 function preconditionFailed(bucket: string, key: string, why: string) {
-  return s3Error('PreconditionFailed', `At least one of the pre-conditions you specified did not hold (s3://${bucket}/${key}: ${why})`, 412);
+  return s3Error(
+    'PreconditionFailed',
+    `At least one of the pre-conditions you specified did not hold (s3://${bucket}/${key}: ${why})`,
+    412,
+  );
 }
 
 export async function bodyToBytes(body: unknown): Promise<Uint8Array> {
@@ -373,10 +413,13 @@ export async function bodyToBytes(body: unknown): Promise<Uint8Array> {
   if (typeof Blob !== 'undefined' && body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
   if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
     const chunks: Buffer[] = [];
-    for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
     return Buffer.concat(chunks);
   }
-  throw new LocalModeError(`Unsupported Body type ${Object.prototype.toString.call(body)}: pass a string, Uint8Array, Buffer, Blob or readable stream.`);
+  throw new LocalModeError(
+    `Unsupported Body type ${Object.prototype.toString.call(body)}: pass a string, Uint8Array, Buffer, Blob or readable stream.`,
+  );
 }
 
 type Input = Record<string, unknown>;
@@ -403,10 +446,15 @@ export class LocalS3Client extends S3Client {
     this.store = store;
     // Replacing send on the instance keeps the SDK's typed overloads for callers.
     this.send = ((command: unknown, optionsOrCb?: unknown, cb?: unknown) => {
-      const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((e: unknown, r?: unknown) => void) | undefined;
+      const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as
+        | ((e: unknown, r?: unknown) => void)
+        | undefined;
       const promise = this.handle(command);
       if (callback) {
-        promise.then((result) => callback(null, result), (error: unknown) => callback(error));
+        promise.then(
+          (result) => callback(null, result),
+          (error: unknown) => callback(error),
+        );
         return undefined;
       }
       return promise;
@@ -424,10 +472,15 @@ export class LocalS3Client extends S3Client {
         await s.createBucket(bucket);
         return { $metadata: metadata(200), Location: `/${bucket}` };
       case 'HeadBucket':
-        if (!(await s.bucketExists(bucket))) throw new NotFound({ $metadata: metadata(404), message: `Bucket ${bucket} not found` });
+        if (!(await s.bucketExists(bucket)))
+          throw new NotFound({ $metadata: metadata(404), message: `Bucket ${bucket} not found` });
         return { $metadata: metadata(200), BucketRegion: 'us-east-1' };
       case 'ListBuckets':
-        return { $metadata: metadata(200), Buckets: (await s.listBuckets()).map((b) => ({ Name: b.name, CreationDate: b.created })), Owner: { ID: 'local' } };
+        return {
+          $metadata: metadata(200),
+          Buckets: (await s.listBuckets()).map((b) => ({ Name: b.name, CreationDate: b.created })),
+          Owner: { ID: 'local' },
+        };
       case 'DeleteBucket':
         await s.deleteBucket(bucket);
         return { $metadata: metadata(204) };
@@ -465,21 +518,35 @@ export class LocalS3Client extends S3Client {
         const info = await s.stat(bucket, key);
         if (!info) throw new NotFound({ $metadata: metadata(404), message: `Not Found: s3://${bucket}/${key}` });
         checkReadConditions(bucket, key, info, input);
-        return { $metadata: metadata(200), ContentLength: info.size, ContentType: info.contentType, ETag: info.etag, LastModified: info.lastModified, Metadata: info.metadata };
+        return {
+          $metadata: metadata(200),
+          ContentLength: info.size,
+          ContentType: info.contentType,
+          ETag: info.etag,
+          LastModified: info.lastModified,
+          Metadata: info.metadata,
+        };
       }
       case 'CopyObject': {
         const source = decodeURIComponent(String(input.CopySource ?? '').replace(/^\//, ''));
         const slash = source.indexOf('/');
-        if (slash < 1) throw s3Error('InvalidArgument', `CopySource "${String(input.CopySource)}" must be "bucket/key".`, 400);
+        if (slash < 1)
+          throw s3Error('InvalidArgument', `CopySource "${String(input.CopySource)}" must be "bucket/key".`, 400);
         const srcBucket = source.slice(0, slash);
         const srcKey = source.slice(slash + 1).split('?versionId=')[0] as string;
         const srcInfo = await s.stat(srcBucket, srcKey);
         await s.requireBucket(srcBucket);
         if (!srcInfo) throw noSuchKey(srcBucket, srcKey);
-        if (input.CopySourceIfMatch !== undefined && stripQuotes(srcInfo.etag) !== stripQuotes(input.CopySourceIfMatch as string)) {
+        if (
+          input.CopySourceIfMatch !== undefined &&
+          stripQuotes(srcInfo.etag) !== stripQuotes(input.CopySourceIfMatch as string)
+        ) {
           throw preconditionFailed(srcBucket, srcKey, 'x-amz-copy-source-if-match');
         }
-        if (input.CopySourceIfNoneMatch !== undefined && stripQuotes(srcInfo.etag) === stripQuotes(input.CopySourceIfNoneMatch as string)) {
+        if (
+          input.CopySourceIfNoneMatch !== undefined &&
+          stripQuotes(srcInfo.etag) === stripQuotes(input.CopySourceIfNoneMatch as string)
+        ) {
           throw preconditionFailed(srcBucket, srcKey, 'x-amz-copy-source-if-none-match');
         }
         const replace = input.MetadataDirective === 'REPLACE';
@@ -495,7 +562,7 @@ export class LocalS3Client extends S3Client {
         await s.delete(bucket, key, input.IfMatch as string | undefined);
         return { $metadata: metadata(204) };
       case 'DeleteObjects': {
-        const objects = ((input.Delete as { Objects?: { Key: string }[] } | undefined)?.Objects ?? []);
+        const objects = (input.Delete as { Objects?: { Key: string }[] } | undefined)?.Objects ?? [];
         for (const object of objects) await s.delete(bucket, object.Key);
         return { $metadata: metadata(200), Deleted: objects.map((o) => ({ Key: o.Key })) };
       }
@@ -538,7 +605,14 @@ export class LocalS3Client extends S3Client {
     const contents = [];
     for (const entry of page.filter((e) => !e.prefix)) {
       const info = await this.store.stat(bucket, entry.key);
-      if (info) contents.push({ Key: entry.key, Size: info.size, ETag: info.etag, LastModified: info.lastModified, StorageClass: 'STANDARD' });
+      if (info)
+        contents.push({
+          Key: entry.key,
+          Size: info.size,
+          ETag: info.etag,
+          LastModified: info.lastModified,
+          StorageClass: 'STANDARD',
+        });
     }
     const commonPrefixes = page.filter((e) => e.prefix).map((e) => ({ Prefix: e.prefix }));
     const last = page[page.length - 1];
@@ -563,7 +637,10 @@ function checkReadConditions(bucket: string, key: string, info: S3ObjectInfo, in
   if (input.IfMatch !== undefined && stripQuotes(info.etag) !== stripQuotes(input.IfMatch as string)) {
     throw preconditionFailed(bucket, key, `If-Match ${String(input.IfMatch)}`);
   }
-  if (input.IfNoneMatch !== undefined && (input.IfNoneMatch === '*' || stripQuotes(info.etag) === stripQuotes(input.IfNoneMatch as string))) {
+  if (
+    input.IfNoneMatch !== undefined &&
+    (input.IfNoneMatch === '*' || stripQuotes(info.etag) === stripQuotes(input.IfNoneMatch as string))
+  ) {
     // S3 answers 304 Not Modified here.
     throw s3Error('NotModified', 'Not Modified', 304);
   }
@@ -577,6 +654,7 @@ function parseRange(range: string | undefined, size: number): [number, number] |
   if (a === '' && b) return [Math.max(0, size - Number(b)), size - 1];
   const start = Number(a);
   const end = b ? Math.min(Number(b), size - 1) : size - 1;
-  if (start >= size) throw s3Error('InvalidRange', `The requested range ${range} is not satisfiable (size ${size}).`, 416);
+  if (start >= size)
+    throw s3Error('InvalidRange', `The requested range ${range} is not satisfiable (size ${size}).`, 416);
   return [start, end];
 }

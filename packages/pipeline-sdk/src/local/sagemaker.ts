@@ -15,5 +15,4 @@ export class LocalSageMakerClient extends SageMakerClient {
     this.send = ((command: unknown, optionsOrCb?: unknown, cb?: unknown) =>
       dispatch('LocalSageMakerClient', this.#handlers, command, optionsOrCb, cb)) as SageMakerClient['send'];
   }
-
 }

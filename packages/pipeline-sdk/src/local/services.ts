@@ -18,7 +18,12 @@ export class LocalServices {
     this.endpoints = new EndpointManager(context, this.registry);
     this.jobs = new JobRunner(context);
     this.pipelines = new PipelineService(context, this.jobs);
-    this.handlers = { ...this.registry.handlers(), ...this.endpoints.handlers(), ...this.jobs.handlers(), ...this.pipelines.handlers() };
+    this.handlers = {
+      ...this.registry.handlers(),
+      ...this.endpoints.handlers(),
+      ...this.jobs.handlers(),
+      ...this.pipelines.handlers(),
+    };
     this.pipelines.bind(this.handlers);
   }
 

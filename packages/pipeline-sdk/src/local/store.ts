@@ -14,7 +14,11 @@ export class ResourceStore<T extends object> {
   /** Last value written, for resources only this process writes (running jobs, executions). */
   private readonly owned = new Map<string, T>();
 
-  constructor(stateDir: string, readonly kind: string, private readonly options: { ownedWhileRunning?: boolean } = {}) {
+  constructor(
+    stateDir: string,
+    readonly kind: string,
+    private readonly options: { ownedWhileRunning?: boolean } = {},
+  ) {
     this.dir = join(stateDir, 'sagemaker', kind);
     this.tmpDir = join(stateDir, 'tmp');
   }
@@ -47,24 +51,33 @@ export class ResourceStore<T extends object> {
     } catch {
       return [];
     }
-    const values: (T | undefined)[] = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readJson<T>(join(this.dir, f))));
+    const values: (T | undefined)[] = await Promise.all(
+      files.filter((f) => f.endsWith('.json')).map((f) => readJson<T>(join(this.dir, f))),
+    );
     return values.filter((v): v is T => v !== undefined);
   }
 
   /** Applies fn to the current value and stores the result, one update at a time per resource. */
   update(name: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
     const previous = this.chains.get(name) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(async () => {
-      const current = this.options.ownedWhileRunning && this.owned.has(name) ? structuredClone(this.owned.get(name)) : await this.get(name);
-      const value = await fn(current);
-      await this.put(name, value);
-      if (this.options.ownedWhileRunning) this.owned.set(name, structuredClone(value));
-      return value;
-    });
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const current =
+          this.options.ownedWhileRunning && this.owned.has(name)
+            ? structuredClone(this.owned.get(name))
+            : await this.get(name);
+        const value = await fn(current);
+        await this.put(name, value);
+        if (this.options.ownedWhileRunning) this.owned.set(name, structuredClone(value));
+        return value;
+      });
     this.chains.set(name, next);
-    void next.finally(() => {
-      if (this.chains.get(name) === next) this.chains.delete(name);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.chains.get(name) === next) this.chains.delete(name);
+      })
+      .catch(() => undefined);
     return next;
   }
 }

@@ -15,7 +15,10 @@ function rng(seed: number): () => number {
 }
 
 function cartesian(lists: [string, string[]][]): Record<string, string>[] {
-  return lists.reduce<Record<string, string>[]>((acc, [name, values]) => acc.flatMap((combo) => values.map((v) => ({ ...combo, [name]: v }))), [{}]);
+  return lists.reduce<Record<string, string>[]>(
+    (acc, [name, values]) => acc.flatMap((combo) => values.map((v) => ({ ...combo, [name]: v }))),
+    [{}],
+  );
 }
 
 /** The hyperparameter sets a tuning job tries: the grid for Grid, seeded random samples otherwise. */
@@ -26,25 +29,44 @@ export function candidates(config: Rec, name: string): Record<string, string>[] 
   const categorical = (ranges.CategoricalParameterRanges ?? []) as Rec[];
   const max = Number(config.ResourceLimits?.MaxNumberOfTrainingJobs ?? 0);
   if (config.Strategy === 'Grid') {
-    if (continuous.length > 0) throw new Error('Grid tuning supports categorical and integer ranges only; ContinuousParameterRanges need the Random or Bayesian strategy.');
+    if (continuous.length > 0)
+      throw new Error(
+        'Grid tuning supports categorical and integer ranges only; ContinuousParameterRanges need the Random or Bayesian strategy.',
+      );
     const lists: [string, string[]][] = [
       ...categorical.map((r) => [r.Name, r.Values.map(String)] as [string, string[]]),
-      ...integers.map((r) => [r.Name, Array.from({ length: Number(r.MaxValue) - Number(r.MinValue) + 1 }, (_, i) => String(Number(r.MinValue) + i))] as [string, string[]]),
+      ...integers.map(
+        (r) =>
+          [
+            r.Name,
+            Array.from({ length: Number(r.MaxValue) - Number(r.MinValue) + 1 }, (_, i) =>
+              String(Number(r.MinValue) + i),
+            ),
+          ] as [string, string[]],
+      ),
     ];
     const all = cartesian(lists);
     return max > 0 ? all.slice(0, max) : all;
   }
-  const seed = Number(config.RandomSeed ?? Number.parseInt(createHash('sha1').update(name).digest('hex').slice(0, 8), 16));
+  const seed = Number(
+    config.RandomSeed ?? Number.parseInt(createHash('sha1').update(name).digest('hex').slice(0, 8), 16),
+  );
   const random = rng(seed);
   const sample = (min: number, maxValue: number, scaling: string | undefined) => {
-    if (scaling === 'Logarithmic' && min > 0) return Math.exp(Math.log(min) + random() * (Math.log(maxValue) - Math.log(min)));
-    if (scaling === 'ReverseLogarithmic' && maxValue < 1) return 1 - Math.exp(Math.log(1 - maxValue) + random() * (Math.log(1 - min) - Math.log(1 - maxValue)));
+    if (scaling === 'Logarithmic' && min > 0)
+      return Math.exp(Math.log(min) + random() * (Math.log(maxValue) - Math.log(min)));
+    if (scaling === 'ReverseLogarithmic' && maxValue < 1)
+      return 1 - Math.exp(Math.log(1 - maxValue) + random() * (Math.log(1 - min) - Math.log(1 - maxValue)));
     return min + random() * (maxValue - min);
   };
   return Array.from({ length: Math.max(1, max || 10) }, () => {
     const set: Record<string, string> = {};
-    for (const r of integers) set[r.Name] = String(Math.min(Number(r.MaxValue), Math.round(sample(Number(r.MinValue), Number(r.MaxValue), r.ScalingType))));
-    for (const r of continuous) set[r.Name] = String(Number(sample(Number(r.MinValue), Number(r.MaxValue), r.ScalingType).toPrecision(6)));
+    for (const r of integers)
+      set[r.Name] = String(
+        Math.min(Number(r.MaxValue), Math.round(sample(Number(r.MinValue), Number(r.MaxValue), r.ScalingType))),
+      );
+    for (const r of continuous)
+      set[r.Name] = String(Number(sample(Number(r.MinValue), Number(r.MaxValue), r.ScalingType).toPrecision(6)));
     for (const r of categorical) set[r.Name] = String(r.Values[Math.floor(random() * r.Values.length)]);
     return set;
   });
@@ -55,12 +77,21 @@ export function candidates(config: Rec, name: string): Record<string, string>[] 
  * DescribeHyperParameterTuningJob plus TrainingJobSummaries (best first, as the Python SDK's
  * get_top_model_s3_uri expects).
  */
-export async function runTuning(args: Rec, stepJobName: string, runTraining: (args: Rec, name: string) => Promise<Rec>, ctx: LocalContext): Promise<Rec> {
+export async function runTuning(
+  args: Rec,
+  stepJobName: string,
+  runTraining: (args: Rec, name: string) => Promise<Rec>,
+  ctx: LocalContext,
+): Promise<Rec> {
   const config = args.HyperParameterTuningJobConfig as Rec;
   const definition = (args.TrainingJobDefinition ?? args.TrainingJobDefinitions?.[0]) as Rec | undefined;
-  if (!config || !definition) throw new Error('Tuning step arguments need HyperParameterTuningJobConfig and TrainingJobDefinition.');
+  if (!config || !definition)
+    throw new Error('Tuning step arguments need HyperParameterTuningJobConfig and TrainingJobDefinition.');
   const objective = config.HyperParameterTuningJobObjective as Rec | undefined;
-  if (!objective?.MetricName) throw new Error('Tuning step: HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName is required.');
+  if (!objective?.MetricName)
+    throw new Error(
+      'Tuning step: HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName is required.',
+    );
   const tuningName = `${stepJobName.slice(0, 19).replace(/-$/, '')}-${createHash('sha1').update(stepJobName).digest('hex').slice(0, 12)}`;
   const arn = ctx.arn('hyper-parameter-tuning-job', tuningName);
   const created = new Date().toISOString();
@@ -70,7 +101,10 @@ export async function runTuning(args: Rec, stepJobName: string, runTraining: (ar
     const name = `${tuningName}-${String(i + 1).padStart(3, '0')}-${createHash('sha1').update(`${tuningName}${i}`).digest('hex').slice(0, 8)}`;
     const jobArgs = {
       RoleArn: definition.RoleArn,
-      AlgorithmSpecification: { ...definition.AlgorithmSpecification, MetricDefinitions: definition.AlgorithmSpecification?.MetricDefinitions ?? [] },
+      AlgorithmSpecification: {
+        ...definition.AlgorithmSpecification,
+        MetricDefinitions: definition.AlgorithmSpecification?.MetricDefinitions ?? [],
+      },
       HyperParameters: { ...(definition.StaticHyperParameters ?? {}), ...tuned },
       InputDataConfig: definition.InputDataConfig,
       OutputDataConfig: definition.OutputDataConfig,
@@ -82,7 +116,15 @@ export async function runTuning(args: Rec, stepJobName: string, runTraining: (ar
     try {
       record = await runTraining(jobArgs, name);
     } catch (error) {
-      summaries.push({ TrainingJobName: name, TrainingJobArn: ctx.arn('training-job', name), TrainingJobStatus: 'Failed', TunedHyperParameters: tuned, FailureReason: (error as Error).message, ObjectiveStatus: 'Failed', CreationTime: new Date().toISOString() });
+      summaries.push({
+        TrainingJobName: name,
+        TrainingJobArn: ctx.arn('training-job', name),
+        TrainingJobStatus: 'Failed',
+        TunedHyperParameters: tuned,
+        FailureReason: (error as Error).message,
+        ObjectiveStatus: 'Failed',
+        CreationTime: new Date().toISOString(),
+      });
       continue;
     }
     const metric = ((record.FinalMetricDataList ?? []) as Rec[]).find((m) => m.MetricName === objective.MetricName);
@@ -95,16 +137,31 @@ export async function runTuning(args: Rec, stepJobName: string, runTraining: (ar
       TrainingStartTime: record.TrainingStartTime,
       TrainingEndTime: record.TrainingEndTime,
       ObjectiveStatus: metric ? 'Succeeded' : 'Failed',
-      ...(metric ? { FinalHyperParameterTuningJobObjectiveMetric: { Type: objective.Type, MetricName: objective.MetricName, Value: metric.Value } } : { FailureReason: `The training job did not emit the objective metric ${objective.MetricName} (check MetricDefinitions).` }),
+      ...(metric
+        ? {
+            FinalHyperParameterTuningJobObjectiveMetric: {
+              Type: objective.Type,
+              MetricName: objective.MetricName,
+              Value: metric.Value,
+            },
+          }
+        : {
+            FailureReason: `The training job did not emit the objective metric ${objective.MetricName} (check MetricDefinitions).`,
+          }),
     });
   }
   const scored = summaries.filter((s) => s.FinalHyperParameterTuningJobObjectiveMetric);
   if (scored.length === 0) {
-    throw new Error(`All ${summaries.length} training jobs of tuning job ${tuningName} failed or reported no ${objective.MetricName}: ${summaries[0]?.FailureReason ?? 'no jobs ran'}`);
+    throw new Error(
+      `All ${summaries.length} training jobs of tuning job ${tuningName} failed or reported no ${objective.MetricName}: ${summaries[0]?.FailureReason ?? 'no jobs ran'}`,
+    );
   }
   const sign = objective.Type === 'Minimize' ? 1 : -1;
   const value = (s: Rec) => Number(s.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? Number.NaN);
-  const ordered = [...scored.sort((a, b) => sign * (value(a) - value(b))), ...summaries.filter((s) => !s.FinalHyperParameterTuningJobObjectiveMetric)];
+  const ordered = [
+    ...scored.sort((a, b) => sign * (value(a) - value(b))),
+    ...summaries.filter((s) => !s.FinalHyperParameterTuningJobObjectiveMetric),
+  ];
   const completed = summaries.filter((s) => s.TrainingJobStatus === 'Completed').length;
   return {
     HyperParameterTuningJobName: tuningName,
@@ -115,7 +172,13 @@ export async function runTuning(args: Rec, stepJobName: string, runTraining: (ar
     CreationTime: created,
     HyperParameterTuningEndTime: new Date().toISOString(),
     LastModifiedTime: new Date().toISOString(),
-    TrainingJobStatusCounters: { Completed: completed, InProgress: 0, RetryableError: 0, NonRetryableError: summaries.length - completed, Stopped: 0 },
+    TrainingJobStatusCounters: {
+      Completed: completed,
+      InProgress: 0,
+      RetryableError: 0,
+      NonRetryableError: summaries.length - completed,
+      Stopped: 0,
+    },
     ObjectiveStatusCounters: { Succeeded: scored.length, Pending: 0, Failed: summaries.length - scored.length },
     BestTrainingJob: ordered[0],
     TrainingJobSummaries: ordered,

@@ -27,7 +27,10 @@ export interface WorkerResponse {
 /** Raised when a host process does not come up (bad model, import error, crash). */
 export class EndpointWorkerError extends LocalModeError {
   override readonly code: string = 'ENDPOINT_WORKER';
-  constructor(message: string, readonly logTail: string) {
+  constructor(
+    message: string,
+    readonly logTail: string,
+  ) {
     super(message);
     this.name = 'EndpointWorkerError';
   }
@@ -70,7 +73,10 @@ export class Zygote {
   private readonly ready: Promise<void>;
   private dead = false;
 
-  private constructor(private readonly proc: ChildProcess, readonly python: string) {
+  private constructor(
+    private readonly proc: ChildProcess,
+    readonly python: string,
+  ) {
     this.ready = new Promise((resolve, reject) => {
       createInterface({ input: proc.stdout! }).on('line', (line) => {
         const [kind, id, pid, value] = line.split(' ');
@@ -149,19 +155,32 @@ export class Worker {
   private logOffset = 0;
   port = 0;
 
-  private constructor(private readonly proc: ChildProcess | ForkedProcess, private readonly ctx: LocalContext, private readonly spec: WorkerSpec) {}
+  private constructor(
+    private readonly proc: ChildProcess | ForkedProcess,
+    private readonly ctx: LocalContext,
+    private readonly spec: WorkerSpec,
+  ) {}
 
   /** A worker forked from a warm interpreter; its output is read from its log file. */
   static async fork(ctx: LocalContext, spec: WorkerSpec, zygote: Zygote): Promise<Worker> {
     await fs.mkdir(dirname(spec.logFile), { recursive: true });
-    const start = await fs.stat(spec.logFile).then((s) => s.size, () => 0);
+    const start = await fs.stat(spec.logFile).then(
+      (s) => s.size,
+      () => 0,
+    );
     let forked: { process: ForkedProcess; port: number };
     try {
       forked = await zygote.fork(spec);
     } catch (error) {
-      const text = await fs.readFile(spec.logFile, 'utf8').then((t) => t.slice(start), () => '');
+      const text = await fs.readFile(spec.logFile, 'utf8').then(
+        (t) => t.slice(start),
+        () => '',
+      );
       const tail = text.trimEnd().split('\n').slice(-20).join('\n');
-      throw new EndpointWorkerError(`the model server for endpoint ${spec.endpoint} ${(error as Error).message}\n${tail}`, tail);
+      throw new EndpointWorkerError(
+        `the model server for endpoint ${spec.endpoint} ${(error as Error).message}\n${tail}`,
+        tail,
+      );
     }
     const worker = new Worker(forked.process, ctx, spec);
     worker.port = forked.port;
@@ -207,7 +226,13 @@ export class Worker {
   static async start(ctx: LocalContext, spec: WorkerSpec, timeoutMs = 180_000): Promise<Worker> {
     await fs.mkdir(dirname(spec.logFile), { recursive: true });
     const proc = spawn(spec.python, ['-u', pythonScript('serve.py'), '--model-dir', spec.modelDir], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', SM_MODEL_DIR: spec.modelDir, ...spec.env },
+      env: {
+        ...process.env,
+        PYTHONUNBUFFERED: '1',
+        PYTHONDONTWRITEBYTECODE: '1',
+        SM_MODEL_DIR: spec.modelDir,
+        ...spec.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const worker = new Worker(proc, ctx, spec);
@@ -239,7 +264,10 @@ export class Worker {
         this.stop();
         reject(new EndpointWorkerError(`${message}\n${this.logTail()}`, this.logTail()));
       };
-      const timer = setTimeout(() => fail(`the model server for endpoint ${this.spec.endpoint} did not answer within ${timeoutMs} ms`), timeoutMs);
+      const timer = setTimeout(
+        () => fail(`the model server for endpoint ${this.spec.endpoint} did not answer within ${timeoutMs} ms`),
+        timeoutMs,
+      );
       timer.unref();
       createInterface({ input: proc.stdout! }).on('line', (line) => {
         const match = READY.exec(line);
@@ -257,7 +285,9 @@ export class Worker {
       proc.on('exit', (code, signal) => {
         this.exited = true;
         this.agent.destroy();
-        fail(`the model server for endpoint ${this.spec.endpoint} exited (${signal ?? `code ${code}`}) while loading the model`);
+        fail(
+          `the model server for endpoint ${this.spec.endpoint} exited (${signal ?? `code ${code}`}) while loading the model`,
+        );
       });
     });
   }
@@ -265,11 +295,20 @@ export class Worker {
   invoke(body: Uint8Array, headers: Record<string, string>, timeoutMs = 60_000): Promise<WorkerResponse> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: this.port, path: '/invocations', method: 'POST', agent: this.agent, headers: { ...headers, 'Content-Length': String(body.length) } },
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path: '/invocations',
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...headers, 'Content-Length': String(body.length) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
           res.on('error', reject);
         },
       );

@@ -18,7 +18,11 @@ interface RawEntry {
 /** Reads ustar headers straight from the bytes, so the test sees exactly what a container's tar sees. */
 function entriesOf(archive: Buffer): RawEntry[] {
   const raw = gunzipSync(archive);
-  const field = (block: Buffer, offset: number, length: number) => block.subarray(offset, offset + length).toString('latin1').replace(/\0.*$/s, '');
+  const field = (block: Buffer, offset: number, length: number) =>
+    block
+      .subarray(offset, offset + length)
+      .toString('latin1')
+      .replace(/\0.*$/s, '');
   const out: RawEntry[] = [];
   let offset = 0;
   while (offset + 512 <= raw.length) {
@@ -93,7 +97,13 @@ describe('packageSourceDir', () => {
     // It is a real gzip stream.
     expect(gunzipSync(packaged.archive).length % 512).toBe(0);
     const entries = entriesOf(packaged.archive);
-    expect(entries.map((e) => e.path)).toEqual(['lib/', 'lib/__init__.py', 'lib/model.py', 'requirements.txt', 'train.py']);
+    expect(entries.map((e) => e.path)).toEqual([
+      'lib/',
+      'lib/__init__.py',
+      'lib/model.py',
+      'requirements.txt',
+      'train.py',
+    ]);
     for (const entry of entries) {
       expect(entry).toMatchObject({ mtime: 0, uid: '', gid: '', uname: '', gname: '' });
     }
@@ -112,8 +122,18 @@ describe('packageSourceDir', () => {
       'tests/fixtures/big.bin': 'x',
       'tests/test_model.py': 'x',
     });
-    const packaged = await packageSourceDir({ sourceDir: dirA, entryPoint: 'train.py', ignore: ['*.log', 'tests/fixtures'] });
-    expect(packaged.files).toEqual(['lib/__init__.py', 'lib/model.py', 'requirements.txt', 'tests/test_model.py', 'train.py']);
+    const packaged = await packageSourceDir({
+      sourceDir: dirA,
+      entryPoint: 'train.py',
+      ignore: ['*.log', 'tests/fixtures'],
+    });
+    expect(packaged.files).toEqual([
+      'lib/__init__.py',
+      'lib/model.py',
+      'requirements.txt',
+      'tests/test_model.py',
+      'train.py',
+    ]);
     // An ignored cache does not change the hash.
     await makeTree(dirB, { ...tree, 'tests/test_model.py': 'x' });
     const clean = await packageSourceDir({ sourceDir: dirB, entryPoint: 'train.py' });
@@ -136,10 +156,18 @@ describe('packageSourceDir', () => {
     await expect(packageSourceDir({ sourceDir: dirA, entryPoint: 'serve.py' })).rejects.toThrow(
       /entryPoint 'serve.py' is not in the archive \(missing or ignored\); files found: debug.log, lib\/__init__.py/,
     );
-    await expect(packageSourceDir({ sourceDir: dirA, entryPoint: 'debug.log', ignore: ['*.log'] })).rejects.toBeInstanceOf(SourceDirError);
-    await expect(packageSourceDir({ sourceDir: dirA, entryPoint: '../x.py' })).rejects.toThrow(/must be a file inside the folder/);
+    await expect(
+      packageSourceDir({ sourceDir: dirA, entryPoint: 'debug.log', ignore: ['*.log'] }),
+    ).rejects.toBeInstanceOf(SourceDirError);
+    await expect(packageSourceDir({ sourceDir: dirA, entryPoint: '../x.py' })).rejects.toThrow(
+      /must be a file inside the folder/,
+    );
     const missing = join(dirA, 'nope');
-    await expect(packageSourceDir({ sourceDir: missing, entryPoint: 'train.py' })).rejects.toThrow(`source folder ${missing}: does not exist`);
-    await expect(packageSourceDir({ sourceDir: join(dirA, 'train.py'), entryPoint: 'train.py' })).rejects.toThrow(/is not a folder/);
+    await expect(packageSourceDir({ sourceDir: missing, entryPoint: 'train.py' })).rejects.toThrow(
+      `source folder ${missing}: does not exist`,
+    );
+    await expect(packageSourceDir({ sourceDir: join(dirA, 'train.py'), entryPoint: 'train.py' })).rejects.toThrow(
+      /is not a folder/,
+    );
   });
 });

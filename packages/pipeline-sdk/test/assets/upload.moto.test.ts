@@ -35,7 +35,13 @@ describe('uploadSourceDir against moto S3', () => {
   });
 
   it('uploads under the content hash once, and skips the upload while the content is unchanged', async () => {
-    const first = await uploadSourceDir({ s3, bucket, keyPrefix: 'my-pipeline', sourceDir: join(dir, 'src'), entryPoint: 'train.py' });
+    const first = await uploadSourceDir({
+      s3,
+      bucket,
+      keyPrefix: 'my-pipeline',
+      sourceDir: join(dir, 'src'),
+      entryPoint: 'train.py',
+    });
     expect(first.uploaded).toBe(true);
     expect(first.key).toBe(`my-pipeline/code/${first.sha256}/sourcedir.tar.gz`);
     expect(first.s3Uri).toBe(`s3://${bucket}/my-pipeline/code/${first.sha256}/sourcedir.tar.gz`);
@@ -55,13 +61,25 @@ describe('uploadSourceDir against moto S3', () => {
     expect(await readFile(join(out, 'train.py'), 'utf8')).toBe('import lib.model\nprint("ok")\n');
     expect(await readFile(join(out, 'lib', 'model.py'), 'utf8')).toBe('NET = 1\n');
 
-    const second = await uploadSourceDir({ s3, bucket, keyPrefix: 'my-pipeline', sourceDir: join(dir, 'src'), entryPoint: 'train.py' });
+    const second = await uploadSourceDir({
+      s3,
+      bucket,
+      keyPrefix: 'my-pipeline',
+      sourceDir: join(dir, 'src'),
+      entryPoint: 'train.py',
+    });
     expect(second.uploaded).toBe(false);
     expect(second.key).toBe(first.key);
     expect(await keys()).toEqual([first.key]);
 
     await writeFile(join(dir, 'src', 'lib', 'model.py'), 'NET = 2\n');
-    const third = await uploadSourceDir({ s3, bucket, keyPrefix: 'my-pipeline', sourceDir: join(dir, 'src'), entryPoint: 'train.py' });
+    const third = await uploadSourceDir({
+      s3,
+      bucket,
+      keyPrefix: 'my-pipeline',
+      sourceDir: join(dir, 'src'),
+      entryPoint: 'train.py',
+    });
     expect(third.uploaded).toBe(true);
     expect(third.sha256).not.toBe(first.sha256);
     expect((await keys()).sort()).toEqual([first.key, third.key].sort());
@@ -77,7 +95,9 @@ describe('uploadSourceDir against moto S3', () => {
       sagemaker_container_log_level: '20',
       sagemaker_region: '"eu-west-1"',
     });
-    expect(code.trainingHyperParameters({ region: 'eu-west-1', containerLogLevel: 10, jobName: 'train-1' })).toMatchObject({
+    expect(
+      code.trainingHyperParameters({ region: 'eu-west-1', containerLogLevel: 10, jobName: 'train-1' }),
+    ).toMatchObject({
       sagemaker_container_log_level: '10',
       sagemaker_job_name: '"train-1"',
     });
@@ -90,16 +110,29 @@ describe('uploadSourceDir against moto S3', () => {
   });
 
   it('wraps S3 failures with the bucket, key and operation', async () => {
-    const error = await uploadSourceDir({ s3, bucket: 'no-such-bucket', sourceDir: join(dir, 'src'), entryPoint: 'train.py' }).catch((e: unknown) => e);
+    const error = await uploadSourceDir({
+      s3,
+      bucket: 'no-such-bucket',
+      sourceDir: join(dir, 'src'),
+      entryPoint: 'train.py',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CodeAssetUploadError);
     expect((error as CodeAssetUploadError).bucket).toBe('no-such-bucket');
-    expect((error as Error).message).toMatch(/^(HeadObject|PutObject) s3:\/\/no-such-bucket\/code\/[0-9a-f]{64}\/sourcedir\.tar\.gz failed/);
+    expect((error as Error).message).toMatch(
+      /^(HeadObject|PutObject) s3:\/\/no-such-bucket\/code\/[0-9a-f]{64}\/sourcedir\.tar\.gz failed/,
+    );
   });
 
   it('uploads processing code file by file once, with the input and entrypoint a processing job needs', async () => {
     await mkdir(join(dir, 'src', '__pycache__'), { recursive: true });
     await writeFile(join(dir, 'src', '__pycache__', 'train.cpython-311.pyc'), 'x');
-    const first = await uploadProcessingCode({ s3, bucket, keyPrefix: 'p', sourceDir: join(dir, 'src'), entryPoint: 'train.py' });
+    const first = await uploadProcessingCode({
+      s3,
+      bucket,
+      keyPrefix: 'p',
+      sourceDir: join(dir, 'src'),
+      entryPoint: 'train.py',
+    });
     expect(first.uploaded).toBe(true);
     expect(first.prefix).toBe(`p/code/${first.sha256}/processing/`);
     expect((await keys()).sort()).toEqual([
@@ -111,11 +144,22 @@ describe('uploadSourceDir against moto S3', () => {
     expect(await body.Body!.transformToString()).toBe('NET = 1\n');
     expect(first.processingInput()).toEqual({
       InputName: 'code',
-      S3Input: { S3Uri: `s3://${bucket}/p/code/${first.sha256}/processing/`, LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' },
+      S3Input: {
+        S3Uri: `s3://${bucket}/p/code/${first.sha256}/processing/`,
+        LocalPath: '/opt/ml/processing/input/code',
+        S3DataType: 'S3Prefix',
+        S3InputMode: 'File',
+      },
     });
     expect(first.containerEntrypoint()).toEqual(['python3', '/opt/ml/processing/input/code/train.py']);
 
-    const again = await uploadProcessingCode({ s3, bucket, keyPrefix: 'p', sourceDir: join(dir, 'src'), entryPoint: 'train.py' });
+    const again = await uploadProcessingCode({
+      s3,
+      bucket,
+      keyPrefix: 'p',
+      sourceDir: join(dir, 'src'),
+      entryPoint: 'train.py',
+    });
     expect(again.uploaded).toBe(false);
     expect(again.prefix).toBe(first.prefix);
   });

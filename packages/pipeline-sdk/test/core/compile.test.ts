@@ -94,10 +94,15 @@ describe('Pipeline.definition()', () => {
     const report = new PropertyFile({ name: 'Report', outputName: 'eval', path: 'evaluation.json' });
     const evaluate = processing('Eval', ['eval'], [report]);
     const fromFile = new JsonGet({ step: evaluate, propertyFile: report, jsonPath: 'metrics.acc' });
-    const fromS3 = new JsonGet({ s3Uri: new Join({ on: '/', values: ['s3://b', ExecutionVariables.PIPELINE_EXECUTION_ID] }), jsonPath: 'x' });
+    const fromS3 = new JsonGet({
+      s3Uri: new Join({ on: '/', values: ['s3://b', ExecutionVariables.PIPELINE_EXECUTION_ID] }),
+      jsonPath: 'x',
+    });
     const fail = new FailStep({ name: 'F', errorMessage: new Join({ on: ' ', values: [fromFile, fromS3] }) });
     const def = new Pipeline({ name: 'p', steps: [evaluate, fail] }).definitionObject();
-    expect(def.Steps[0]!.PropertyFiles).toEqual([{ PropertyFileName: 'Report', OutputName: 'eval', FilePath: 'evaluation.json' }]);
+    expect(def.Steps[0]!.PropertyFiles).toEqual([
+      { PropertyFileName: 'Report', OutputName: 'eval', FilePath: 'evaluation.json' },
+    ]);
     expect(def.Steps[1]!.Arguments).toEqual({
       ErrorMessage: {
         'Std:Join': {
@@ -118,7 +123,9 @@ describe('Pipeline.definition()', () => {
 
   it('derives implicit dependencies from references without writing them to DependsOn', () => {
     const pre = processing('Pre', ['out']);
-    const train = training('Train', { Environment: { IN: pre.properties.ProcessingOutputConfig.Outputs['out'].S3Output.S3Uri } });
+    const train = training('Train', {
+      Environment: { IN: pre.properties.ProcessingOutputConfig.Outputs['out'].S3Output.S3Uri },
+    });
     const p = new Pipeline({ name: 'p', steps: [pre, train] });
     expect(p.definitionObject().Steps[1]!.DependsOn).toBeUndefined();
     expect([...p.dependencyGraph().get('Train')!]).toEqual(['Pre']);

@@ -1,8 +1,16 @@
-import { ProcessingStep, PropertyFile, TrainingStep, type ProcessingStepArguments, type TrainingStepArguments } from '../../src/index.js';
+import {
+  ProcessingStep,
+  PropertyFile,
+  TrainingStep,
+  type ProcessingStepArguments,
+  type TrainingStepArguments,
+} from '../../src/index.js';
 
 export const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 
-export function processingArgs<const Out extends string = never>(outputs: readonly Out[] = []): ProcessingStepArguments<Out, never> {
+export function processingArgs<const Out extends string = never>(
+  outputs: readonly Out[] = [],
+): ProcessingStepArguments<Out, never> {
   return {
     ProcessingResources: { ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30 } },
     AppSpecification: { ImageUri: 'image' },
@@ -12,7 +20,11 @@ export function processingArgs<const Out extends string = never>(outputs: readon
           ProcessingOutputConfig: {
             Outputs: outputs.map((name) => ({
               OutputName: name,
-              S3Output: { S3Uri: `s3://b/${name}`, LocalPath: `/opt/ml/processing/${name}`, S3UploadMode: 'EndOfJob' as const },
+              S3Output: {
+                S3Uri: `s3://b/${name}`,
+                LocalPath: `/opt/ml/processing/${name}`,
+                S3UploadMode: 'EndOfJob' as const,
+              },
             })),
           },
         }

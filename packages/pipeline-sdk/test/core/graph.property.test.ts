@@ -6,12 +6,11 @@ import { DependencyCycleError, FailStep, Pipeline, TrainingStep } from '../../sr
 import { trainingArgs } from './fixtures.js';
 
 // edges[i] = indexes j < i that step i waits for; half by DependsOn, half by a property reference.
-const dag = fc.integer({ min: 2, max: 25 }).chain((n) =>
-  fc.tuple(
-    fc.constant(n),
-    fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1), fc.boolean()), { maxLength: 60 }),
-  ),
-);
+const dag = fc
+  .integer({ min: 2, max: 25 })
+  .chain((n) =>
+    fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1), fc.boolean()), { maxLength: 60 })),
+  );
 
 function build(n: number, rawEdges: [number, number, boolean][]) {
   const deps = new Map<number, Map<number, boolean>>();
@@ -26,7 +25,9 @@ function build(n: number, rawEdges: [number, number, boolean][]) {
     const mine = [...(deps.get(i) ?? new Map<number, boolean>())];
     const dependsOn = mine.filter(([, byRef]) => !byRef).map(([j]) => steps[j]!);
     const environment = Object.fromEntries(
-      mine.filter(([, byRef]) => byRef).map(([j]) => [`FROM_${j}`, steps[j]!.properties.ModelArtifacts.S3ModelArtifacts]),
+      mine
+        .filter(([, byRef]) => byRef)
+        .map(([j]) => [`FROM_${j}`, steps[j]!.properties.ModelArtifacts.S3ModelArtifacts]),
     );
     steps.push(new TrainingStep({ name: `S${i}`, arguments: trainingArgs({ Environment: environment }), dependsOn }));
   }
@@ -57,7 +58,11 @@ describe('dependency graph (property-based)', () => {
         const k = seed % (n - 1);
         const steps = Array.from(
           { length: n },
-          (_, i) => new FailStep({ name: `S${i}`, dependsOn: [...(i > 0 ? [`S${i - 1}`] : []), ...(i === k ? [`S${n - 1}`] : [])] }),
+          (_, i) =>
+            new FailStep({
+              name: `S${i}`,
+              dependsOn: [...(i > 0 ? [`S${i - 1}`] : []), ...(i === k ? [`S${n - 1}`] : [])],
+            }),
         );
         let error: unknown;
         try {

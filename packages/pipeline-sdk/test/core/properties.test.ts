@@ -14,7 +14,9 @@ describe('step properties (Proxy over the Describe* shape)', () => {
   const pre = processing('Pre', ['train', 'test']);
 
   it('records attribute paths as Get expressions', () => {
-    expect(train.properties.ModelArtifacts.S3ModelArtifacts.expr).toEqual({ Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' });
+    expect(train.properties.ModelArtifacts.S3ModelArtifacts.expr).toEqual({
+      Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts',
+    });
     expect(train.properties.TrainingJobName.expr).toEqual({ Get: 'Steps.Train.TrainingJobName' });
   });
 
@@ -25,7 +27,9 @@ describe('step properties (Proxy over the Describe* shape)', () => {
     expect(pre.properties.ProcessingOutputConfig.Outputs[1].S3Output.S3Uri.expr).toEqual({
       Get: 'Steps.Pre.ProcessingOutputConfig.Outputs[1].S3Output.S3Uri',
     });
-    expect(train.properties.FinalMetricDataList[0].Value.expr).toEqual({ Get: 'Steps.Train.FinalMetricDataList[0].Value' });
+    expect(train.properties.FinalMetricDataList[0].Value.expr).toEqual({
+      Get: 'Steps.Train.FinalMetricDataList[0].Value',
+    });
     expect(train.properties.HyperParameters['epochs']!.expr).toEqual({ Get: "Steps.Train.HyperParameters['epochs']" });
   });
 
@@ -45,16 +49,25 @@ describe('step properties (Proxy over the Describe* shape)', () => {
   it('covers every step kind with its Describe* shape', () => {
     const tune = new TuningStep({
       name: 'Tune',
-      arguments: { HyperParameterTuningJobConfig: { Strategy: 'Bayesian', ResourceLimits: { MaxParallelTrainingJobs: 1 } } },
+      arguments: {
+        HyperParameterTuningJobConfig: { Strategy: 'Bayesian', ResourceLimits: { MaxParallelTrainingJobs: 1 } },
+      },
     });
-    expect(tune.properties.BestTrainingJob.TrainingJobName.expr).toEqual({ Get: 'Steps.Tune.BestTrainingJob.TrainingJobName' });
+    expect(tune.properties.BestTrainingJob.TrainingJobName.expr).toEqual({
+      Get: 'Steps.Tune.BestTrainingJob.TrainingJobName',
+    });
     expect(tune.properties.TrainingJobSummaries[2].TrainingJobName.expr).toEqual({
       Get: 'Steps.Tune.TrainingJobSummaries[2].TrainingJobName',
     });
     expect(tune.topModelS3Uri(0, 'bucket').expr).toEqual({
       'Std:Join': {
         On: '/',
-        Values: ['s3:/', 'bucket', { Get: 'Steps.Tune.TrainingJobSummaries[0].TrainingJobName' }, 'output/model.tar.gz'],
+        Values: [
+          's3:/',
+          'bucket',
+          { Get: 'Steps.Tune.TrainingJobSummaries[0].TrainingJobName' },
+          'output/model.tar.gz',
+        ],
       },
     });
     const transform = new TransformStep({
@@ -66,7 +79,9 @@ describe('step properties (Proxy over the Describe* shape)', () => {
         TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
       },
     });
-    expect(transform.properties.TransformOutput.S3OutputPath.expr).toEqual({ Get: 'Steps.T.TransformOutput.S3OutputPath' });
+    expect(transform.properties.TransformOutput.S3OutputPath.expr).toEqual({
+      Get: 'Steps.T.TransformOutput.S3OutputPath',
+    });
     const register = new RegisterModelStep({ name: 'R', arguments: { ModelPackageGroupName: 'g' } });
     expect(register.properties.ModelPackageArn.expr).toEqual({ Get: 'Steps.R.ModelPackageArn' });
     const endpoint = new EndpointStep({ name: 'E', arguments: { EndpointName: 'e', EndpointConfigName: 'c' } });

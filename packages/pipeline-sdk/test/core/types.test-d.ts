@@ -52,7 +52,9 @@ describe('step properties mirror Describe* responses', () => {
   });
 
   it('indexes Processing outputs and inputs by their declared names', () => {
-    expectTypeOf(pre.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri).toEqualTypeOf<Property<string>>();
+    expectTypeOf(pre.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri).toEqualTypeOf<
+      Property<string>
+    >();
     expectTypeOf(pre.properties.ProcessingOutputConfig.Outputs[1].OutputName).toEqualTypeOf<Property<string>>();
     expectTypeOf(pre.properties.ProcessingInputs['code'].S3Input.S3Uri).toEqualTypeOf<Property<string>>();
     // @ts-expect-error 'tarin' is not one of the step's outputs
@@ -94,7 +96,11 @@ describe('step arguments are Create* requests with expressions allowed', () => {
       RoleArn: str,
       ResourceConfig: { InstanceType: str, InstanceCount: int, VolumeSizeInGB: 30 },
       EnableManagedSpotTraining: bool,
-      HyperParameters: { lr: flt.asString(), model: str, source: pre.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri },
+      HyperParameters: {
+        lr: flt.asString(),
+        model: str,
+        source: pre.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri,
+      },
       StoppingCondition: { MaxRuntimeInSeconds: new JsonGet<number>({ step: pre, propertyFile: 'x', jsonPath: 'y' }) },
     };
     expectTypeOf(args.RoleArn).toEqualTypeOf<string | PipelineExpression<string> | undefined>();
@@ -117,7 +123,12 @@ describe('step arguments are Create* requests with expressions allowed', () => {
 
   it('requires what the AWS request requires and omits the generated job name', () => {
     // @ts-expect-error RoleArn is required by CreateTrainingJob
-    const noRole: TrainingStepArguments = { AlgorithmSpecification: { TrainingInputMode: 'File' }, OutputDataConfig: { S3OutputPath: 's' }, ResourceConfig: { InstanceCount: 1, VolumeSizeInGB: 1 }, StoppingCondition: {} };
+    const noRole: TrainingStepArguments = {
+      AlgorithmSpecification: { TrainingInputMode: 'File' },
+      OutputDataConfig: { S3OutputPath: 's' },
+      ResourceConfig: { InstanceCount: 1, VolumeSizeInGB: 1 },
+      StoppingCondition: {},
+    };
     // @ts-expect-error the pipeline generates the job name
     const named: TrainingStepArguments = { ...trainingArgs(), TrainingJobName: 'x' };
     void [noRole, named];

@@ -52,7 +52,9 @@ describe('step names', () => {
   });
 
   it('rejects two steps with the same name, naming both places', () => {
-    const error = compileError(new Pipeline({ name: 'p', steps: [new FailStep({ name: 'Same' }), new FailStep({ name: 'Same' })] }));
+    const error = compileError(
+      new Pipeline({ name: 'p', steps: [new FailStep({ name: 'Same' }), new FailStep({ name: 'Same' })] }),
+    );
     expect(error).toBeInstanceOf(DuplicateStepNameError);
     expect(error.stepName).toBe('Same');
     expect(error.message).toContain('Steps[0]');
@@ -75,7 +77,10 @@ describe('references', () => {
         {
           ChannelName: 'train',
           DataSource: {
-            S3DataSource: { S3DataType: 'S3Prefix', S3Uri: pre.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri },
+            S3DataSource: {
+              S3DataType: 'S3Prefix',
+              S3Uri: pre.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri,
+            },
           },
         },
       ],
@@ -167,9 +172,9 @@ describe('parameters', () => {
 
   it('rejects a parameter declared twice, or with a default outside its enum', () => {
     const a = new ParameterString({ name: 'A' });
-    expect(compileError(new Pipeline({ name: 'p', parameters: [a, new ParameterString({ name: 'A' })], steps: [] }))).toBeInstanceOf(
-      ParameterError,
-    );
+    expect(
+      compileError(new Pipeline({ name: 'p', parameters: [a, new ParameterString({ name: 'A' })], steps: [] })),
+    ).toBeInstanceOf(ParameterError);
     expect(() => new ParameterString({ name: 'S', defaultValue: 'x', enumValues: ['a', 'b'] })).toThrow(ParameterError);
     expect(() => new ParameterInteger({ name: 'I', defaultValue: 1.5 })).toThrow(/not an integer/);
     expect(() => new ParameterString({ name: 'bad name' })).toThrow(ParameterError);
@@ -187,7 +192,11 @@ describe('parameters', () => {
 
 describe('property files and JsonGet', () => {
   it('rejects JsonGet on a property file the step does not declare', () => {
-    const evaluate = processing('Eval', ['report'], [new PropertyFile({ name: 'Report', outputName: 'report', path: 'r.json' })]);
+    const evaluate = processing(
+      'Eval',
+      ['report'],
+      [new PropertyFile({ name: 'Report', outputName: 'report', path: 'r.json' })],
+    );
     const get = new JsonGet<number>({ step: evaluate, propertyFile: 'Typo', jsonPath: 'a' });
     const cond = new ConditionStep({ name: 'C', conditions: [greaterThan(get, 1)] });
     const error = compileError(new Pipeline({ name: 'p', steps: [evaluate, cond] }));
@@ -207,22 +216,27 @@ describe('property files and JsonGet', () => {
   });
 
   it('rejects a property file whose output the step does not produce', () => {
-    expect(() => processing('Eval', ['report'], [new PropertyFile({ name: 'R', outputName: 'metrics', path: 'r.json' })])).toThrow(
-      /reads output 'metrics'/,
-    );
+    expect(() =>
+      processing('Eval', ['report'], [new PropertyFile({ name: 'R', outputName: 'metrics', path: 'r.json' })]),
+    ).toThrow(/reads output 'metrics'/);
   });
 
   it('rejects JsonGet on a step missing from the pipeline', () => {
     const get = new JsonGet({ step: 'Nowhere', propertyFile: 'R', jsonPath: 'a' });
-    expect(compileError(new Pipeline({ name: 'p', steps: [new FailStep({ name: 'F', errorMessage: get })] }))).toBeInstanceOf(
-      UnknownStepReferenceError,
-    );
+    expect(
+      compileError(new Pipeline({ name: 'p', steps: [new FailStep({ name: 'F', errorMessage: get })] })),
+    ).toBeInstanceOf(UnknownStepReferenceError);
   });
 });
 
 describe('retry policies and cache config', () => {
   const make = (policy: object, cacheConfig?: object) =>
-    new ProcessingStep({ name: 'P', arguments: processingArgs(), retryPolicies: [policy as RetryPolicy], cacheConfig: cacheConfig as never });
+    new ProcessingStep({
+      name: 'P',
+      arguments: processingArgs(),
+      retryPolicies: [policy as RetryPolicy],
+      cacheConfig: cacheConfig as never,
+    });
 
   it.each([
     [{ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 0 }, 'MaxAttempts'],
@@ -252,13 +266,15 @@ describe('retry policies and cache config', () => {
   });
 
   it('rejects a cache expiry that is not an ISO-8601 duration', () => {
-    expect(() => make({ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 1 }, { enabled: true, expireAfter: '1 hour' })).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() =>
+      make({ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 1 }, { enabled: true, expireAfter: '1 hour' }),
+    ).toThrow(InvalidArgumentError);
   });
 
   it('rejects options a step does not take (a typo from JavaScript callers)', () => {
-    expect(() => new FailStep({ name: 'F', errrorMessage: 'x' } as never)).toThrow(/does not take option 'errrorMessage'/);
+    expect(() => new FailStep({ name: 'F', errrorMessage: 'x' } as never)).toThrow(
+      /does not take option 'errrorMessage'/,
+    );
   });
 });
 
@@ -292,7 +308,12 @@ describe('step-specific options', () => {
   });
 
   it('bounds topModelS3Uri to the 50 summaries a tuning job keeps', () => {
-    const tune = new TuningStep({ name: 'T', arguments: { HyperParameterTuningJobConfig: { Strategy: 'Random', ResourceLimits: { MaxParallelTrainingJobs: 1 } } } });
+    const tune = new TuningStep({
+      name: 'T',
+      arguments: {
+        HyperParameterTuningJobConfig: { Strategy: 'Random', ResourceLimits: { MaxParallelTrainingJobs: 1 } },
+      },
+    });
     expect(() => tune.topModelS3Uri(50, 'b')).toThrow(/out of range 0..49/);
   });
 });

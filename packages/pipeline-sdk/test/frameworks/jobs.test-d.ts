@@ -9,7 +9,13 @@ test('the PyTorch fragments plug into TrainingStep and ModelStep arguments', () 
   const train = new TrainingStep({
     name: 'Train',
     arguments: {
-      ...pytorchTrainingJob({ region: 'us-east-1', frameworkVersion: '2.5', pythonVersion: 'py311', instanceType: 'ml.g5.xlarge', code }),
+      ...pytorchTrainingJob({
+        region: 'us-east-1',
+        frameworkVersion: '2.5',
+        pythonVersion: 'py311',
+        instanceType: 'ml.g5.xlarge',
+        code,
+      }),
       RoleArn: 'arn:aws:iam::123456789012:role/r',
       OutputDataConfig: { S3OutputPath: 's3://b/models' },
     },
@@ -23,5 +29,8 @@ test('the PyTorch fragments plug into TrainingStep and ModelStep arguments', () 
     entryPoint: 'inference.py',
   });
   expectTypeOf(container.ModelDataUrl).toEqualTypeOf(train.properties.ModelArtifacts.S3ModelArtifacts);
-  new ModelStep({ name: 'Model', arguments: { PrimaryContainer: container, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/r' } });
+  new ModelStep({
+    name: 'Model',
+    arguments: { PrimaryContainer: container, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/r' },
+  });
 });

@@ -41,7 +41,9 @@ async function askPython(request: { images: ImageCase[]; distributions: Distribu
   images: Array<string | { error: string }>;
   distributions: Array<Record<string, string> | { error: string }>;
 }> {
-  const child = promisify(execFile)(venvPython('parity'), [join(here, 'pytorch_reference.py')], { maxBuffer: 64 * 1024 * 1024 });
+  const child = promisify(execFile)(venvPython('parity'), [join(here, 'pytorch_reference.py')], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   child.child.stdin?.end(JSON.stringify(request));
   const { stdout } = await child;
   return JSON.parse(stdout);
@@ -75,21 +77,91 @@ describe('PyTorch helpers vs the SageMaker Python SDK', () => {
   it('gives the same image URI, or fails where it fails, for every version x python x processor x region', async () => {
     const images = imageCases();
     const distributions: DistributionCase[] = [
-      { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.g5.12xlarge', version: '2.5.1', py: 'py311' },
-      { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.p4d.24xlarge', version: '2.8.0', py: 'py312' },
-      { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.trn1.32xlarge', version: '1.13.1', py: 'py39' },
-      { distribution: { torch_distributed: { enabled: false } }, instance_type: 'ml.g5.12xlarge', version: '2.5.1', py: 'py311' },
-      { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.m5.xlarge', version: '2.5.1', py: 'py311' },
-      { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.g5.12xlarge', version: '1.12.1', py: 'py38' },
-      { distribution: { pytorchddp: { enabled: true } }, instance_type: 'ml.p4d.24xlarge', version: '2.0.1', py: 'py310' },
-      { distribution: { pytorchddp: { enabled: true, custom_mpi_options: '-verbose' } }, instance_type: 'ml.p3.16xlarge', version: '1.12.1', py: 'py38' },
-      { distribution: { pytorchddp: { enabled: true } }, instance_type: 'ml.p4d.24xlarge', version: '2.5.1', py: 'py311' },
-      { distribution: { pytorchddp: { enabled: true } }, instance_type: 'ml.p5.48xlarge', version: '2.0.1', py: 'py310' },
-      { distribution: { smdistributed: { dataparallel: { enabled: true } } }, instance_type: 'ml.p4de.24xlarge', version: '2.2.0', py: 'py310' },
-      { distribution: { smdistributed: { dataparallel: { enabled: false } } }, instance_type: 'ml.p4d.24xlarge', version: '2.2.0', py: 'py310' },
-      { distribution: { mpi: { enabled: true, processes_per_host: 4, custom_mpi_options: '-x NCCL_DEBUG=INFO' } }, instance_type: 'ml.p4d.24xlarge', version: '2.0.1', py: 'py310' },
+      {
+        distribution: { torch_distributed: { enabled: true } },
+        instance_type: 'ml.g5.12xlarge',
+        version: '2.5.1',
+        py: 'py311',
+      },
+      {
+        distribution: { torch_distributed: { enabled: true } },
+        instance_type: 'ml.p4d.24xlarge',
+        version: '2.8.0',
+        py: 'py312',
+      },
+      {
+        distribution: { torch_distributed: { enabled: true } },
+        instance_type: 'ml.trn1.32xlarge',
+        version: '1.13.1',
+        py: 'py39',
+      },
+      {
+        distribution: { torch_distributed: { enabled: false } },
+        instance_type: 'ml.g5.12xlarge',
+        version: '2.5.1',
+        py: 'py311',
+      },
+      {
+        distribution: { torch_distributed: { enabled: true } },
+        instance_type: 'ml.m5.xlarge',
+        version: '2.5.1',
+        py: 'py311',
+      },
+      {
+        distribution: { torch_distributed: { enabled: true } },
+        instance_type: 'ml.g5.12xlarge',
+        version: '1.12.1',
+        py: 'py38',
+      },
+      {
+        distribution: { pytorchddp: { enabled: true } },
+        instance_type: 'ml.p4d.24xlarge',
+        version: '2.0.1',
+        py: 'py310',
+      },
+      {
+        distribution: { pytorchddp: { enabled: true, custom_mpi_options: '-verbose' } },
+        instance_type: 'ml.p3.16xlarge',
+        version: '1.12.1',
+        py: 'py38',
+      },
+      {
+        distribution: { pytorchddp: { enabled: true } },
+        instance_type: 'ml.p4d.24xlarge',
+        version: '2.5.1',
+        py: 'py311',
+      },
+      {
+        distribution: { pytorchddp: { enabled: true } },
+        instance_type: 'ml.p5.48xlarge',
+        version: '2.0.1',
+        py: 'py310',
+      },
+      {
+        distribution: { smdistributed: { dataparallel: { enabled: true } } },
+        instance_type: 'ml.p4de.24xlarge',
+        version: '2.2.0',
+        py: 'py310',
+      },
+      {
+        distribution: { smdistributed: { dataparallel: { enabled: false } } },
+        instance_type: 'ml.p4d.24xlarge',
+        version: '2.2.0',
+        py: 'py310',
+      },
+      {
+        distribution: { mpi: { enabled: true, processes_per_host: 4, custom_mpi_options: '-x NCCL_DEBUG=INFO' } },
+        instance_type: 'ml.p4d.24xlarge',
+        version: '2.0.1',
+        py: 'py310',
+      },
       { distribution: { mpi: { enabled: true } }, instance_type: 'ml.g5.12xlarge', version: '2.0.1', py: 'py310' },
-      { distribution: { torch_distributed: { enabled: true } }, instance_type: 'ml.trn1.32xlarge', version: '2.5.1', py: 'py311' },
+      {
+        distribution: { torch_distributed: { enabled: true } },
+        instance_type: 'ml.trn1.32xlarge',
+        version: '2.5.1',
+        py: 'py311',
+      },
       { distribution: { mpi: { enabled: true } }, instance_type: 'ml.trn1.32xlarge', version: '1.13.1', py: 'py39' },
     ];
     const python = await askPython({ images, distributions });
@@ -100,7 +172,13 @@ describe('PyTorch helpers vs the SageMaker Python SDK', () => {
       const expected = python.images[i];
       let ours: string | { error: string };
       try {
-        ours = pytorchImageUri({ region: c.region, frameworkVersion: c.version, pythonVersion: c.py, instanceType: c.instance_type, scope: c.scope });
+        ours = pytorchImageUri({
+          region: c.region,
+          frameworkVersion: c.version,
+          pythonVersion: c.py,
+          instanceType: c.instance_type,
+          scope: c.scope,
+        });
       } catch (error) {
         expect(error).toBeInstanceOf(UnsupportedImageError);
         ours = { error: (error as Error).message };
@@ -148,7 +226,12 @@ describe('generated image data', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pytorch-images-'));
     try {
       const output = join(dir, 'data.ts');
-      await promisify(execFile)(venvPython('parity'), [join(here, '../../scripts/generate-pytorch-image-uris.py'), '--installed', '--output', output]);
+      await promisify(execFile)(venvPython('parity'), [
+        join(here, '../../scripts/generate-pytorch-image-uris.py'),
+        '--installed',
+        '--output',
+        output,
+      ]);
       // The SDK patch version named in the header may differ; the data may not.
       const withoutSource = (text: string) => text.replace(/^.*sagemaker==[^\n]*$/gm, '');
       const committed = readFileSync(join(here, '../../src/frameworks/pytorch/image-uri-data.generated.ts'), 'utf8');

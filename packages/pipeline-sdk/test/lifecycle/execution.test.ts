@@ -57,7 +57,13 @@ describe('PipelineExecution.wait with step statuses', () => {
       {
         status: 'Failed',
         steps: [
-          [step('Evaluate', 'Stopped'), step('Train', 'Failed', { FailureReason: 'AlgorithmError: CUDA out of memory', Metadata: { TrainingJob: { Arn: 'arn:train' } } })],
+          [
+            step('Evaluate', 'Stopped'),
+            step('Train', 'Failed', {
+              FailureReason: 'AlgorithmError: CUDA out of memory',
+              Metadata: { TrainingJob: { Arn: 'arn:train' } },
+            }),
+          ],
           [step('Preprocess', 'Succeeded', { CacheHitResult: { SourcePipelineExecutionArn: 'arn:old' } })],
         ],
       },
@@ -69,7 +75,10 @@ describe('PipelineExecution.wait with step statuses', () => {
         poll += 1;
         page = 0;
         const t = timeline[poll]!;
-        return { PipelineExecutionStatus: t.status, ...(t.status === 'Failed' ? { FailureReason: 'Step failure: One or multiple steps failed.' } : {}) };
+        return {
+          PipelineExecutionStatus: t.status,
+          ...(t.status === 'Failed' ? { FailureReason: 'Step failure: One or multiple steps failed.' } : {}),
+        };
       }
       if (command instanceof ListPipelineExecutionStepsCommand) {
         const pages = timeline[poll]!.steps;
@@ -112,12 +121,19 @@ describe('PipelineExecution.wait with step statuses', () => {
         : { PipelineExecutionSteps: [step('Train', 'Stopped')] },
     );
     const result = await new PipelineExecution(ARN, client).wait({ throwOnFailure: false });
-    expect(result).toMatchObject({ status: 'Stopped', failedSteps: [{ stepName: 'Train', status: 'Stopped' }], polls: 1 });
+    expect(result).toMatchObject({
+      status: 'Stopped',
+      failedSteps: [{ stepName: 'Train', status: 'Stopped' }],
+      polls: 1,
+    });
   });
 
   it('treats an endpoint without ListPipelineExecutionSteps as "steps unavailable" and asks only once', async () => {
     let polls = 0;
-    const unknownOperation = Object.assign(new Error('Unknown operation'), { name: 'UnknownOperationException', $metadata: { httpStatusCode: 400 } });
+    const unknownOperation = Object.assign(new Error('Unknown operation'), {
+      name: 'UnknownOperationException',
+      $metadata: { httpStatusCode: 400 },
+    });
     const client = new ScriptedSageMaker((command) => {
       if (command instanceof DescribePipelineExecutionCommand) {
         polls += 1;
@@ -134,10 +150,24 @@ describe('PipelineExecution.wait with step statuses', () => {
   });
 
   it('does not mistake a real service error for a missing operation', () => {
-    expect(isUnknownOperationError(Object.assign(new Error('x'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }))).toBe(false);
-    expect(isUnknownOperationError(Object.assign(new Error('<html>'), { name: 'SyntaxError', $metadata: { httpStatusCode: 500 } }))).toBe(true);
-    expect(isUnknownOperationError(Object.assign(new Error('x'), { name: 'LocalModeUnsupportedCommandError' }))).toBe(true);
-    expect(isUnknownOperationError(Object.assign(new Error('x'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))).toBe(false);
+    expect(
+      isUnknownOperationError(
+        Object.assign(new Error('x'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }),
+      ),
+    ).toBe(false);
+    expect(
+      isUnknownOperationError(
+        Object.assign(new Error('<html>'), { name: 'SyntaxError', $metadata: { httpStatusCode: 500 } }),
+      ),
+    ).toBe(true);
+    expect(isUnknownOperationError(Object.assign(new Error('x'), { name: 'LocalModeUnsupportedCommandError' }))).toBe(
+      true,
+    );
+    expect(
+      isUnknownOperationError(
+        Object.assign(new Error('x'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+      ),
+    ).toBe(false);
   });
 
   it('backs off between polls up to the cap, and times out with the last status', async () => {
@@ -169,12 +199,16 @@ describe('PipelineExecution.wait with step statuses', () => {
 
   it('stops waiting when the AbortSignal fires', async () => {
     const client = new ScriptedSageMaker((command) =>
-      command instanceof DescribePipelineExecutionCommand ? { PipelineExecutionStatus: 'Executing' } : { PipelineExecutionSteps: [] },
+      command instanceof DescribePipelineExecutionCommand
+        ? { PipelineExecutionStatus: 'Executing' }
+        : { PipelineExecutionSteps: [] },
     );
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user pressed ctrl-c')), 30);
     const started = Date.now();
-    const error = await new PipelineExecution(ARN, client).wait({ pollIntervalMs: 10_000, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await new PipelineExecution(ARN, client)
+      .wait({ pollIntervalMs: 10_000, signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitAbortedError);
     expect(((error as Error).cause as Error).message).toBe('user pressed ctrl-c');
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -186,7 +220,10 @@ describe('PipelineExecution.wait with step statuses', () => {
     await new PipelineExecution(ARN, client).stop('my-token-0123456789-0123456789-01');
     expect(client.calls.map((c) => c.name)).toEqual(['StopPipelineExecutionCommand', 'StopPipelineExecutionCommand']);
     expect(client.calls[0]!.input.ClientRequestToken).toMatch(/^[0-9a-f-]{36}$/);
-    expect(client.calls[1]!.input).toEqual({ PipelineExecutionArn: ARN, ClientRequestToken: 'my-token-0123456789-0123456789-01' });
+    expect(client.calls[1]!.input).toEqual({
+      PipelineExecutionArn: ARN,
+      ClientRequestToken: 'my-token-0123456789-0123456789-01',
+    });
     expect(StopPipelineExecutionCommand.name).toBe('StopPipelineExecutionCommand');
   });
 });
@@ -199,20 +236,36 @@ describe('PipelineRunner.start request shape', () => {
       JSON.stringify({
         Steps: [
           { Name: 'Train', Type: 'Training' },
-          { Name: 'Check', Type: 'Condition', Arguments: { IfSteps: [{ Name: 'Register', Type: 'RegisterModel' }], ElseSteps: [{ Name: 'Fail', Type: 'Fail' }] } },
+          {
+            Name: 'Check',
+            Type: 'Condition',
+            Arguments: {
+              IfSteps: [{ Name: 'Register', Type: 'RegisterModel' }],
+              ElseSteps: [{ Name: 'Fail', Type: 'Fail' }],
+            },
+          },
         ],
       }),
   };
 
   it('selects steps inside condition branches and reuses the latest execution by default', async () => {
     const client = new ScriptedSageMaker((command) => {
-      if (command instanceof ListPipelineExecutionsCommand) return { PipelineExecutionSummaries: [{ PipelineExecutionArn: 'arn:latest', PipelineExecutionStatus: 'Failed' }] };
+      if (command instanceof ListPipelineExecutionsCommand)
+        return {
+          PipelineExecutionSummaries: [{ PipelineExecutionArn: 'arn:latest', PipelineExecutionStatus: 'Failed' }],
+        };
       if (command instanceof StartPipelineExecutionCommand) return { PipelineExecutionArn: ARN };
       throw new Error('unexpected');
     });
-    const execution = await new PipelineRunner(pipeline, { sagemaker: client }).start({ Gate: 0.9 }, { selectedSteps: ['Register'], parallelism: 4 });
+    const execution = await new PipelineRunner(pipeline, { sagemaker: client }).start(
+      { Gate: 0.9 },
+      { selectedSteps: ['Register'], parallelism: 4 },
+    );
     expect(execution.arn).toBe(ARN);
-    expect(client.calls[0]).toMatchObject({ name: 'ListPipelineExecutionsCommand', input: { PipelineName: 'p', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 } });
+    expect(client.calls[0]).toMatchObject({
+      name: 'ListPipelineExecutionsCommand',
+      input: { PipelineName: 'p', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 },
+    });
     expect(client.calls[1]!.input).toEqual({
       PipelineName: 'p',
       PipelineParameters: [{ Name: 'Gate', Value: '0.9' }],
@@ -226,8 +279,12 @@ describe('PipelineRunner.start request shape', () => {
       throw new Error('must not be called');
     });
     const runner = new PipelineRunner(pipeline, { sagemaker: client });
-    await expect(runner.start({}, { clientRequestToken: 'short' })).rejects.toThrow(/clientRequestToken "short" is invalid/);
-    await expect(runner.start({}, { displayName: 'bad name!' })).rejects.toThrow(/displayName "bad name!" is invalid: letters, digits and hyphens/);
+    await expect(runner.start({}, { clientRequestToken: 'short' })).rejects.toThrow(
+      /clientRequestToken "short" is invalid/,
+    );
+    await expect(runner.start({}, { displayName: 'bad name!' })).rejects.toThrow(
+      /displayName "bad name!" is invalid: letters, digits and hyphens/,
+    );
     await expect(runner.start({}, { parallelism: 0 })).rejects.toThrow(/parallelism 0 is invalid/);
     expect(client.calls).toEqual([]);
   });

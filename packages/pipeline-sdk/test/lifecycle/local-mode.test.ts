@@ -6,7 +6,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConditionStep, FailStep, Join, LambdaStep, ParameterFloat, Pipeline, greaterThanOrEqualTo } from '../../src/core/index.js';
+import {
+  ConditionStep,
+  FailStep,
+  Join,
+  LambdaStep,
+  ParameterFloat,
+  Pipeline,
+  greaterThanOrEqualTo,
+} from '../../src/core/index.js';
 import { LocalSageMaker } from '../../src/local/index.js';
 import { PipelineExecutionFailedError, PipelineRunner, type WaitProgress } from '../../src/lifecycle/index.js';
 
@@ -49,8 +57,20 @@ describe('PipelineRunner on local mode', () => {
         new ConditionStep({
           name: 'CheckAccuracy',
           conditions: [greaterThanOrEqualTo(gate, 0.8)],
-          ifSteps: [new LambdaStep({ name: 'Notify', functionArn: NOTIFY, inputs: { accuracy: gate }, outputs: [{ name: 'ok' }] })],
-          elseSteps: [new FailStep({ name: 'TooLow', errorMessage: new Join({ on: ' ', values: ['accuracy', gate, 'is below 0.8'] }) })],
+          ifSteps: [
+            new LambdaStep({
+              name: 'Notify',
+              functionArn: NOTIFY,
+              inputs: { accuracy: gate },
+              outputs: [{ name: 'ok' }],
+            }),
+          ],
+          elseSteps: [
+            new FailStep({
+              name: 'TooLow',
+              errorMessage: new Join({ on: ' ', values: ['accuracy', gate, 'is below 0.8'] }),
+            }),
+          ],
         }),
       ],
     });
@@ -61,7 +81,12 @@ describe('PipelineRunner on local mode', () => {
     expect((await runner.upsert({ roleArn })).created).toBe(true);
     const execution = await runner.start({ Accuracy: 0.95 });
     const progress: WaitProgress[] = [];
-    const result = await execution.wait({ pollIntervalMs: 50, maxPollIntervalMs: 200, timeoutMs: 60_000, onProgress: (p) => progress.push(p) });
+    const result = await execution.wait({
+      pollIntervalMs: 50,
+      maxPollIntervalMs: 200,
+      timeoutMs: 60_000,
+      onProgress: (p) => progress.push(p),
+    });
     expect(result.status).toBe('Succeeded');
     expect(result.failedSteps).toEqual([]);
     expect(result.steps?.map((s) => [s.name, s.status]).sort()).toEqual([
@@ -76,7 +101,9 @@ describe('PipelineRunner on local mode', () => {
     const runner = new PipelineRunner(gatePipeline(), { sagemaker: local.sagemaker });
     await runner.upsert({ roleArn });
     const execution = await runner.start({ Accuracy: 0.5 });
-    const error = await execution.wait({ pollIntervalMs: 50, maxPollIntervalMs: 200, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const error = await execution
+      .wait({ pollIntervalMs: 50, maxPollIntervalMs: 200, timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineExecutionFailedError);
     const failed = error as PipelineExecutionFailedError;
     expect(failed.status).toBe('Failed');
@@ -93,7 +120,12 @@ describe('PipelineRunner on local mode', () => {
     const execution = await runner.start();
     await new Promise((r) => setTimeout(r, 300));
     await execution.stop();
-    const result = await execution.wait({ pollIntervalMs: 50, maxPollIntervalMs: 200, timeoutMs: 60_000, throwOnFailure: false });
+    const result = await execution.wait({
+      pollIntervalMs: 50,
+      maxPollIntervalMs: 200,
+      timeoutMs: 60_000,
+      throwOnFailure: false,
+    });
     // Local mode ends a stopped execution as Stopped once its running step returns.
     expect(result.status).toBe('Stopped');
   });

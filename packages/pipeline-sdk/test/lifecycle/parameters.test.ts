@@ -6,7 +6,12 @@ const pipeline: PipelineSource = {
   definition: () => '{}',
   parameters: [
     { name: 'Bucket', parameterType: 'String', defaultValue: 'lake' },
-    { name: 'Status', parameterType: 'String', defaultValue: 'PendingManualApproval', enumValues: ['PendingManualApproval', 'Approved'] },
+    {
+      name: 'Status',
+      parameterType: 'String',
+      defaultValue: 'PendingManualApproval',
+      enumValues: ['PendingManualApproval', 'Approved'],
+    },
     { name: 'Epochs', parameterType: 'Integer', defaultValue: 5 },
     { name: 'Gate', parameterType: 'Float', defaultValue: 0.8 },
     { name: 'Spot', parameterType: 'Boolean', defaultValue: true },
@@ -16,7 +21,9 @@ const pipeline: PipelineSource = {
 
 describe('toPipelineParameters', () => {
   it('formats each type as SageMaker takes it and leaves defaults out', () => {
-    expect(toPipelineParameters(pipeline, { RunId: 'r1', Epochs: 10, Gate: 1, Spot: false, Status: 'Approved' })).toEqual([
+    expect(
+      toPipelineParameters(pipeline, { RunId: 'r1', Epochs: 10, Gate: 1, Spot: false, Status: 'Approved' }),
+    ).toEqual([
       { Name: 'RunId', Value: 'r1' },
       { Name: 'Epochs', Value: '10' },
       { Name: 'Gate', Value: '1' },
@@ -48,7 +55,10 @@ describe('toPipelineParameters', () => {
       { name: 'Spot', message: 'expected true or false (ParameterBoolean), got the string "yes"' },
       { name: 'Bucket', message: 'expected a string (ParameterString), got number 3' },
       { name: 'Status', message: '"approved" is not one of its enum values ["PendingManualApproval","Approved"]' },
-      { name: 'Epoks', message: 'not a parameter of this pipeline; declared: Bucket, Status, Epochs, Gate, Spot, RunId' },
+      {
+        name: 'Epoks',
+        message: 'not a parameter of this pipeline; declared: Bucket, Status, Epochs, Gate, Spot, RunId',
+      },
       { name: 'RunId', message: 'has no default value, so start() must give one (String)' },
     ]);
     expect(error!.message).toMatch(/^pipeline 'seed': 7 invalid parameter values:\n- Epochs: /);

@@ -11,7 +11,10 @@ const state = tempStateDir('ddp');
 let local: LocalSageMaker;
 
 beforeAll(async () => {
-  local = await LocalSageMaker.open({ stateDir: state.dir, images: [{ pattern: /pytorch-training/, python: mlPython }] });
+  local = await LocalSageMaker.open({
+    stateDir: state.dir,
+    images: [{ pattern: /pytorch-training/, python: mlPython }],
+  });
 });
 afterAll(async () => {
   await local.close();
@@ -26,9 +29,18 @@ describe.runIf(existsSync(mlPython))('distributed training', () => {
       new CreateTrainingJobCommand({
         TrainingJobName: 'ddp',
         RoleArn: 'arn:aws:iam::000000000000:role/sm',
-        AlgorithmSpecification: { TrainingImage: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-cpu-py311', TrainingInputMode: 'File' },
-        HyperParameters: { sagemaker_program: '"train_ddp.py"', sagemaker_submit_directory: JSON.stringify(sourceDir), sagemaker_torch_distributed_enabled: 'true' },
-        InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://lake/ddp/' } } }],
+        AlgorithmSpecification: {
+          TrainingImage: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-cpu-py311',
+          TrainingInputMode: 'File',
+        },
+        HyperParameters: {
+          sagemaker_program: '"train_ddp.py"',
+          sagemaker_submit_directory: JSON.stringify(sourceDir),
+          sagemaker_torch_distributed_enabled: 'true',
+        },
+        InputDataConfig: [
+          { ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://lake/ddp/' } } },
+        ],
         OutputDataConfig: { S3OutputPath: 's3://artifacts/ddp' },
         ResourceConfig: { InstanceType: 'ml.g5.12xlarge', InstanceCount: 2, VolumeSizeInGB: 5 },
         StoppingCondition: { MaxRuntimeInSeconds: 600 },

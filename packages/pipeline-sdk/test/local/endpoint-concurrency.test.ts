@@ -29,17 +29,46 @@ function modelServerChildren(): number[] {
 }
 
 function invoke(local: LocalSageMaker, x: number, endpoint = 'ep') {
-  return local.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: JSON.stringify({ x: [x] }) }));
+  return local.runtime.send(
+    new InvokeEndpointCommand({
+      EndpointName: endpoint,
+      ContentType: 'application/json',
+      Body: JSON.stringify({ x: [x] }),
+    }),
+  );
 }
 
 beforeAll(async () => {
   const local = await LocalSageMaker.open({ stateDir: state.dir });
   try {
-    const uri = await putModelArchive(local, 'models', 'm/model.tar.gz', { 'model.json': JSON.stringify({ version: 1, factor: 2 }), 'code/inference.py': INFERENCE_PY });
-    await local.sagemaker.send(new CreateModelCommand({ ModelName: 'm', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/x', PrimaryContainer: { Image: 'local/inference:1', ModelDataUrl: uri } }));
-    await local.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm', InstanceType: 'ml.m5.large', InitialInstanceCount: INSTANCES }] }));
+    const uri = await putModelArchive(local, 'models', 'm/model.tar.gz', {
+      'model.json': JSON.stringify({ version: 1, factor: 2 }),
+      'code/inference.py': INFERENCE_PY,
+    });
+    await local.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'm',
+        ExecutionRoleArn: 'arn:aws:iam::000000000000:role/x',
+        PrimaryContainer: { Image: 'local/inference:1', ModelDataUrl: uri },
+      }),
+    );
+    await local.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'c',
+        ProductionVariants: [
+          { VariantName: 'AllTraffic', ModelName: 'm', InstanceType: 'ml.m5.large', InitialInstanceCount: INSTANCES },
+        ],
+      }),
+    );
     await local.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c' }));
-    await local.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c-sls', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 8 } }] }));
+    await local.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'c-sls',
+        ProductionVariants: [
+          { VariantName: 'AllTraffic', ModelName: 'm', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 8 } },
+        ],
+      }),
+    );
     await local.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'sls', EndpointConfigName: 'c-sls' }));
     await waitForEndpoint(local, 'ep');
     await waitForEndpoint(local, 'sls');
@@ -56,10 +85,14 @@ describe('concurrent first invocations of a re-opened instance endpoint', () => 
     let pids: number[] = [];
     try {
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => invoke(local, i)));
-      expect(results.map((r) => JSON.parse(Buffer.from(r.Body as Uint8Array).toString()).y[0])).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+      expect(results.map((r) => JSON.parse(Buffer.from(r.Body as Uint8Array).toString()).y[0])).toEqual([
+        0, 2, 4, 6, 8, 10, 12, 14,
+      ]);
       pids = modelServerChildren();
       expect(pids).toHaveLength(INSTANCES);
-      expect(local.endpointStats('ep').variants).toEqual([{ name: 'AllTraffic', kind: 'instance', workers: INSTANCES, inFlight: 0 }]);
+      expect(local.endpointStats('ep').variants).toEqual([
+        { name: 'AllTraffic', kind: 'instance', workers: INSTANCES, inFlight: 0 },
+      ]);
     } finally {
       await local.close();
     }
@@ -69,9 +102,19 @@ describe('concurrent first invocations of a re-opened instance endpoint', () => 
 
   it('close() during the first invocations stops the model servers that were still starting', async () => {
     const local = await LocalSageMaker.open({ stateDir: state.dir });
-    const calls = Array.from({ length: 8 }, (_, i) => invoke(local, i).then(() => 'ok', (e: Error) => e.message));
+    const calls = Array.from({ length: 8 }, (_, i) =>
+      invoke(local, i).then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     // Wait until the servers are being spawned, then close while they load the model.
-    await waitFor('model servers to spawn', async () => (modelServerChildren().length > 0 ? true : undefined), 30_000, 5);
+    await waitFor(
+      'model servers to spawn',
+      async () => (modelServerChildren().length > 0 ? true : undefined),
+      30_000,
+      5,
+    );
     const spawned = modelServerChildren();
     expect(spawned.length).toBeLessThanOrEqual(INSTANCES);
     await local.close();
@@ -95,8 +138,18 @@ describe('concurrent first invocations of a re-opened instance endpoint', () => 
     expect(modelServerChildren()).toEqual([]);
 
     const local = await LocalSageMaker.open({ stateDir: state.dir });
-    const calls = Array.from({ length: 4 }, (_, i) => invoke(local, i, 'sls').then(() => 'ok', (e: Error) => e.message));
-    await waitFor('the cold start to spawn its model server', async () => (modelServerChildren().length > 0 ? true : undefined), 30_000, 5);
+    const calls = Array.from({ length: 4 }, (_, i) =>
+      invoke(local, i, 'sls').then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
+    await waitFor(
+      'the cold start to spawn its model server',
+      async () => (modelServerChildren().length > 0 ? true : undefined),
+      30_000,
+      5,
+    );
     const spawned = modelServerChildren();
     expect(spawned).toHaveLength(1);
     await local.close();

@@ -1,4 +1,10 @@
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DeleteEndpointCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker } from '../../src/local/index.js';
@@ -9,7 +15,11 @@ import { alive, INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEnd
 
 let local: LocalSageMaker;
 
-async function model(name: string, environment: Record<string, string>, modelJson = JSON.stringify({ version: 1, factor: 2 })) {
+async function model(
+  name: string,
+  environment: Record<string, string>,
+  modelJson = JSON.stringify({ version: 1, factor: 2 }),
+) {
   const uri = await putModelArchive(local, 'models', `${name}/model.tar.gz`, {
     'model.json': modelJson,
     'code/inference.py': INFERENCE_PY,
@@ -23,7 +33,7 @@ async function model(name: string, environment: Record<string, string>, modelJso
         ModelDataUrl: uri,
         Environment: environment,
       },
-    })
+    }),
   );
 }
 
@@ -39,13 +49,13 @@ async function endpoint(name: string, modelName: string) {
           InitialInstanceCount: 1,
         },
       ],
-    })
+    }),
   );
   await local.sagemaker.send(
     new CreateEndpointCommand({
       EndpointName: name,
       EndpointConfigName: `${name}-c`,
-    })
+    }),
   );
 }
 
@@ -55,7 +65,7 @@ async function pidOf(name: string, sleep = 0): Promise<number> {
       EndpointName: name,
       ContentType: 'application/json',
       Body: JSON.stringify({ x: [1], sleep }),
-    })
+    }),
   );
   const answer = JSON.parse(Buffer.from(out.Body as Uint8Array).toString()) as {
     y: number[];
@@ -99,12 +109,16 @@ describe.each([
 
     const [victim] = [...pids] as [number];
     process.kill(victim, 'SIGKILL');
-    await waitFor('a replacement worker', async () => {
-      // Workers close a keep-alive connection after 100 requests, so the clients' reconnections reach the new one.
-      const seen = new Set(await Promise.all(Array.from({ length: 12 }, () => pidOf('ep2', 0.01).catch(() => 0))));
-      seen.delete(0);
-      return seen.size === 2 && !seen.has(victim) ? seen : undefined;
-    }, 15_000);
+    await waitFor(
+      'a replacement worker',
+      async () => {
+        // Workers close a keep-alive connection after 100 requests, so the clients' reconnections reach the new one.
+        const seen = new Set(await Promise.all(Array.from({ length: 12 }, () => pidOf('ep2', 0.01).catch(() => 0))));
+        seen.delete(0);
+        return seen.size === 2 && !seen.has(victim) ? seen : undefined;
+      },
+      15_000,
+    );
 
     const serving = new Set(await Promise.all(Array.from({ length: 12 }, () => pidOf('ep2', 0.2))));
     await local.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'ep2' }));

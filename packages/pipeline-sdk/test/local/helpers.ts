@@ -13,14 +13,24 @@ export function tempStateDir(label: string): { dir: string; cleanup: () => void 
 }
 
 /** Packs files into a model.tar.gz and puts it at s3://bucket/key in local S3; returns the URI. */
-export async function putModelArchive(local: LocalSageMaker, bucket: string, key: string, files: Record<string, string>): Promise<string> {
+export async function putModelArchive(
+  local: LocalSageMaker,
+  bucket: string,
+  key: string,
+  files: Record<string, string>,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sm-model-'));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), content);
   }
   const archive = join(dir, '..', `${dir.split('/').pop()}.tar.gz`);
-  await tar.c({ gzip: true, file: archive, cwd: dir }, Object.keys(files).map((p) => p.split('/')[0] as string).filter((v, i, a) => a.indexOf(v) === i));
+  await tar.c(
+    { gzip: true, file: archive, cwd: dir },
+    Object.keys(files)
+      .map((p) => p.split('/')[0] as string)
+      .filter((v, i, a) => a.indexOf(v) === i),
+  );
   await local.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await local.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(archive) }));
   rmSync(dir, { recursive: true, force: true });
@@ -28,7 +38,12 @@ export async function putModelArchive(local: LocalSageMaker, bucket: string, key
   return `s3://${bucket}/${key}`;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -48,10 +63,15 @@ export function alive(pid: number): boolean {
   }
 }
 
-export function waitForEndpoint(local: LocalSageMaker, name: string, status: string | ((s: string) => boolean) = 'InService') {
+export function waitForEndpoint(
+  local: LocalSageMaker,
+  name: string,
+  status: string | ((s: string) => boolean) = 'InService',
+) {
   return waitFor(`endpoint ${name}`, async () => {
     const e = await local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
-    if (e.EndpointStatus === 'Failed' && status !== 'Failed') throw new Error(`endpoint ${name} failed: ${e.FailureReason}`);
+    if (e.EndpointStatus === 'Failed' && status !== 'Failed')
+      throw new Error(`endpoint ${name} failed: ${e.FailureReason}`);
     const ok = typeof status === 'function' ? status(e.EndpointStatus as string) : e.EndpointStatus === status;
     return ok ? e : undefined;
   });
@@ -83,8 +103,18 @@ def output_fn(prediction, accept):
 export const SCRIPTS_DIR = join(__dirname, 'fixtures', 'scripts');
 
 /** Uploads test scripts as a sourcedir.tar.gz (what the Python SDK uploads for sagemaker_submit_directory). */
-export async function putSourceDir(local: LocalSageMaker, bucket: string, key: string, names: string[]): Promise<string> {
-  return putModelArchive(local, bucket, key, Object.fromEntries(names.map((n) => [n, readFileSync(join(SCRIPTS_DIR, n), 'utf8')])));
+export async function putSourceDir(
+  local: LocalSageMaker,
+  bucket: string,
+  key: string,
+  names: string[],
+): Promise<string> {
+  return putModelArchive(
+    local,
+    bucket,
+    key,
+    Object.fromEntries(names.map((n) => [n, readFileSync(join(SCRIPTS_DIR, n), 'utf8')])),
+  );
 }
 
 export async function putText(local: LocalSageMaker, uri: string, text: string): Promise<void> {

@@ -21,19 +21,46 @@ function trainingJob(name: string, hps: Record<string, string>) {
   return new CreateTrainingJobCommand({
     TrainingJobName: name,
     RoleArn: 'arn:aws:iam::000000000000:role/sm',
-    AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', MetricDefinitions: [{ Name: 'val:accuracy', Regex: 'val_accuracy=([0-9.]+);' }] },
-    HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: JSON.stringify(sourceDir), epochs: '3', lr: '0.1', optimizer: '"adam"', ...hps },
-    InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://lake/train/', S3DataDistributionType: 'FullyReplicated' } } }],
+    AlgorithmSpecification: {
+      TrainingImage: IMAGE,
+      TrainingInputMode: 'File',
+      MetricDefinitions: [{ Name: 'val:accuracy', Regex: 'val_accuracy=([0-9.]+);' }],
+    },
+    HyperParameters: {
+      sagemaker_program: '"train.py"',
+      sagemaker_submit_directory: JSON.stringify(sourceDir),
+      epochs: '3',
+      lr: '0.1',
+      optimizer: '"adam"',
+      ...hps,
+    },
+    InputDataConfig: [
+      {
+        ChannelName: 'train',
+        DataSource: {
+          S3DataSource: {
+            S3DataType: 'S3Prefix',
+            S3Uri: 's3://lake/train/',
+            S3DataDistributionType: 'FullyReplicated',
+          },
+        },
+      },
+    ],
     OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
     ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
     StoppingCondition: { MaxRuntimeInSeconds: 600 },
   });
 }
 
-const finished = (status: string | undefined) => (status && !['InProgress', 'Stopping'].includes(status) ? status : undefined);
+const finished = (status: string | undefined) =>
+  status && !['InProgress', 'Stopping'].includes(status) ? status : undefined;
 
 beforeAll(async () => {
-  local = await LocalSageMaker.open({ stateDir: state.dir, images: [{ pattern: /pytorch-training/, python: 'python3' }], onLog: (e) => logs.push(e) });
+  local = await LocalSageMaker.open({
+    stateDir: state.dir,
+    images: [{ pattern: /pytorch-training/, python: 'python3' }],
+    onLog: (e) => logs.push(e),
+  });
   sourceDir = await putSourceDir(local, 'code', 'train/sourcedir.tar.gz', ['train.py', 'helper.py']);
   await putText(local, 's3://lake/train/part-1.csv', '1,2\n3,4\n');
   await putText(local, 's3://lake/train/part-2.csv', '5,6\n');
@@ -55,8 +82,16 @@ describe('training jobs', () => {
     expect(job.TrainingJobStatus).toBe('Completed');
     expect(job.ModelArtifacts?.S3ModelArtifacts).toBe('s3://artifacts/models/train-ok/output/model.tar.gz');
     expect(job.FinalMetricDataList?.[0]).toMatchObject({ MetricName: 'val:accuracy', Value: 0.8 });
-    expect(job.SecondaryStatusTransitions?.map((t) => t.Status)).toEqual(['Starting', 'Downloading', 'Training', 'Uploading', 'Completed']);
-    const model = JSON.parse(await readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'model.json'));
+    expect(job.SecondaryStatusTransitions?.map((t) => t.Status)).toEqual([
+      'Starting',
+      'Downloading',
+      'Training',
+      'Uploading',
+      'Completed',
+    ]);
+    const model = JSON.parse(
+      await readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'model.json'),
+    );
     expect(model).toMatchObject({
       rows: 3,
       hps: { epochs: 3, lr: 0.1, optimizer: 'adam' },
@@ -68,8 +103,17 @@ describe('training jobs', () => {
       cwd_has_helper: true,
     });
     expect(model.hps_file.optimizer).toBe('"adam"');
-    expect(await readFromArchive(local, 's3://artifacts/models/train-ok/output/output.tar.gz', 'metrics.txt')).toBe('done\n');
-    expect(logs.some((e) => e.source === 'training-job' && e.name === 'train-ok' && e.message.includes('rows=3 epochs=3 lr=0.1 optimizer=adam'))).toBe(true);
+    expect(await readFromArchive(local, 's3://artifacts/models/train-ok/output/output.tar.gz', 'metrics.txt')).toBe(
+      'done\n',
+    );
+    expect(
+      logs.some(
+        (e) =>
+          e.source === 'training-job' &&
+          e.name === 'train-ok' &&
+          e.message.includes('rows=3 epochs=3 lr=0.1 optimizer=adam'),
+      ),
+    ).toBe(true);
   });
 
   it('report a failing script with its exit code and log tail', async () => {
@@ -88,7 +132,11 @@ describe('training jobs', () => {
       new CreateTrainingJobCommand({
         TrainingJobName: 'train-empty',
         RoleArn: 'arn:aws:iam::000000000000:role/sm',
-        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', ContainerEntrypoint: ['python3', '-c', 'import os; print(os.environ["SM_MODEL_DIR"].endswith("/model"))'] },
+        AlgorithmSpecification: {
+          TrainingImage: IMAGE,
+          TrainingInputMode: 'File',
+          ContainerEntrypoint: ['python3', '-c', 'import os; print(os.environ["SM_MODEL_DIR"].endswith("/model"))'],
+        },
         OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
         ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
         StoppingCondition: { MaxRuntimeInSeconds: 600 },
@@ -101,7 +149,9 @@ describe('training jobs', () => {
     expect(job.FailureReason).toBeUndefined();
     expect(job.TrainingJobStatus).toBe('Completed');
     expect(logs.some((e) => e.name === 'train-empty' && e.message === 'True')).toBe(true);
-    await expect(readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'nothing')).rejects.toThrow(/ENOENT/);
+    await expect(readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'nothing')).rejects.toThrow(
+      /ENOENT/,
+    );
   });
 
   it('stop on StopTrainingJob', async () => {
@@ -109,13 +159,19 @@ describe('training jobs', () => {
       new CreateTrainingJobCommand({
         TrainingJobName: 'train-stop',
         RoleArn: 'arn:aws:iam::000000000000:role/sm',
-        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', ContainerEntrypoint: ['python3', '-c', 'import time; print("sleeping", flush=True); time.sleep(60)'] },
+        AlgorithmSpecification: {
+          TrainingImage: IMAGE,
+          TrainingInputMode: 'File',
+          ContainerEntrypoint: ['python3', '-c', 'import time; print("sleeping", flush=True); time.sleep(60)'],
+        },
         OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
         ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
         StoppingCondition: { MaxRuntimeInSeconds: 600 },
       }),
     );
-    await waitFor('running', async () => (logs.some((e) => e.name === 'train-stop' && e.message === 'sleeping') ? true : undefined));
+    await waitFor('running', async () =>
+      logs.some((e) => e.name === 'train-stop' && e.message === 'sleeping') ? true : undefined,
+    );
     await local.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'train-stop' }));
     const job = await waitFor('stopped', async () => {
       const d = await local.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'train-stop' }));
@@ -131,19 +187,65 @@ describe('processing jobs', () => {
     await putText(
       local,
       's3://code/fw/runproc.sh',
-      ['#!/bin/bash', 'cd /opt/ml/processing/input/code/', 'tar -xzf sourcedir.tar.gz', 'set -e', 'python preprocess.py "$@"', ''].join('\n'),
+      [
+        '#!/bin/bash',
+        'cd /opt/ml/processing/input/code/',
+        'tar -xzf sourcedir.tar.gz',
+        'set -e',
+        'python preprocess.py "$@"',
+        '',
+      ].join('\n'),
     );
     await local.sagemaker.send(
       new CreateProcessingJobCommand({
         ProcessingJobName: 'framework-proc',
         RoleArn: 'arn:aws:iam::000000000000:role/sm',
-        AppSpecification: { ImageUri: IMAGE, ContainerEntrypoint: ['/bin/bash', '/opt/ml/processing/input/entrypoint/runproc.sh'], ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output'] },
+        AppSpecification: {
+          ImageUri: IMAGE,
+          ContainerEntrypoint: ['/bin/bash', '/opt/ml/processing/input/entrypoint/runproc.sh'],
+          ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output'],
+        },
         ProcessingInputs: [
-          { InputName: 'code', S3Input: { S3Uri: 's3://code/fw/sourcedir.tar.gz', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
-          { InputName: 'entrypoint', S3Input: { S3Uri: 's3://code/fw/runproc.sh', LocalPath: '/opt/ml/processing/input/entrypoint', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
-          { InputName: 'data', S3Input: { S3Uri: 's3://lake/train', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          {
+            InputName: 'code',
+            S3Input: {
+              S3Uri: 's3://code/fw/sourcedir.tar.gz',
+              LocalPath: '/opt/ml/processing/input/code',
+              S3DataType: 'S3Prefix',
+              S3InputMode: 'File',
+            },
+          },
+          {
+            InputName: 'entrypoint',
+            S3Input: {
+              S3Uri: 's3://code/fw/runproc.sh',
+              LocalPath: '/opt/ml/processing/input/entrypoint',
+              S3DataType: 'S3Prefix',
+              S3InputMode: 'File',
+            },
+          },
+          {
+            InputName: 'data',
+            S3Input: {
+              S3Uri: 's3://lake/train',
+              LocalPath: '/opt/ml/processing/input/data',
+              S3DataType: 'S3Prefix',
+              S3InputMode: 'File',
+            },
+          },
         ],
-        ProcessingOutputConfig: { Outputs: [{ OutputName: 'train', S3Output: { S3Uri: 's3://artifacts/fw/train', LocalPath: '/opt/ml/processing/output/train', S3UploadMode: 'EndOfJob' } }] },
+        ProcessingOutputConfig: {
+          Outputs: [
+            {
+              OutputName: 'train',
+              S3Output: {
+                S3Uri: 's3://artifacts/fw/train',
+                LocalPath: '/opt/ml/processing/output/train',
+                S3UploadMode: 'EndOfJob',
+              },
+            },
+          ],
+        },
         ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
       }),
     );
@@ -156,21 +258,66 @@ describe('processing jobs', () => {
   });
 
   it('map container paths into the job folder and upload the outputs', async () => {
-    await putText(local, 's3://code/preprocess/preprocess.py', (await import('node:fs')).readFileSync(`${__dirname}/fixtures/scripts/preprocess.py`, 'utf8'));
+    await putText(
+      local,
+      's3://code/preprocess/preprocess.py',
+      (await import('node:fs')).readFileSync(`${__dirname}/fixtures/scripts/preprocess.py`, 'utf8'),
+    );
     await local.sagemaker.send(
       new CreateProcessingJobCommand({
         ProcessingJobName: 'prep-1',
         RoleArn: 'arn:aws:iam::000000000000:role/sm',
-        AppSpecification: { ImageUri: 'sklearn:1.2', ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'], ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output', '--accuracy', '0.75'] },
+        AppSpecification: {
+          ImageUri: 'sklearn:1.2',
+          ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
+          ContainerArguments: [
+            '--input',
+            '/opt/ml/processing/input/data',
+            '--output',
+            '/opt/ml/processing/output',
+            '--accuracy',
+            '0.75',
+          ],
+        },
         Environment: { STAGE: 'test' },
         ProcessingInputs: [
-          { InputName: 'code', S3Input: { S3Uri: 's3://code/preprocess/preprocess.py', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
-          { InputName: 'data', S3Input: { S3Uri: 's3://lake/train', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          {
+            InputName: 'code',
+            S3Input: {
+              S3Uri: 's3://code/preprocess/preprocess.py',
+              LocalPath: '/opt/ml/processing/input/code',
+              S3DataType: 'S3Prefix',
+              S3InputMode: 'File',
+            },
+          },
+          {
+            InputName: 'data',
+            S3Input: {
+              S3Uri: 's3://lake/train',
+              LocalPath: '/opt/ml/processing/input/data',
+              S3DataType: 'S3Prefix',
+              S3InputMode: 'File',
+            },
+          },
         ],
         ProcessingOutputConfig: {
           Outputs: [
-            { OutputName: 'train', S3Output: { S3Uri: 's3://artifacts/prep-1/train', LocalPath: '/opt/ml/processing/output/train', S3UploadMode: 'EndOfJob' } },
-            { OutputName: 'evaluation', S3Output: { S3Uri: 's3://artifacts/prep-1/evaluation', LocalPath: '/opt/ml/processing/output/evaluation', S3UploadMode: 'EndOfJob' } },
+            {
+              OutputName: 'train',
+              S3Output: {
+                S3Uri: 's3://artifacts/prep-1/train',
+                LocalPath: '/opt/ml/processing/output/train',
+                S3UploadMode: 'EndOfJob',
+              },
+            },
+            {
+              OutputName: 'evaluation',
+              S3Output: {
+                S3Uri: 's3://artifacts/prep-1/evaluation',
+                LocalPath: '/opt/ml/processing/output/evaluation',
+                S3UploadMode: 'EndOfJob',
+              },
+            },
           ],
         },
         ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
@@ -183,7 +330,11 @@ describe('processing jobs', () => {
     expect(job.FailureReason).toBeUndefined();
     expect(job.ProcessingJobStatus).toBe('Completed');
     expect(await getText(local, 's3://artifacts/prep-1/train/data.csv')).toBe('1,2\n3,4\n5,6\n');
-    expect(JSON.parse(await getText(local, 's3://artifacts/prep-1/evaluation/evaluation.json'))).toEqual({ metrics: { accuracy: { value: 0.75 } }, rows: 3, env: 'test' });
+    expect(JSON.parse(await getText(local, 's3://artifacts/prep-1/evaluation/evaluation.json'))).toEqual({
+      metrics: { accuracy: { value: 0.75 } },
+      rows: 3,
+      env: 'test',
+    });
   });
 });
 
@@ -198,7 +349,15 @@ describe('close() while a job is still preparing', () => {
         new CreateTrainingJobCommand({
           TrainingJobName: 'closed-early',
           RoleArn: 'arn:aws:iam::000000000000:role/sm',
-          AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File', ContainerEntrypoint: ['python3', '-c', `import pathlib, time; pathlib.Path(${JSON.stringify(marker)}).write_text("x"); time.sleep(60)`] },
+          AlgorithmSpecification: {
+            TrainingImage: IMAGE,
+            TrainingInputMode: 'File',
+            ContainerEntrypoint: [
+              'python3',
+              '-c',
+              `import pathlib, time; pathlib.Path(${JSON.stringify(marker)}).write_text("x"); time.sleep(60)`,
+            ],
+          },
           OutputDataConfig: { S3OutputPath: 's3://artifacts/models' },
           ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
           StoppingCondition: { MaxRuntimeInSeconds: 600 },
@@ -210,7 +369,9 @@ describe('close() while a job is still preparing', () => {
       expect(Date.now() - started).toBeLessThan(20_000);
       const job = await early.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'closed-early' }));
       expect(job.TrainingJobStatus).toBe('Stopped');
-      expect(events.some((e) => e.name === 'closed-early' && e.message === 'stopped before its process started')).toBe(true);
+      expect(events.some((e) => e.name === 'closed-early' && e.message === 'stopped before its process started')).toBe(
+        true,
+      );
       expect(existsSync(marker)).toBe(false);
     } finally {
       await early.close();

@@ -37,7 +37,15 @@ afterAll(async () => {
 describe('LocalS3Client', () => {
   it('is a real S3Client and maps s3://bucket/key to a file in the state folder', async () => {
     expect(local.s3).toBeInstanceOf(S3Client);
-    const put = await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'raw/a.txt', Body: 'hello', ContentType: 'text/plain', Metadata: { who: 'me' } }));
+    const put = await local.s3.send(
+      new PutObjectCommand({
+        Bucket: 'lake',
+        Key: 'raw/a.txt',
+        Body: 'hello',
+        ContentType: 'text/plain',
+        Metadata: { who: 'me' },
+      }),
+    );
     expect(put.ETag).toBe('"5d41402abc4b2a76b9719d911017c592"');
     expect(put.$metadata.httpStatusCode).toBe(200);
     expect(readFileSync(join(state.dir, 's3', 'lake', 'raw', 'a.txt'), 'utf8')).toBe('hello');
@@ -49,21 +57,38 @@ describe('LocalS3Client', () => {
     const head = await local.s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'raw/a.txt' }));
     expect(head.ContentLength).toBe(5);
     expect(head.ETag).toBe(put.ETag);
-    const bytes = await (await local.s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'raw/a.txt' }))).Body?.transformToByteArray();
+    const bytes = await (
+      await local.s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'raw/a.txt' }))
+    ).Body?.transformToByteArray();
     expect(Buffer.from(bytes as Uint8Array).toString()).toBe('hello');
   });
 
   it('raises the SDK exceptions for missing keys and buckets', async () => {
-    await expect(local.s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'nope' }))).rejects.toBeInstanceOf(NoSuchKey);
-    await expect(local.s3.send(new GetObjectCommand({ Bucket: 'missing-bucket', Key: 'x' }))).rejects.toBeInstanceOf(NoSuchBucket);
-    await expect(local.s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'nope' }))).rejects.toMatchObject({ name: 'NotFound', $metadata: { httpStatusCode: 404 } });
-    await expect(local.s3.send(new HeadBucketCommand({ Bucket: 'missing-bucket' }))).rejects.toMatchObject({ name: 'NotFound' });
-    await expect(local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'a/../b', Body: 'x' }))).rejects.toMatchObject({ name: 'InvalidRequest' });
+    await expect(local.s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'nope' }))).rejects.toBeInstanceOf(
+      NoSuchKey,
+    );
+    await expect(local.s3.send(new GetObjectCommand({ Bucket: 'missing-bucket', Key: 'x' }))).rejects.toBeInstanceOf(
+      NoSuchBucket,
+    );
+    await expect(local.s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'nope' }))).rejects.toMatchObject({
+      name: 'NotFound',
+      $metadata: { httpStatusCode: 404 },
+    });
+    await expect(local.s3.send(new HeadBucketCommand({ Bucket: 'missing-bucket' }))).rejects.toMatchObject({
+      name: 'NotFound',
+    });
+    await expect(
+      local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'a/../b', Body: 'x' })),
+    ).rejects.toMatchObject({ name: 'InvalidRequest' });
   });
 
   it('copies and deletes objects', async () => {
-    await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'src/one.json', Body: '{"a":1}', ContentType: 'application/json' }));
-    const copy = await local.s3.send(new CopyObjectCommand({ Bucket: 'lake', Key: 'dst/one.json', CopySource: 'lake/src/one.json' }));
+    await local.s3.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: 'src/one.json', Body: '{"a":1}', ContentType: 'application/json' }),
+    );
+    const copy = await local.s3.send(
+      new CopyObjectCommand({ Bucket: 'lake', Key: 'dst/one.json', CopySource: 'lake/src/one.json' }),
+    );
     expect(copy.CopyObjectResult?.ETag).toMatch(/^".+"$/);
     const got = await local.s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'dst/one.json' }));
     expect(got.ContentType).toBe('application/json');
@@ -71,7 +96,9 @@ describe('LocalS3Client', () => {
     await local.s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'dst/one.json' }));
     await local.s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'dst/one.json' })); // idempotent, as on S3
     expect(existsSync(join(state.dir, 's3', 'lake', 'dst'))).toBe(false);
-    await expect(local.s3.send(new CopyObjectCommand({ Bucket: 'lake', Key: 'x', CopySource: 'lake/none' }))).rejects.toBeInstanceOf(NoSuchKey);
+    await expect(
+      local.s3.send(new CopyObjectCommand({ Bucket: 'lake', Key: 'x', CopySource: 'lake/none' })),
+    ).rejects.toBeInstanceOf(NoSuchKey);
     // Deleting a folder marker never deletes the objects under it.
     await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'folder/', Body: '' }));
     await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'folder/kept.txt', Body: 'k' }));
@@ -99,7 +126,9 @@ describe('LocalS3Client', () => {
     const pages: string[][] = [];
     let token: string | undefined;
     do {
-      const page = await local.s3.send(new ListObjectsV2Command({ Bucket: 'listing', MaxKeys: 3, ContinuationToken: token }));
+      const page = await local.s3.send(
+        new ListObjectsV2Command({ Bucket: 'listing', MaxKeys: 3, ContinuationToken: token }),
+      );
       pages.push((page.Contents ?? []).map((c) => c.Key as string));
       expect(page.IsTruncated).toBe(page.NextContinuationToken !== undefined);
       token = page.NextContinuationToken;
@@ -113,15 +142,25 @@ describe('LocalS3Client', () => {
   });
 
   it('honours If-Match and If-None-Match with 412 PreconditionFailed', async () => {
-    const first = await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'claim', Body: 'v1', IfNoneMatch: '*' }));
+    const first = await local.s3.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: 'claim', Body: 'v1', IfNoneMatch: '*' }),
+    );
     const again = local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'claim', Body: 'v2', IfNoneMatch: '*' }));
     await expect(again).rejects.toBeInstanceOf(S3ServiceException);
     await expect(again).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
-    await expect(local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'claim', Body: 'v2', IfMatch: '"wrong"' }))).rejects.toMatchObject({ name: 'PreconditionFailed' });
-    const second = await local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'claim', Body: 'v2', IfMatch: first.ETag }));
+    await expect(
+      local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'claim', Body: 'v2', IfMatch: '"wrong"' })),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    const second = await local.s3.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: 'claim', Body: 'v2', IfMatch: first.ETag }),
+    );
     expect(second.ETag).not.toBe(first.ETag);
-    await expect(local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'missing', Body: 'v', IfMatch: first.ETag }))).rejects.toBeInstanceOf(NoSuchKey);
-    await expect(local.s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'claim', IfMatch: first.ETag }))).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(
+      local.s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'missing', Body: 'v', IfMatch: first.ETag })),
+    ).rejects.toBeInstanceOf(NoSuchKey);
+    await expect(
+      local.s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'claim', IfMatch: first.ETag })),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed' });
   });
 
   it('lets exactly one of 50 concurrent If-None-Match:* writers win', async () => {
@@ -136,7 +175,9 @@ describe('LocalS3Client', () => {
     const winners = outcomes.filter((o) => o.startsWith('writer-'));
     expect(winners).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'PreconditionFailed')).toHaveLength(49);
-    const body = await (await local.s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'race/one' }))).Body?.transformToString();
+    const body = await (
+      await local.s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'race/one' }))
+    ).Body?.transformToString();
     expect(body).toBe(winners[0]);
   });
 
@@ -144,7 +185,9 @@ describe('LocalS3Client', () => {
     await local.s3.send(new CreateBucketCommand({ Bucket: 'race' }));
     const script = join(__dirname, 'fixtures', 'conditional-writer.ts');
     const outputs = await Promise.all(
-      [0, 1, 2, 3, 4].map((p) => run(process.execPath, ['--import', 'tsx', script, state.dir, 'claimed', '10', `p${p}`], { cwd: __dirname })),
+      [0, 1, 2, 3, 4].map((p) =>
+        run(process.execPath, ['--import', 'tsx', script, state.dir, 'claimed', '10', `p${p}`], { cwd: __dirname }),
+      ),
     );
     const outcomes = outputs.flatMap((o) => JSON.parse(o.stdout) as string[]);
     expect(outcomes).toHaveLength(50);
@@ -155,7 +198,9 @@ describe('LocalS3Client', () => {
   });
 
   it('names a command local mode lacks', async () => {
-    const error = await local.s3.send(new PutBucketPolicyCommand({ Bucket: 'lake', Policy: '{}' })).catch((e: unknown) => e);
+    const error = await local.s3
+      .send(new PutBucketPolicyCommand({ Bucket: 'lake', Policy: '{}' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LocalModeUnsupportedCommandError);
     expect((error as LocalModeUnsupportedCommandError).command).toBe('PutBucketPolicyCommand');
   });

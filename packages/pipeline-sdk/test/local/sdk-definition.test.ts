@@ -29,7 +29,13 @@ beforeAll(async () => {
   await putText(local, 's3://sm-bucket/code/preprocess.py', readFileSync(join(SCRIPTS_DIR, 'preprocess.py'), 'utf8'));
   await putSourceDir(local, 'sm-bucket', 'code/sourcedir.tar.gz', ['train.py', 'helper.py']);
   await local.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'sdk-models' }));
-  await local.sagemaker.send(new CreatePipelineCommand({ PipelineName: 'SdkTrainRegister', PipelineDefinition: definition, RoleArn: 'arn:aws:iam::000000000000:role/SageMakerRole' }));
+  await local.sagemaker.send(
+    new CreatePipelineCommand({
+      PipelineName: 'SdkTrainRegister',
+      PipelineDefinition: definition,
+      RoleArn: 'arn:aws:iam::000000000000:role/SageMakerRole',
+    }),
+  );
 });
 afterAll(async () => {
   await local.close();
@@ -37,17 +43,31 @@ afterAll(async () => {
 });
 
 async function run(parameters: Record<string, string>) {
-  const { PipelineExecutionArn } = await local.sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: 'SdkTrainRegister', PipelineParameters: Object.entries(parameters).map(([Name, Value]) => ({ Name, Value })) }));
+  const { PipelineExecutionArn } = await local.sagemaker.send(
+    new StartPipelineExecutionCommand({
+      PipelineName: 'SdkTrainRegister',
+      PipelineParameters: Object.entries(parameters).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  );
   const done = await local.waitForPipelineExecution(PipelineExecutionArn as string);
-  const steps = (await local.sagemaker.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn }))).PipelineExecutionSteps ?? [];
+  const steps =
+    (await local.sagemaker.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn })))
+      .PipelineExecutionSteps ?? [];
   return { done, byName: Object.fromEntries(steps.map((s) => [s.StepName, s])) };
 }
 
 describe('a definition produced by the SageMaker Python SDK', () => {
-  it.runIf(existsSync(parityPython))('matches what the SDK generates today', async () => {
-    const { stdout } = await promisify(execFile)(parityPython, [join(__dirname, 'fixtures', 'sdk_pipeline.py')], { maxBuffer: 10 * 1024 * 1024, timeout: 230_000 });
-    expect(JSON.parse(stdout.slice(stdout.indexOf('\n{')))).toEqual(JSON.parse(definition));
-  }, 240_000); // importing the SDK takes a while on a busy machine
+  it.runIf(existsSync(parityPython))(
+    'matches what the SDK generates today',
+    async () => {
+      const { stdout } = await promisify(execFile)(parityPython, [join(__dirname, 'fixtures', 'sdk_pipeline.py')], {
+        maxBuffer: 10 * 1024 * 1024,
+        timeout: 230_000,
+      });
+      expect(JSON.parse(stdout.slice(stdout.indexOf('\n{')))).toEqual(JSON.parse(definition));
+    },
+    240_000,
+  ); // importing the SDK takes a while on a busy machine
 
   it('runs locally: the if branch registers the trained model', async () => {
     const { done, byName } = await run({});

@@ -97,7 +97,11 @@ async function classify(file: File): Promise<void> {
   const query = new URLSearchParams({ stage, explain: explain ? '1' : '0', name: file.name });
   let response: Response;
   try {
-    response = await fetch(`/api/predict?${query}`, { method: 'POST', headers: { 'content-type': file.type }, body: file });
+    response = await fetch(`/api/predict?${query}`, {
+      method: 'POST',
+      headers: { 'content-type': file.type },
+      body: file,
+    });
   } catch (error) {
     return showError(card, `The server did not answer: ${(error as Error).message}`);
   }

@@ -16,7 +16,11 @@ import { PYTORCH_IMAGE_DATA } from './image-uri-data.generated.js';
 export type PyTorchDistribution =
   | { readonly torch_distributed: { readonly enabled: boolean } }
   | { readonly pytorchddp: { readonly enabled: boolean; readonly custom_mpi_options?: string } }
-  | { readonly smdistributed: { readonly dataparallel: { readonly enabled: boolean; readonly custom_mpi_options?: string } } }
+  | {
+      readonly smdistributed: {
+        readonly dataparallel: { readonly enabled: boolean; readonly custom_mpi_options?: string };
+      };
+    }
   | {
       readonly mpi: {
         readonly enabled: boolean;
@@ -45,13 +49,55 @@ export const SMDDP_SUPPORTED_INSTANCE_TYPES: readonly string[] = [
   'local_gpu',
 ];
 export const SMDDP_SUPPORTED_PYTORCH_VERSIONS: readonly string[] = [
-  '1.6', '1.6.0', '1.7', '1.7.1', '1.8', '1.8.0', '1.8.1', '1.9', '1.9.0', '1.9.1', '1.10', '1.10.0', '1.10.2',
-  '1.11', '1.11.0', '1.12', '1.12.0', '1.12.1', '1.13.1', '2.0.0', '2.0.1', '2.1.0', '2.1.2', '2.2.0',
+  '1.6',
+  '1.6.0',
+  '1.7',
+  '1.7.1',
+  '1.8',
+  '1.8.0',
+  '1.8.1',
+  '1.9',
+  '1.9.0',
+  '1.9.1',
+  '1.10',
+  '1.10.0',
+  '1.10.2',
+  '1.11',
+  '1.11.0',
+  '1.12',
+  '1.12.0',
+  '1.12.1',
+  '1.13.1',
+  '2.0.0',
+  '2.0.1',
+  '2.1.0',
+  '2.1.2',
+  '2.2.0',
 ];
 export const TORCH_DISTRIBUTED_GPU_VERSIONS: readonly string[] = [
-  '1.13.1', '2.0.0', '2.0.1', '2.1.0', '2.1.2', '2.2.0', '2.3.0', '2.3.1', '2.4.1', '2.5.1', '2.6.0', '2.7.1', '2.8.0',
+  '1.13.1',
+  '2.0.0',
+  '2.0.1',
+  '2.1.0',
+  '2.1.2',
+  '2.2.0',
+  '2.3.0',
+  '2.3.1',
+  '2.4.1',
+  '2.5.1',
+  '2.6.0',
+  '2.7.1',
+  '2.8.0',
 ];
-export const TORCH_DISTRIBUTED_TRAINIUM_VERSIONS: readonly string[] = ['1.11', '1.11.0', '1.12', '1.12.0', '1.12.1', '1.13.1', '2.0.0'];
+export const TORCH_DISTRIBUTED_TRAINIUM_VERSIONS: readonly string[] = [
+  '1.11',
+  '1.11.0',
+  '1.12',
+  '1.12.0',
+  '1.12.1',
+  '1.13.1',
+  '2.0.0',
+];
 // Framework.UNSUPPORTED_DLC_IMAGE_FOR_SM_PARALLELISM
 const SMDDP_UNSUPPORTED_IMAGES = ['2.0.1-gpu-py310-cu121'];
 
@@ -133,7 +179,8 @@ export function pytorchDistributionHyperParameters(options: PyTorchDistributionO
   if ('torch_distributed' in distribution) {
     if (distribution.torch_distributed.enabled) {
       if (imageUri === undefined) {
-        if (!pythonVersion.includes('py3')) problems.push(`pythonVersion ${pythonVersion}: torch_distributed needs py3x`);
+        if (!pythonVersion.includes('py3'))
+          problems.push(`pythonVersion ${pythonVersion}: torch_distributed needs py3x`);
         if (isGpuInstanceType(instanceType)) {
           if (!listed(frameworkVersion, TORCH_DISTRIBUTED_GPU_VERSIONS)) {
             problems.push(
@@ -147,7 +194,9 @@ export function pytorchDistributionHyperParameters(options: PyTorchDistributionO
             );
           }
         } else {
-          problems.push(`instance type ${instanceType}: torch_distributed runs only on GPU (ml.g*, ml.p*) and Trainium (ml.trn*) instances`);
+          problems.push(
+            `instance type ${instanceType}: torch_distributed runs only on GPU (ml.g*, ml.p*) and Trainium (ml.trn*) instances`,
+          );
         }
       }
       if (entryPoint !== undefined && !entryPoint.endsWith('.py')) {
@@ -158,7 +207,8 @@ export function pytorchDistributionHyperParameters(options: PyTorchDistributionO
     }
   } else if ('pytorchddp' in distribution || 'smdistributed' in distribution) {
     // PyTorch.__init__ rewrites pytorchddp into smdistributed.dataparallel before anything else.
-    const dataparallel = 'pytorchddp' in distribution ? distribution.pytorchddp : distribution.smdistributed.dataparallel;
+    const dataparallel =
+      'pytorchddp' in distribution ? distribution.pytorchddp : distribution.smdistributed.dataparallel;
     if (dataparallel.enabled) {
       if (imageUri === undefined) {
         if (!listed(frameworkVersion, SMDDP_SUPPORTED_PYTORCH_VERSIONS)) {
@@ -171,9 +221,13 @@ export function pytorchDistributionHyperParameters(options: PyTorchDistributionO
         problems.push(`image ${imageUri} is incompatible with smdistributed (CUDA newer than the library supports)`);
       }
       if (instanceTypeFamily(instanceType) === 'p5') {
-        problems.push(`instance type ${instanceType}: smdistributed does not support p5 instances without torch_distributed`);
+        problems.push(
+          `instance type ${instanceType}: smdistributed does not support p5 instances without torch_distributed`,
+        );
       } else if (!SMDDP_SUPPORTED_INSTANCE_TYPES.includes(instanceType)) {
-        problems.push(`instance type ${instanceType} is not supported by smdataparallel; supported: ${SMDDP_SUPPORTED_INSTANCE_TYPES.join(', ')}`);
+        problems.push(
+          `instance type ${instanceType} is not supported by smdataparallel; supported: ${SMDDP_SUPPORTED_INSTANCE_TYPES.join(', ')}`,
+        );
       }
     }
     config.sagemaker_distributed_dataparallel_enabled = dataparallel.enabled;

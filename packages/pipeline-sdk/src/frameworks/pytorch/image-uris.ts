@@ -85,7 +85,12 @@ export function resolvePyTorchVersion(frameworkVersion: string, scope: PyTorchIm
   const data = scopeData(scope === 'processing' ? 'training' : scope);
   const full = data.versionAliases[frameworkVersion] ?? frameworkVersion;
   if (!(full in data.versions)) {
-    throw new UnsupportedImageError('frameworkVersion', frameworkVersion, pytorchImageVersions(scope), `PyTorch ${scope} images`);
+    throw new UnsupportedImageError(
+      'frameworkVersion',
+      frameworkVersion,
+      pytorchImageVersions(scope),
+      `PyTorch ${scope} images`,
+    );
   }
   return full;
 }
@@ -97,7 +102,12 @@ function processorFor(options: PyTorchImageUriOptions, processors: readonly stri
     chosen = processor;
   } else if (instanceType === undefined) {
     if (processors.length === 1) return processors[0] as string;
-    throw new UnsupportedImageError('instanceType', 'undefined', [], `${detail}: give instanceType (or processor: 'cpu' | 'gpu')`);
+    throw new UnsupportedImageError(
+      'instanceType',
+      'undefined',
+      [],
+      `${detail}: give instanceType (or processor: 'cpu' | 'gpu')`,
+    );
   } else if (instanceType.startsWith('local')) {
     chosen = instanceType === 'local' ? 'cpu' : 'gpu';
   } else {
@@ -156,11 +166,21 @@ export function pytorchImageUri(options: PyTorchImageUriOptions): string {
   let pythonVersion = options.pythonVersion;
   if (pythonVersion === undefined) {
     if (versionData.pyVersions.length !== 1) {
-      throw new UnsupportedImageError('pythonVersion', 'undefined', versionData.pyVersions, `${detail} ${frameworkVersion}: give pythonVersion`);
+      throw new UnsupportedImageError(
+        'pythonVersion',
+        'undefined',
+        versionData.pyVersions,
+        `${detail} ${frameworkVersion}: give pythonVersion`,
+      );
     }
     pythonVersion = versionData.pyVersions[0] as string;
   } else if (!versionData.pyVersions.includes(pythonVersion)) {
-    throw new UnsupportedImageError('pythonVersion', pythonVersion, versionData.pyVersions, `${detail} ${frameworkVersion}`);
+    throw new UnsupportedImageError(
+      'pythonVersion',
+      pythonVersion,
+      versionData.pyVersions,
+      `${detail} ${frameworkVersion}`,
+    );
   }
 
   const registries = PYTORCH_IMAGE_DATA.registries[versionData.registries] ?? {};

@@ -1,9 +1,20 @@
-import type { AlgorithmSpecification, CreateTrainingJobRequest, ResourceConfig, TrainingInstanceType } from '@aws-sdk/client-sagemaker';
+import type {
+  AlgorithmSpecification,
+  CreateTrainingJobRequest,
+  ResourceConfig,
+  TrainingInstanceType,
+} from '@aws-sdk/client-sagemaker';
 import type { UploadedSourceDir } from '../../assets/index.js';
 import { scriptModeModelEnvironment } from '../../assets/index.js';
 import { FrameworkConfigError } from '../errors.js';
 import { encodeHyperParameters, type HyperParameterValue } from '../hyperparameters.js';
-import { managedSpotTraining, metricDefinitions, type ManagedSpotTrainingOptions, type MetricDefinitionInput, MAX_TRAINING_RUNTIME_SECONDS } from '../training.js';
+import {
+  managedSpotTraining,
+  metricDefinitions,
+  type ManagedSpotTrainingOptions,
+  type MetricDefinitionInput,
+  MAX_TRAINING_RUNTIME_SECONDS,
+} from '../training.js';
 import { pytorchDistributionHyperParameters, type PyTorchDistribution } from './distribution.js';
 import { compareVersions, pytorchImageUri, resolvePyTorchVersion } from './image-uris.js';
 
@@ -55,7 +66,9 @@ export function pytorchTrainingJob(options: PyTorchTrainingJobOptions): PyTorchT
   }
   const volumeSizeInGB = options.volumeSizeInGB ?? 30;
   if (!Number.isInteger(volumeSizeInGB) || volumeSizeInGB < 1) {
-    throw new FrameworkConfigError(`ResourceConfig.VolumeSizeInGB: expected a whole number >= 1, got ${volumeSizeInGB}`);
+    throw new FrameworkConfigError(
+      `ResourceConfig.VolumeSizeInGB: expected a whole number >= 1, got ${volumeSizeInGB}`,
+    );
   }
   const image =
     options.imageUri ??
@@ -65,7 +78,9 @@ export function pytorchTrainingJob(options: PyTorchTrainingJobOptions): PyTorchT
       ...(options.pythonVersion === undefined ? {} : { pythonVersion: options.pythonVersion }),
       scope: 'training',
       instanceType: options.instanceType,
-      smdistributed: options.distribution !== undefined && ('smdistributed' in options.distribution || 'pytorchddp' in options.distribution),
+      smdistributed:
+        options.distribution !== undefined &&
+        ('smdistributed' in options.distribution || 'pytorchddp' in options.distribution),
     });
   const pythonVersion = options.pythonVersion ?? /:[^-]+-[a-z0-9]+-(py\d+)/.exec(image)?.[1] ?? 'py3';
 
@@ -95,7 +110,10 @@ export function pytorchTrainingJob(options: PyTorchTrainingJobOptions): PyTorchT
     algorithm.MetricDefinitions = metricDefinitions(options.metricDefinitions);
   }
   // The Python SDK turns SageMaker metrics time series on from PyTorch 1.3.
-  if (options.imageUri === undefined && compareVersions(resolvePyTorchVersion(options.frameworkVersion, 'training'), '1.3') >= 0) {
+  if (
+    options.imageUri === undefined &&
+    compareVersions(resolvePyTorchVersion(options.frameworkVersion, 'training'), '1.3') >= 0
+  ) {
     algorithm.EnableSageMakerMetricsTimeSeries = true;
   }
   const resources: ResourceConfig = {
@@ -105,7 +123,12 @@ export function pytorchTrainingJob(options: PyTorchTrainingJobOptions): PyTorchT
   };
 
   if (options.spot !== undefined) {
-    return { AlgorithmSpecification: algorithm, HyperParameters: hyperParameters, ResourceConfig: resources, ...managedSpotTraining(options.spot) };
+    return {
+      AlgorithmSpecification: algorithm,
+      HyperParameters: hyperParameters,
+      ResourceConfig: resources,
+      ...managedSpotTraining(options.spot),
+    };
   }
   const maxRuntime = options.maxRuntimeInSeconds ?? 86_400;
   if (!Number.isInteger(maxRuntime) || maxRuntime < 1 || maxRuntime > MAX_TRAINING_RUNTIME_SECONDS) {

@@ -19,7 +19,10 @@ export function build(): Pipeline {
   const processingInstanceCount = new ParameterInteger({ name: 'ProcessingInstanceCount', defaultValue: 1 });
   const processingInstanceType = new ParameterString({ name: 'ProcessingInstanceType', defaultValue: 'ml.m5.xlarge' });
   const trainingInstanceType = new ParameterString({ name: 'TrainingInstanceType', defaultValue: 'ml.m5.xlarge' });
-  const modelApprovalStatus = new ParameterString({ name: 'ModelApprovalStatus', defaultValue: 'PendingManualApproval' });
+  const modelApprovalStatus = new ParameterString({
+    name: 'ModelApprovalStatus',
+    defaultValue: 'PendingManualApproval',
+  });
   const inputData = new ParameterString({
     name: 'InputDataUrl',
     defaultValue: `s3://sagemaker-servicecatalog-seedcode-${REGION}/dataset/abalone-dataset.csv`,
@@ -52,7 +55,9 @@ export function build(): Pipeline {
       ResourceConfig: { VolumeSizeInGB: 30, InstanceCount: 1, InstanceType: trainingInstanceType },
       RoleArn: ROLE,
       InputDataConfig: [
-        channel('train', process.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri, { ContentType: 'text/csv' }),
+        channel('train', process.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri, {
+          ContentType: 'text/csv',
+        }),
         channel('validation', process.properties.ProcessingOutputConfig.Outputs['validation'].S3Output.S3Uri, {
           ContentType: 'text/csv',
         }),
@@ -71,7 +76,11 @@ export function build(): Pipeline {
     },
   });
 
-  const evaluationReport = new PropertyFile({ name: 'AbaloneEvaluationReport', outputName: 'evaluation', path: 'evaluation.json' });
+  const evaluationReport = new PropertyFile({
+    name: 'AbaloneEvaluationReport',
+    outputName: 'evaluation',
+    path: 'evaluation.json',
+  });
   const evaluate = new ProcessingStep({
     name: 'EvaluateAbaloneModel',
     arguments: scriptStepArgs({
@@ -82,7 +91,11 @@ export function build(): Pipeline {
       instanceType: processingInstanceType,
       inputs: [
         processingInput('input-1', train.properties.ModelArtifacts.S3ModelArtifacts, '/opt/ml/processing/model'),
-        processingInput('input-2', process.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri, '/opt/ml/processing/test'),
+        processingInput(
+          'input-2',
+          process.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri,
+          '/opt/ml/processing/test',
+        ),
       ],
       outputs: ['evaluation'],
     }),
@@ -99,7 +112,10 @@ export function build(): Pipeline {
             ContentType: 'application/json',
             S3Uri: new Join({
               on: '/',
-              values: [evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri, 'evaluation.json'],
+              values: [
+                evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri,
+                'evaluation.json',
+              ],
             }),
           },
         },
@@ -123,7 +139,11 @@ export function build(): Pipeline {
     name: 'CheckMSEAbaloneEvaluation',
     conditions: [
       lessThanOrEqualTo(
-        new JsonGet<number>({ step: evaluate, propertyFile: evaluationReport, jsonPath: 'regression_metrics.mse.value' }),
+        new JsonGet<number>({
+          step: evaluate,
+          propertyFile: evaluationReport,
+          jsonPath: 'regression_metrics.mse.value',
+        }),
         6.0,
       ),
     ],

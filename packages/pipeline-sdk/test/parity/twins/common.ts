@@ -46,8 +46,17 @@ export function defaultOutputUri(pipelineName: string, stepName: string, outputN
   });
 }
 
-export function processingOutput<N extends string>(name: N, source: string, destination: Str, uploadMode: 'EndOfJob' | 'Continuous' = 'EndOfJob') {
-  return { OutputName: name, AppManaged: false, S3Output: { S3Uri: destination, LocalPath: source, S3UploadMode: uploadMode } };
+export function processingOutput<N extends string>(
+  name: N,
+  source: string,
+  destination: Str,
+  uploadMode: 'EndOfJob' | 'Continuous' = 'EndOfJob',
+) {
+  return {
+    OutputName: name,
+    AppManaged: false,
+    S3Output: { S3Uri: destination, LocalPath: source, S3UploadMode: uploadMode },
+  };
 }
 
 export interface ScriptOptions<Out extends string, In extends string> {
@@ -71,7 +80,11 @@ export function scriptStepArgs<const Out extends string = never, const In extend
   const file = o.code.split('/').pop()!;
   const args: ProcessingStepArguments<Out, In | 'code'> = {
     ProcessingResources: {
-      ClusterConfig: { InstanceType: o.instanceType ?? 'ml.m5.large', InstanceCount: o.instanceCount ?? 1, VolumeSizeInGB: o.volumeSizeInGB ?? 30 },
+      ClusterConfig: {
+        InstanceType: o.instanceType ?? 'ml.m5.large',
+        InstanceCount: o.instanceCount ?? 1,
+        VolumeSizeInGB: o.volumeSizeInGB ?? 30,
+      },
     },
     AppSpecification: {
       ImageUri: o.image ?? IMAGE,
@@ -79,7 +92,10 @@ export function scriptStepArgs<const Out extends string = never, const In extend
       ContainerEntrypoint: ['python3', `/opt/ml/processing/input/code/${file}`],
     },
     RoleArn: ROLE,
-    ProcessingInputs: [...(o.inputs ?? []), processingInput('code', `s3://${BUCKET}/code/${o.code}`, '/opt/ml/processing/input/code')],
+    ProcessingInputs: [
+      ...(o.inputs ?? []),
+      processingInput('code', `s3://${BUCKET}/code/${o.code}`, '/opt/ml/processing/input/code'),
+    ],
   };
   if (o.outputs && o.outputs.length > 0) {
     args.ProcessingOutputConfig = {
@@ -101,10 +117,18 @@ export function debuggerDefaults(outputPath: string, disableProfiler = false) {
 }
 
 /** A `TrainingInput(s3_data=...)` channel. */
-export function channel(name: string, uri: Str, extra: { ContentType?: string; distribution?: 'FullyReplicated' | 'ShardedByS3Key' } = {}) {
+export function channel(
+  name: string,
+  uri: Str,
+  extra: { ContentType?: string; distribution?: 'FullyReplicated' | 'ShardedByS3Key' } = {},
+) {
   return {
     DataSource: {
-      S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: uri, S3DataDistributionType: extra.distribution ?? 'FullyReplicated' },
+      S3DataSource: {
+        S3DataType: 'S3Prefix' as const,
+        S3Uri: uri,
+        S3DataDistributionType: extra.distribution ?? 'FullyReplicated',
+      },
     },
     ...(extra.ContentType ? { ContentType: extra.ContentType } : {}),
     ChannelName: name,

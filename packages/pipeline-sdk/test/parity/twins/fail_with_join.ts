@@ -7,6 +7,11 @@ export function build(): Pipeline {
     name: 'FailStep',
     errorMessage: new Join({ on: ': ', values: ['Failed due to xxx == yyy returns', cond.properties.Outcome] }),
   });
-  const silent = new FailStep({ name: 'SilentFail', dependsOn: [fail], displayName: 'Silent', description: 'no message' });
+  const silent = new FailStep({
+    name: 'SilentFail',
+    dependsOn: [fail],
+    displayName: 'Silent',
+    description: 'no message',
+  });
   return new Pipeline({ name: 'FailWithJoin', parameters: [param], steps: [cond, fail, silent] });
 }

@@ -1,4 +1,11 @@
-import { ParameterFloat, ParameterInteger, ParameterString, Pipeline, ProcessingStep, TrainingStep } from '../../../src/index.js';
+import {
+  ParameterFloat,
+  ParameterInteger,
+  ParameterString,
+  Pipeline,
+  ProcessingStep,
+  TrainingStep,
+} from '../../../src/index.js';
 import { BUCKET, ROLE, channel, debuggerDefaults, processingInput, processingOutput } from './common.js';
 
 export function build(): Pipeline {

@@ -30,7 +30,12 @@ export function build(): Pipeline {
       arguments: ['--tag', new Join({ on: '-', values: ['run', 7, 1.5, true] })],
     }),
   });
-  const cond = new ConditionStep({ name: 'ScoreHigh', conditions: [greaterThan(score, 0.9)], ifSteps: [after], dependsOn: [produce] });
+  const cond = new ConditionStep({
+    name: 'ScoreHigh',
+    conditions: [greaterThan(score, 0.9)],
+    ifSteps: [after],
+    dependsOn: [produce],
+  });
   return new Pipeline({
     name: pipelineName,
     parameters: [bucket],

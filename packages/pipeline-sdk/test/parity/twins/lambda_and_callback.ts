@@ -7,11 +7,7 @@ export function build(): Pipeline {
     name: 'CountLabels',
     functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:count-labels',
     inputs: { dataset, threshold: 100, nested: { a: [1, 2] } },
-    outputs: [
-      { name: 'count', type: 'Integer' },
-      { name: 'ready', type: 'Boolean' },
-      { name: 'prefix' },
-    ],
+    outputs: [{ name: 'count', type: 'Integer' }, { name: 'ready', type: 'Boolean' }, { name: 'prefix' }],
     cacheConfig: { enabled: true, expireAfter: 'PT12H' },
     description: 'counts annotated images',
   });

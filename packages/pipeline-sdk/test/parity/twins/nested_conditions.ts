@@ -16,13 +16,24 @@ export function build(): Pipeline {
   const drift = new PropertyFile({ name: 'Drift', outputName: 'report', path: 'drift/summary.json' });
   const evaluate = new ProcessingStep({
     name: 'Evaluate',
-    arguments: scriptStepArgs({ pipelineName, stepName: 'Evaluate', code: 'evaluate.py', outputs: ['report', 'plots'] }),
+    arguments: scriptStepArgs({
+      pipelineName,
+      stepName: 'Evaluate',
+      code: 'evaluate.py',
+      outputs: ['report', 'plots'],
+    }),
     propertyFiles: [metrics, drift],
   });
   const accuracy = new JsonGet<number>({ step: evaluate, propertyFile: metrics, jsonPath: 'accuracy' });
   const driftScore = new JsonGet<number>({ step: 'Evaluate', propertyFile: 'Drift', jsonPath: 'data.p_value' });
-  const publish = new ProcessingStep({ name: 'Publish', arguments: scriptStepArgs({ pipelineName, stepName: 'Publish', code: 'publish.py' }) });
-  const retrain = new ProcessingStep({ name: 'FlagRetrain', arguments: scriptStepArgs({ pipelineName, stepName: 'FlagRetrain', code: 'flag.py' }) });
+  const publish = new ProcessingStep({
+    name: 'Publish',
+    arguments: scriptStepArgs({ pipelineName, stepName: 'Publish', code: 'publish.py' }),
+  });
+  const retrain = new ProcessingStep({
+    name: 'FlagRetrain',
+    arguments: scriptStepArgs({ pipelineName, stepName: 'FlagRetrain', code: 'flag.py' }),
+  });
   const inner = new ConditionStep({
     name: 'CheckDrift',
     conditions: [lessThan(driftScore, 0.05)],

@@ -50,5 +50,9 @@ export function build(): Pipeline {
       },
     }),
   });
-  return new Pipeline({ name: 'ParametersAndVariables', parameters: [stage, note, epochs, ratio, dryRun, flag], steps: [show] });
+  return new Pipeline({
+    name: 'ParametersAndVariables',
+    parameters: [stage, note, epochs, ratio, dryRun, flag],
+    steps: [show],
+  });
 }

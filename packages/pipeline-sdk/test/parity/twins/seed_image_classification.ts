@@ -61,9 +61,16 @@ const script = (file: string) => ({
 const cpuCluster = { ClusterConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 } } as const;
 
 export function build(): Pipeline {
-  const datasetZip = new ParameterString({ name: 'DatasetZipUri', defaultValue: `s3://${bucket}/raw/fashion-mnist.zip` });
+  const datasetZip = new ParameterString({
+    name: 'DatasetZipUri',
+    defaultValue: `s3://${bucket}/raw/fashion-mnist.zip`,
+  });
   const annotated = new ParameterString({ name: 'AnnotatedPrefix', defaultValue: `s3://${bucket}/annotated/` });
-  const modelName = new ParameterString({ name: 'ModelName', defaultValue: 'resnet34', enumValues: ['resnet18', 'resnet26', 'resnet34'] });
+  const modelName = new ParameterString({
+    name: 'ModelName',
+    defaultValue: 'resnet34',
+    enumValues: ['resnet18', 'resnet26', 'resnet34'],
+  });
   const batchSize = new ParameterInteger({ name: 'BatchSize', defaultValue: 64 });
   const optimizer = new ParameterString({ name: 'Optimizer', defaultValue: 'SGD', enumValues: ['SGD', 'Adam'] });
   const learningRate = new ParameterFloat({ name: 'LearningRate', defaultValue: 0.0018308341419607547 });
@@ -148,7 +155,11 @@ export function build(): Pipeline {
       RoleArn: role,
       ProcessingInputs: [
         input('model', train.properties.ModelArtifacts.S3ModelArtifacts, '/opt/ml/processing/model'),
-        input('test', preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri, '/opt/ml/processing/test'),
+        input(
+          'test',
+          preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri,
+          '/opt/ml/processing/test',
+        ),
         input('code', `s3://${bucket}/code/evaluate.py`, '/opt/ml/processing/input/code'),
       ],
       ProcessingOutputConfig: {
@@ -170,7 +181,10 @@ export function build(): Pipeline {
             ContentType: 'application/json',
             S3Uri: new Join({
               on: '/',
-              values: [evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri, 'evaluation.json'],
+              values: [
+                evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri,
+                'evaluation.json',
+              ],
             }),
           },
         },
@@ -178,7 +192,9 @@ export function build(): Pipeline {
         Explainability: {},
       },
       InferenceSpecification: {
-        Containers: [{ Image: inferenceImage, Environment: {}, ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts }],
+        Containers: [
+          { Image: inferenceImage, Environment: {}, ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts },
+        ],
         SupportedContentTypes: ['application/x-image', 'image/jpeg', 'image/png'],
         SupportedResponseMIMETypes: ['application/json'],
         SupportedRealtimeInferenceInstanceTypes: ['ml.m5.large'],

@@ -13,7 +13,10 @@ export function build(): Pipeline {
       ResourceConfig: { VolumeSizeInGB: 50, InstanceCount: 1, InstanceType: 'ml.m5.xlarge' },
       RoleArn: ROLE,
       InputDataConfig: [
-        channel('train', `s3://${BUCKET}/data/train`, { ContentType: 'application/x-image', distribution: 'ShardedByS3Key' }),
+        channel('train', `s3://${BUCKET}/data/train`, {
+          ContentType: 'application/x-image',
+          distribution: 'ShardedByS3Key',
+        }),
       ],
       Environment: { MODE: 'fast' },
       ...debuggerDefaults(outputPath),
@@ -23,7 +26,11 @@ export function build(): Pipeline {
     name: 'CreateModel-CreateModel',
     arguments: {
       ExecutionRoleArn: ROLE,
-      PrimaryContainer: { Image: IMAGE, Environment: { LOG: 'info' }, ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts },
+      PrimaryContainer: {
+        Image: IMAGE,
+        Environment: { LOG: 'info' },
+        ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts,
+      },
     },
   });
   const transform = new TransformStep({
