@@ -15,6 +15,7 @@ import { formatReport, runEndpointTest, type EndpointTestReport } from '@sagemak
 import { PipelineRunner, pytorchImageUri, uploadSourceDir } from '@sagemaker-mlops/pipeline-sdk';
 import { z } from 'zod';
 import { appRoot, type DemoContext, mlRoot } from './context.js';
+import { ensureDataset } from './dataset.js';
 import { DemoError, MissingPrerequisiteError } from './errors.js';
 import { buildDemoPipeline, type CodeLocations, type ImageUris, type PipelineDefaults } from './pipeline.js';
 import { runPython } from './python.js';
@@ -96,6 +97,7 @@ export interface DataOutputs {
 /** Builds the raw data set zip and the unlabelled pool with make_dataset.py, and puts them in the lake. */
 export async function dataStep(ctx: DemoContext): Promise<DataOutputs> {
   const { profile, names } = ctx;
+  ensureDataset(ctx.reporter);
   const dataDir = join(ctx.workDir, 'data');
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });

@@ -1,5 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
 import { freePort, waitForHttp } from './ports.js';
+
+/** moto_server of the project's own venv (`bash scripts/setup-python.sh moto`: moto[server]==5.2.1). */
+export function motoServerPath(): string {
+  const path = join(repoRoot, '.venvs', 'moto', 'bin', 'moto_server');
+  if (!existsSync(path)) {
+    throw new Error(`moto_server is missing at ${path}: run 'bash scripts/setup-python.sh moto' first`);
+  }
+  return path;
+}
 
 export interface MotoServer {
   readonly endpoint: string;
@@ -7,10 +19,11 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** Starts `moto_server` on 127.0.0.1 on a free port and waits until it answers. */
+/** Starts the venv's `moto_server` on 127.0.0.1 on a free port and waits until it answers. */
 export async function startMoto(): Promise<MotoServer> {
+  const server = motoServerPath();
   const port = await freePort();
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(server, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
