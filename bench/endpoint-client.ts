@@ -11,7 +11,7 @@
  *    no decoding (`raw_concurrent_send`), so the kit can be judged against what the machine allows.
  *
  * Three endpoints, all measured:
- * - primary: a local-mode instance endpoint (@sagemaker-mlops/pipeline-sdk/local) serving the brightness test model
+ * - primary: a local-mode instance endpoint (@sagemaker-mlops/local) serving the brightness test model
  *   (test/fixtures/brightness-model) from model.tar.gz, with BRIGHTNESS_MODEL_SERVICE_TIME_S=0.02 and
  *   SAGEMAKER_MODEL_SERVER_WORKERS=2 (the inference container's default on a 2-vCPU ml.m5.large: one model server
  *   process per vCPU);
@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createRuntimeClient, EndpointClient } from '@sagemaker-mlops/endpoint-client';
 import { listLabelledImages, runEndpointTest } from '@sagemaker-mlops/endpoint-client/testing';
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { CLASS_LEVELS, grayPng, writeImage } from '../packages/endpoint-client/test/support/images.ts';
 import { deployBrightnessModel } from '../packages/endpoint-client/test/support/local-endpoint.ts';
 import { machine, percentile, writeResult } from './lib/result.ts';
@@ -347,7 +347,7 @@ try {
     overhead_ratio: localResult.overhead_ratio,
     capacity_fraction: round(localResult.test_kit_per_s / CAPACITY, 3),
     endpoint:
-      `local-mode instance endpoint (@sagemaker-mlops/pipeline-sdk/local, ml.m5.large x 1 with SAGEMAKER_MODEL_SERVER_WORKERS=2: two threaded Python model server processes), ` +
+      `local-mode instance endpoint (@sagemaker-mlops/local, ml.m5.large x 1 with SAGEMAKER_MODEL_SERVER_WORKERS=2: two threaded Python model server processes), ` +
       `fixed ${SERVICE_MS} ms service time, ${CONCURRENCY} requests in flight: nominal capacity ${CAPACITY} req/s`,
     images: IMAGES,
     concurrency: CONCURRENCY,

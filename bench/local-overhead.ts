@@ -9,7 +9,7 @@
  *    overhead = client latency - the model's own forward time (measured inside predict_fn, returned in the body).
  *    Needs .venvs/ml (torch); without it those fields are null.
  *
- * Build the package first (npm run build -w @sagemaker-mlops/pipeline-sdk): this imports its dist.
+ * Build the package first (npm run build -w @sagemaker-mlops/local): this imports its dist.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import {
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import * as tar from 'tar';
 import { percentile, writeResult } from './lib/result.js';
 

@@ -1,13 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'local/index': 'src/local/index.ts' },
+  entry: { index: 'src/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
   splitting: true,
-  // local mode finds its python/ folder from import.meta.url, which the CJS build needs shimmed.
-  shims: true,
 });

@@ -104,7 +104,7 @@ export async function openContext(options: DemoOptions): Promise<DemoContext> {
       close: async () => {},
     };
   }
-  const { LocalSageMaker } = await import('@sagemaker-mlops/pipeline-sdk/local');
+  const { LocalSageMaker } = await import('@sagemaker-mlops/local');
   if (!existsSync(python)) {
     throw new Error(`The ML Python environment is missing at ${python}: run \`bash scripts/setup-python.sh ml\`.`);
   }

@@ -16,7 +16,7 @@ import {
   DeleteEndpointCommand,
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebAssets } from '../src/web/assets.js';

@@ -1,12 +1,12 @@
 /**
- * Against local mode's endpoints (@sagemaker-mlops/pipeline-sdk/local): a real model served by a Python process
+ * Against local mode's endpoints (@sagemaker-mlops/local): a real model served by a Python process
  * from model.tar.gz in local S3, a serverless endpoint's cold start and MaxConcurrency throttling, a model error,
  * and the CLI with --local.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointClient, EndpointInvocationError, InvocationTimeoutError, type RetryEvent } from '../src/index.js';
 import { runEndpointTest } from '../src/testing/index.js';

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import * as sdk from '../src/index.js';
-import * as local from '../src/local/index.js';
-import { LocalSageMaker } from '../src/local/index.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 
@@ -24,15 +22,12 @@ const ARGS: Record<string, unknown[]> = {
   UnsupportedImageError: ['region', 'mars-1', ['us-east-1']],
   DistributionConfigError: ['torch_distributed', ['needs a GPU instance']],
   MetricDefinitionError: [0, 'loss', 'bad regex'],
-  LocalModeUnsupportedCommandError: ['SageMakerClient', 'CreateCluster'],
 };
 
 const main = errorClasses(sdk);
-const localOnly = errorClasses(local).filter(([name]) => !(name in sdk));
 
 describe('PipelineSdkError', () => {
-  it('is exported from both entries, and is the same class', () => {
-    expect(local.PipelineSdkError).toBe(sdk.PipelineSdkError);
+  it('is exported with its subclasses', () => {
     expect(main.map(([n]) => n)).toEqual(
       expect.arrayContaining([
         'PipelineDefinitionError',
@@ -42,30 +37,24 @@ describe('PipelineSdkError', () => {
         'PipelineSdkError',
       ]),
     );
-    expect(localOnly.map(([n]) => n)).toEqual(
-      expect.arrayContaining(['LocalModeError', 'LocalModeUnsupportedCommandError', 'LocalModeConfigError']),
-    );
   });
 
-  it.each([...main, ...localOnly])(
-    '%s instances are PipelineSdkErrors with a stable code and their own name',
-    (name, Cls) => {
-      const error = new Cls(...((ARGS[name] ?? ['something is wrong', 'detail']) as never[]));
-      expect(error).toBeInstanceOf(sdk.PipelineSdkError);
-      expect(error).toBeInstanceOf(Error);
-      expect(error.name).toBe(name);
-      expect((error as sdk.PipelineSdkError).code).toBe(
-        name
-          .replace(/Error$/, '')
-          .replace(/(?<!^)([A-Z])/g, '_$1')
-          .toUpperCase(),
-      );
-      expect(error.message.length).toBeGreaterThan(0);
-    },
-  );
+  it.each(main)('%s instances are PipelineSdkErrors with a stable code and their own name', (name, Cls) => {
+    const error = new Cls(...((ARGS[name] ?? ['something is wrong', 'detail']) as never[]));
+    expect(error).toBeInstanceOf(sdk.PipelineSdkError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe(name);
+    expect((error as sdk.PipelineSdkError).code).toBe(
+      name
+        .replace(/Error$/, '')
+        .replace(/(?<!^)([A-Z])/g, '_$1')
+        .toUpperCase(),
+    );
+    expect(error.message.length).toBeGreaterThan(0);
+  });
 
   it('codes are unique', () => {
-    const codes = [...main, ...localOnly].map(
+    const codes = main.map(
       ([name, Cls]) => (new Cls(...((ARGS[name] ?? ['m', 'd']) as never[])) as sdk.PipelineSdkError).code,
     );
     expect(new Set(codes).size).toBe(codes.length);
@@ -76,24 +65,14 @@ describe('PipelineSdkError', () => {
     expect(cycle.cycle).toEqual(['A', 'B', 'A']);
     expect(cycle.stepName).toBe('A');
     expect(cycle).toBeInstanceOf(sdk.PipelineDefinitionError);
-    const unsupported = new local.LocalModeUnsupportedCommandError('SageMakerClient', 'CreateCluster');
-    expect(unsupported).toMatchObject({
-      client: 'SageMakerClient',
-      command: 'CreateCluster',
-      code: 'LOCAL_MODE_UNSUPPORTED_COMMAND',
-    });
-    expect(unsupported).toBeInstanceOf(local.LocalModeError);
   });
 
-  it('is what real failures throw: a bad pipeline and bad local-mode options', async () => {
+  it('is what real failures throw: a bad pipeline', () => {
     expect(() => new sdk.FailStep({ name: 'has space' })).toThrow(sdk.PipelineSdkError);
     try {
       new sdk.FailStep({ name: 'has space' });
     } catch (error) {
       expect(error).toMatchObject({ code: 'INVALID_STEP_NAME', name: 'InvalidStepNameError' });
     }
-    await expect(LocalSageMaker.open({ region: 'nowhere' })).rejects.toSatisfy(
-      (e: unknown) => e instanceof sdk.PipelineSdkError && (e as sdk.PipelineSdkError).code === 'LOCAL_MODE_CONFIG',
-    );
   });
 });

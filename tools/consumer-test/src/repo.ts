@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The published packages: what another team installs. */
-export const PUBLISHED = ['pipeline-sdk', 'endpoint-client', 'deploy-config', 'labeling-bridge'] as const;
+export const PUBLISHED = ['pipeline-sdk', 'local', 'endpoint-client', 'deploy-config', 'labeling-bridge'] as const;
 export type Published = (typeof PUBLISHED)[number];
 
 export const packageDir = (name: Published) => join(repoRoot, 'packages', name);

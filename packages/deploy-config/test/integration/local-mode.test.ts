@@ -21,7 +21,7 @@ import {
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

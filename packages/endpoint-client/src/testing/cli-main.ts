@@ -36,12 +36,12 @@ const optionsSchema = z
     path: ['local'],
   });
 
-/** Loads local mode lazily: @sagemaker-mlops/pipeline-sdk is an optional peer, needed only for --local. */
+/** Loads local mode lazily: @sagemaker-mlops/local is an optional peer, needed only for --local. */
 interface LocalModeHandle {
   runtime: SageMakerRuntimeClient;
   close(): Promise<void>;
 }
-const LOCAL_MODULE = '@sagemaker-mlops/pipeline-sdk/local';
+const LOCAL_MODULE = '@sagemaker-mlops/local';
 async function openLocalMode(stateDir: string): Promise<LocalModeHandle> {
   let mod: {
     LocalSageMaker?: {
@@ -53,14 +53,14 @@ async function openLocalMode(stateDir: string): Promise<LocalModeHandle> {
   } catch (error) {
     throw new EndpointClientError(
       'INVALID_INPUT',
-      `--local needs ${LOCAL_MODULE}: install it with 'npm install @sagemaker-mlops/pipeline-sdk' (${(error as Error).message})`,
+      `--local needs ${LOCAL_MODULE}: install it with 'npm install @sagemaker-mlops/local' (${(error as Error).message})`,
       { cause: error },
     );
   }
   if (!mod.LocalSageMaker)
     throw new EndpointClientError(
       'INVALID_INPUT',
-      `${LOCAL_MODULE} does not export LocalSageMaker; update @sagemaker-mlops/pipeline-sdk`,
+      `${LOCAL_MODULE} does not export LocalSageMaker; update @sagemaker-mlops/local`,
     );
   return mod.LocalSageMaker.open({ stateDir: resolve(stateDir) });
 }

@@ -12,7 +12,7 @@ import {
   DescribeEndpointCommand,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
-import type { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import type { LocalSageMaker } from '@sagemaker-mlops/local';
 
 const modelSource = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/brightness-model');
 

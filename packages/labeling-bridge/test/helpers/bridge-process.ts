@@ -3,7 +3,7 @@
  * Lambda instances would be. Prints the server's URL on stdout; SIGTERM closes it.
  * Usage: tsx bridge-process.ts <stateDir> <bucket> <pipelineName> <threshold> <secret>
  */
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { MediaResolver, createWebhookBridge, startBridgeServer } from '../../src/index.js';
 
 const [stateDir, bucket, pipelineName, threshold, secret] = process.argv.slice(2) as [

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreatePipelineCommand } from '@aws-sdk/client-sagemaker';
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { executions, keys } from '../helpers/aws.js';
 import { annotationCreated, deliver, deliveriesWithDuplicates } from '../helpers/deliveries.js';

@@ -15,7 +15,7 @@ import {
   Pipeline,
   greaterThanOrEqualTo,
 } from '../../src/core/index.js';
-import { LocalSageMaker } from '../../src/local/index.js';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { PipelineExecutionFailedError, PipelineRunner, type WaitProgress } from '../../src/lifecycle/index.js';
 
 const NOTIFY = 'arn:aws:lambda:us-east-1:000000000000:function:notify';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSageMaker } from '../../src/local/index.js';
+import { LocalSageMaker } from '../../src/index.js';
 import { alive, INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
 
 // SAGEMAKER_MODEL_SERVER_WORKERS: several model server processes per instance, sharing one port, as the

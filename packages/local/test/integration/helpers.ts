@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import * as tar from 'tar';
-import type { LocalSageMaker } from '../../src/local/index.js';
+import type { LocalSageMaker } from '../../src/index.js';
 
 /** A fresh state folder per test file; removed by the returned cleanup. */
 export function tempStateDir(label: string): { dir: string; cleanup: () => void } {

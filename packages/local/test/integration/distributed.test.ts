@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSageMaker } from '../../src/local/index.js';
+import { LocalSageMaker } from '../../src/index.js';
 import { putSourceDir, putText, readFromArchive, tempStateDir, waitFor } from './helpers.js';
 
 // torchrun needs torch: the project's ML venv (bash scripts/setup-python.sh ml; CI builds it before the tests).

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSageMaker, type LocalLogEvent } from '../../src/local/index.js';
+import { LocalSageMaker, type LocalLogEvent } from '../../src/index.js';
 import { getText, putSourceDir, putText, readFromArchive, tempStateDir, waitFor } from './helpers.js';
 
 const state = tempStateDir('jobs');

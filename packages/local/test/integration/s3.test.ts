@@ -18,7 +18,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalModeUnsupportedCommandError, LocalSageMaker } from '../../src/local/index.js';
+import { LocalModeUnsupportedCommandError, LocalSageMaker } from '../../src/index.js';
 import { tempStateDir } from './helpers.js';
 
 const run = promisify(execFile);

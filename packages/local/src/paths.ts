@@ -18,7 +18,7 @@ export function pythonDir(): string {
     dir = dirname(dir);
   }
   throw new Error(
-    '@sagemaker-mlops/pipeline-sdk: the python/ folder with sagemaker_local/serve.py is missing from the installed package',
+    '@sagemaker-mlops/local: the python/ folder with sagemaker_local/serve.py is missing from the installed package',
   );
 }
 

@@ -1,11 +1,11 @@
-import { LocalModeError } from './errors.js';
+import { LocalModeError, type LocalModeErrorCode } from './errors.js';
 import type { LocalS3Store } from './s3.js';
 
 type Rec = Record<string, any>;
 
 /** A problem in the definition or its evaluation, with the JSON path where it happened. */
 export class ExpressionError extends LocalModeError {
-  override readonly code: string = 'EXPRESSION';
+  override readonly code: LocalModeErrorCode = 'EXPRESSION';
   constructor(
     message: string,
     readonly path: string,

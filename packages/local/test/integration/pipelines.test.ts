@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSageMaker } from '../../src/local/index.js';
+import { LocalSageMaker } from '../../src/index.js';
 import {
   processingArguments,
   trainAndRegisterDefinition,

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, ModelError } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSageMaker, type LocalLogEvent } from '../../src/local/index.js';
+import { LocalSageMaker, type LocalLogEvent } from '../../src/index.js';
 import { INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
 
 // preloadModules: model servers are forked from a warm interpreter. 'json' stands in for torch here so the

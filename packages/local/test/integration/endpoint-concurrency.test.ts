@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSageMaker } from '../../src/local/index.js';
+import { LocalSageMaker } from '../../src/index.js';
 import { alive, INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
 
 // Regression: concurrent first invocations after a re-open each built a deployment, leaking model servers

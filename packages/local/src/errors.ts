@@ -1,28 +1,37 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { SageMakerServiceException } from '@aws-sdk/client-sagemaker';
-import { PipelineSdkError } from '../errors.js';
 
-/** Base class of errors raised by local mode itself (not emulated AWS errors). */
-export class LocalModeError extends PipelineSdkError {
-  override readonly code: string = 'LOCAL_MODE';
+/** The `code` of every error local mode raises itself: the class name in SCREAMING_SNAKE_CASE without "Error". */
+export type LocalModeErrorCode =
+  | 'LOCAL_MODE'
+  | 'LOCAL_MODE_UNSUPPORTED_COMMAND'
+  | 'LOCAL_MODE_CONFIG'
+  | 'EXPRESSION'
+  | 'ENDPOINT_WORKER';
+
+/**
+ * Base class of errors raised by local mode itself (not the emulated AWS errors, which are the SDK's own
+ * exception classes). `code` is stable across releases and survives minification, unlike `name`.
+ */
+export class LocalModeError extends Error {
+  readonly code: LocalModeErrorCode = 'LOCAL_MODE';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'LocalModeError';
+    this.name = new.target.name;
   }
 }
 
 /** A command that local mode does not emulate was sent to a local client. */
 export class LocalModeUnsupportedCommandError extends LocalModeError {
-  override readonly code: string = 'LOCAL_MODE_UNSUPPORTED_COMMAND';
+  override readonly code: LocalModeErrorCode = 'LOCAL_MODE_UNSUPPORTED_COMMAND';
   readonly client: string;
   readonly command: string;
   constructor(client: string, command: string) {
     super(
       `${client} in local mode does not support ${command}. ` +
-        'Local mode emulates the commands listed in the @sagemaker-mlops/pipeline-sdk README ("Local mode"); ' +
+        'Local mode emulates the commands listed in the @sagemaker-mlops/local README ("Local mode"); ' +
         'use a real AWS client for this command.',
     );
-    this.name = 'LocalModeUnsupportedCommandError';
     this.client = client;
     this.command = command;
   }
@@ -30,10 +39,9 @@ export class LocalModeUnsupportedCommandError extends LocalModeError {
 
 /** The options given to LocalSageMaker.open are invalid. */
 export class LocalModeConfigError extends LocalModeError {
-  override readonly code: string = 'LOCAL_MODE_CONFIG';
+  override readonly code: LocalModeErrorCode = 'LOCAL_MODE_CONFIG';
   constructor(message: string) {
     super(message);
-    this.name = 'LocalModeConfigError';
   }
 }
 

@@ -11,7 +11,7 @@ import {
   DescribeModelCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalModeUnsupportedCommandError, LocalSageMaker } from '../../src/local/index.js';
+import { LocalModeUnsupportedCommandError, LocalSageMaker } from '../../src/index.js';
 import { tempStateDir } from './helpers.js';
 
 const state = tempStateDir('registry');

@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSageMaker } from '../../src/local/index.js';
+import { LocalSageMaker } from '../../src/index.js';
 import { INFERENCE_PY, putModelArchive, tempStateDir, waitFor, waitForEndpoint } from './helpers.js';
 
 const state = tempStateDir('endpoints');

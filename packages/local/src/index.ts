@@ -3,6 +3,10 @@ export type { LocalLogEvent, LocalSageMakerOptions, ImageMapping, LambdaHandler 
 export { LocalS3Client } from './s3.js';
 export { LocalSageMakerClient } from './sagemaker.js';
 export { LocalSageMakerRuntimeClient } from './runtime.js';
-export { PipelineSdkError } from '../errors.js';
-export { LocalModeError, LocalModeUnsupportedCommandError, LocalModeConfigError } from './errors.js';
+export {
+  LocalModeError,
+  LocalModeUnsupportedCommandError,
+  LocalModeConfigError,
+  type LocalModeErrorCode,
+} from './errors.js';
 export type { LocalEndpointStats } from './endpoints.js';

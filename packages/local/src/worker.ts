@@ -6,7 +6,7 @@ import { Agent, request } from 'node:http';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalContext } from './context.js';
-import { LocalModeError } from './errors.js';
+import { LocalModeError, type LocalModeErrorCode } from './errors.js';
 import { pythonScript } from './paths.js';
 
 export interface WorkerSpec {
@@ -26,7 +26,7 @@ export interface WorkerResponse {
 
 /** Raised when a host process does not come up (bad model, import error, crash). */
 export class EndpointWorkerError extends LocalModeError {
-  override readonly code: string = 'ENDPOINT_WORKER';
+  override readonly code: LocalModeErrorCode = 'ENDPOINT_WORKER';
   constructor(
     message: string,
     readonly logTail: string,
