@@ -1,6 +1,6 @@
 /** sm-endpoint-test end to end: the built CLI in a child process, over HTTP, with the real AWS SDK client. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,15 +14,17 @@ describe('sm-endpoint-test CLI', () => {
   let good: string;
   let bad: string;
   beforeAll(async () => {
-    server = await startRuntimeServer((request) =>
-      request.endpointName === 'brightness'
-        ? { body: JSON.stringify(classifyBrightness(request.body, '4')) }
-        : {
-            status: 400,
-            errorType: 'ValidationError',
-            message: `Endpoint ${request.endpointName} of account 123456789012 not found.`,
-          },
-    );
+    server = await startRuntimeServer((request) => {
+      if (request.endpointName === 'brightness') return { body: JSON.stringify(classifyBrightness(request.body, '4')) };
+      // A deployed model that answers every request with an error: a model failure, not a set-up mistake.
+      if (request.endpointName === 'broken')
+        return { status: 424, errorType: 'ModelError', message: 'Received server error (500) from primary' };
+      return {
+        status: 400,
+        errorType: 'ValidationError',
+        message: `Endpoint ${request.endpointName} of account 123456789012 not found.`,
+      };
+    });
     good = mkdtempSync(join(tmpdir(), 'ec-cli-good-'));
     let seed = 1;
     for (const [label, level] of Object.entries(CLASS_LEVELS)) {
@@ -102,12 +104,64 @@ describe('sm-endpoint-test CLI', () => {
     expect(report.errors.map((e) => e.name)).toEqual(['bright/2.png']);
   });
 
-  it('an unknown endpoint fails every image with the endpoint message, exit 1', async () => {
+  it('an unknown endpoint is a set-up mistake: exit 2, one message, no image tested', async () => {
     const result = await runCli([good, '--endpoint', 'nope', '--endpoint-url', server.endpoint]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      "sm-endpoint-test: endpoint 'nope' does not exist here: Endpoint nope of account 123456789012 not found. (check --endpoint, --region or --local)",
+    ]);
+  });
+
+  it('a model that answers with errors is a test failure: exit 1 with the report', async () => {
+    const result = await runCli([good, '--endpoint', 'broken', '--endpoint-url', server.endpoint]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(
-      "[invocation-failed]: Endpoint 'nope' failed with ValidationError: Endpoint nope of account 123456789012 not found.",
-    );
+    expect(result.stdout).toMatch(/^FAIL broken: 0\/6 correct/);
+    expect(result.stdout).toContain("Endpoint 'broken' failed with ModelError");
+  });
+
+  // No region or credentials from anywhere: environment, profile files or the EC2 instance metadata service.
+  const bareAws = {
+    AWS_CONFIG_FILE: '/nonexistent/config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: '',
+  };
+
+  it('no region is a set-up mistake: exit 2 with what to do', async () => {
+    const result = await runCli([good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint], {
+      ...bareAws,
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'sm-endpoint-test: no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)',
+    ]);
+  });
+
+  it('no credentials is a set-up mistake: exit 2 with what to do', async () => {
+    const result = await runCli([good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint], {
+      ...bareAws,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^sm-endpoint-test: no AWS credentials: .*Configure them \(aws configure/);
+  });
+
+  it('a missing --local state folder is a set-up mistake: exit 2, and the folder is not created', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'ec-cli-local-')), 'typo-sagemaker-local');
+    const result = await runCli([good, '--endpoint', 'brightness', '--local', missing]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`--local: no local-mode state folder at ${missing}`);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('shows a progress bar on a terminal (run under a pseudo-terminal with script(1))', async () => {

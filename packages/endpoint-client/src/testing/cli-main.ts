@@ -7,6 +7,7 @@ import { EndpointClient } from '../client.js';
 import { EndpointClientError } from '../errors.js';
 import { createRuntimeClient } from '../runtime.js';
 import { listLabelledImages } from './dataset.js';
+import { awsConfigProblem, endpointProblem, localStateProblem } from './preflight.js';
 import { formatReport, toJUnitXml } from './report.js';
 import { runEndpointTest } from './runner.js';
 
@@ -114,8 +115,14 @@ export async function main(
   let local: LocalModeHandle | undefined;
   try {
     const images = listLabelledImages(dir);
+    const setupError = (message: string) => {
+      io.stderr.write(`sm-endpoint-test: ${message}\n`);
+      return 2;
+    };
     let runtime: SageMakerRuntimeClient;
     if (options.local) {
+      const problem = await localStateProblem(options.local);
+      if (problem) return setupError(problem);
       local = await openLocalMode(options.local);
       runtime = local.runtime;
     } else {
@@ -124,6 +131,8 @@ export async function main(
         endpoint: options.endpointUrl,
         maxSockets: options.concurrency,
       });
+      const problem = await awsConfigProblem(runtime);
+      if (problem) return setupError(problem);
     }
     let retries = 0;
     const client = new EndpointClient({
@@ -135,6 +144,10 @@ export async function main(
         retries += 1;
       },
     });
+
+    const first = images[0];
+    const endpointSetup = first ? await endpointProblem(client, first.path) : undefined;
+    if (endpointSetup) return setupError(endpointSetup);
 
     const showProgress = options.progress && io.stderr.isTTY === true && !jsonToStdout;
     const bar = showProgress ? await progressBar(io.stderr, images.length) : undefined;
