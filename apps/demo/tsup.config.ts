@@ -25,7 +25,7 @@ export default defineConfig({
   format: ['esm'],
   outExtension: () => ({ js: '.mjs' }),
   platform: 'node',
-  target: 'node20',
+  target: 'node22', // the nodejs22.x Lambda runtime
   bundle: true,
   noExternal: [/.*/],
   splitting: false,

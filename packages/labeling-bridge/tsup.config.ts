@@ -5,7 +5,8 @@ const lambdaBundle = {
   format: ['esm'],
   outExtension: () => ({ js: '.mjs' }),
   platform: 'node',
-  target: 'node20',
+  // The Lambda runtime it is deployed on: nodejs22.x (Node 20 is past end of life).
+  target: 'node22',
   noExternal: [/.*/],
   minify: true,
   keepNames: true,
