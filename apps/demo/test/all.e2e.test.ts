@@ -12,6 +12,7 @@ import { openContext } from '../src/context.js';
 import { startLabeling } from '../src/label-command.js';
 import { consoleReporter } from '../src/progress.js';
 import { startDemoWeb } from '../src/web-command.js';
+import { freePort } from '@sagemaker-mlops/test-services';
 import { runCli } from './cli.js';
 
 const CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
@@ -89,7 +90,11 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
       expect(prediction.probabilities).toHaveLength(10);
       expect(CLASSES).toContain(prediction.label);
 
-      const labeling = await startLabeling(ctx, { port: 0, bridgePort: 0, threshold: 5 });
+      const labeling = await startLabeling(
+        ctx,
+        { port: 0, bridgePort: 0, threshold: 5, labelStudioPort: await freePort() },
+        { target: 'local', tiny: true, stateDir },
+      );
       const labelConfig = `<View><Image name="image" value="$image"/><Choices name="label" toName="image">${CLASSES.map((c) => `<Choice value="${c}"/>`).join('')}</Choices></View>`;
       const predict = await fetch(`${labeling.mlBackendUrl}/predict`, {
         method: 'POST',
