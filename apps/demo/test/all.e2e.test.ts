@@ -41,6 +41,8 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
       expect(result.output).toContain(`✔ ${step} (`);
     }
     expect(result.output).toContain('The loop is done');
+    // The next commands repeat the run's options, so they find this run's state.
+    expect(result.output).toContain(`npm run demo -- label --tiny --state-dir ${stateDir}`);
   }, 1_600_000);
 
   it('recorded every step, and the endpoint tests passed on the held-out images', () => {
@@ -89,6 +91,8 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
       expect(prediction).toMatchObject({ stage: 'prod', endpointName: 'sagemaker-mlops-demo-prod' });
       expect(prediction.probabilities).toHaveLength(10);
       expect(CLASSES).toContain(prediction.label);
+      // The same model name as Label Studio's pre-labels below.
+      expect(prediction.modelVersion).toBe('sagemaker-mlops-demo/1');
 
       const labeling = await startLabeling(
         ctx,

@@ -34,6 +34,7 @@ import { labelStudioBinary } from '../src/labeling/local-label-studio.js';
 import { syncLabels } from '../src/labeling/sync-command.js';
 import { consoleReporter } from '../src/progress.js';
 import { RAW_DATASET_NAME } from '../src/steps.js';
+import { startDemoWeb } from '../src/web-command.js';
 
 const CLASSES = ['ankle-boot', 'bag', 'coat', 'dress', 'pullover', 'sandal', 'shirt', 'sneaker', 't-shirt', 'trouser'];
 const POOL = 6;
@@ -231,6 +232,20 @@ describe.sequential('npm run demo -- label (local mode, real Label Studio)', () 
       for (const prediction of predictions) expect(CLASSES).toContain(prediction.result[0]?.value.choices[0]);
       // The name Label Studio shows is the model behind the endpoint (a registered version where there is one).
       expect(new Set(predictions.map((p) => p.model_version))).toEqual(new Set(['label-e2e-model']));
+      // …and the front-end names it the same way.
+      const web = await startDemoWeb(ctx);
+      try {
+        const answer = await fetch(`${web.url}/api/predict?name=pool.png&stage=staging`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png' },
+          body: new Uint8Array(poolImage(0)),
+        });
+        const shown = (await answer.json()) as { modelVersion?: string; stage?: string };
+        expect(answer.status, JSON.stringify(shown)).toBe(200);
+        expect(shown).toMatchObject({ stage: 'staging', modelVersion: 'label-e2e-model' });
+      } finally {
+        await web.close();
+      }
 
       const first = tasks.tasks[0] as { id: number };
       await ls.api('POST', `/api/tasks/${first.id}/annotations/`, {

@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   DescribePipelineExecutionCommand,
   ListPipelineExecutionsCommand,
+  StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
 import type { DemoContext } from '../context.js';
-import { pipelineStart } from '../steps.js';
 
 /** Executions the bridge starts are named `labeling-p<project>-b<batch>` (one per threshold crossing). */
 const RETRAIN_NAME = /^labeling-p\d+-b\d+/;
@@ -123,7 +124,17 @@ export async function resumePendingRetrains(ctx: DemoContext): Promise<string[]>
   const pending = PendingRetrains.of(ctx);
   const started: string[] = [];
   for (const entry of pending.list()) {
-    const arn = await pipelineStart(ctx, { LakePrefix: entry.lake });
+    // The pipeline as it is (as the bridge starts it), with a fresh token: the stopped execution's token is spent.
+    const answer = await ctx.sagemaker.send(
+      new StartPipelineExecutionCommand({
+        PipelineName: ctx.names.pipelineName,
+        PipelineExecutionDisplayName: `${entry.displayName}-again`.slice(0, 82),
+        PipelineExecutionDescription: `rerun of ${entry.displayName}, stopped with \`label\` at ${entry.stoppedAt}`,
+        PipelineParameters: [{ Name: 'LakePrefix', Value: entry.lake }],
+        ClientRequestToken: `${entry.displayName}-${randomUUID()}`.slice(0, 128),
+      }),
+    );
+    const arn = answer.PipelineExecutionArn ?? '';
     pending.remove(entry.displayName);
     ctx.reporter.info(`retrain for ${entry.displayName} (stopped at ${entry.stoppedAt}) started again: ${arn}`);
     started.push(arn);
