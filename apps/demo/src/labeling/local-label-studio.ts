@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -122,9 +122,19 @@ export async function startLocalLabelStudio(options: {
 }): Promise<LocalLabelStudio> {
   const binary = labelStudioBinary();
   if (!existsSync(binary)) {
-    throw new LabelStudioUnavailableError(
-      `Label Studio is not installed at ${binary}: run \`bash scripts/setup-python.sh labelstudio\` (or pass --label-studio-url and --label-studio-token for one you run yourself).`,
+    options.onProgress?.(
+      'installing Label Studio (bash scripts/setup-python.sh labelstudio, from PyPI into a cached venv); once, a few minutes',
     );
+    try {
+      execFileSync('bash', [join(repoRoot, 'scripts/setup-python.sh'), 'labelstudio'], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+    } catch (error) {
+      throw new LabelStudioUnavailableError(
+        `Label Studio could not be installed (bash scripts/setup-python.sh labelstudio: ${(error as Error).message}); fix that, or pass --label-studio-url and --label-studio-token for one you run yourself.`,
+        { cause: error },
+      );
+    }
   }
   // Label Studio silently moves to the next port when this one is taken; the demo prints the URL, so it must know.
   await assertPortFree(options.port);
