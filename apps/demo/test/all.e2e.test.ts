@@ -14,6 +14,7 @@ import { consoleReporter } from '../src/progress.js';
 import { startDemoWeb } from '../src/web-command.js';
 import { freePort } from '@sagemaker-mlops/test-services';
 import { runCli } from './cli.js';
+import { seedLabelStudio } from './label-studio-seed.js';
 
 const CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
 
@@ -94,6 +95,7 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
       // The same model name as Label Studio's pre-labels below.
       expect(prediction.modelVersion).toBe('sagemaker-mlops-demo/1');
 
+      seedLabelStudio(join(stateDir, 'demo', 'label-studio'));
       const labeling = await startLabeling(
         ctx,
         { port: 0, bridgePort: 0, threshold: 5, labelStudioPort: await freePort() },

@@ -6,17 +6,8 @@
  * clear errors for a missing token, a wrong token and a run state without a deployed endpoint.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -33,6 +24,7 @@ import { labelStudioFor, startLabeling } from '../src/label-command.js';
 import { labelStudioBinary } from '../src/labeling/local-label-studio.js';
 import { syncLabels } from '../src/labeling/sync-command.js';
 import { consoleReporter } from '../src/progress.js';
+import { seedLabelStudio } from './label-studio-seed.js';
 import { RAW_DATASET_NAME } from '../src/steps.js';
 import { startDemoWeb } from '../src/web-command.js';
 
@@ -46,33 +38,6 @@ let ctx: DemoContext;
 function poolImage(i: number): Buffer {
   const pixels = new Uint8Array(28 * 28).map((_, p) => ((p * (i + 3)) % 251) * (p % (i + 2) === 0 ? 1 : 0));
   return grayscalePng(28, 28, pixels);
-}
-
-/**
- * Label Studio's first start migrates ~200 tables (minutes on 2 cores). The labeling-bridge suite keeps a migrated
- * database; when it exists the test starts from a copy with that database's login, which the demo then reuses.
- */
-function seedLabelStudio(dataDir: string): void {
-  const templates = join(
-    process.env['SAGEMAKER_MLOPS_CACHE'] ?? join(homedir(), '.cache/sagemaker-mlops'),
-    'labelstudio-template',
-  );
-  const template = existsSync(templates)
-    ? readdirSync(templates)
-        .map((key) => join(templates, key, 'label_studio.sqlite3'))
-        .find((file) => existsSync(file))
-    : undefined;
-  if (!template) return;
-  mkdirSync(dataDir, { recursive: true });
-  copyFileSync(template, join(dataDir, 'label_studio.sqlite3'));
-  writeFileSync(
-    join(dataDir, 'demo-login.json'),
-    JSON.stringify({
-      username: 'test@example.com',
-      password: 'testpass123',
-      token: '0123456789abcdef0123456789abcdef01234567',
-    }),
-  );
 }
 
 beforeAll(async () => {
