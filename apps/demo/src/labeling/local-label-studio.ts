@@ -171,7 +171,19 @@ export async function startLocalLabelStudio(options: {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${options.port}`;
-  const close = () => stopProcessGroup(child);
+  // Its own process group (Ctrl-C reaches only the demo, which then stops it in order); if the demo dies, it goes too.
+  const orphanGuard = () => {
+    try {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', orphanGuard);
+  const close = async () => {
+    process.off('exit', orphanGuard);
+    await stopProcessGroup(child);
+  };
   const deadline = Date.now() + (options.timeoutMs ?? (firstStart ? 900_000 : 180_000));
   for (;;) {
     if (child.exitCode !== null) {
