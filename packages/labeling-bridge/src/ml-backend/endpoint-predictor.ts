@@ -28,7 +28,8 @@ const DEFAULT_CONCURRENCY = 8;
  * A Predictor over a SageMaker endpoint through `@sagemaker-mlops/endpoint-client`: raw image bytes in, the demo's
  * JSON contract (`{label, probabilities, model_version}`) out. It never sends more invocations at once than the
  * endpoint accepts, and retries throttling and cold starts (ModelNotReady) until its deadline instead of after a
- * fixed number of attempts. Pass an EndpointClient, or the options to build one (`{ endpointName, runtime }`).
+ * fixed number of attempts. Pass the options to build its client (`{ endpointName, runtime }`), or an
+ * EndpointClient, whose own retry policy is then kept.
  */
 export function endpointPredictor(
   client: EndpointClient | EndpointClientOptions,
