@@ -118,7 +118,7 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
     } finally {
       await ctx.close();
     }
-  }, 300_000);
+  }, 900_000); // Label Studio's first start may migrate its database when no seed exists
 
   it('resumes: a rerun finds every step done', async () => {
     const result = await runCli(['--tiny', '--state-dir', stateDir, 'all', '--no-serve'], { timeoutMs: 300_000 });

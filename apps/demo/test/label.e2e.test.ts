@@ -227,7 +227,7 @@ describe.sequential('npm run demo -- label (local mode, real Label Studio)', () 
     } finally {
       await running.close();
     }
-  });
+  }, 900_000); // without a seeded database, the first start migrates it (minutes on 2 cores)
 
   it('reuses the project on the next start: nothing imported twice, the ML backend reconnected', async () => {
     const running = await startLabeling(
