@@ -15,7 +15,7 @@ import {
   CreateModelCommand,
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
-import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
+import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   LabelStudioConnection,
