@@ -19,7 +19,7 @@ import {
   tuneStep,
 } from './steps.js';
 import { statusReport } from './status.js';
-import { startLabeling } from './label-command.js';
+import { demoCommand, type RunSelection } from './next-command.js';
 
 interface GlobalOptions {
   target: 'local' | 'aws';
@@ -190,32 +190,80 @@ program
       }),
   );
 
-program
+interface LabelCommandOptions {
+  port: number;
+  bridgePort: number;
+  threshold: number;
+  labelStudioUrl?: string;
+  labelStudioToken?: string;
+  labelStudioPort: number;
+}
+
+function selectionOf(command: Command): RunSelection {
+  const global = command.optsWithGlobals() as GlobalOptions;
+  return {
+    target: global.target,
+    ...(global.tiny ? { tiny: true } : {}),
+    ...(global.config ? { config: global.config } : {}),
+    ...(global.stateDir ? { stateDir: global.stateDir } : {}),
+  };
+}
+
+const label = program
   .command('label')
-  .description('start the Label Studio ML backend (pre-labels through the endpoint) and the annotation webhook bridge')
+  .description(
+    'label in Label Studio: starts it (local mode) or connects to yours, with the project, pre-labels and the webhook bridge',
+  )
   .option('--port <port>', 'ML backend port', Number, 9090)
   .option('--bridge-port <port>', 'webhook bridge port', Number, 9091)
-  .option('--threshold <n>', 'annotations that trigger a pipeline run', Number, 20)
-  .action(async (options: { port: number; bridgePort: number; threshold: number }, command: Command) =>
-    withContext(
-      command,
-      async (ctx) => {
-        const running = await startLabeling(ctx, options);
-        ctx.reporter.info(`ML backend: ${running.mlBackendUrl} (connect it in Label Studio: Settings → Model)`);
+  .option('--threshold <n>', 'annotations that trigger a retrain (a pipeline run)', Number, 20)
+  .addOption(
+    new Option('--label-studio-url <url>', 'an existing Label Studio (AWS, or one you run)').env('LABEL_STUDIO_URL'),
+  )
+  .addOption(new Option('--label-studio-token <token>', 'its API token (Account & Settings)').env('LABEL_STUDIO_TOKEN'))
+  .option('--label-studio-port <port>', 'port of the Label Studio the demo starts (local mode)', Number, 8200)
+  .action(async (options: LabelCommandOptions, command: Command) =>
+    withContext(command, async (ctx) => {
+      const { startLabeling } = await import('./label-command.js');
+      const { settleRetrainsBeforeExit } = await import('./labeling/retrain-guard.js');
+      const selection = selectionOf(command);
+      const running = await startLabeling(ctx, options, selection);
+      ctx.reporter.info('');
+      ctx.reporter.info(`Label Studio: ${running.projectUrl}`);
+      if (running.login)
         ctx.reporter.info(
-          `webhook bridge: ${running.bridgeUrl} (Settings → Webhooks, events ANNOTATION_CREATED/UPDATED/DELETED)`,
+          `  login: ${running.login.username} / ${running.login.password} (kept in ${ctx.stateDir}/demo/label-studio/demo-login.json)`,
         );
-        ctx.reporter.info(
-          `  webhook header: x-labeling-bridge-secret: ${running.webhookSecret} (set DEMO_WEBHOOK_SECRET to choose it)`,
-        );
-        ctx.reporter.info(
-          `  unlabelled images to import as tasks: s3://${ctx.names.bucket}/${ctx.names.lakePrefix}/unlabelled/`,
-        );
-        await untilInterrupted();
-        await running.close();
-      },
-      { keepOpen: false },
-    ),
+      ctx.reporter.info(
+        `  project ${running.projectId}: ${running.imported.imported} image(s) imported now, ${running.imported.already} already there`,
+      );
+      ctx.reporter.info(`  pre-labels: ML backend ${running.mlBackendUrl} → endpoint ${running.endpointName}`);
+      ctx.reporter.info(
+        `  annotations: webhook ${running.bridgeUrl}/webhook → ${running.lake}/annotated/<label>/; every ${options.threshold} retrain the model`,
+      );
+      ctx.reporter.info('  Ctrl-C stops (a retrain in progress is waited for).');
+      const stopped = untilInterrupted();
+      await stopped;
+      await settleRetrainsBeforeExit(ctx, { lake: running.lake, interrupted: untilInterrupted() });
+      await running.close();
+    }),
+  );
+
+label
+  .command('sync')
+  .description('backfill: apply every Label Studio annotation to the lake and start retrains that are due')
+  .option('--threshold <n>', 'annotations per retrain (as for `label`)', Number, 20)
+  .addOption(new Option('--label-studio-url <url>', 'an existing Label Studio').env('LABEL_STUDIO_URL'))
+  .addOption(new Option('--label-studio-token <token>', 'its API token').env('LABEL_STUDIO_TOKEN'))
+  .option('--label-studio-port <port>', 'port of the Label Studio the demo starts (local mode)', Number, 8200)
+  .action(async (options: Omit<LabelCommandOptions, 'port' | 'bridgePort'>, command: Command) =>
+    withContext(command, async (ctx) => {
+      const { syncLabels } = await import('./labeling/sync-command.js');
+      const report = await syncLabels(ctx, { ...options, port: 0, bridgePort: 0 }, selectionOf(command));
+      ctx.reporter.info(
+        `project ${report.projectId}: ${report.annotations} annotation(s) of ${report.tasks} task(s); ${JSON.stringify(report.outcomes)}; removed ${report.removed}; retrains started: ${report.started.length}`,
+      );
+    }),
   );
 
 program
@@ -260,27 +308,18 @@ program
       for (const [part, dir] of Object.entries(reports))
         ctx.reporter.info(`  ${part} report: ${relativeToRepo(String(dir))}`);
       ctx.reporter.info(`  endpoints: ${ctx.names.endpoints.staging} (staging), ${ctx.names.endpoints.prod} (prod)`);
+      const selection = selectionOf(command);
+      ctx.reporter.info(`  labelling in Label Studio: \`${demoCommand(selection, 'label')}\``);
+      ctx.reporter.info(`  status: \`${demoCommand(selection, 'status')}\``);
       if (!options.serve) {
-        ctx.reporter.info('  front-end: `npm run demo -- web`; ML backend: `npm run demo -- label`');
+        ctx.reporter.info(`  front-end: \`${demoCommand(selection, 'web')}\``);
         return;
       }
       const web = await startDemoWeb(ctx, { port: options.port });
       ctx.reporter.info(`  front-end: ${web.url}`);
-      const labeling = await startLabeling(ctx, { port: 9090, bridgePort: 9091, threshold: 20 }).catch(
-        (error: Error) => {
-          ctx.reporter.info(`  ML backend not started: ${error.message}`);
-          return undefined;
-        },
-      );
-      if (labeling) {
-        ctx.reporter.info(
-          `  ML backend: ${labeling.mlBackendUrl}; webhook bridge: ${labeling.bridgeUrl} (header x-labeling-bridge-secret: ${labeling.webhookSecret})`,
-        );
-      }
-      ctx.reporter.info('  Ctrl-C stops the servers and the local endpoints.');
+      ctx.reporter.info('  Ctrl-C stops the front-end and the local endpoints.');
       await untilInterrupted();
       await web.close();
-      await labeling?.close();
     }),
   );
 

@@ -23,3 +23,10 @@ export class MissingPrerequisiteError extends DemoError {
     super(`Step "${step}" needs ${needs}. ${howToFix}`, step);
   }
 }
+
+/** `label`: no Label Studio to work with (not installed, not reachable, or the token is refused). */
+export class LabelStudioUnavailableError extends DemoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'label', options);
+  }
+}

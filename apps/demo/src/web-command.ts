@@ -1,4 +1,5 @@
 import type { DemoContext } from './context.js';
+import { withRegisteredVersionName } from './labeling/model-version-name.js';
 import { buildWebAssets } from './web/assets.js';
 import { endpointStagePredictor } from './web/endpoint-predictor.js';
 import { createWebHandler, DEFAULT_MAX_IMAGE_BYTES } from './web/handler.js';
@@ -9,11 +10,12 @@ export async function startDemoWeb(
   ctx: DemoContext,
   options: { port?: number; host?: string } = {},
 ): Promise<RunningWebServer> {
-  const predictor = endpointStagePredictor({
-    sagemaker: ctx.sagemaker,
-    runtime: ctx.runtime,
-    endpoints: ctx.names.endpoints,
-  });
+  // One model-version name everywhere: the same `<group>/<version>` Label Studio shows for pre-labels.
+  const predictor = withRegisteredVersionName(
+    endpointStagePredictor({ sagemaker: ctx.sagemaker, runtime: ctx.runtime, endpoints: ctx.names.endpoints }),
+    ctx.sagemaker,
+    ctx.names.endpoints,
+  );
   const handler = createWebHandler({
     predictor,
     assets: await buildWebAssets(),

@@ -12,7 +12,9 @@ import { openContext } from '../src/context.js';
 import { startLabeling } from '../src/label-command.js';
 import { consoleReporter } from '../src/progress.js';
 import { startDemoWeb } from '../src/web-command.js';
+import { freePort } from '@sagemaker-mlops/test-services';
 import { runCli } from './cli.js';
+import { seedLabelStudio } from './label-studio-seed.js';
 
 const CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
 
@@ -40,6 +42,8 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
       expect(result.output).toContain(`✔ ${step} (`);
     }
     expect(result.output).toContain('The loop is done');
+    // The next commands repeat the run's options, so they find this run's state.
+    expect(result.output).toContain(`npm run demo -- label --tiny --state-dir ${stateDir}`);
   }, 1_600_000);
 
   it('recorded every step, and the endpoint tests passed on the held-out images', () => {
@@ -88,8 +92,15 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
       expect(prediction).toMatchObject({ stage: 'prod', endpointName: 'sagemaker-mlops-demo-prod' });
       expect(prediction.probabilities).toHaveLength(10);
       expect(CLASSES).toContain(prediction.label);
+      // The same model name as Label Studio's pre-labels below.
+      expect(prediction.modelVersion).toBe('sagemaker-mlops-demo/1');
 
-      const labeling = await startLabeling(ctx, { port: 0, bridgePort: 0, threshold: 5 });
+      seedLabelStudio(join(stateDir, 'demo', 'label-studio'));
+      const labeling = await startLabeling(
+        ctx,
+        { port: 0, bridgePort: 0, threshold: 5, labelStudioPort: await freePort() },
+        { target: 'local', tiny: true, stateDir },
+      );
       const labelConfig = `<View><Image name="image" value="$image"/><Choices name="label" toName="image">${CLASSES.map((c) => `<Choice value="${c}"/>`).join('')}</Choices></View>`;
       const predict = await fetch(`${labeling.mlBackendUrl}/predict`, {
         method: 'POST',
@@ -107,7 +118,7 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
     } finally {
       await ctx.close();
     }
-  }, 300_000);
+  }, 900_000); // Label Studio's first start may migrate its database when no seed exists
 
   it('resumes: a rerun finds every step done', async () => {
     const result = await runCli(['--tiny', '--state-dir', stateDir, 'all', '--no-serve'], { timeoutMs: 300_000 });

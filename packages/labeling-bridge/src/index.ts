@@ -16,7 +16,9 @@ export { jsonLogger, silentLogger, type Logger } from './logger.js';
 export { MediaResolver, mediaFileName, type MediaResolverOptions } from './media.js';
 export { LabelStudioConnection, type LabelStudioConnectionOptions } from './label-studio/connection.js';
 export { MlBackend, createMlBackend, type MlBackendOptions, type TaskPrediction } from './ml-backend/server.js';
-export { uncertainty, type Predictor, type ModelPrediction } from './ml-backend/predictor.js';
+export { uncertainty, type Predictor, type PredictorContext, type ModelPrediction } from './ml-backend/predictor.js';
+export { endpointMaxConcurrency, InvocationSlots } from './ml-backend/endpoint-capacity.js';
+export { labelStudioResults, type LabelStudioPredictEntry } from './ml-backend/retry-later.js';
 export { registeredModelVersion } from './ml-backend/model-version.js';
 export { autoLabelProject, type AutoLabelOptions, type AutoLabelReport } from './ml-backend/auto-label.js';
 export {
@@ -31,4 +33,8 @@ export {
 export { startBridgeServer, bridgeListener } from './bridge/server.js';
 export { syncFromLabelStudio, type SyncReport } from './bridge/sync.js';
 export { zipClassCounts } from './bridge/class-counts.js';
-export { endpointPredictor, type EndpointPredictorOptions } from './ml-backend/endpoint-predictor.js';
+export {
+  endpointPredictor,
+  type EndpointPredictor,
+  type EndpointPredictorOptions,
+} from './ml-backend/endpoint-predictor.js';

@@ -110,8 +110,9 @@ export async function annotatedClassCounts(s3: S3Client, lake: Lake): Promise<Re
   const counts: Record<string, number> = {};
   const base = `${lake.prefix}annotated/`;
   for (const { key } of await listKeys(s3, lake.bucket, base)) {
-    const label = key.slice(base.length).split('/')[0];
-    if (label) counts[label] = (counts[label] ?? 0) + 1;
+    // Only <label>/<image>: a file directly under annotated/ (the demo's README.txt placeholder) is not a class.
+    const [label, ...rest] = key.slice(base.length).split('/');
+    if (label && rest.length > 0 && rest.at(-1)) counts[label] = (counts[label] ?? 0) + 1;
   }
   return counts;
 }

@@ -18,6 +18,7 @@ import { mediaFileName, type MediaResolver } from '../media.js';
 import { readAll } from '../net.js';
 import { AnnotatedClassCounts, RawClassCounts } from './class-counts.js';
 import { getJson, KeyedMutex, lakeKey, listKeys, parseLake, putJson, type Lake } from './lake.js';
+import { deleteTasks } from './task-deletion.js';
 import {
   anyEvent,
   bulkAnnotationEvent,
@@ -253,6 +254,10 @@ export class WebhookBridge {
         result.annotations.push(outcome);
         changed ||= outcome.outcome === 'deleted';
       }
+    } else if (action === 'TASKS_DELETED') {
+      const deleted = await deleteTasks(this, body);
+      result.annotations.push(...deleted.annotations);
+      changed = deleted.annotations.some((a) => a.outcome === 'deleted');
     } else {
       return { ...result, status: 'ignored' };
     }

@@ -9,7 +9,16 @@ export interface ModelPrediction {
 }
 
 /** Classifies one image. The SageMaker endpoint adapter and test doubles both have this shape. */
-export type Predictor = (image: Uint8Array, context: { taskId: number }) => Promise<ModelPrediction>;
+export type Predictor = (image: Uint8Array, context: PredictorContext) => Promise<ModelPrediction>;
+
+export interface PredictorContext {
+  taskId: number;
+  /**
+   * Aborted when the ML backend gives up on the task (its deadline within Label Studio's /predict timeout); the
+   * task is then left without a prediction, so Label Studio asks for it again later.
+   */
+  signal?: AbortSignal;
+}
 
 /** Margin uncertainty in [0, 1]: 1 − (p_top1 − p_top2). 1 when there are no probabilities. */
 export function uncertainty(probabilities: Readonly<Record<string, number>> | undefined): number {

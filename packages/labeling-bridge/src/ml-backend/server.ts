@@ -22,6 +22,7 @@ import { matchLabel, parseLabelConfig, type ImageClassificationConfig } from '..
 import { silentLogger, type Logger } from '../logger.js';
 import type { MediaResolver } from '../media.js';
 import { uncertainty, type ModelPrediction, type Predictor } from './predictor.js';
+import { labelStudioResults } from './retry-later.js';
 import { mlWebhookSchema, predictRequestSchema, setupRequestSchema, type LabelStudioTask } from './schemas.js';
 
 export interface MlBackendOptions {
@@ -37,8 +38,13 @@ export interface MlBackendOptions {
   modelVersionTtlMs?: number;
   /** Basic auth, as configured on the ML backend in Label Studio (auth_method BASIC_AUTH). */
   basicAuth?: { user: string; pass: string };
-  /** Images fetched and predicted at once per request (default 8). */
+  /** Images fetched and predicted at once per request (default 8; the endpoint predictor also caps its own calls). */
   concurrency?: number;
+  /**
+   * Time one /predict request may take (default 90 s, under Label Studio's 100 s ML_TIMEOUT_PREDICT). Tasks not
+   * predicted by then are answered as "ask again later" (see retry-later.ts), never as an empty prediction.
+   */
+  predictDeadlineMs?: number;
   /** Largest request body, bytes (default 10 MiB). */
   maxBodyBytes?: number;
   /** Most tasks in one /predict request (default 1000). */
@@ -143,7 +149,7 @@ export class MlBackend {
           );
         }
         const results = await this.predictTasks(parsed.data.tasks, parsed.data.label_config);
-        sendJson(res, 200, { results });
+        sendJson(res, 200, { results: labelStudioResults(results) });
         return;
       }
       case 'POST /webhook': {
@@ -211,18 +217,23 @@ export class MlBackend {
     return this.#versionPending;
   }
 
-  /** Predicts tasks against a label config: one entry per task, in order. A task that fails gets an empty result and `error`. */
+  /**
+   * Predicts tasks against a label config: one entry per task, in order. A task that fails gets an empty result and
+   * `error` (the HTTP answer turns it into "ask again later").
+   */
   async predictTasks(tasks: readonly LabelStudioTask[], labelConfig: string): Promise<TaskPrediction[]> {
     const config = this.#config(labelConfig);
     const fixedVersion = this.#options.modelVersion === undefined ? undefined : await this.modelVersion();
     const failures: LabelingBridgeError[] = [];
+    const signal = AbortSignal.timeout(this.#options.predictDeadlineMs ?? 90_000);
     const results = await mapLimit(tasks, this.#options.concurrency ?? 8, async (task) => {
       const started = performance.now();
       try {
+        signal.throwIfAborted();
         const image = await this.#options.media.read(task.data[config.dataKey]);
         let prediction: ModelPrediction;
         try {
-          prediction = await this.#options.predictor(image, { taskId: task.id });
+          prediction = await this.#options.predictor(image, { taskId: task.id, signal });
         } catch (error) {
           throw error instanceof LabelingBridgeError ? error : new PredictorError((error as Error).message, error);
         }
