@@ -627,7 +627,7 @@ export async function deployStep(
   stage: 'staging' | 'prod',
 ): Promise<{ endpointName: string; modelPackageArn: string; version: number }> {
   const registry = new ModelRegistry({ sagemaker: ctx.sagemaker });
-  let modelPackage;
+  let modelPackage: Awaited<ReturnType<ModelRegistry['latestApproved']>>;
   try {
     modelPackage = await registry.latestApproved(ctx.names.modelPackageGroupName);
   } catch (error) {

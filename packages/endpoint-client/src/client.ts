@@ -4,7 +4,7 @@ import {
   type InvokeEndpointCommandInput,
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { imageCodec, type RequestCodec, type ResponseCodec } from './codecs.js';
+import { imageCodec, type EncodedBody, type RequestCodec, type ResponseCodec } from './codecs.js';
 import { runBounded, type ItemResult, type Progress } from './concurrency.js';
 import {
   EndpointInvocationError,
@@ -198,7 +198,7 @@ export class EndpointClient {
   /** Encodes `value` with `request`, invokes, and decodes the answer with `response`. */
   async predict<TIn, TOut>(value: TIn, options: PredictOptions<TIn, TOut>): Promise<TOut> {
     const { request, response, ...invokeOptions } = options;
-    let encoded;
+    let encoded: EncodedBody;
     try {
       encoded = request.encode(value);
     } catch (error) {

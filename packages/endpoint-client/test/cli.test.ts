@@ -26,8 +26,8 @@ describe('sm-endpoint-test CLI', () => {
     good = mkdtempSync(join(tmpdir(), 'ec-cli-good-'));
     let seed = 1;
     for (const [label, level] of Object.entries(CLASS_LEVELS)) {
-      writeImage(join(good, `${label}.png`), level, (seed += 1));
-      writeImage(join(good, `${label}_2.png`), level, (seed += 1));
+      writeImage(join(good, `${label}.png`), level, ++seed);
+      writeImage(join(good, `${label}_2.png`), level, ++seed);
     }
     bad = mkdtempSync(join(tmpdir(), 'ec-cli-bad-'));
     writeImage(join(bad, 'dark', '1.png'), CLASS_LEVELS.dark, 3);

@@ -142,7 +142,7 @@ describe('the test kit against local mode', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ec-local-images-'));
     let seed = 20;
     for (const [label, level] of Object.entries(CLASS_LEVELS)) {
-      for (let i = 0; i < 3; i += 1) writeImage(join(dir, label, `${i}.png`), level, (seed += 1));
+      for (let i = 0; i < 3; i += 1) writeImage(join(dir, label, `${i}.png`), level, ++seed);
     }
     const client = new EndpointClient({
       endpointName: 'brightness-rt',

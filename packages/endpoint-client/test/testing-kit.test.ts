@@ -126,7 +126,7 @@ describe('runEndpointTest over the wire', () => {
     dir = mkdtempSync(join(tmpdir(), 'ec-run-'));
     let seed = 1;
     for (const [label, level] of Object.entries(CLASS_LEVELS)) {
-      for (let i = 0; i < 5; i += 1) writeImage(join(dir, label, `${i}.png`), level, (seed += 1));
+      for (let i = 0; i < 5; i += 1) writeImage(join(dir, label, `${i}.png`), level, ++seed);
     }
     writeImage(join(dir, 'mid', 'wrong.png'), CLASS_LEVELS.bright, 99); // labelled mid, looks bright
     symlinkSync(join(dir, 'missing.png'), join(dir, 'dark', 'dangling.png')); // unreadable

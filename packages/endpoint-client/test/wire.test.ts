@@ -181,7 +181,7 @@ describe('retries', () => {
 
 describe('deadlines and cancellation', () => {
   it('timeoutMs bounds the whole call', async () => {
-    const { client } = await setup(() => ({ delayMs: 2_000, then: ok() }));
+    const { client } = await setup(() => ({ delayMs: 2_000, thenReply: ok() }));
     const started = Date.now();
     const error = await client.invoke('x', { timeoutMs: 150 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvocationTimeoutError);
@@ -206,7 +206,7 @@ describe('deadlines and cancellation', () => {
   });
 
   it('an AbortSignal stops the call', async () => {
-    const { client } = await setup(() => ({ delayMs: 2_000, then: ok() }));
+    const { client } = await setup(() => ({ delayMs: 2_000, thenReply: ok() }));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await expect(client.invoke('x', { signal: controller.signal })).rejects.toBeInstanceOf(InvocationAbortedError);
