@@ -1,4 +1,5 @@
 """Helpers shared by the job scripts: SageMaker environment, image folders, transforms, logging."""
+
 from __future__ import annotations
 
 import argparse
@@ -155,7 +156,10 @@ def train_transform(size: int, augment: str):
         return None
     if augment not in ("light", "full"):
         raise ScriptError(f"unknown augmentation '{augment}' (expected none, light or full)")
-    steps: list[Any] = [v2.RandomCrop(size, padding=max(1, size // 8), padding_mode="reflect"), v2.RandomHorizontalFlip()]
+    steps: list[Any] = [
+        v2.RandomCrop(size, padding=max(1, size // 8), padding_mode="reflect"),
+        v2.RandomHorizontalFlip(),
+    ]
     if augment == "full":
         steps.append(v2.RandomErasing(p=0.25, scale=(0.02, 0.2), value=0))
     return v2.Compose(steps)

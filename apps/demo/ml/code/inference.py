@@ -6,6 +6,7 @@ Add "explain": true to a JSON request (or send CustomAttributes `explain=true` w
 for a Grad-CAM heatmap with each prediction.
 Response: {"label", "probabilities": {class: p}, "model_version"} for one image, a list of those for a batch.
 """
+
 from __future__ import annotations
 
 import base64

@@ -2,6 +2,7 @@
 
 This module ships inside model.tar.gz (next to inference.py), so it depends only on torch, torchvision and timm.
 """
+
 from __future__ import annotations
 
 import json
@@ -113,7 +114,9 @@ def load_model_folder(model_dir: str, device: str | torch.device = "cpu") -> tup
     weights_path = os.path.join(model_dir, WEIGHTS_FILE)
     for path in (config_path, weights_path):
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"model folder {model_dir} lacks {os.path.basename(path)} (was it written by train.py?)")
+            raise FileNotFoundError(
+                f"model folder {model_dir} lacks {os.path.basename(path)} (was it written by train.py?)"
+            )
     with open(config_path) as f:
         config = ModelConfig.from_json(json.load(f))
     model = build_model(config)
