@@ -18,11 +18,9 @@ import tarfile
 import tempfile
 import time
 
+import common
 import numpy as np
 import torch
-import torch.nn.functional as F
-
-import common
 from common import ScriptError, log
 from modeling import Normalized, load_model_folder, penultimate_features
 
@@ -281,7 +279,7 @@ def run_explanation(net, images, labels, classes, args, out_dir: str) -> list[tu
     y = labels[picks]
     with torch.no_grad():
         pred = net(x).argmax(1)
-    captions = [f"{classes[int(t)]}\npred: {classes[int(p)]}" for t, p in zip(y, pred)]
+    captions = [f"{classes[int(t)]}\npred: {classes[int(p)]}" for t, p in zip(y, pred, strict=True)]
     size = x.shape[-1]
     window = max(2, size // 4)
     torch.manual_seed(args.seed)
@@ -443,7 +441,8 @@ def run_robustness(net, images, labels, classes, args, out_dir: str) -> dict[str
         "# Model robustness",
         "",
         f"Accuracy on {len(y)} test images under adversarial attacks (Captum FGSM and PGD, L-inf radius in pixel "
-        "units of [0, 1] images) and natural perturbations (Captum AttackComparator; gaussian noise averaged over 3 draws).",
+        "units of [0, 1] images) and natural perturbations "
+        "(Captum AttackComparator; gaussian noise averaged over 3 draws).",
         "",
         "| perturbation | accuracy | change |",
         "|---|---:|---:|",
@@ -488,7 +487,8 @@ def main(argv=None) -> None:
     test_dir = common.require_dir(args.test_dir, "test data", "--test-dir")
     images, labels = common.load_split(test_dir, config.classes, config.image_size)
     log(
-        f"test: {len(labels)} images, {len(config.classes)} classes, model {config.architecture} ({config.model_version})"
+        f"test: {len(labels)} images, {len(config.classes)} classes, "
+        f"model {config.architecture} ({config.model_version})"
     )
 
     start = time.perf_counter()
@@ -497,10 +497,8 @@ def main(argv=None) -> None:
     report["model_version"] = config.model_version
     common.write_json(os.path.join(outputs["evaluation"], "evaluation.json"), report)
     acc = report["multiclass_classification_metrics"]["accuracy"]["value"]
-    log(
-        f"test_accuracy={acc:.4f} weighted_f1={report['multiclass_classification_metrics']['weighted_f1']['value']:.4f} "
-        f"({time.perf_counter() - start:.1f}s)"
-    )
+    weighted_f1 = report["multiclass_classification_metrics"]["weighted_f1"]["value"]
+    log(f"test_accuracy={acc:.4f} weighted_f1={weighted_f1:.4f} ({time.perf_counter() - start:.1f}s)")
     if "drift" in outputs:
         val_images, _ = common.load_split(
             common.require_dir(args.validation_dir, "validation data", "--validation-dir"),

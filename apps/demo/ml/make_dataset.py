@@ -17,9 +17,8 @@ import struct
 import zipfile
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
-
 from common import ScriptError, log, run_main
+from PIL import Image, ImageDraw
 
 FASHION_CLASSES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
 SYNTHETIC_CLASSES = ["circle", "square", "triangle", "cross", "h-stripes", "v-stripes"]
@@ -83,7 +82,7 @@ def select(labels: np.ndarray, per_class: int, pool_count: int, rng: random.Rand
 def write_pool(pool_dir: str, images: list[Image.Image], labels: list[str], labels_file: str | None) -> None:
     os.makedirs(pool_dir, exist_ok=True)
     truth = {}
-    for i, (image, label) in enumerate(zip(images, labels)):
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
         name = f"pool-{i:05d}.png"
         with open(os.path.join(pool_dir, name), "wb") as f:
             f.write(png_bytes(image))

@@ -21,10 +21,9 @@ import random
 import zipfile
 from dataclasses import dataclass
 
-from PIL import Image
-
 import common
 from common import ScriptError, log
+from PIL import Image
 
 
 @dataclass

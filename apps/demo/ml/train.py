@@ -14,17 +14,17 @@ import os
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+import common
 import numpy as np
 import torch
 import torch.distributed as dist
-from torch import nn
-
-import common
 from common import ScriptError, log
 from modeling import ModelConfig, Normalized, build_model, save_model_folder
+from torch import nn
 
 # The fewest optimizer steps for which the one-cycle schedule has a non-empty warm-up phase (pct_start 0.2).
 MIN_ONE_CYCLE_STEPS = 10
@@ -462,7 +462,10 @@ def _first_image_size(folder: str) -> int:
 
 
 def copy_inference_code(model_dir: str) -> None:
-    """The PyTorch inference container runs model.tar.gz's code/inference.py (and pip-installs code/requirements.txt)."""
+    """The PyTorch inference container runs model.tar.gz's code/inference.py.
+
+    It also pip-installs code/requirements.txt.
+    """
     source = os.path.join(common.HERE, "code")
     target = os.path.join(model_dir, "code")
     os.makedirs(target, exist_ok=True)
@@ -485,7 +488,8 @@ def main(argv=None) -> None:
         if info.is_main:
             log(
                 f"data: {len(train_data[1])} training and {len(val_data[1])} validation images, "
-                f"{len(classes)} classes, {train_data[0].shape[-1]} px; device={info.device} processes={info.world_size}"
+                f"{len(classes)} classes, {train_data[0].shape[-1]} px; "
+                f"device={info.device} processes={info.world_size}"
             )
         result = fit(args, train_data, val_data, classes, info, model_version=version)
         if info.is_main:

@@ -14,10 +14,9 @@ import json
 import os
 import time
 
+import common
 import optuna
 import torch
-
-import common
 import train
 from common import ScriptError, log
 
@@ -114,7 +113,8 @@ def main(argv=None) -> None:
     for folder in filter(None, (args.model_dir, args.output_data_dir)):
         common.write_json(os.path.join(folder, "best.json"), summary)
     log(
-        f"best_val_accuracy={best.value:.4f} model={summary['model']} optimizer={summary['optimizer']} lr={summary['lr']:.6f}"
+        f"best_val_accuracy={best.value:.4f} model={summary['model']} "
+        f"optimizer={summary['optimizer']} lr={summary['lr']:.6f}"
     )
     log(json.dumps(summary))
 

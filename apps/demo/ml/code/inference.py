@@ -148,7 +148,7 @@ def predict_fn(data, model):
     for i in range(len(data["images"])):
         result = {
             "label": config.classes[int(top[i])],
-            "probabilities": {c: round(float(p), 6) for c, p in zip(config.classes, probabilities[i])},
+            "probabilities": {c: round(float(p), 6) for c, p in zip(config.classes, probabilities[i], strict=True)},
             "model_version": config.model_version,
         }
         if cams is not None:

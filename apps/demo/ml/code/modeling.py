@@ -37,7 +37,7 @@ class ModelConfig:
         return asdict(self)
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> "ModelConfig":
+    def from_json(data: dict[str, Any]) -> ModelConfig:
         known = {k: v for k, v in data.items() if k in ModelConfig.__dataclass_fields__}
         missing = [k for k in ("architecture", "classes", "image_size") if k not in known]
         if missing:

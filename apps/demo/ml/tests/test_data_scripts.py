@@ -3,9 +3,8 @@ import os
 import zipfile
 
 import pytest
-from PIL import Image
-
 from conftest import run_script
+from PIL import Image
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 
