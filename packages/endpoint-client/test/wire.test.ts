@@ -2,18 +2,21 @@
  * The real AWS SDK client over HTTP against a server speaking the InvokeEndpoint wire protocol, for the answers
  * moto cannot give: model errors, throttling, cold starts, 5xx, connection resets, slow responses.
  */
+import { ModelError, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createRuntimeClient,
   EndpointClient,
+  EndpointClientError,
   EndpointInvocationError,
   InvocationAbortedError,
   InvocationTimeoutError,
   PAYLOAD_LIMITS,
-  PayloadTooLargeError,
+  InvocationPayloadTooLargeError,
   type RetryEvent,
 } from '../src/index.js';
+import { ensureSockets } from '../src/runtime.js';
 import { startRuntimeServer, type RuntimeServer, type WireReply, type WireRequest } from './support/runtime-server.js';
 
 const servers: RuntimeServer[] = [];
@@ -62,8 +65,18 @@ describe('errors keep what the endpoint said', () => {
       },
     }));
     const error = await client.invoke('x').catch((e: unknown) => e);
+    // The SDK's own exception, unchanged: its class, name and message are what the SDK documents...
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error).toMatchObject({
+      name: 'ModelError',
+      message: 'Received server error (500) from primary with message "KeyError: probabilities"',
+      OriginalStatusCode: 500,
+    });
+    // ...and it is also an EndpointInvocationError with our details.
     expect(error).toBeInstanceOf(EndpointInvocationError);
+    expect(error).toBeInstanceOf(EndpointClientError);
     const e = error as EndpointInvocationError;
+    expect(e.code).toBe('INVOCATION_FAILED');
     expect(e.errorType).toBe('ModelError');
     expect(e.httpStatus).toBe(424);
     expect(e.requestId).toMatch(/^req-\d+$/);
@@ -73,7 +86,6 @@ describe('errors keep what the endpoint said', () => {
     expect(e.logStreamArn).toContain('/aws/sagemaker/Endpoints/scenes-prod');
     expect(e.retryable).toBe(false);
     expect(e.attempts).toBe(1);
-    expect(e.message).toMatch(/scenes-prod.*ModelError.*KeyError.*HTTP 424.*request id req-/);
     expect(server.requests).toHaveLength(1);
     expect(retries).toHaveLength(0);
   });
@@ -85,11 +97,23 @@ describe('errors keep what the endpoint said', () => {
       message: 'Endpoint scenes-prod of account 1 not found.',
     }));
     const error = (await client.invoke('x').catch((e: unknown) => e)) as EndpointInvocationError;
+    expect(error).toBeInstanceOf(ValidationError);
     expect(error.errorType).toBe('ValidationError');
     expect(error.endpointMessage).toBe('Endpoint scenes-prod of account 1 not found.');
     expect(error.httpStatus).toBe(400);
     expect(error.retryable).toBe(false);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('failures without an SDK exception', () => {
+  it('a connection reset is a real EndpointInvocationError carrying the Node error as its cause', async () => {
+    const { client } = await setup(() => ({ reset: true }), { retry: { maxAttempts: 1 } });
+    const error = (await client.invoke('x').catch((e: unknown) => e)) as EndpointInvocationError;
+    expect(Object.getPrototypeOf(error)).toBe(EndpointInvocationError.prototype);
+    expect(error).toMatchObject({ code: 'INVOCATION_FAILED', attempts: 1, httpStatus: undefined });
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.message).toMatch(/scenes-prod/);
   });
 });
 
@@ -171,7 +195,6 @@ describe('retries', () => {
     const first = (await client.invoke('a').catch((e: unknown) => e)) as EndpointInvocationError;
     expect(first.attempts).toBe(3); // 2 retries paid for, the 3rd could not be
     expect(first.retryBudgetExhausted).toBe(true);
-    expect(first.message).toMatch(/retry budget exhausted/);
     const second = (await client.invoke('b').catch((e: unknown) => e)) as EndpointInvocationError;
     expect(second.attempts).toBe(1);
     expect(server.requests).toHaveLength(4);
@@ -220,7 +243,7 @@ describe('payload limits', () => {
     });
     const body = new Uint8Array(PAYLOAD_LIMITS.serverless + 1);
     const error = await client.invoke(body).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toBeInstanceOf(InvocationPayloadTooLargeError);
     expect((error as Error).message).toMatch(/4\.00 MiB.*limit of serverless endpoints; it was not sent/);
     expect(server.requests).toHaveLength(0);
     await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS.serverless))).resolves.toMatchObject({ attempts: 1 });
@@ -230,7 +253,7 @@ describe('payload limits', () => {
     const { client } = await setup(() => ok());
     await expect(client.invoke(new Uint8Array(5 * 1024 * 1024))).resolves.toMatchObject({ attempts: 1 });
     await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS['real-time'] + 1))).rejects.toBeInstanceOf(
-      PayloadTooLargeError,
+      InvocationPayloadTooLargeError,
     );
   });
 });
@@ -280,7 +303,7 @@ describe('invokeMany', () => {
     expect(progress).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
-  it('raises the keep-alive socket limit of a createRuntimeClient client to the concurrency', async () => {
+  it('never resizes a runtime client the caller passed in (it may be shared): its maxSockets bounds the batch', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const server = await startRuntimeServer(async () => {
@@ -303,8 +326,16 @@ describe('invokeMany', () => {
       { concurrency: 6 },
     );
     expect(results.every((r) => r.ok)).toBe(true);
+    expect(maxInFlight).toBe(2);
+    expect(new Set(server.requests.map((r) => r.remotePort)).size).toBe(2);
+    // The same client, now sized by its owner, serves 6 in flight.
+    ensureSockets(runtime, 6);
+    maxInFlight = 0;
+    await client.invokeMany(
+      Array.from({ length: 24 }, (_, i) => ({ body: String(i) })),
+      { concurrency: 6 },
+    );
     expect(maxInFlight).toBe(6);
-    expect(new Set(server.requests.map((r) => r.remotePort)).size).toBe(6);
   });
 
   it('property: any latencies and concurrency give results in input order', async () => {
