@@ -32,7 +32,7 @@ import {
   ModelPackageNotApprovedError,
   ModelPackageNotReadyError,
   PromotionRequiredError,
-  UnknownStageError,
+  StageNotConfiguredError,
 } from './errors.js';
 import { isNotFound, ModelRegistry, type ModelPackageVersion } from './registry.js';
 
@@ -162,10 +162,10 @@ export class Deployer {
     return this.autoScalingClient;
   }
 
-  /** The config of a stage; throws `UnknownStageError` for a name not configured. */
+  /** The config of a stage; throws `StageNotConfiguredError` for a name not configured. */
   stage(stage: string): StageConfig {
     const config = this.options.stages[stage];
-    if (!config) throw new UnknownStageError(stage, Object.keys(this.options.stages));
+    if (!config) throw new StageNotConfiguredError(stage, Object.keys(this.options.stages));
     return config;
   }
 

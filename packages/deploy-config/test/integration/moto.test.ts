@@ -34,7 +34,7 @@ import {
   parseStageConfig,
   PromotionRequiredError,
   resourceName,
-  UnknownStageError,
+  StageNotConfiguredError,
 } from '../../src/index.js';
 
 const endpoint = inject('motoEndpoint');
@@ -229,7 +229,7 @@ describe('deployment (moto)', () => {
     await expect(deployer().deploy('staging', { modelPackage: `${pending.slice(0, -1)}42` })).rejects.toThrow(
       ModelPackageNotFoundError,
     );
-    await expect(deployer().deploy('qa', { modelPackage: pending })).rejects.toThrow(UnknownStageError);
+    await expect(deployer().deploy('qa', { modelPackage: pending })).rejects.toThrow(StageNotConfiguredError);
     expect(await endpointConfigNames()).toEqual([]);
   });
 
