@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as sdk from '../src/index.js';
 import * as local from '../src/local/index.js';
 import { LocalSageMaker } from '../src/local/index.js';
@@ -21,7 +21,7 @@ const ARGS: Record<string, unknown[]> = {
   PipelineDefinitionTooLargeError: ['p', 200_000, 100_000],
   PipelineExecutionFailedError: ['arn:x', 'Failed', 'boom', []],
   WaitTimeoutError: ['arn:x', 10, 'Executing'],
-  UnsupportedImageError: ['region', 'mars-1', ['us-east-1']],
+  UnsupportedFrameworkImageError: ['region', 'mars-1', ['us-east-1']],
   DistributionConfigError: ['torch_distributed', ['needs a GPU instance']],
   MetricDefinitionError: [0, 'loss', 'bad regex'],
   LocalModeUnsupportedCommandError: ['SageMakerClient', 'CreateCluster'],
@@ -64,11 +64,20 @@ describe('PipelineSdkError', () => {
     },
   );
 
-  it('codes are unique', () => {
+  it('codes are unique, and every code in the list belongs to an exported class', () => {
     const codes = [...main, ...localOnly].map(
       ([name, Cls]) => (new Cls(...((ARGS[name] ?? ['m', 'd']) as never[])) as sdk.PipelineSdkError).code,
     );
     expect(new Set(codes).size).toBe(codes.length);
+    for (const code of codes) expect(sdk.PIPELINE_SDK_ERROR_CODES).toContain(code);
+    // ExpressionError and EndpointWorkerError are local mode's internal classes (not exported).
+    const internal = ['EXPRESSION', 'ENDPOINT_WORKER'];
+    expect([...sdk.PIPELINE_SDK_ERROR_CODES].filter((c) => !internal.includes(c)).sort()).toEqual([...codes].sort());
+  });
+
+  it('code is a literal union, not a string', () => {
+    expectTypeOf<sdk.PipelineSdkError['code']>().toEqualTypeOf<sdk.PipelineSdkErrorCode>();
+    expectTypeOf<string>().not.toMatchTypeOf<sdk.PipelineSdkErrorCode>();
   });
 
   it('keeps the existing fields of the specific classes', () => {

@@ -1,10 +1,10 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { SageMakerServiceException } from '@aws-sdk/client-sagemaker';
-import { PipelineSdkError } from '../errors.js';
+import { PipelineSdkError, type PipelineSdkErrorCode } from '../errors.js';
 
 /** Base class of errors raised by local mode itself (not emulated AWS errors). */
 export class LocalModeError extends PipelineSdkError {
-  override readonly code: string = 'LOCAL_MODE';
+  override readonly code: PipelineSdkErrorCode = 'LOCAL_MODE';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'LocalModeError';
@@ -13,7 +13,7 @@ export class LocalModeError extends PipelineSdkError {
 
 /** A command that local mode does not emulate was sent to a local client. */
 export class LocalModeUnsupportedCommandError extends LocalModeError {
-  override readonly code: string = 'LOCAL_MODE_UNSUPPORTED_COMMAND';
+  override readonly code: PipelineSdkErrorCode = 'LOCAL_MODE_UNSUPPORTED_COMMAND';
   readonly client: string;
   readonly command: string;
   constructor(client: string, command: string) {
@@ -30,7 +30,7 @@ export class LocalModeUnsupportedCommandError extends LocalModeError {
 
 /** The options given to LocalSageMaker.open are invalid. */
 export class LocalModeConfigError extends LocalModeError {
-  override readonly code: string = 'LOCAL_MODE_CONFIG';
+  override readonly code: PipelineSdkErrorCode = 'LOCAL_MODE_CONFIG';
   constructor(message: string) {
     super(message);
     this.name = 'LocalModeConfigError';

@@ -1,3 +1,4 @@
+import type { PipelineSdkErrorCode } from '../errors.js';
 import { LocalModeError } from './errors.js';
 import type { LocalS3Store } from './s3.js';
 
@@ -5,7 +6,7 @@ type Rec = Record<string, any>;
 
 /** A problem in the definition or its evaluation, with the JSON path where it happened. */
 export class ExpressionError extends LocalModeError {
-  override readonly code: string = 'EXPRESSION';
+  override readonly code: PipelineSdkErrorCode = 'EXPRESSION';
   constructor(
     message: string,
     readonly path: string,

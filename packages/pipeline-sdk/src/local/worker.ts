@@ -1,3 +1,4 @@
+import type { PipelineSdkErrorCode } from '../errors.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -26,7 +27,7 @@ export interface WorkerResponse {
 
 /** Raised when a host process does not come up (bad model, import error, crash). */
 export class EndpointWorkerError extends LocalModeError {
-  override readonly code: string = 'ENDPOINT_WORKER';
+  override readonly code: PipelineSdkErrorCode = 'ENDPOINT_WORKER';
   constructor(
     message: string,
     readonly logTail: string,

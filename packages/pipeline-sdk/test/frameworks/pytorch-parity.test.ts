@@ -12,7 +12,7 @@ import { venvPython } from '@sagemaker-mlops/test-services';
 import { describe, expect, it } from 'vitest';
 import {
   DistributionConfigError,
-  UnsupportedImageError,
+  UnsupportedFrameworkImageError,
   pytorchDistributionHyperParameters,
   pytorchImageUri,
   pytorchImageVersions,
@@ -180,7 +180,7 @@ describe('PyTorch helpers vs the SageMaker Python SDK', () => {
           scope: c.scope,
         });
       } catch (error) {
-        expect(error).toBeInstanceOf(UnsupportedImageError);
+        expect(error).toBeInstanceOf(UnsupportedFrameworkImageError);
         ours = { error: (error as Error).message };
       }
       if (typeof expected === 'string') {

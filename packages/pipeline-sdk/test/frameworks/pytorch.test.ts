@@ -4,7 +4,7 @@ import {
   FrameworkConfigError,
   MetricDefinitionError,
   SpotTrainingConfigError,
-  UnsupportedImageError,
+  UnsupportedFrameworkImageError,
   encodeHyperParameters,
   managedSpotTraining,
   metricDefinitions,
@@ -68,7 +68,7 @@ describe('pytorchImageUri', () => {
         instanceType: 'ml.g5.xlarge',
       }),
     );
-    expect(version).toBeInstanceOf(UnsupportedImageError);
+    expect(version).toBeInstanceOf(UnsupportedFrameworkImageError);
     expect(version).toMatchObject({ field: 'frameworkVersion', value: '3.0' });
     expect(version.message).toMatch(
       /^PyTorch training images: unsupported frameworkVersion '3.0'. Supported: 0.4, 0.4.0, 1.0, 1.0.0, .*, 2.5, 2.5.1, .*2.8, 2.8.0$/,
@@ -158,7 +158,7 @@ describe('pytorchImageUri', () => {
       '2.4.0',
     ]);
     expect(resolvePyTorchVersion('2.5')).toBe('2.5.1');
-    expect(() => resolvePyTorchVersion('2.9')).toThrow(UnsupportedImageError);
+    expect(() => resolvePyTorchVersion('2.9')).toThrow(UnsupportedFrameworkImageError);
   });
 });
 
