@@ -38,11 +38,9 @@ export class EndpointClientError extends Error {
    * `EndpointInvocationError` (it has their fields), while keeping its own class for `instanceof ModelError`.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: instanceof asks the class it was called on (a subclass too)
-    const asked: unknown = this;
-    if (Function.prototype[Symbol.hasInstance].call(asked, value)) return true;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     return (
-      (asked === EndpointClientError || asked === EndpointInvocationError) &&
+      (this === EndpointClientError || this === EndpointInvocationError) &&
       typeof value === 'object' &&
       value !== null &&
       PASSED_THROUGH in value

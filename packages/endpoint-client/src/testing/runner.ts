@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs';
 import type { EndpointClient } from '../client.js';
 import { runBounded, type Progress } from '../concurrency.js';
-import { EndpointClientError, InvalidInputError } from '../errors.js';
+import { EndpointClientError, EndpointInvocationError, InvalidInputError } from '../errors.js';
 import type { ImagePrediction } from '../prediction.js';
 import { listLabelledImages, type LabelledImage } from './dataset.js';
 
@@ -262,5 +262,9 @@ function errorKind(error: unknown): ImageErrorKind {
 }
 
 function messageOf(error: unknown): string {
+  // A passed-through SDK exception's message is only the endpoint's; the report also names endpoint and error.
+  if (error instanceof EndpointInvocationError && error.message === error.endpointMessage) {
+    return `Endpoint '${error.endpointName}' failed with ${error.errorType}: ${error.endpointMessage}`;
+  }
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvCodec, imageCodec, imagePredictionCodec, jsonCodec, sniffImageType, textCodec } from '../src/index.js';
+import { csvCodec, imageCodec, imagePredictionCodec, jsonCodec, sniffImageType, textCodec } from '../../src/index.js';
 import { z } from 'zod';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46]);

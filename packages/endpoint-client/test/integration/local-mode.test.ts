@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSageMaker } from '@sagemaker-mlops/pipeline-sdk/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointClient, EndpointInvocationError, InvocationTimeoutError, type RetryEvent } from '../src/index.js';
-import { runEndpointTest } from '../src/testing/index.js';
-import { runCli } from './support/cli.js';
-import { CLASS_LEVELS, grayPng, writeImage, type BrightnessClass } from './support/images.js';
-import { deployBrightnessModel } from './support/local-endpoint.js';
+import { EndpointClient, EndpointInvocationError, InvocationTimeoutError, type RetryEvent } from '../../src/index.js';
+import { runEndpointTest } from '../../src/testing/index.js';
+import { runCli } from '../support/cli.js';
+import { CLASS_LEVELS, grayPng, writeImage, type BrightnessClass } from '../support/images.js';
+import { deployBrightnessModel } from '../support/local-endpoint.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'ec-local-'));
 let local: LocalSageMaker;

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { createRuntimeClient, EndpointClient } from '../src/index.js';
-import { describeEndpointImages } from '../src/testing/vitest.js';
-import { classifyBrightness, CLASS_LEVELS, writeImage } from './support/images.js';
-import { startRuntimeServer, type RuntimeServer } from './support/runtime-server.js';
+import { createRuntimeClient, EndpointClient } from '../../src/index.js';
+import { describeEndpointImages } from '../../src/testing/vitest.js';
+import { classifyBrightness, CLASS_LEVELS, writeImage } from '../support/images.js';
+import { startRuntimeServer, type RuntimeServer } from '../support/runtime-server.js';
 
 // The folder must exist while vitest collects tests, so it is written at module load.
 const dir = mkdtempSync(join(tmpdir(), 'ec-vitest-'));
@@ -52,11 +52,11 @@ it('in a project of its own, a wrong label and an unreadable file fail exactly t
   symlinkSync(join(images, 'gone.png'), join(images, 'bright.png'));
   const endpoint = await startRuntimeServer((request) => ({ body: JSON.stringify(classifyBrightness(request.body)) }));
   const out = join(images, '..', `${Date.now()}-report.json`);
-  const vitestBin = resolve(here, '../../../node_modules/vitest/vitest.mjs');
+  const vitestBin = resolve(here, '../../../../node_modules/vitest/vitest.mjs');
   const code = await new Promise<number | null>((done) => {
     const child = spawn(
       process.execPath,
-      [vitestBin, 'run', '--root', join(here, 'fixtures/vitest-project'), '--reporter=json', `--outputFile=${out}`],
+      [vitestBin, 'run', '--root', join(here, '../fixtures/vitest-project'), '--reporter=json', `--outputFile=${out}`],
       {
         env: { ...process.env, IMAGES_DIR: images, ENDPOINT_URL: endpoint.endpoint, NODE_NO_WARNINGS: '1' },
         stdio: 'ignore',

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
-import { classifyBrightness, CLASS_LEVELS, writeImage } from './support/images.js';
-import { startRuntimeServer, type RuntimeServer } from './support/runtime-server.js';
+import { runCli } from '../support/cli.js';
+import { classifyBrightness, CLASS_LEVELS, writeImage } from '../support/images.js';
+import { startRuntimeServer, type RuntimeServer } from '../support/runtime-server.js';
 
 describe('sm-endpoint-test CLI', () => {
   let server: RuntimeServer;
@@ -111,7 +111,7 @@ describe('sm-endpoint-test CLI', () => {
   });
 
   it('shows a progress bar on a terminal (run under a pseudo-terminal with script(1))', async () => {
-    const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/testing/cli.js');
+    const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/testing/cli.js');
     const command = [process.execPath, cli, good, '--endpoint', 'brightness', '--endpoint-url', server.endpoint]
       .map((a) => `'${a}'`)
       .join(' ');

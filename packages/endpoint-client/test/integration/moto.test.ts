@@ -2,7 +2,7 @@
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { motoClientConfig, queueEndpointResults, resetMoto } from '@sagemaker-mlops/test-services';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { createRuntimeClient, EndpointClient, imageCodec, jsonCodec, ResponseDecodeError } from '../src/index.js';
+import { createRuntimeClient, EndpointClient, imageCodec, jsonCodec, ResponseDecodeError } from '../../src/index.js';
 
 const moto = inject('motoEndpoint');
 const runtime = createRuntimeClient({

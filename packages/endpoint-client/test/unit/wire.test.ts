@@ -15,9 +15,9 @@ import {
   PAYLOAD_LIMITS,
   InvocationPayloadTooLargeError,
   type RetryEvent,
-} from '../src/index.js';
-import { ensureSockets } from '../src/runtime.js';
-import { startRuntimeServer, type RuntimeServer, type WireReply, type WireRequest } from './support/runtime-server.js';
+} from '../../src/index.js';
+import { ensureSockets } from '../../src/runtime.js';
+import { startRuntimeServer, type RuntimeServer, type WireReply, type WireRequest } from '../support/runtime-server.js';
 
 const servers: RuntimeServer[] = [];
 afterEach(async () => {

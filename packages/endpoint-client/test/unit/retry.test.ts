@@ -7,8 +7,8 @@ import {
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classifyError } from '../src/index.js';
-import { RetryBudget, resolveRetryOptions } from '../src/retry.js';
+import { backoffDelay, classifyError } from '../../src/index.js';
+import { RetryBudget, resolveRetryOptions } from '../../src/retry.js';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntimeClient, EndpointClient } from '../src/index.js';
+import { createRuntimeClient, EndpointClient } from '../../src/index.js';
 import {
   formatReport,
   labelFor,
@@ -11,9 +11,9 @@ import {
   summarize,
   toJUnitXml,
   type ImageOutcome,
-} from '../src/testing/index.js';
-import { classifyBrightness, CLASS_LEVELS, writeImage } from './support/images.js';
-import { startRuntimeServer, type RuntimeServer } from './support/runtime-server.js';
+} from '../../src/testing/index.js';
+import { classifyBrightness, CLASS_LEVELS, writeImage } from '../support/images.js';
+import { startRuntimeServer, type RuntimeServer } from '../support/runtime-server.js';
 
 describe('labels from names', () => {
   it('takes the file name without _<n>, or the parent folder', () => {

@@ -4,9 +4,9 @@
  */
 import { ModelError, SageMakerRuntimeServiceException } from '@aws-sdk/client-sagemaker-runtime';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import * as entry from '../src/index.js';
-import * as testing from '../src/testing/index.js';
-import { passThroughSdkException } from '../src/errors.js';
+import * as entry from '../../src/index.js';
+import * as testing from '../../src/testing/index.js';
+import { passThroughSdkException } from '../../src/errors.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 

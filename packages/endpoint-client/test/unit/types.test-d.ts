@@ -2,13 +2,13 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
   csvCodec,
-  EndpointClient,
+  type EndpointClient,
   jsonCodec,
   type CsvRows,
   type ImagePrediction,
   type InvokeResult,
   type ItemResult,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 declare const client: EndpointClient;
 declare const bytes: Uint8Array;
