@@ -3,12 +3,12 @@
  * (the class name in SCREAMING_SNAKE_CASE without "Error"), each class named after itself.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import * as entry from '../src/index.js';
+import * as entry from '../../src/index.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 
 /** Every exported class whose instances are Errors, found from the entry so a new one cannot be missed. */
-const classes = Object.entries(entry).filter(
+const classes = Object.entries(entry as Record<string, unknown>).filter(
   (e): e is [string, ErrorClass] =>
     typeof e[1] === 'function' && (e[1] as { prototype?: unknown }).prototype instanceof Error,
 );

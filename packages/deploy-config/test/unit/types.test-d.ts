@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { ProdConfig, StageConfig, StagingConfig, StagingConfigInput } from '../src/index.js';
-import { parseStageConfig } from '../src/index.js';
+import type { ProdConfig, StageConfig, StagingConfig, StagingConfigInput } from '../../src/index.js';
+import { parseStageConfig } from '../../src/index.js';
 
 describe('inferred stage config types', () => {
   it('narrows on Type', () => {

@@ -10,9 +10,9 @@ import {
   StageConfigError,
   type StagingConfigInput,
   stagingConfigSchema,
-} from '../src/index.js';
+} from '../../src/index.js';
 
-const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
+const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', name);
 
 const staging: StagingConfigInput = {
   Type: 'Serverless',
