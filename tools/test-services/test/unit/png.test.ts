@@ -1,6 +1,6 @@
 import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { grayscalePng } from '../src/index.js';
+import { grayscalePng } from '../../src/index.js';
 
 /** Splits a PNG into its chunks, checking each CRC. */
 function chunks(png: Buffer): Array<{ type: string; data: Buffer }> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetMoto, startMoto, type MotoServer } from '../src/moto.js';
+import { resetMoto, startMoto, type MotoServer } from '../../src/moto.js';
 
 describe('startMoto', () => {
   let moto: MotoServer;
