@@ -38,13 +38,11 @@ export class EndpointClientError extends Error {
    * `EndpointInvocationError` (it has their fields), while keeping its own class for `instanceof ModelError`.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: instanceof asks the class it was called on (a subclass too)
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    return (
-      (this === EndpointClientError || this === EndpointInvocationError) &&
-      typeof value === 'object' &&
-      value !== null &&
-      PASSED_THROUGH in value
-    );
+    // biome-ignore lint/complexity/noThisInStatic: only these two classes claim a passed-through SDK exception
+    const claims = ([EndpointClientError, EndpointInvocationError] as unknown[]).includes(this);
+    return claims && typeof value === 'object' && value !== null && PASSED_THROUGH in value;
   }
 }
 

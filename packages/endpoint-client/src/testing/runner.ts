@@ -69,6 +69,11 @@ export interface RunEndpointTestOptions {
    * `concurrency` requests that it throttles or starts in parallel. Default true.
    */
   warmUp?: boolean;
+  /**
+   * How one image's bytes are read. Default: from `image.path` on disk. Give one to read from elsewhere (S3, an
+   * archive, memory); it is called ahead of the image's turn, at most `concurrency` images beyond those in flight.
+   */
+  readImage?: (image: LabelledImage) => Promise<Uint8Array>;
   /** How one image is classified. Default `client.predictImage(bytes)` with the demo's JSON contract. */
   predict?: (
     client: EndpointClient,
@@ -91,12 +96,13 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   const reads = new Map<number, Promise<Uint8Array>>();
   // The callback readFile, not fs/promises': a third of the CPU per small file (one thread-pool task instead of a
   // promise chain of open/stat/read/close), which at a thousand images a second is the event loop's time.
-  const readBytes = (image: LabelledImage) =>
+  const readFromDisk = (image: LabelledImage) =>
     new Promise<Uint8Array>((resolve, reject) =>
       readFile(image.path, (error, buffer) =>
         error ? reject(error) : resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)),
       ),
     );
+  const readBytes = options.readImage ?? readFromDisk;
   const readAhead = (from: number) => {
     for (let i = from; i < Math.min(images.length, from + concurrency); i += 1) {
       if (reads.has(i)) continue;

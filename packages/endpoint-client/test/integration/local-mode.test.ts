@@ -3,6 +3,7 @@
  * from model.tar.gz in local S3, a serverless endpoint's cold start and MaxConcurrency throttling, a model error,
  * and the CLI with --local.
  */
+import { pollFor } from '@sagemaker-mlops/test-services';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,11 +128,12 @@ describe('serverless endpoint', () => {
     });
     await client.predictImage(grayPng(CLASS_LEVELS.mid, 3)); // warm (or cold if the first test's worker already idled)
     const before = local.endpointStats('brightness-sls').coldStarts;
-    const deadline = Date.now() + 15_000;
-    while (local.endpointStats('brightness-sls').variants[0]?.workers !== 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(local.endpointStats('brightness-sls').variants[0]?.workers).toBe(0);
+    await pollFor(
+      'the serverless endpoint to scale to zero workers',
+      () => local.endpointStats('brightness-sls').variants[0]?.workers,
+      (workers) => workers === 0,
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     await expect(client.predictImage(grayPng(CLASS_LEVELS.mid, 4))).resolves.toMatchObject({ label: 'mid' });
     expect(local.endpointStats('brightness-sls').coldStarts).toBe(before + 1);
   });

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { pollUntil } from '@sagemaker-mlops/test-services';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,16 +172,24 @@ describe('runEndpointTest over the wire', () => {
       writeImage(join(ahead, 'mid', `${String(i).padStart(2, '0')}.png`), CLASS_LEVELS.mid, i + 1);
     const images = listLabelledImages(ahead);
     let first = true;
+    const read = new Set<string>();
     const report = await runEndpointTest({
       client,
       images,
       concurrency: 2,
+      readImage: async (image) => {
+        const bytes = new Uint8Array(await readFile(image.path));
+        read.add(image.name);
+        return bytes;
+      },
       predict: async (c, bytes) => {
         if (first) {
           // While the warm-up image (0) is predicted, images 1 and 2 are being read ahead; once those reads are
           // done, everything from image 3 on disappears. Had the kit read further ahead, more would succeed.
           first = false;
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          await pollUntil('the read-ahead of images 1 and 2', () =>
+            read.has('mid/01.png') && read.has('mid/02.png') ? true : undefined,
+          );
           for (const image of images.slice(3)) rmSync(image.path);
         }
         return c.predictImage(bytes);
