@@ -29,7 +29,7 @@ import {
   UnknownStepReferenceError,
   equals,
   greaterThan,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 import { processing, processingArgs, training, trainingArgs } from './fixtures.js';
 
 function compileError(pipeline: Pipeline): PipelineDefinitionError {

@@ -16,7 +16,7 @@ import {
   ParameterInteger,
   ParameterString,
   Pipeline,
-} from '../../src/core/index.js';
+} from '../../../src/core/index.js';
 import {
   INLINE_DEFINITION_LIMIT_BYTES,
   PipelineDefinitionTooLargeError,
@@ -26,7 +26,7 @@ import {
   SelectiveExecutionError,
   type PipelineSource,
   type WaitProgress,
-} from '../../src/lifecycle/index.js';
+} from '../../../src/lifecycle/index.js';
 
 const endpoint = inject('motoEndpoint');
 const sagemaker = new SageMakerClient(motoClientConfig(endpoint));

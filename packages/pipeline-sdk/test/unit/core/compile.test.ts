@@ -17,7 +17,7 @@ import {
   lessThanOrEqualTo,
   not,
   or,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 import { processing, training } from './fixtures.js';
 
 describe('Pipeline.definition()', () => {

@@ -6,7 +6,7 @@ import {
   TransformStep,
   TuningStep,
   isExpression,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 import { processing, training } from './fixtures.js';
 
 describe('step properties (Proxy over the Describe* shape)', () => {

@@ -17,8 +17,8 @@ import {
   pytorchImageUri,
   pytorchImageVersions,
   type PyTorchDistribution,
-} from '../../src/frameworks/pytorch/index.js';
-import { PYTORCH_IMAGE_DATA } from '../../src/frameworks/pytorch/image-uri-data.generated.js';
+} from '../../../src/frameworks/pytorch/index.js';
+import { PYTORCH_IMAGE_DATA } from '../../../src/frameworks/pytorch/image-uri-data.generated.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -227,14 +227,14 @@ describe('generated image data', () => {
     try {
       const output = join(dir, 'data.ts');
       await promisify(execFile)(venvPython('parity'), [
-        join(here, '../../scripts/generate-pytorch-image-uris.py'),
+        join(here, '../../../scripts/generate-pytorch-image-uris.py'),
         '--installed',
         '--output',
         output,
       ]);
       // The SDK patch version named in the header may differ; the data may not.
       const withoutSource = (text: string) => text.replace(/^.*sagemaker==[^\n]*$/gm, '');
-      const committed = readFileSync(join(here, '../../src/frameworks/pytorch/image-uri-data.generated.ts'), 'utf8');
+      const committed = readFileSync(join(here, '../../../src/frameworks/pytorch/image-uri-data.generated.ts'), 'utf8');
       expect(withoutSource(readFileSync(output, 'utf8')) === withoutSource(committed)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });

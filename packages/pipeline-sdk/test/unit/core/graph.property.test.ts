@@ -2,7 +2,7 @@
 // adding one edge that closes a loop is always reported as a cycle.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DependencyCycleError, FailStep, Pipeline, TrainingStep } from '../../src/index.js';
+import { DependencyCycleError, FailStep, Pipeline, TrainingStep } from '../../../src/index.js';
 import { trainingArgs } from './fixtures.js';
 
 // edges[i] = indexes j < i that step i waits for; half by DependsOn, half by a property reference.

@@ -23,7 +23,7 @@ import {
   isUnknownOperationError,
   type PipelineSource,
   type WaitProgress,
-} from '../../src/lifecycle/index.js';
+} from '../../../src/lifecycle/index.js';
 
 type Handler = (command: { input: Record<string, unknown>; constructor: { name: string } }) => unknown;
 

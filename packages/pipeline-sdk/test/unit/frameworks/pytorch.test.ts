@@ -15,7 +15,7 @@ import {
   pytorchModelContainer,
   pytorchTrainingJob,
   resolvePyTorchVersion,
-} from '../../src/frameworks/pytorch/index.js';
+} from '../../../src/frameworks/pytorch/index.js';
 
 function thrown(fn: () => unknown): Error {
   try {

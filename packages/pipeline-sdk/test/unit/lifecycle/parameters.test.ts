@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PipelineParameterError, toPipelineParameters, type PipelineSource } from '../../src/lifecycle/index.js';
+import { PipelineParameterError, toPipelineParameters, type PipelineSource } from '../../../src/lifecycle/index.js';
 
 const pipeline: PipelineSource = {
   name: 'seed',

@@ -17,7 +17,7 @@ import {
   equals,
   type PipelineExpression,
   type TrainingStepArguments,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 import { processingArgs, trainingArgs } from './fixtures.js';
 
 const train = new TrainingStep({ name: 'Train', arguments: trainingArgs() });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { packageSourceDir, SourceDirError } from '../../src/assets/index.js';
+import { packageSourceDir, SourceDirError } from '../../../src/assets/index.js';
 
 interface RawEntry {
   path: string;

@@ -1,7 +1,7 @@
 import { expectTypeOf, test } from 'vitest';
-import { ModelStep, TrainingStep } from '../../src/core/index.js';
-import { pytorchModelContainer, pytorchTrainingJob } from '../../src/frameworks/pytorch/index.js';
-import type { UploadedSourceDir } from '../../src/assets/index.js';
+import { ModelStep, TrainingStep } from '../../../src/core/index.js';
+import { pytorchModelContainer, pytorchTrainingJob } from '../../../src/frameworks/pytorch/index.js';
+import type { UploadedSourceDir } from '../../../src/assets/index.js';
 
 declare const code: UploadedSourceDir;
 

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import * as sdk from '../src/index.js';
-import * as local from '../src/local/index.js';
-import { LocalSageMaker } from '../src/local/index.js';
+import * as sdk from '../../src/index.js';
+import * as local from '../../src/local/index.js';
+import { LocalSageMaker } from '../../src/local/index.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 

@@ -4,7 +4,7 @@ import {
   TrainingStep,
   type ProcessingStepArguments,
   type TrainingStepArguments,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 
 export const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 

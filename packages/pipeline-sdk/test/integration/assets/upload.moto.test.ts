@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { CodeAssetUploadError, uploadProcessingCode, uploadSourceDir } from '../../src/assets/index.js';
+import { CodeAssetUploadError, uploadProcessingCode, uploadSourceDir } from '../../../src/assets/index.js';
 
 const endpoint = inject('motoEndpoint');
 const s3 = new S3Client(motoClientConfig(endpoint));
