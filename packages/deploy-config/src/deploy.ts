@@ -77,7 +77,8 @@ export interface DeployProgress {
   readonly message: string;
   /** While waiting: the endpoint's status at the last poll. */
   readonly endpointStatus?: string;
-  readonly elapsedSeconds?: number;
+  /** While waiting: time since the wait began. */
+  readonly elapsedMs?: number;
 }
 
 export interface DeployResult {
@@ -86,6 +87,8 @@ export interface DeployResult {
   readonly executed: boolean;
   readonly endpointArn?: string;
 }
+
+const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 
 export interface DeployerOptions {
   /** Stage name → its config (from `loadStageConfig` / `parseStageConfig`). */
@@ -103,11 +106,11 @@ export interface DeployerOptions {
   readonly promotion?: Readonly<Record<string, string>>;
   /** Endpoint configs (and their models) kept per stage, the serving one included. Default 3. */
   readonly keepLast?: number;
-  /** Longest wait for InService, seconds. Default 1800. */
-  readonly maxWaitSeconds?: number;
-  /** Poll delays of the SDK waiter, seconds. Default 5 and 30. */
-  readonly minPollDelaySeconds?: number;
-  readonly maxPollDelaySeconds?: number;
+  /** Longest wait for InService, milliseconds. Default 1,800,000 (30 minutes). */
+  readonly timeoutMs?: number;
+  /** Poll delays of the SDK waiter, milliseconds. Default 5,000 and 30,000. */
+  readonly minPollDelayMs?: number;
+  readonly maxPollDelayMs?: number;
   readonly onProgress?: (event: DeployProgress) => void;
   /** Where a dry run prints its plan. Default `console.log`. */
   readonly log?: (line: string) => void;
@@ -521,7 +524,7 @@ export class Deployer {
     const reason =
       endpoint?.FailureReason ??
       (waitError && (waitError as Error).name === 'TimeoutError'
-        ? `not InService after ${this.options.maxWaitSeconds ?? 1800}s (status ${endpoint?.EndpointStatus})`
+        ? `not InService after ${(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s (status ${endpoint?.EndpointStatus})`
         : undefined) ??
       (endpoint
         ? `endpoint is ${endpoint.EndpointStatus} on ${endpoint.EndpointConfigName}`
@@ -542,7 +545,7 @@ export class Deployer {
             lastStatus = output.EndpointStatus;
             this.progress(stage, config, 'wait', `${config.EndpointName} is ${output.EndpointStatus}`, {
               endpointStatus: output.EndpointStatus,
-              elapsedSeconds: Math.round((Date.now() - started) / 1000),
+              elapsedMs: Date.now() - started,
             });
           }
           return output;
@@ -551,9 +554,10 @@ export class Deployer {
     });
     return {
       client: observed,
-      maxWaitTime: this.options.maxWaitSeconds ?? 1800,
-      minDelay: this.options.minPollDelaySeconds ?? 5,
-      maxDelay: this.options.maxPollDelaySeconds ?? 30,
+      // The SDK waiters count in seconds; our options, like every duration in these packages, in milliseconds.
+      maxWaitTime: (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000,
+      minDelay: (this.options.minPollDelayMs ?? 5_000) / 1000,
+      maxDelay: (this.options.maxPollDelayMs ?? 30_000) / 1000,
     };
   }
 

@@ -32,8 +32,8 @@ import { createRuntimeClient, ensureSockets } from './runtime.js';
 
 /** InvokeEndpoint's payload limits: 6 MB for real-time endpoints, 4 MB for serverless ones. */
 export const PAYLOAD_LIMITS: Readonly<Record<EndpointKind, number>> = {
-  'real-time': 6 * 1024 * 1024,
-  serverless: 4 * 1024 * 1024,
+  RealTime: 6 * 1024 * 1024,
+  Serverless: 4 * 1024 * 1024,
 };
 
 export interface EndpointClientOptions {
@@ -46,7 +46,10 @@ export interface EndpointClientOptions {
    * with `createRuntimeClient({ maxSockets })`. The default client is resized to each batch's concurrency.
    */
   runtime?: SageMakerRuntimeClient;
-  /** Picks the payload limit. Default `'real-time'`. */
+  /**
+   * Picks the payload limit. Default `'RealTime'`. The same words as a deploy-config stage's `Type`, so a stage
+   * config's `Type` can be passed as is.
+   */
   endpointKind?: EndpointKind;
   /** Overrides the payload limit in bytes. */
   maxPayloadBytes?: number;
@@ -131,10 +134,10 @@ export class EndpointClient {
       );
     }
     this.endpointName = options.endpointName;
-    this.endpointKind = options.endpointKind ?? 'real-time';
+    this.endpointKind = options.endpointKind ?? 'RealTime';
     if (options.endpointKind !== undefined && !(options.endpointKind in PAYLOAD_LIMITS)) {
       throw new InvalidInputError(
-        `endpointKind must be 'real-time' or 'serverless', got ${JSON.stringify(options.endpointKind)}`,
+        `endpointKind must be 'RealTime' or 'Serverless' (a deploy-config stage's Type), got ${JSON.stringify(options.endpointKind)}`,
       );
     }
     this.maxPayloadBytes = options.maxPayloadBytes ?? PAYLOAD_LIMITS[this.endpointKind];

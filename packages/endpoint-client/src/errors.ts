@@ -152,7 +152,7 @@ export class InvocationPayloadTooLargeError extends EndpointClientError {
     super(
       'PAYLOAD_TOO_LARGE',
       `Payload for endpoint '${endpointName}' is ${formatBytes(sizeBytes)}, over the ${formatBytes(limitBytes)} limit of ` +
-        `${endpointKind} endpoints; it was not sent. Resize or compress the input, or use an asynchronous endpoint ` +
+        `${endpointKind === 'Serverless' ? 'serverless' : 'real-time'} endpoints; it was not sent. Resize or compress the input, or use an asynchronous endpoint ` +
         `(InvokeEndpointAsync, up to 1 GB) for large payloads.`,
     );
     this.name = 'InvocationPayloadTooLargeError';
@@ -229,7 +229,8 @@ export class InvalidInputError extends EndpointClientError {
   }
 }
 
-export type EndpointKind = 'real-time' | 'serverless';
+/** SageMaker's two kinds of synchronous endpoints, in deploy-config's stage `Type` words. */
+export type EndpointKind = 'RealTime' | 'Serverless';
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;

@@ -104,9 +104,9 @@ function deployer(progress: DeployProgress[] = [], log: string[] = []) {
     applicationAutoScaling: autoScaling,
     executionRoleArn: ROLE,
     stages: { staging, prod },
-    minPollDelaySeconds: 1,
-    maxPollDelaySeconds: 2,
-    maxWaitSeconds: 30,
+    minPollDelayMs: 1_000,
+    maxPollDelayMs: 2_000,
+    timeoutMs: 30_000,
     onProgress: (event) => progress.push(event),
     log: (line) => log.push(line),
   });

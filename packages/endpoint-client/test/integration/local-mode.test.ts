@@ -102,7 +102,7 @@ describe('serverless endpoint', () => {
     const client = new EndpointClient({
       endpointName: 'brightness-sls',
       runtime: local.runtime,
-      endpointKind: 'serverless',
+      endpointKind: 'Serverless',
       retry: { maxAttempts: 50, baseDelayMs: 50, maxDelayMs: 500 },
       onRetry: (e) => retries.push(e),
     });
@@ -124,7 +124,7 @@ describe('serverless endpoint', () => {
     const client = new EndpointClient({
       endpointName: 'brightness-sls',
       runtime: local.runtime,
-      endpointKind: 'serverless',
+      endpointKind: 'Serverless',
     });
     await client.predictImage(grayPng(CLASS_LEVELS.mid, 3)); // warm (or cold if the first test's worker already idled)
     const before = local.endpointStats('brightness-sls').coldStarts;

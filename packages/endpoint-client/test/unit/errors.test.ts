@@ -34,7 +34,7 @@ const CASES: Record<string, { args: unknown[]; code: entry.EndpointClientErrorCo
   EndpointClientError: { args: ['INVALID_INPUT', 'bad'], code: 'INVALID_INPUT' },
   EndpointInvocationError: { args: [details], code: 'INVOCATION_FAILED' },
   InvocationPayloadTooLargeError: {
-    args: ['scenes-prod', 5_000_000, 4_194_304, 'serverless'],
+    args: ['scenes-prod', 5_000_000, 4_194_304, 'Serverless'],
     code: 'PAYLOAD_TOO_LARGE',
   },
   InvocationTimeoutError: { args: ['scenes-prod', 100, 2], code: 'TIMEOUT' },

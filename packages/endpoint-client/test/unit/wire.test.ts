@@ -239,20 +239,20 @@ describe('deadlines and cancellation', () => {
 describe('payload limits', () => {
   it('refuses over-limit bodies before sending, with sizes in the message', async () => {
     const { client, server } = await setup(() => ok(), {
-      endpointKind: 'serverless',
+      endpointKind: 'Serverless',
     });
-    const body = new Uint8Array(PAYLOAD_LIMITS.serverless + 1);
+    const body = new Uint8Array(PAYLOAD_LIMITS.Serverless + 1);
     const error = await client.invoke(body).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvocationPayloadTooLargeError);
     expect((error as Error).message).toMatch(/4\.00 MiB.*limit of serverless endpoints; it was not sent/);
     expect(server.requests).toHaveLength(0);
-    await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS.serverless))).resolves.toMatchObject({ attempts: 1 });
+    await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS.Serverless))).resolves.toMatchObject({ attempts: 1 });
   });
 
   it('real-time endpoints allow 6 MB', async () => {
     const { client } = await setup(() => ok());
     await expect(client.invoke(new Uint8Array(5 * 1024 * 1024))).resolves.toMatchObject({ attempts: 1 });
-    await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS['real-time'] + 1))).rejects.toBeInstanceOf(
+    await expect(client.invoke(new Uint8Array(PAYLOAD_LIMITS.RealTime + 1))).rejects.toBeInstanceOf(
       InvocationPayloadTooLargeError,
     );
   });
@@ -369,7 +369,7 @@ describe('options are checked up front', () => {
       /endpointName must be a SageMaker endpoint name/,
     );
     expect(() => new EndpointClient({ endpointName: 'e', endpointKind: 'batch' as never })).toThrow(
-      /endpointKind must be 'real-time' or 'serverless'/,
+      /endpointKind must be 'RealTime' or 'Serverless'/,
     );
     expect(() => new EndpointClient({ endpointName: 'e', maxPayloadBytes: -1 })).toThrow(
       /maxPayloadBytes must be a positive/,
