@@ -3,6 +3,10 @@
 Runs each script as its own process, the way the pipeline does, in a work folder; a step whose output is already
 there is skipped (and training resumes from its checkpoint), so an interrupted run can be continued.
 Prints one JSON line: {"test_accuracy", "wall_seconds", "steps": {step: seconds}, ...}.
+
+Model selection uses the validation split only: train.py picks its best epoch on validation accuracy, and
+configurations are compared with `--until train`, which prints the best validation accuracy and never reads the
+test split. The test split is read once, by evaluate.py, for the final figure of the chosen configuration.
 """
 
 from __future__ import annotations
@@ -161,6 +165,19 @@ def main() -> None:
             timings_path,
         )
     if args.until == "train":
+        # Selection output: validation only; the test split stays unread.
+        with open(j("train-output", "metrics.json")) as f:
+            metrics = json.load(f)
+        print(
+            json.dumps(
+                {
+                    "best_val_accuracy": metrics["best_val_accuracy"],
+                    "epochs": len(metrics["history"]),
+                    "configuration": " ".join(config),
+                    "work_dir": w,
+                }
+            )
+        )
         return
     if not os.path.isfile(j("eval", "evaluation", "evaluation.json")):
         os.environ["OMP_NUM_THREADS"] = args.threads
@@ -197,6 +214,7 @@ def main() -> None:
                 "wall_seconds": round(sum(timings.values()), 1),
                 "steps": {k: round(v, 1) for k, v in timings.items()},
                 "configuration": " ".join(config),
+                "selection": "validation split only (best epoch and configuration); test split read once, here",
                 "work_dir": w,
             }
         )
