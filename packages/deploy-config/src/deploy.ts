@@ -146,8 +146,9 @@ export class Deployer {
     const currentPackage = currentConfig?.ProductionVariants?.[0]?.ModelName
       ? await modelPackageOfModel(this.sagemaker, currentConfig.ProductionVariants[0].ModelName)
       : undefined;
-    const name = resourceName(endpointName, modelPackage.version, (this.options.now ?? (() => new Date()))());
-    const desired = endpointConfigInput(config, name, name);
+    const now = (this.options.now ?? (() => new Date()))();
+    const name = resourceName({ endpointName, version: modelPackage.version, now });
+    const desired = endpointConfigInput(config, { endpointConfigName: name, modelName: name });
     const upToDate =
       endpoint?.EndpointStatus === 'InService' &&
       currentPackage === modelPackage.arn &&
@@ -281,7 +282,7 @@ export class Deployer {
       );
       await this.sagemaker.send(
         new CreateEndpointConfigCommand({
-          ...endpointConfigInput(config, name, name),
+          ...endpointConfigInput(config, { endpointConfigName: name, modelName: name }),
           ...(tags.length > 0 ? { Tags: tags } : {}),
         }),
       );

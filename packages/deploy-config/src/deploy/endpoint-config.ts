@@ -7,12 +7,12 @@ import type {
 import type { StageConfig } from '../config/schema.js';
 import type { DeploymentPlan } from './types.js';
 
-/** The CreateEndpointConfig request for a stage config. */
+/** The CreateEndpointConfig request for a stage config: the config named `endpointConfigName`, serving `modelName`. */
 export function endpointConfigInput(
   config: StageConfig,
-  endpointConfigName: string,
-  modelName: string,
+  names: { readonly endpointConfigName: string; readonly modelName: string },
 ): CreateEndpointConfigCommandInput {
+  const { endpointConfigName, modelName } = names;
   const variant =
     config.Type === 'Serverless'
       ? {

@@ -4,7 +4,13 @@ const STAMP_LENGTH = 17;
 export const PREFIX_MAX = 63 - STAMP_LENGTH - 2 - 1 - 6;
 
 /** Name of the model and endpoint config of one deployment: endpoint name, package version, UTC time stamp. */
-export function resourceName(endpointName: string, version: number, now: Date): string {
+export function resourceName(options: {
+  readonly endpointName: string;
+  /** The model package version deployed. */
+  readonly version: number;
+  readonly now: Date;
+}): string {
+  const { endpointName, version, now } = options;
   const stamp = now.toISOString().replace(/[-:TZ.]/g, '');
   return `${endpointName.slice(0, PREFIX_MAX).replace(/-+$/, '')}-v${version}-${stamp}`;
 }

@@ -339,9 +339,9 @@ describe('deployment (moto)', () => {
     const served = await deployer().deploy('staging', { modelPackage: v1 });
     // Older and newer configs of the same stage, as earlier (and one later, failed-over) rollouts leave them.
     const names = [1, 2, 3, 4].map((minute) =>
-      resourceName('fm-staging', minute, new Date(Date.UTC(2026, 0, 1, 0, minute))),
+      resourceName({ endpointName: 'fm-staging', version: minute, now: new Date(Date.UTC(2026, 0, 1, 0, minute)) }),
     );
-    names.push(resourceName('fm-staging', 9, new Date(Date.UTC(2099, 0, 1))));
+    names.push(resourceName({ endpointName: 'fm-staging', version: 9, now: new Date(Date.UTC(2099, 0, 1)) }));
     for (const name of names) {
       await sagemaker.send(
         new CreateModelCommand({ ModelName: name, PrimaryContainer: { ModelPackageName: v1 }, ExecutionRoleArn: ROLE }),

@@ -171,16 +171,25 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   for (const [i, r] of results.entries()) {
     outcomes.push(r.ok ? r.value : failure(rest[i] as LabelledImage, 'other', messageOf(r.error), performance.now()));
   }
-  return summarize(client.endpointName, outcomes, minAccuracy, performance.now() - started);
+  return summarize({
+    endpointName: client.endpointName,
+    outcomes,
+    minAccuracy,
+    durationMs: performance.now() - started,
+  });
 }
 
 /** Builds the report (accuracy, per class, confusion matrix, misses, errors) from per-image outcomes. */
-export function summarize(
-  endpointName: string,
-  outcomes: ImageOutcome[],
-  minAccuracy: number,
-  durationMs: number,
-): EndpointTestReport {
+export interface SummarizeOptions {
+  endpointName: string;
+  outcomes: ImageOutcome[];
+  /** Fraction of images that must be right for `passed`. */
+  minAccuracy: number;
+  durationMs: number;
+}
+
+export function summarize(options: SummarizeOptions): EndpointTestReport {
+  const { endpointName, outcomes, minAccuracy, durationMs } = options;
   const total = outcomes.length;
   const correct = outcomes.filter((o) => o.correct).length;
   const accuracy = total === 0 ? 0 : correct / total;

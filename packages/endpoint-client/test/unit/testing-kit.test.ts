@@ -61,17 +61,17 @@ describe('report', () => {
   });
 
   it('computes per-class accuracy, the confusion matrix, misses and errors', () => {
-    const report = summarize(
-      'scenes',
-      [
+    const report = summarize({
+      endpointName: 'scenes',
+      outcomes: [
         outcome('a.png', 'dark', 'dark'),
         outcome('b.png', 'dark', 'mid'),
         outcome('c.png', 'mid', 'mid'),
         outcome('d.png', 'bright', undefined, 'cannot read d.png (ENOENT)'),
       ],
-      0.5,
-      1_000,
-    );
+      minAccuracy: 0.5,
+      durationMs: 1_000,
+    });
     expect(report.accuracy).toBe(0.5);
     expect(report.passed).toBe(true);
     expect(report.perClass).toEqual([
