@@ -160,7 +160,12 @@ export function pytorchImageUri(options: PyTorchImageUriOptions): string {
   const fullVersion = data.versionAliases[frameworkVersion] ?? frameworkVersion;
   const versionData = data.versions[fullVersion];
   if (versionData === undefined) {
-    throw new UnsupportedFrameworkImageError('frameworkVersion', frameworkVersion, pytorchImageVersions(dataScope), detail);
+    throw new UnsupportedFrameworkImageError(
+      'frameworkVersion',
+      frameworkVersion,
+      pytorchImageVersions(dataScope),
+      detail,
+    );
   }
 
   let pythonVersion = options.pythonVersion;
@@ -186,7 +191,12 @@ export function pytorchImageUri(options: PyTorchImageUriOptions): string {
   const registries = PYTORCH_IMAGE_DATA.registries[versionData.registries] ?? {};
   const account = registries[region];
   if (account === undefined) {
-    throw new UnsupportedFrameworkImageError('region', region, Object.keys(registries).sort(), `${detail} ${frameworkVersion}`);
+    throw new UnsupportedFrameworkImageError(
+      'region',
+      region,
+      Object.keys(registries).sort(),
+      `${detail} ${frameworkVersion}`,
+    );
   }
   const hostname = PYTORCH_IMAGE_DATA.ecrHostnames[region] ?? `ecr.${region}.amazonaws.com`;
 
