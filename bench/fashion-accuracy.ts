@@ -4,6 +4,9 @@
  * official 10,000-image test split. Target >= 0.93 (published anchors: ResNet18 with augmentation about 0.949,
  * WRN-28-10 with random erasing about 0.963). Resumable: a rerun continues in apps/demo/ml/.bench-work/fashion-<hash>
  * (pass --work-dir <new folder> for a fresh run). Needs `bash scripts/setup-python.sh ml` and dataset-fashion-mnist.
+ *
+ * Model selection is on the validation split only: compare configurations with `-- --until train` (prints the best
+ * validation accuracy, never reads the test split); the test split is read once, at the end, for `ours`.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -18,6 +21,11 @@ const run = spawnSync(python, [join(root, 'apps/demo/ml/bench/fashion_accuracy.p
   env: { ...process.env, PYTHONWARNINGS: 'ignore' },
 });
 const line = run.stdout?.trim().split('\n').pop();
+if (process.argv.includes('--until') && run.status === 0 && line) {
+  // A selection run (validation only): print it, and write no result, since no test accuracy was measured.
+  console.log(line);
+  process.exit(0);
+}
 if (run.status !== 0 || !line) {
   console.error(`fashion_accuracy.py failed (exit ${run.status}); see the run.log in its work folder`);
   process.exit(1);

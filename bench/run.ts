@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(benchDir)
-  .filter((entry) => !['lib', 'results', 'run.ts'].includes(entry))
+  .filter((entry) => !['lib', 'results', 'run.ts', 'check-fresh.ts', 'project.json'].includes(entry))
   .map((entry) => entry.replace(/\.ts$/, ''))
   .sort();
 

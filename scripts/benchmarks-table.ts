@@ -25,13 +25,13 @@ const rows = readdirSync(resultsDir)
   .map((file) => JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as Record<string, unknown>)
   .map(
     (r) =>
-      `| \`${format(r.name)}\` | ${format(r.ours)} | ${format(r.baseline)} | ${format(r.ratio)} | ${format(r.unit)} | ${format(r.target)} | ${format(r.machine)} |`,
+      `| \`${format(r.name)}\` | ${format(r.ours)} | ${format(r.baseline)} | ${format(r.ratio)} | ${format(r.unit)} | ${format(r.target)} | ${format(r.machine)} | ${typeof r.commit === 'string' ? r.commit.slice(0, 7) : '—'} |`,
   );
 
 const table = [
   begin,
-  '| benchmark | ours | baseline | ratio | unit | target | machine |',
-  '|---|---|---|---|---|---|---|',
+  '| benchmark | ours | baseline | ratio | unit | target | machine | commit |',
+  '|---|---|---|---|---|---|---|---|',
   ...rows,
   end,
 ].join('\n');

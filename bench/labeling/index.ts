@@ -161,7 +161,8 @@ async function predictBench() {
         const cpuBefore = cpuSeconds(pid);
         const started = performance.now();
         const run = await load(url, host, 32, 2500);
-        const total = (totals[name] ??= { requests: 0, seconds: 0, cpu: 0, failures: 0 });
+        const total = totals[name] ?? { requests: 0, seconds: 0, cpu: 0, failures: 0 };
+        totals[name] = total;
         total.requests += run.requests;
         total.seconds += (performance.now() - started) / 1000;
         total.cpu += cpuSeconds(pid) - cpuBefore;

@@ -1,4 +1,5 @@
 """Helpers shared by the job scripts: SageMaker environment, image folders, transforms, logging."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,8 @@ import io
 import json
 import os
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -117,8 +119,8 @@ def load_split(folder: str, classes: list[str], size: int):
     import torch
 
     index = {c: i for i, c in enumerate(classes)}
-    items = [(p, l) for p, l in list_image_folder(folder) if l in index]
-    unknown = sorted({l for _, l in list_image_folder(folder)} - set(index))
+    items = [(path, label) for path, label in list_image_folder(folder) if label in index]
+    unknown = sorted({label for _, label in list_image_folder(folder)} - set(index))
     if unknown:
         log(f"warning: {folder} has folders outside the class list, ignored: {', '.join(unknown)}")
     if not items:
@@ -127,7 +129,7 @@ def load_split(folder: str, classes: list[str], size: int):
     for i, (path, _label) in enumerate(items):
         with open(path, "rb") as f:
             images[i] = np.asarray(decode_rgb(f.read(), size))
-    labels = torch.tensor([index[l] for _, l in items], dtype=torch.int64)
+    labels = torch.tensor([index[label] for _, label in items], dtype=torch.int64)
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), labels
 
 
@@ -155,7 +157,10 @@ def train_transform(size: int, augment: str):
         return None
     if augment not in ("light", "full"):
         raise ScriptError(f"unknown augmentation '{augment}' (expected none, light or full)")
-    steps: list[Any] = [v2.RandomCrop(size, padding=max(1, size // 8), padding_mode="reflect"), v2.RandomHorizontalFlip()]
+    steps: list[Any] = [
+        v2.RandomCrop(size, padding=max(1, size // 8), padding_mode="reflect"),
+        v2.RandomHorizontalFlip(),
+    ]
     if augment == "full":
         steps.append(v2.RandomErasing(p=0.25, scale=(0.02, 0.2), value=0))
     return v2.Compose(steps)

@@ -8,6 +8,7 @@ Writes
 - <explanation>/*.png + explanation.md: Captum attributions for a few test images per class;
 - <robustness>/*.png + robustness.md: accuracy under FGSM / PGD and natural perturbations (Captum).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,11 +18,9 @@ import tarfile
 import tempfile
 import time
 
+import common
 import numpy as np
 import torch
-import torch.nn.functional as F
-
-import common
 from common import ScriptError, log
 from modeling import Normalized, load_model_folder, penultimate_features
 
@@ -69,7 +68,7 @@ def predict(net, images: torch.Tensor, batch: int = 512):
     """Softmax probabilities and penultimate features for uint8 images; net takes [0, 1] pixels."""
     probs, feats = [], []
     for i in range(0, len(images), batch):
-        x = images[i:i + batch].float().div(255)
+        x = images[i : i + batch].float().div(255)
         f = penultimate_features(net.model, (x - net.mean) / net.std)
         feats.append(f)
         probs.append(torch.softmax(net.model.get_classifier()(f), dim=1))
@@ -93,9 +92,11 @@ def summary_metrics(y: np.ndarray, pred: np.ndarray, n: int) -> dict[str, float]
     precision = np.where(predicted > 0, tp / np.maximum(predicted, 1), 0.0)
     recall = np.where(support > 0, tp / np.maximum(support, 1), 0.0)
     weights = support / max(support.sum(), 1)
-    out = {"accuracy": tp.sum() / max(len(y), 1),
-           "weighted_precision": float((precision * weights).sum()),
-           "weighted_recall": float((recall * weights).sum())}
+    out = {
+        "accuracy": tp.sum() / max(len(y), 1),
+        "weighted_precision": float((precision * weights).sum()),
+        "weighted_recall": float((recall * weights).sum()),
+    }
     for name, beta in (("weighted_f0_5", 0.5), ("weighted_f1", 1.0), ("weighted_f2", 2.0)):
         out[name] = float((fbeta(precision, recall, beta) * weights).sum())
     return out
@@ -125,8 +126,12 @@ def evaluation_report(y: np.ndarray, pred: np.ndarray, classes: list[str], boots
     for i, c in enumerate(classes):
         p = tp[i] / confusion[:, i].sum() if confusion[:, i].sum() else 0.0
         r = tp[i] / confusion[i].sum() if confusion[i].sum() else 0.0
-        per_class[c] = {"precision": float(p), "recall": float(r), "f1": float(2 * p * r / (p + r)) if p + r else 0.0,
-                        "support": int(confusion[i].sum())}
+        per_class[c] = {
+            "precision": float(p),
+            "recall": float(r),
+            "f1": float(2 * p * r / (p + r)) if p + r else 0.0,
+            "support": int(confusion[i].sum()),
+        }
     return {"multiclass_classification_metrics": metrics, "per_class_metrics": per_class, "test_images": int(len(y))}
 
 
@@ -181,22 +186,33 @@ def run_drift(net, val_images, test_images, args, out_dir: str) -> dict:
     _, pert_f = predict(net, perturbed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
-    detector = MMDDrift(ref_f.numpy(), backend="pytorch", p_val=args.drift_p_value,
-                        n_permutations=args.drift_permutations, device="cpu")
+    detector = MMDDrift(
+        ref_f.numpy(), backend="pytorch", p_val=args.drift_p_value, n_permutations=args.drift_permutations, device="cpu"
+    )
     results = {}
-    for name, feats, desc in (("dd_unpert", test_f, "test split, unperturbed"),
-                              ("dd_pert", pert_f, "test split with blur (sigma 1), brightness x1.4 and gaussian noise (std 0.08)")):
+    for name, feats, desc in (
+        ("dd_unpert", test_f, "test split, unperturbed"),
+        ("dd_pert", pert_f, "test split with blur (sigma 1), brightness x1.4 and gaussian noise (std 0.08)"),
+    ):
         np.random.seed(args.seed)
         torch.manual_seed(args.seed)
         data = detector.predict(feats.numpy(), return_p_val=True, return_distance=True)["data"]
-        record = {"is_drift": bool(data["is_drift"]), "p_val": float(data["p_val"]), "threshold": float(data["threshold"]),
-                  "distance": float(data["distance"]), "distance_threshold": float(data["distance_threshold"]),
-                  "detector": "MMDDrift (alibi-detect 0.11.4, pytorch backend) on penultimate features",
-                  "reference": f"validation split, {len(ref)} images", "test": f"{desc}, {len(feats)} images",
-                  "seed": args.seed}
+        record = {
+            "is_drift": bool(data["is_drift"]),
+            "p_val": float(data["p_val"]),
+            "threshold": float(data["threshold"]),
+            "distance": float(data["distance"]),
+            "distance_threshold": float(data["distance_threshold"]),
+            "detector": "MMDDrift (alibi-detect 0.11.4, pytorch backend) on penultimate features",
+            "reference": f"validation split, {len(ref)} images",
+            "test": f"{desc}, {len(feats)} images",
+            "seed": args.seed,
+        }
         common.write_json(os.path.join(out_dir, f"{name}.json"), record)
         results[name] = record
-        log(f"drift {name}: is_drift={record['is_drift']} p_val={record['p_val']:.4f} distance={record['distance']:.5f}")
+        log(
+            f"drift {name}: is_drift={record['is_drift']} p_val={record['p_val']:.4f} distance={record['distance']:.5f}"
+        )
     return results
 
 
@@ -223,7 +239,9 @@ def attribution_map(a: torch.Tensor) -> np.ndarray:
     return np.clip(m / (hi or 1.0), 0, 1)
 
 
-def save_attribution_grid(path: str, title: str, images: torch.Tensor, attributions: torch.Tensor, captions: list[str]) -> None:
+def save_attribution_grid(
+    path: str, title: str, images: torch.Tensor, attributions: torch.Tensor, captions: list[str]
+) -> None:
     plt = _plt()
     n = len(images)
     fig, axes = plt.subplots(2, n, figsize=(1.3 * n + 0.4, 3.0), dpi=100, squeeze=False)
@@ -244,7 +262,15 @@ def save_attribution_grid(path: str, title: str, images: torch.Tensor, attributi
 
 
 def run_explanation(net, images, labels, classes, args, out_dir: str) -> list[tuple[str, str, str]]:
-    from captum.attr import GradientShap, IntegratedGradients, LayerAttribution, LayerGradCam, NoiseTunnel, Occlusion, Saliency
+    from captum.attr import (
+        GradientShap,
+        IntegratedGradients,
+        LayerAttribution,
+        LayerGradCam,
+        NoiseTunnel,
+        Occlusion,
+        Saliency,
+    )
 
     picks = []
     for c in range(len(classes)):
@@ -253,27 +279,57 @@ def run_explanation(net, images, labels, classes, args, out_dir: str) -> list[tu
     y = labels[picks]
     with torch.no_grad():
         pred = net(x).argmax(1)
-    captions = [f"{classes[int(t)]}\npred: {classes[int(p)]}" for t, p in zip(y, pred)]
+    captions = [f"{classes[int(t)]}\npred: {classes[int(p)]}" for t, p in zip(y, pred, strict=True)]
     size = x.shape[-1]
     window = max(2, size // 4)
     torch.manual_seed(args.seed)
     baselines = torch.cat([torch.zeros_like(x[:1]), torch.rand_like(x[:1]) * 0.2])
     methods = [
-        ("integrated_gradients", "Integrated Gradients (SmoothGrad noise tunnel)",
-         "path integral of the gradients from a black image to the input, averaged over noisy copies",
-         lambda: NoiseTunnel(IntegratedGradients(net)).attribute(x, target=pred, nt_type="smoothgrad", nt_samples=4,
-                                                                   stdevs=0.1, n_steps=16, internal_batch_size=256)),
-        ("saliency", "Saliency (SmoothGrad noise tunnel)", "absolute input gradient, averaged over noisy copies",
-         lambda: NoiseTunnel(Saliency(net)).attribute(x, target=pred, nt_type="smoothgrad", nt_samples=8, stdevs=0.1, abs=True)),
-        ("gradient_shap", "GradientShap", "expected gradients against black and random baselines",
-         lambda: GradientShap(net).attribute(x, baselines=baselines, target=pred, n_samples=16, stdevs=0.05)),
-        ("occlusion", "Occlusion", f"drop in the predicted class's score when a {window}x{window} patch is blanked",
-         lambda: Occlusion(net).attribute(x, target=pred, sliding_window_shapes=(3, window, window),
-                                          strides=(3, max(1, window // 2), max(1, window // 2)), baselines=0.0,
-                                          perturbations_per_eval=64)),
-        ("grad_cam", "Grad-CAM (last residual stage)", "class-weighted activations of the last residual stage",
-         lambda: LayerAttribution.interpolate(LayerGradCam(net, net.model.layer4).attribute(x, target=pred, relu_attributions=True),
-                                              (size, size), interpolate_mode="bilinear").expand(-1, 3, -1, -1)),
+        (
+            "integrated_gradients",
+            "Integrated Gradients (SmoothGrad noise tunnel)",
+            "path integral of the gradients from a black image to the input, averaged over noisy copies",
+            lambda: NoiseTunnel(IntegratedGradients(net)).attribute(
+                x, target=pred, nt_type="smoothgrad", nt_samples=4, stdevs=0.1, n_steps=16, internal_batch_size=256
+            ),
+        ),
+        (
+            "saliency",
+            "Saliency (SmoothGrad noise tunnel)",
+            "absolute input gradient, averaged over noisy copies",
+            lambda: NoiseTunnel(Saliency(net)).attribute(
+                x, target=pred, nt_type="smoothgrad", nt_samples=8, stdevs=0.1, abs=True
+            ),
+        ),
+        (
+            "gradient_shap",
+            "GradientShap",
+            "expected gradients against black and random baselines",
+            lambda: GradientShap(net).attribute(x, baselines=baselines, target=pred, n_samples=16, stdevs=0.05),
+        ),
+        (
+            "occlusion",
+            "Occlusion",
+            f"drop in the predicted class's score when a {window}x{window} patch is blanked",
+            lambda: Occlusion(net).attribute(
+                x,
+                target=pred,
+                sliding_window_shapes=(3, window, window),
+                strides=(3, max(1, window // 2), max(1, window // 2)),
+                baselines=0.0,
+                perturbations_per_eval=64,
+            ),
+        ),
+        (
+            "grad_cam",
+            "Grad-CAM (last residual stage)",
+            "class-weighted activations of the last residual stage",
+            lambda: LayerAttribution.interpolate(
+                LayerGradCam(net, net.model.layer4).attribute(x, target=pred, relu_attributions=True),
+                (size, size),
+                interpolate_mode="bilinear",
+            ).expand(-1, 3, -1, -1),
+        ),
     ]
     written = []
     for key, title, description, compute in methods:
@@ -283,10 +339,14 @@ def run_explanation(net, images, labels, classes, args, out_dir: str) -> list[tu
         save_attribution_grid(os.path.join(out_dir, file), title, x, attributions, captions)
         written.append((title, description, file))
         log(f"explanation {key}: {time.perf_counter() - start:.1f}s")
-    lines = ["# Model explanation", "",
-             f"Attributions for {len(picks)} test images ({args.explain_per_class} per class), computed with Captum for "
-             "the predicted class. Top row: the image with its true and predicted label; bottom row: the attribution "
-             "(brighter = more influence on the prediction).", ""]
+    lines = [
+        "# Model explanation",
+        "",
+        f"Attributions for {len(picks)} test images ({args.explain_per_class} per class), computed with Captum for "
+        "the predicted class. Top row: the image with its true and predicted label; bottom row: the attribution "
+        "(brighter = more influence on the prediction).",
+        "",
+    ]
     for title, description, file in written:
         lines += [f"## {title}", "", f"{description.capitalize()}.", "", f"![{title}]({file})", ""]
     with open(os.path.join(out_dir, "explanation.md"), "w") as f:
@@ -329,8 +389,12 @@ def run_robustness(net, images, labels, classes, args, out_dir: str) -> dict[str
     def metric(model_out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return (model_out.argmax(1) == target).float().mean()
 
-    natural = {"gaussian noise (std 0.1)": gaussian_noise, "blur (sigma 1)": blur, "rotation (15 degrees)": rotate,
-               "brightness (x1.5)": brightness}
+    natural = {
+        "gaussian noise (std 0.1)": gaussian_noise,
+        "blur (sigma 1)": blur,
+        "rotation (15 degrees)": rotate,
+        "brightness (x1.5)": brightness,
+    }
     torch.manual_seed(args.seed)
     comparator = AttackComparator(forward_func=net, metric=metric)
     for name, fn in natural.items():
@@ -373,14 +437,27 @@ def run_robustness(net, images, labels, classes, args, out_dir: str) -> dict[str
     fig.savefig(os.path.join(out_dir, "examples.png"))
     plt.close(fig)
 
-    lines = ["# Model robustness", "",
-             f"Accuracy on {len(y)} test images under adversarial attacks (Captum FGSM and PGD, L-inf radius in pixel "
-             "units of [0, 1] images) and natural perturbations (Captum AttackComparator; gaussian noise averaged over 3 draws).",
-             "", "| perturbation | accuracy | change |", "|---|---:|---:|"]
+    lines = [
+        "# Model robustness",
+        "",
+        f"Accuracy on {len(y)} test images under adversarial attacks (Captum FGSM and PGD, L-inf radius in pixel "
+        "units of [0, 1] images) and natural perturbations "
+        "(Captum AttackComparator; gaussian noise averaged over 3 draws).",
+        "",
+        "| perturbation | accuracy | change |",
+        "|---|---:|---:|",
+    ]
     for name, acc in results.items():
         lines.append(f"| {name} | {acc:.4f} | {acc - results['clean']:+.4f} |")
-    lines += ["", "![Accuracy under attack](accuracy_under_attack.png)", "", "## Examples", "",
-              "![Perturbed examples](examples.png)", ""]
+    lines += [
+        "",
+        "![Accuracy under attack](accuracy_under_attack.png)",
+        "",
+        "## Examples",
+        "",
+        "![Perturbed examples](examples.png)",
+        "",
+    ]
     with open(os.path.join(out_dir, "robustness.md"), "w") as f:
         f.write("\n".join(lines))
     return results
@@ -409,7 +486,10 @@ def main(argv=None) -> None:
     net = Normalized(model, config.mean, config.std).eval()
     test_dir = common.require_dir(args.test_dir, "test data", "--test-dir")
     images, labels = common.load_split(test_dir, config.classes, config.image_size)
-    log(f"test: {len(labels)} images, {len(config.classes)} classes, model {config.architecture} ({config.model_version})")
+    log(
+        f"test: {len(labels)} images, {len(config.classes)} classes, "
+        f"model {config.architecture} ({config.model_version})"
+    )
 
     start = time.perf_counter()
     probs, _ = predict(net, images)
@@ -417,11 +497,14 @@ def main(argv=None) -> None:
     report["model_version"] = config.model_version
     common.write_json(os.path.join(outputs["evaluation"], "evaluation.json"), report)
     acc = report["multiclass_classification_metrics"]["accuracy"]["value"]
-    log(f"test_accuracy={acc:.4f} weighted_f1={report['multiclass_classification_metrics']['weighted_f1']['value']:.4f} "
-        f"({time.perf_counter() - start:.1f}s)")
+    weighted_f1 = report["multiclass_classification_metrics"]["weighted_f1"]["value"]
+    log(f"test_accuracy={acc:.4f} weighted_f1={weighted_f1:.4f} ({time.perf_counter() - start:.1f}s)")
     if "drift" in outputs:
-        val_images, _ = common.load_split(common.require_dir(args.validation_dir, "validation data", "--validation-dir"),
-                                          config.classes, config.image_size)
+        val_images, _ = common.load_split(
+            common.require_dir(args.validation_dir, "validation data", "--validation-dir"),
+            config.classes,
+            config.image_size,
+        )
         run_drift(net, val_images, images, args, outputs["drift"])
     if "explanation" in outputs:
         run_explanation(net, images, labels, config.classes, args, outputs["explanation"])

@@ -1,9 +1,10 @@
 """Builds the raw data set as an ImageFolder zip (<class>/<image>.png, RGB) plus a held-out unlabelled pool.
 
-  fashion:   from the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist), official train split -> zip,
-             official test split -> optional second zip, some training images held out as the unlabelled pool.
-  synthetic: a tiny generated set of shapes (for tests): learnable in seconds by a small network.
+fashion:   from the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist), official train split -> zip,
+           official test split -> optional second zip, some training images held out as the unlabelled pool.
+synthetic: a tiny generated set of shapes (for tests): learnable in seconds by a small network.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,8 @@ import struct
 import zipfile
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
-
 from common import ScriptError, log, run_main
+from PIL import Image, ImageDraw
 
 FASHION_CLASSES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
 SYNTHETIC_CLASSES = ["circle", "square", "triangle", "cross", "h-stripes", "v-stripes"]
@@ -74,7 +74,7 @@ def select(labels: np.ndarray, per_class: int, pool_count: int, rng: random.Rand
         if pool_each[k] >= len(idx):
             raise ScriptError(f"--pool-count {pool_count} leaves no labelled images of class {c}")
         pool += idx[: pool_each[k]]
-        rest = idx[pool_each[k]:]
+        rest = idx[pool_each[k] :]
         labelled += rest[:per_class] if per_class > 0 else rest
     return sorted(labelled), sorted(pool)
 
@@ -82,7 +82,7 @@ def select(labels: np.ndarray, per_class: int, pool_count: int, rng: random.Rand
 def write_pool(pool_dir: str, images: list[Image.Image], labels: list[str], labels_file: str | None) -> None:
     os.makedirs(pool_dir, exist_ok=True)
     truth = {}
-    for i, (image, label) in enumerate(zip(images, labels)):
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
         name = f"pool-{i:05d}.png"
         with open(os.path.join(pool_dir, name), "wb") as f:
             f.write(png_bytes(image))
@@ -99,18 +99,27 @@ def fashion(args) -> None:
     train_x = read_idx(os.path.join(src, "train-images-idx3-ubyte.gz"))
     train_y = read_idx(os.path.join(src, "train-labels-idx1-ubyte.gz"))
     labelled, pool = select(train_y, args.per_class, args.pool_count, rng)
-    entries = [(f"{FASHION_CLASSES[train_y[i]]}/train-{i:05d}.png", png_bytes(to_rgb(train_x[i], args.size))) for i in labelled]
+    entries = [
+        (f"{FASHION_CLASSES[train_y[i]]}/train-{i:05d}.png", png_bytes(to_rgb(train_x[i], args.size))) for i in labelled
+    ]
     write_zip(args.output, entries)
     log(f"wrote {args.output}: {len(entries)} images, {len(FASHION_CLASSES)} classes, {args.size} px")
     if args.test_output:
         test_x = read_idx(os.path.join(src, "t10k-images-idx3-ubyte.gz"))
         test_y = read_idx(os.path.join(src, "t10k-labels-idx1-ubyte.gz"))
-        tests = [(f"{FASHION_CLASSES[test_y[i]]}/test-{i:05d}.png", png_bytes(to_rgb(test_x[i], args.size))) for i in range(len(test_y))]
+        tests = [
+            (f"{FASHION_CLASSES[test_y[i]]}/test-{i:05d}.png", png_bytes(to_rgb(test_x[i], args.size)))
+            for i in range(len(test_y))
+        ]
         write_zip(args.test_output, tests)
         log(f"wrote {args.test_output}: {len(tests)} images (the official test split)")
     if args.pool_dir and pool:
-        write_pool(args.pool_dir, [to_rgb(train_x[i], args.size) for i in pool],
-                   [FASHION_CLASSES[train_y[i]] for i in pool], args.pool_labels)
+        write_pool(
+            args.pool_dir,
+            [to_rgb(train_x[i], args.size) for i in pool],
+            [FASHION_CLASSES[train_y[i]] for i in pool],
+            args.pool_labels,
+        )
         log(f"wrote {len(pool)} unlabelled images to {args.pool_dir}")
 
 
@@ -151,11 +160,17 @@ def synthetic(args) -> None:
         raise ScriptError(f"--classes must be between 2 and {len(SYNTHETIC_CLASSES)}")
     classes = SYNTHETIC_CLASSES[: args.classes]
     per_class = args.per_class if args.per_class > 0 else 40
-    entries = [(f"{c}/{c}-{i:04d}.png", png_bytes(draw_shape(c, args.size, rng))) for c in classes for i in range(per_class)]
+    entries = [
+        (f"{c}/{c}-{i:04d}.png", png_bytes(draw_shape(c, args.size, rng))) for c in classes for i in range(per_class)
+    ]
     write_zip(args.output, entries)
     log(f"wrote {args.output}: {len(entries)} images, {len(classes)} classes, {args.size} px")
     if args.test_output:
-        tests = [(f"{c}/test-{c}-{i:04d}.png", png_bytes(draw_shape(c, args.size, rng))) for c in classes for i in range(per_class // 4 or 1)]
+        tests = [
+            (f"{c}/test-{c}-{i:04d}.png", png_bytes(draw_shape(c, args.size, rng)))
+            for c in classes
+            for i in range(per_class // 4 or 1)
+        ]
         write_zip(args.test_output, tests)
     if args.pool_dir and args.pool_count:
         kinds = [classes[i % len(classes)] for i in range(args.pool_count)]
@@ -172,7 +187,9 @@ def main(argv=None) -> None:
     p.add_argument("--per-class", type=int, default=0, help="labelled images per class (0 = all; synthetic: 40)")
     p.add_argument("--pool-dir", default=None, help="folder for the unlabelled pool (held out of the zip)")
     p.add_argument("--pool-count", type=int, default=0, help="images in the pool")
-    p.add_argument("--pool-labels", default=None, help="JSON file with the pool's true labels (for simulated labelling)")
+    p.add_argument(
+        "--pool-labels", default=None, help="JSON file with the pool's true labels (for simulated labelling)"
+    )
     p.add_argument("--classes", type=int, default=4, help="synthetic: number of classes (2..6)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

@@ -8,6 +8,7 @@
 - every image is written as an RGB PNG of one size, so training sees uniform inputs.
 Outputs: <train>/<label>/<sha>.png, <validation>/..., <test>/... (each with classes.json) and <report>/report.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,10 +21,9 @@ import random
 import zipfile
 from dataclasses import dataclass
 
-from PIL import Image
-
 import common
 from common import ScriptError, log
+from PIL import Image
 
 
 @dataclass
@@ -61,7 +61,9 @@ def read_zip(path: str, origin: str) -> list[Item]:
             if len(parts) < 2:
                 raise ScriptError(f"{path}: '{name}' is not inside a class folder (expected <class>/<image> entries)")
             data = archive.read(info)
-            items.append(Item(f"{os.path.basename(path)}:{name}", parts[-2], data, hashlib.sha256(data).hexdigest(), origin))
+            items.append(
+                Item(f"{os.path.basename(path)}:{name}", parts[-2], data, hashlib.sha256(data).hexdigest(), origin)
+            )
     return items
 
 
@@ -110,8 +112,8 @@ def stratified_split(by_label: dict[str, list[Item]], val_fraction: float, test_
             n_test = max(n_test, 1) if test_fraction > 0 else 0
             n_val = max(n_val, 1) if val_fraction > 0 else 0
         splits["test"] += items[:n_test]
-        splits["validation"] += items[n_test:n_test + n_val]
-        splits["train"] += items[n_test + n_val:]
+        splits["validation"] += items[n_test : n_test + n_val]
+        splits["train"] += items[n_test + n_val :]
     return splits
 
 
@@ -148,7 +150,9 @@ def main(argv=None) -> None:
     raw = read_zip(find_zip(args.raw, "--raw"), "raw")
     if not raw:
         raise ScriptError(f"{args.raw} holds no images")
-    classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else sorted({it.label for it in raw})
+    classes = (
+        [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else sorted({it.label for it in raw})
+    )
     annotated = []
     if args.annotated_dir:
         if not os.path.isdir(args.annotated_dir):
@@ -169,8 +173,14 @@ def main(argv=None) -> None:
         if item.digest in kept:
             duplicates += 1
             if kept[item.digest].label != item.label:
-                conflicts.append({"image": item.source, "label": item.label, "kept": kept[item.digest].source,
-                                  "kept_label": kept[item.digest].label})
+                conflicts.append(
+                    {
+                        "image": item.source,
+                        "label": item.label,
+                        "kept": kept[item.digest].source,
+                        "kept_label": kept[item.digest].label,
+                    }
+                )
             continue
         image, error = decodable(item, size)
         if image is None:

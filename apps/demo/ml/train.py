@@ -4,6 +4,7 @@ Runs unchanged on SageMaker (hyperparameters as `--name value`, paths from SM_* 
 under `torchrun` for DDP (NCCL on GPU, gloo on CPU). Metric lines look like
 `epoch=3 train_loss=0.4100 train_accuracy=0.8512 val_loss=0.3900 val_accuracy=0.8700 images_per_sec=812.4`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,17 +14,17 @@ import os
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+import common
 import numpy as np
 import torch
 import torch.distributed as dist
-from torch import nn
-
-import common
 from common import ScriptError, log
 from modeling import ModelConfig, Normalized, build_model, save_model_folder
+from torch import nn
 
 # The fewest optimizer steps for which the one-cycle schedule has a non-empty warm-up phase (pct_start 0.2).
 MIN_ONE_CYCLE_STEPS = 10
@@ -55,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--validation-dir", default=common.env_path("SM_CHANNEL_VALIDATION"))
     p.add_argument("--model-dir", default=common.env_path("SM_MODEL_DIR"))
     p.add_argument("--output-data-dir", default=common.env_path("SM_OUTPUT_DATA_DIR"))
-    p.add_argument("--checkpoint-dir", default=None, help="resume from / save to this folder (SageMaker CheckpointConfig.LocalPath)")
+    p.add_argument(
+        "--checkpoint-dir",
+        default=None,
+        help="resume from / save to this folder (SageMaker CheckpointConfig.LocalPath)",
+    )
     p.add_argument("--tensorboard-dir", default=None, help="default: <output-data-dir>/tensorboard")
     return p
 
@@ -127,8 +132,9 @@ def to_model_input(x: torch.Tensor, device: torch.device) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last)
 
 
-def train_one_epoch(model, loader, optimizer, scheduler, criterion, device, amp, scaler, max_steps: int = 0,
-                    log_every: int = 0):
+def train_one_epoch(
+    model, loader, optimizer, scheduler, criterion, device, amp, scaler, max_steps: int = 0, log_every: int = 0
+):
     """One pass over the loader; returns (mean loss, accuracy, images seen, seconds). The loop the benchmark times."""
     model.train()
     loss_sum = torch.zeros((), device=device)
@@ -176,7 +182,9 @@ def evaluate(model, loader, criterion, device, amp, num_classes: int):
         loss_sum += criterion(logits.float(), y).item() * y.size(0)
         seen += y.size(0)
         pred = logits.argmax(1)
-        confusion += torch.bincount((y * num_classes + pred).cpu(), minlength=num_classes**2).view(num_classes, num_classes)
+        confusion += torch.bincount((y * num_classes + pred).cpu(), minlength=num_classes**2).view(
+            num_classes, num_classes
+        )
     return loss_sum, seen, confusion
 
 
@@ -196,8 +204,15 @@ def confusion_figure(confusion: np.ndarray, classes: list[str], title: str):
     ax.set_title(title, fontsize=9)
     for i in range(n):
         for j in range(n):
-            ax.text(j, i, int(confusion[i, j]), ha="center", va="center", fontsize=6,
-                    color="white" if confusion[i, j] > confusion.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                int(confusion[i, j]),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if confusion[i, j] > confusion.max() / 2 else "black",
+            )
     fig.tight_layout()
     return fig
 
@@ -230,13 +245,26 @@ class FitResult:
     best_state: dict[str, torch.Tensor]
 
 
-def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
-        on_epoch: Callable[[int, float], None] | None = None, model_version: str = "unversioned") -> FitResult:
+def fit(
+    args,
+    train_data,
+    val_data,
+    classes: list[str],
+    info: DistInfo,
+    on_epoch: Callable[[int, float], None] | None = None,
+    model_version: str = "unversioned",
+) -> FitResult:
     """Trains and validates; resumes from args.checkpoint_dir. Used by train.py's main and by tune.py's trials."""
     seed_everything(args.seed)
     image_size = train_data[0].shape[-1]
-    config = ModelConfig(architecture=args.model, classes=classes, image_size=image_size, width=args.width,
-                         stem=args.stem, model_version=model_version)
+    config = ModelConfig(
+        architecture=args.model,
+        classes=classes,
+        image_size=image_size,
+        width=args.width,
+        stem=args.stem,
+        model_version=model_version,
+    )
     try:
         model = build_model(config)
     except ValueError as e:
@@ -247,7 +275,9 @@ def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
     net: nn.Module = Normalized(model, config.mean, config.std).to(info.device)
     plain = net
     if info.world_size > 1:
-        net = nn.parallel.DistributedDataParallel(net, device_ids=[info.local_rank] if info.device.type == "cuda" else None)
+        net = nn.parallel.DistributedDataParallel(
+            net, device_ids=[info.local_rank] if info.device.type == "cuda" else None
+        )
 
     if args.batch_size % info.world_size:
         raise ScriptError(f"--batch-size {args.batch_size} is not divisible by the {info.world_size} DDP processes")
@@ -257,20 +287,34 @@ def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
     # Each process validates its own shard; the confusion matrices are summed.
     val_idx = torch.arange(info.rank, len(val_data[1]), info.world_size)
     val_set = common.TensorImages(val_data[0][val_idx], val_data[1][val_idx])
-    sampler = torch.utils.data.DistributedSampler(train_set, info.world_size, info.rank, shuffle=True, seed=args.seed, drop_last=True)
+    sampler = torch.utils.data.DistributedSampler(
+        train_set, info.world_size, info.rank, shuffle=True, seed=args.seed, drop_last=True
+    )
     pin = info.device.type == "cuda"
-    train_loader = torch.utils.data.DataLoader(train_set, batch_size=per_process_batch, sampler=sampler, drop_last=True,
-                                               num_workers=workers, pin_memory=pin, persistent_workers=workers > 0)
-    val_loader = torch.utils.data.DataLoader(val_set, batch_size=max(per_process_batch, 256), num_workers=workers, pin_memory=pin)
-    steps_per_epoch = len(train_loader) if not args.max_steps_per_epoch else min(len(train_loader), args.max_steps_per_epoch)
+    train_loader = torch.utils.data.DataLoader(
+        train_set,
+        batch_size=per_process_batch,
+        sampler=sampler,
+        drop_last=True,
+        num_workers=workers,
+        pin_memory=pin,
+        persistent_workers=workers > 0,
+    )
+    val_loader = torch.utils.data.DataLoader(
+        val_set, batch_size=max(per_process_batch, 256), num_workers=workers, pin_memory=pin
+    )
+    steps_per_epoch = (
+        len(train_loader) if not args.max_steps_per_epoch else min(len(train_loader), args.max_steps_per_epoch)
+    )
     if steps_per_epoch == 0:
         raise ScriptError(f"the training split ({len(train_set)} images) is smaller than one batch ({args.batch_size})")
 
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     total_steps = args.epochs * steps_per_epoch
     if total_steps >= MIN_ONE_CYCLE_STEPS:
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
-                                                        steps_per_epoch=steps_per_epoch, pct_start=0.2)
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.2
+        )
     else:
         # OneCycleLR's warm-up phase ends at pct_start * total - 1; below ~10 steps that phase is empty and the
         # scheduler divides by zero, so a run this short (a smoke test, a tiny demo) trains at a constant rate.
@@ -280,14 +324,24 @@ def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
 
     start_epoch, history = 1, []
     best = {"accuracy": -1.0, "epoch": 0, "state": None}
-    fingerprint = {"model": args.model, "width": args.width, "stem": args.stem, "classes": classes, "image_size": image_size,
-                   "epochs": args.epochs, "batch_size": args.batch_size, "world_size": info.world_size}
+    fingerprint = {
+        "model": args.model,
+        "width": args.width,
+        "stem": args.stem,
+        "classes": classes,
+        "image_size": image_size,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "world_size": info.world_size,
+    }
     ckpt_path = os.path.join(args.checkpoint_dir, CHECKPOINT_FILE) if args.checkpoint_dir else None
     if ckpt_path and os.path.isfile(ckpt_path):
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         if ckpt["fingerprint"] != fingerprint:
-            raise ScriptError(f"checkpoint {ckpt_path} was written by a different run ({ckpt['fingerprint']} vs "
-                              f"{fingerprint}); empty the checkpoint folder to start over")
+            raise ScriptError(
+                f"checkpoint {ckpt_path} was written by a different run ({ckpt['fingerprint']} vs "
+                f"{fingerprint}); empty the checkpoint folder to start over"
+            )
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
@@ -307,8 +361,17 @@ def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
     for epoch in range(start_epoch, args.epochs + 1):
         sampler.set_epoch(epoch)
         train_loss, train_acc, seen, seconds = train_one_epoch(
-            net, train_loader, optimizer, scheduler, criterion, info.device, amp, scaler, args.max_steps_per_epoch,
-            args.log_every if info.is_main else 0)
+            net,
+            train_loader,
+            optimizer,
+            scheduler,
+            criterion,
+            info.device,
+            amp,
+            scaler,
+            args.max_steps_per_epoch,
+            args.log_every if info.is_main else 0,
+        )
         val_loss_sum, val_seen, confusion = evaluate(plain, val_loader, criterion, info.device, amp, len(classes))
         if info.world_size > 1:
             totals = torch.tensor([val_loss_sum, float(val_seen), train_loss * seen, float(seen), train_acc * seen])
@@ -319,26 +382,49 @@ def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
             seen = int(totals[3].item())
         val_loss = val_loss_sum / max(val_seen, 1)
         val_acc = confusion.diag().sum().item() / max(val_seen, 1)
-        row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc, "val_loss": val_loss,
-               "val_accuracy": val_acc, "images_per_sec": seen / seconds, "lr": scheduler.get_last_lr()[0]}
+        row = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "train_accuracy": train_acc,
+            "val_loss": val_loss,
+            "val_accuracy": val_acc,
+            "images_per_sec": seen / seconds,
+            "lr": scheduler.get_last_lr()[0],
+        }
         history.append(row)
         if val_acc > best["accuracy"]:
-            best = {"accuracy": val_acc, "epoch": epoch,
-                    "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
+            best = {
+                "accuracy": val_acc,
+                "epoch": epoch,
+                "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+            }
         if info.is_main:
-            log(f"epoch={epoch} train_loss={train_loss:.4f} train_accuracy={train_acc:.4f} val_loss={val_loss:.4f} "
-                f"val_accuracy={val_acc:.4f} images_per_sec={row['images_per_sec']:.1f} lr={row['lr']:.6f}")
+            log(
+                f"epoch={epoch} train_loss={train_loss:.4f} train_accuracy={train_acc:.4f} val_loss={val_loss:.4f} "
+                f"val_accuracy={val_acc:.4f} images_per_sec={row['images_per_sec']:.1f} lr={row['lr']:.6f}"
+            )
             if writer is not None:
                 for key in ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "images_per_sec", "lr"):
                     writer.add_scalar(key, row[key], epoch)
-                writer.add_figure("confusion_matrix", confusion_figure(confusion.numpy(), classes, f"validation, epoch {epoch}"), epoch)
+                writer.add_figure(
+                    "confusion_matrix",
+                    confusion_figure(confusion.numpy(), classes, f"validation, epoch {epoch}"),
+                    epoch,
+                )
                 writer.flush()
             if ckpt_path:
                 os.makedirs(args.checkpoint_dir, exist_ok=True)
-                state = {"fingerprint": fingerprint, "epoch": epoch, "model": model.state_dict(),
-                         "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                         "scaler": scaler.state_dict() if scaler is not None else None, "history": history,
-                         "best": best, "rng": torch.get_rng_state()}
+                state = {
+                    "fingerprint": fingerprint,
+                    "epoch": epoch,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "scaler": scaler.state_dict() if scaler is not None else None,
+                    "history": history,
+                    "best": best,
+                    "rng": torch.get_rng_state(),
+                }
                 # Written to a temporary name then renamed: a spot interruption mid-write leaves the last good one.
                 torch.save(state, ckpt_path + ".tmp")
                 os.replace(ckpt_path + ".tmp", ckpt_path)
@@ -347,7 +433,9 @@ def fit(args, train_data, val_data, classes: list[str], info: DistInfo,
     if writer is not None:
         writer.close()
     if best["state"] is None:
-        raise ScriptError(f"nothing to train: the checkpoint already covers all {args.epochs} epochs and holds no model")
+        raise ScriptError(
+            f"nothing to train: the checkpoint already covers all {args.epochs} epochs and holds no model"
+        )
     return FitResult(best["accuracy"], best["epoch"], history, model, config, best["state"])
 
 
@@ -356,7 +444,9 @@ def load_train_val(args) -> tuple[list[str], tuple, tuple]:
     val_dir = common.require_dir(args.validation_dir, "validation data", "--validation-dir")
     classes = common.read_classes(train_dir)
     if len(classes) < 2:
-        raise ScriptError(f"{train_dir} has {len(classes)} class folder(s); an ImageFolder layout with at least 2 is needed")
+        raise ScriptError(
+            f"{train_dir} has {len(classes)} class folder(s); an ImageFolder layout with at least 2 is needed"
+        )
     size = args.image_size or _first_image_size(train_dir)
     return classes, common.load_split(train_dir, classes, size), common.load_split(val_dir, classes, size)
 
@@ -372,7 +462,10 @@ def _first_image_size(folder: str) -> int:
 
 
 def copy_inference_code(model_dir: str) -> None:
-    """The PyTorch inference container runs model.tar.gz's code/inference.py (and pip-installs code/requirements.txt)."""
+    """The PyTorch inference container runs model.tar.gz's code/inference.py.
+
+    It also pip-installs code/requirements.txt.
+    """
     source = os.path.join(common.HERE, "code")
     target = os.path.join(model_dir, "code")
     os.makedirs(target, exist_ok=True)
@@ -393,15 +486,22 @@ def main(argv=None) -> None:
         classes, train_data, val_data = load_train_val(args)
         version = args.model_version or os.environ.get("TRAINING_JOB_NAME") or time.strftime("local-%Y%m%d-%H%M%S")
         if info.is_main:
-            log(f"data: {len(train_data[1])} training and {len(val_data[1])} validation images, "
-                f"{len(classes)} classes, {train_data[0].shape[-1]} px; device={info.device} processes={info.world_size}")
+            log(
+                f"data: {len(train_data[1])} training and {len(val_data[1])} validation images, "
+                f"{len(classes)} classes, {train_data[0].shape[-1]} px; "
+                f"device={info.device} processes={info.world_size}"
+            )
         result = fit(args, train_data, val_data, classes, info, model_version=version)
         if info.is_main:
             result.model.load_state_dict(result.best_state)
             save_model_folder(args.model_dir, result.model, result.config)
             copy_inference_code(args.model_dir)
-            summary = {"best_val_accuracy": result.best_val_accuracy, "best_epoch": result.best_epoch,
-                       "history": result.history, "hyperparameters": vars(args)}
+            summary = {
+                "best_val_accuracy": result.best_val_accuracy,
+                "best_epoch": result.best_epoch,
+                "history": result.history,
+                "hyperparameters": vars(args),
+            }
             if args.output_data_dir:
                 common.write_json(os.path.join(args.output_data_dir, "metrics.json"), summary)
             log(f"best_val_accuracy={result.best_val_accuracy:.4f} best_epoch={result.best_epoch}")

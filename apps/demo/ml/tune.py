@@ -6,6 +6,7 @@ a median pruner. The study lives in resumable storage: a SQLite file (default: i
 restart continues it) or an RDB URL shared by several workers. Writes best.json
 {"model", "optimizer", "lr", "val_accuracy", ...} to the model folder and the output-data folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,10 +14,9 @@ import json
 import os
 import time
 
+import common
 import optuna
 import torch
-
-import common
 import train
 from common import ScriptError, log
 
@@ -55,9 +55,14 @@ def main(argv=None) -> None:
     log(f"data: {len(train_data[1])} training and {len(val_data[1])} validation images, {len(classes)} classes")
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(study_name=args.study_name, storage=storage, direction="maximize", load_if_exists=True,
-                                sampler=optuna.samplers.TPESampler(seed=args.seed),
-                                pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1))
+    study = optuna.create_study(
+        study_name=args.study_name,
+        storage=storage,
+        direction="maximize",
+        load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=args.seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
+    )
     done = [t for t in study.trials if t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)]
     remaining = max(0, args.n_trials - len(done))
     log(f"study '{args.study_name}' at {storage}: {len(done)} trials done, {remaining} to run")
@@ -68,8 +73,9 @@ def main(argv=None) -> None:
         trial_args.optimizer = trial.suggest_categorical("optimizer", OPTIMIZERS)
         trial_args.lr = trial.suggest_float("lr", args.lr_min, args.lr_max, log=True)
         trial_args.checkpoint_dir = None  # the study storage is the checkpoint; a trial restarts whole
-        trial_args.tensorboard_dir = (os.path.join(args.output_data_dir, "tensorboard", f"trial-{trial.number}")
-                                      if args.output_data_dir else None)
+        trial_args.tensorboard_dir = (
+            os.path.join(args.output_data_dir, "tensorboard", f"trial-{trial.number}") if args.output_data_dir else None
+        )
 
         def report(epoch: int, val_accuracy: float) -> None:
             trial.report(val_accuracy, epoch)
@@ -79,8 +85,10 @@ def main(argv=None) -> None:
 
         start = time.time()
         result = train.fit(trial_args, train_data, val_data, classes, info, on_epoch=report)
-        log(f"trial={trial.number} model={trial_args.model} optimizer={trial_args.optimizer} lr={trial_args.lr:.6f} "
-            f"val_accuracy={result.best_val_accuracy:.4f} seconds={time.time() - start:.1f}")
+        log(
+            f"trial={trial.number} model={trial_args.model} optimizer={trial_args.optimizer} lr={trial_args.lr:.6f} "
+            f"val_accuracy={result.best_val_accuracy:.4f} seconds={time.time() - start:.1f}"
+        )
         return result.best_val_accuracy
 
     if remaining:
@@ -89,13 +97,25 @@ def main(argv=None) -> None:
     if not completed:
         raise ScriptError("no trial completed (all pruned or failed); raise --epochs or --n-trials")
     best = study.best_trial
-    summary = {"model": best.params["model"], "optimizer": best.params["optimizer"], "lr": best.params["lr"],
-               "val_accuracy": best.value, "trial": best.number, "trials_completed": len(completed),
-               "trials_pruned": sum(1 for t in study.trials if t.state == optuna.trial.TrialState.PRUNED),
-               "epochs": args.epochs, "batch_size": args.batch_size, "width": args.width, "stem": args.stem}
+    summary = {
+        "model": best.params["model"],
+        "optimizer": best.params["optimizer"],
+        "lr": best.params["lr"],
+        "val_accuracy": best.value,
+        "trial": best.number,
+        "trials_completed": len(completed),
+        "trials_pruned": sum(1 for t in study.trials if t.state == optuna.trial.TrialState.PRUNED),
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "width": args.width,
+        "stem": args.stem,
+    }
     for folder in filter(None, (args.model_dir, args.output_data_dir)):
         common.write_json(os.path.join(folder, "best.json"), summary)
-    log(f"best_val_accuracy={best.value:.4f} model={summary['model']} optimizer={summary['optimizer']} lr={summary['lr']:.6f}")
+    log(
+        f"best_val_accuracy={best.value:.4f} model={summary['model']} "
+        f"optimizer={summary['optimizer']} lr={summary['lr']:.6f}"
+    )
     log(json.dumps(summary))
 
 

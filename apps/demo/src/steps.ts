@@ -629,7 +629,7 @@ export async function deployStep(
   stage: 'staging' | 'prod',
 ): Promise<{ endpointName: string; modelPackageArn: string; version: number }> {
   const registry = new ModelRegistry({ sagemaker: ctx.sagemaker });
-  let modelPackage;
+  let modelPackage: Awaited<ReturnType<ModelRegistry['latestApproved']>>;
   try {
     modelPackage = await registry.latestApproved(ctx.names.modelPackageGroupName);
   } catch (error) {
@@ -643,8 +643,8 @@ export async function deployStep(
     stages: stageConfigs(ctx),
     executionRoleArn: ctx.names.roleArn,
     sagemaker: ctx.sagemaker,
-    minPollDelaySeconds: ctx.target === 'local' ? 1 : 5,
-    maxPollDelaySeconds: ctx.target === 'local' ? 2 : 30,
+    minPollDelayMs: ctx.target === 'local' ? 1_000 : 5_000,
+    maxPollDelayMs: ctx.target === 'local' ? 2_000 : 30_000,
     onProgress: (event) => ctx.reporter.info(`${stage}: ${event.message}`),
     log: (line) => ctx.reporter.info(line),
   });
@@ -669,7 +669,7 @@ export async function testEndpointStep(
   const client = new EndpointClient({
     endpointName: ctx.names.endpoints[options.stage],
     runtime: ctx.runtime,
-    endpointKind: options.stage === 'staging' ? 'serverless' : 'real-time',
+    endpointKind: options.stage === 'staging' ? 'Serverless' : 'RealTime',
     timeoutMs: 120_000,
   });
   let bar: ReturnType<DemoContext['reporter']['bar']> | undefined;

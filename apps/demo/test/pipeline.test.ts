@@ -16,6 +16,7 @@ const names: DemoNames = {
   prodInstanceType: 'ml.m5.large',
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: the assertions walk the compiled definition as untyped JSON
 type Json = Record<string, any>;
 
 describe('the demo pipeline definition', () => {

@@ -1,143 +1,66 @@
+/**
+ * The Deployer: approval and promotion checks, the deployment plan, and the rollout of a model package version onto
+ * a stage's endpoint. How a stage config becomes SageMaker requests, resource names, waits, auto scaling and reads
+ * live beside it in deploy/.
+ */
 import {
-  ApplicationAutoScalingClient,
-  DeregisterScalableTargetCommand,
-  DescribeScalableTargetsCommand,
-  PutScalingPolicyCommand,
-  RegisterScalableTargetCommand,
-} from '@aws-sdk/client-application-auto-scaling';
-import {
-  type CreateEndpointConfigCommandInput,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
-  DescribeEndpointCommand,
-  type DescribeEndpointCommandOutput,
-  DescribeEndpointConfigCommand,
-  type DescribeEndpointConfigCommandOutput,
-  DescribeModelCommand,
-  ListEndpointConfigsCommand,
-  type ProductionVariantInstanceType,
   SageMakerClient,
   UpdateEndpointCommand,
   waitUntilEndpointDeleted,
-  waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
 import type { StageConfig } from './config/schema.js';
+import { scalableResourceId, scalingPolicyName, VariantAutoScaling } from './deploy/auto-scaling.js';
+import { endpointConfigInput, formatPlan, sameEndpointConfig, variantSummary } from './deploy/endpoint-config.js';
+import { resourceName, stampOf } from './deploy/names.js';
+import { endpointWaiter, type OnEndpointStatus, waitForRollout } from './deploy/rollout.js';
 import {
-  DeploymentFailedError,
+  describeEndpoint,
+  describeEndpointConfig,
+  ignoreNotFound,
+  modelPackageOfModel,
+  stageEndpointConfigs,
+} from './deploy/sagemaker-reads.js';
+import type {
+  DeploymentPlan,
+  DeployerOptions,
+  DeployOptions,
+  DeployProgress,
+  DeployResult,
+  PlannedAction,
+  ServingState,
+} from './deploy/types.js';
+import {
   EndpointBusyError,
   ModelPackageNotApprovedError,
   ModelPackageNotReadyError,
   PromotionRequiredError,
-  UnknownStageError,
+  StageNotConfiguredError,
 } from './errors.js';
-import { isNotFound, ModelRegistry, type ModelPackageVersion } from './registry.js';
+import { isNotFound, ModelRegistry } from './registry.js';
 
-export type PlannedActionKind = 'create' | 'update' | 'delete' | 'register' | 'deregister' | 'keep';
-export type PlannedResource = 'Model' | 'EndpointConfig' | 'Endpoint' | 'ScalableTarget' | 'ScalingPolicy';
-
-/** One step of a deployment, in the order it runs. */
-export interface PlannedAction {
-  readonly action: PlannedActionKind;
-  readonly resource: PlannedResource;
-  readonly name: string;
-  readonly detail?: string;
-}
-
-export interface DeploymentPlan {
-  readonly stage: string;
-  readonly endpointName: string;
-  readonly modelPackage: ModelPackageVersion;
-  /** Names the new model and endpoint config get (unused when `upToDate`). */
-  readonly modelName: string;
-  readonly endpointConfigName: string;
-  /** The endpoint already serves this package version with this config: nothing to roll out. */
-  readonly upToDate: boolean;
-  /** The endpoint config serving now, if the endpoint exists. */
-  readonly currentEndpointConfigName: string | undefined;
-  readonly actions: readonly PlannedAction[];
-}
-
-export interface DeployProgress {
-  readonly stage: string;
-  readonly endpointName: string;
-  readonly phase:
-    | 'check'
-    | 'create-model'
-    | 'create-endpoint-config'
-    | 'create-endpoint'
-    | 'update-endpoint'
-    | 'wait'
-    | 'auto-scaling'
-    | 'cleanup'
-    | 'done';
-  readonly message: string;
-  /** While waiting: the endpoint's status at the last poll. */
-  readonly endpointStatus?: string;
-  readonly elapsedSeconds?: number;
-}
-
-export interface DeployResult {
-  readonly plan: DeploymentPlan;
-  /** False for a dry run. */
-  readonly executed: boolean;
-  readonly endpointArn?: string;
-}
-
-export interface DeployerOptions {
-  /** Stage name → its config (from `loadStageConfig` / `parseStageConfig`). */
-  readonly stages: Readonly<Record<string, StageConfig>>;
-  /** Role the models run under (`ExecutionRoleArn` of CreateModel). */
-  readonly executionRoleArn: string;
-  /** Defaults to a client from the default credential chain. */
-  readonly sagemaker?: SageMakerClient;
-  /** Used for stages with `AutoScaling`; defaults to a client from the default credential chain. */
-  readonly applicationAutoScaling?: ApplicationAutoScalingClient;
-  /**
-   * Stage → the stage a version must be in service on before it may deploy there.
-   * Defaults to `{ prod: 'staging' }` when both stages are configured.
-   */
-  readonly promotion?: Readonly<Record<string, string>>;
-  /** Endpoint configs (and their models) kept per stage, the serving one included. Default 3. */
-  readonly keepLast?: number;
-  /** Longest wait for InService, seconds. Default 1800. */
-  readonly maxWaitSeconds?: number;
-  /** Poll delays of the SDK waiter, seconds. Default 5 and 30. */
-  readonly minPollDelaySeconds?: number;
-  readonly maxPollDelaySeconds?: number;
-  readonly onProgress?: (event: DeployProgress) => void;
-  /** Where a dry run prints its plan. Default `console.log`. */
-  readonly log?: (line: string) => void;
-  /** Clock for the time stamp in resource names. */
-  readonly now?: () => Date;
-}
-
-export interface DeployOptions {
-  /** The model package version (ARN or a version from `ModelRegistry`). */
-  readonly modelPackage: string | ModelPackageVersion;
-  /** Skip the promotion check (deploy to prod what staging never served). The approval check always applies. */
-  readonly force?: boolean;
-  /** Work out and print the plan, change nothing. */
-  readonly dryRun?: boolean;
-}
-
-/** What a stage's endpoint serves now. */
-export interface ServingState {
-  readonly endpointName: string;
-  readonly endpointStatus: string | undefined;
-  readonly endpointConfigName: string | undefined;
-  readonly modelName: string | undefined;
-  readonly modelPackageArn: string | undefined;
-  readonly failureReason: string | undefined;
-}
+export { scalableResourceId } from './deploy/auto-scaling.js';
+export { endpointConfigInput, formatPlan } from './deploy/endpoint-config.js';
+export { resourceName } from './deploy/names.js';
+export type {
+  DeployerOptions,
+  DeploymentPlan,
+  DeployOptions,
+  DeployProgress,
+  DeployResult,
+  PlannedAction,
+  PlannedActionKind,
+  PlannedResource,
+  ServingState,
+} from './deploy/types.js';
 
 /** Endpoint states in which SageMaker accepts no UpdateEndpoint. */
 const BUSY_STATUSES = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
-
-const SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount' as const;
 
 /**
  * Deploys approved model package versions to stage endpoints: serverless staging, real-time prod.
@@ -147,25 +70,20 @@ const SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount' as const;
 export class Deployer {
   readonly sagemaker: SageMakerClient;
   private readonly registry: ModelRegistry;
-  private autoScalingClient: ApplicationAutoScalingClient | undefined;
+  private readonly scaling: VariantAutoScaling;
   private readonly options: DeployerOptions;
 
   constructor(options: DeployerOptions) {
     this.options = options;
     this.sagemaker = options.sagemaker ?? new SageMakerClient({});
-    this.autoScalingClient = options.applicationAutoScaling;
+    this.scaling = new VariantAutoScaling(options.applicationAutoScaling);
     this.registry = new ModelRegistry({ sagemaker: this.sagemaker });
   }
 
-  private get autoScaling(): ApplicationAutoScalingClient {
-    this.autoScalingClient ??= new ApplicationAutoScalingClient({});
-    return this.autoScalingClient;
-  }
-
-  /** The config of a stage; throws `UnknownStageError` for a name not configured. */
+  /** The config of a stage; throws `StageNotConfiguredError` for a name not configured. */
   stage(stage: string): StageConfig {
     const config = this.options.stages[stage];
-    if (!config) throw new UnknownStageError(stage, Object.keys(this.options.stages));
+    if (!config) throw new StageNotConfiguredError(stage, Object.keys(this.options.stages));
     return config;
   }
 
@@ -179,14 +97,14 @@ export class Deployer {
   /** What the stage's endpoint serves now (`undefined` when the endpoint does not exist). */
   async serving(stage: string): Promise<ServingState | undefined> {
     const endpointName = this.stage(stage).EndpointName;
-    const endpoint = await this.describeEndpoint(endpointName);
+    const endpoint = await describeEndpoint(this.sagemaker, endpointName);
     if (!endpoint) return undefined;
     let modelName: string | undefined;
     let modelPackageArn: string | undefined;
     if (endpoint.EndpointConfigName) {
-      const config = await this.describeEndpointConfig(endpoint.EndpointConfigName);
+      const config = await describeEndpointConfig(this.sagemaker, endpoint.EndpointConfigName);
       modelName = config?.ProductionVariants?.[0]?.ModelName;
-      if (modelName) modelPackageArn = await this.modelPackageOfModel(modelName);
+      if (modelName) modelPackageArn = await modelPackageOfModel(this.sagemaker, modelName);
     }
     return {
       endpointName,
@@ -219,17 +137,18 @@ export class Deployer {
     }
 
     const endpointName = config.EndpointName;
-    const endpoint = await this.describeEndpoint(endpointName);
+    const endpoint = await describeEndpoint(this.sagemaker, endpointName);
     if (endpoint?.EndpointStatus && BUSY_STATUSES.has(endpoint.EndpointStatus))
       throw new EndpointBusyError(endpointName, endpoint.EndpointStatus);
     const currentConfig = endpoint?.EndpointConfigName
-      ? await this.describeEndpointConfig(endpoint.EndpointConfigName)
+      ? await describeEndpointConfig(this.sagemaker, endpoint.EndpointConfigName)
       : undefined;
     const currentPackage = currentConfig?.ProductionVariants?.[0]?.ModelName
-      ? await this.modelPackageOfModel(currentConfig.ProductionVariants[0].ModelName)
+      ? await modelPackageOfModel(this.sagemaker, currentConfig.ProductionVariants[0].ModelName)
       : undefined;
-    const name = resourceName(endpointName, modelPackage.version, (this.options.now ?? (() => new Date()))());
-    const desired = endpointConfigInput(config, name, name);
+    const now = (this.options.now ?? (() => new Date()))();
+    const name = resourceName({ endpointName, version: modelPackage.version, now });
+    const desired = endpointConfigInput(config, { endpointConfigName: name, modelName: name });
     const upToDate =
       endpoint?.EndpointStatus === 'InService' &&
       currentPackage === modelPackage.arn &&
@@ -302,7 +221,7 @@ export class Deployer {
       config.Type === 'RealTime' &&
       endpoint &&
       this.options.applicationAutoScaling &&
-      (await this.scalableTarget(endpointName, config.VariantName))
+      (await this.scaling.registered(endpointName, config.VariantName))
     ) {
       actions.push({
         action: 'deregister',
@@ -363,7 +282,7 @@ export class Deployer {
       );
       await this.sagemaker.send(
         new CreateEndpointConfigCommand({
-          ...endpointConfigInput(config, name, name),
+          ...endpointConfigInput(config, { endpointConfigName: name, modelName: name }),
           ...(tags.length > 0 ? { Tags: tags } : {}),
         }),
       );
@@ -372,7 +291,9 @@ export class Deployer {
       if (plan.actions.some((a) => a.resource === 'Endpoint' && a.action === 'delete')) {
         this.progress(stage, config, 'create-endpoint', `deleting Failed endpoint ${endpointName}`);
         await this.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName }));
-        await waitUntilEndpointDeleted(this.waiterConfig(stage, config), { EndpointName: endpointName });
+        await waitUntilEndpointDeleted(endpointWaiter(this.sagemaker, this.options, this.onWaitStatus(stage, config)), {
+          EndpointName: endpointName,
+        });
         for (const action of plan.actions) {
           if (action.action !== 'delete' || action.detail?.startsWith('older')) continue;
           if (action.resource === 'EndpointConfig')
@@ -385,7 +306,7 @@ export class Deployer {
       }
       // Application Auto Scaling refuses some endpoint updates of a registered variant: step it aside while rolling.
       const deregistered =
-        update && this.usesAutoScaling(config) ? await this.deregisterScaling(endpointName, config.VariantName) : false;
+        update && this.scaling.uses(config) ? await this.scaling.deregister(endpointName, config.VariantName) : false;
       try {
         if (update) {
           this.progress(
@@ -407,18 +328,20 @@ export class Deployer {
             }),
           );
         }
-        await this.waitForRollout(stage, config, name);
+        this.progress(stage, config, 'wait', `waiting for ${endpointName} to be InService with ${name}`);
+        await waitForRollout(this.sagemaker, this.options, endpointName, name, this.onWaitStatus(stage, config));
       } catch (error) {
         if (update) {
           await this.discard(name);
-          if (deregistered && config.Type === 'RealTime' && config.AutoScaling) await this.applyScaling(stage, config);
+          if (deregistered && config.Type === 'RealTime' && config.AutoScaling)
+            await this.scaling.apply(config, (message) => this.progress(stage, config, 'auto-scaling', message));
         }
         throw error;
       }
     }
-    await this.applyScaling(stage, config);
+    await this.scaling.apply(config, (message) => this.progress(stage, config, 'auto-scaling', message));
     await this.cleanup(stage, { keep: [plan.upToDate ? plan.currentEndpointConfigName! : plan.endpointConfigName] });
-    const endpoint = await this.describeEndpoint(endpointName);
+    const endpoint = await describeEndpoint(this.sagemaker, endpointName);
     this.progress(
       stage,
       config,
@@ -437,7 +360,7 @@ export class Deployer {
     options: { keepLast?: number; keep?: readonly string[]; dryRun?: boolean } = {},
   ): Promise<PlannedAction[]> {
     const config = this.stage(stage);
-    const serving = (await this.describeEndpoint(config.EndpointName))?.EndpointConfigName;
+    const serving = (await describeEndpoint(this.sagemaker, config.EndpointName))?.EndpointConfigName;
     const actions = await this.cleanupActions(
       stage,
       [...(serving ? [serving] : []), ...(options.keep ?? [])],
@@ -469,7 +392,9 @@ export class Deployer {
   ): Promise<PlannedAction[]> {
     const endpointName = this.stage(stage).EndpointName;
     // Newest first (the names end in a UTC stamp). `keep` may name a config about to be created.
-    const sorted = (await this.stageEndpointConfigs(endpointName)).sort((a, b) => stampOf(b).localeCompare(stampOf(a)));
+    const sorted = (await stageEndpointConfigs(this.sagemaker, endpointName)).sort((a, b) =>
+      stampOf(b).localeCompare(stampOf(a)),
+    );
     const retained = new Set(keep);
     for (const name of sorted) {
       if (!retained.has(name) && retained.size < keepLast) retained.add(name);
@@ -478,165 +403,10 @@ export class Deployer {
     for (const name of sorted) {
       if (retained.has(name)) continue;
       actions.push({ action: 'delete', resource: 'EndpointConfig', name, detail: `older than the last ${keepLast}` });
-      const model = (await this.describeEndpointConfig(name))?.ProductionVariants?.[0]?.ModelName;
+      const model = (await describeEndpointConfig(this.sagemaker, name))?.ProductionVariants?.[0]?.ModelName;
       if (model) actions.push({ action: 'delete', resource: 'Model', name: model, detail: `used by ${name}` });
     }
     return actions;
-  }
-
-  private async stageEndpointConfigs(endpointName: string): Promise<string[]> {
-    const prefix = `${endpointName.slice(0, PREFIX_MAX)}-v`;
-    const pattern = new RegExp(`^${escapeRegExp(prefix)}\\d+-\\d{17}$`);
-    const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sagemaker.send(
-        new ListEndpointConfigsCommand({ NameContains: prefix, MaxResults: 100, NextToken: nextToken }),
-      );
-      for (const summary of page.EndpointConfigs ?? []) {
-        if (summary.EndpointConfigName && pattern.test(summary.EndpointConfigName))
-          names.push(summary.EndpointConfigName);
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return names;
-  }
-
-  private async waitForRollout(stage: string, config: StageConfig, endpointConfigName: string): Promise<void> {
-    const endpointName = config.EndpointName;
-    this.progress(stage, config, 'wait', `waiting for ${endpointName} to be InService with ${endpointConfigName}`);
-    let waitError: unknown;
-    try {
-      await waitUntilEndpointInService(this.waiterConfig(stage, config), { EndpointName: endpointName });
-    } catch (error) {
-      waitError = error;
-    }
-    const endpoint = await this.describeEndpoint(endpointName);
-    if (!waitError && endpoint?.EndpointConfigName === endpointConfigName) return;
-    // Either the endpoint failed, or SageMaker rolled an update back to the previous config (InService again).
-    const servingPrevious =
-      endpoint?.EndpointStatus === 'InService' && endpoint.EndpointConfigName !== endpointConfigName
-        ? endpoint.EndpointConfigName
-        : undefined;
-    const reason =
-      endpoint?.FailureReason ??
-      (waitError && (waitError as Error).name === 'TimeoutError'
-        ? `not InService after ${this.options.maxWaitSeconds ?? 1800}s (status ${endpoint?.EndpointStatus})`
-        : undefined) ??
-      (endpoint
-        ? `endpoint is ${endpoint.EndpointStatus} on ${endpoint.EndpointConfigName}`
-        : 'the endpoint disappeared');
-    throw new DeploymentFailedError(endpointName, endpointConfigName, reason, servingPrevious, { cause: waitError });
-  }
-
-  /** The SDK waiter, with a client whose DescribeEndpoint answers are reported as progress. */
-  private waiterConfig(stage: string, config: StageConfig) {
-    const started = Date.now();
-    let lastStatus: string | undefined;
-    const observed = new Proxy(this.sagemaker, {
-      get: (target, property, receiver) => {
-        if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
-        return async (command: Parameters<SageMakerClient['send']>[0]) => {
-          const output = (await target.send(command)) as DescribeEndpointCommandOutput;
-          if (command instanceof DescribeEndpointCommand && output.EndpointStatus !== lastStatus) {
-            lastStatus = output.EndpointStatus;
-            this.progress(stage, config, 'wait', `${config.EndpointName} is ${output.EndpointStatus}`, {
-              endpointStatus: output.EndpointStatus,
-              elapsedSeconds: Math.round((Date.now() - started) / 1000),
-            });
-          }
-          return output;
-        };
-      },
-    });
-    return {
-      client: observed,
-      maxWaitTime: this.options.maxWaitSeconds ?? 1800,
-      minDelay: this.options.minPollDelaySeconds ?? 5,
-      maxDelay: this.options.maxPollDelaySeconds ?? 30,
-    };
-  }
-
-  private async applyScaling(stage: string, config: StageConfig): Promise<void> {
-    if (config.Type !== 'RealTime') return;
-    const resourceId = scalableResourceId(config.EndpointName, config.VariantName);
-    if (!config.AutoScaling) {
-      if (
-        this.options.applicationAutoScaling &&
-        (await this.deregisterScaling(config.EndpointName, config.VariantName))
-      ) {
-        this.progress(
-          stage,
-          config,
-          'auto-scaling',
-          `deregistered ${resourceId} (the stage config has no AutoScaling)`,
-        );
-      }
-      return;
-    }
-    const scaling = config.AutoScaling;
-    this.progress(
-      stage,
-      config,
-      'auto-scaling',
-      `registering ${resourceId}: ${scaling.MinCapacity}..${scaling.MaxCapacity} instances, target ${scaling.TargetInvocationsPerInstance} invocations/instance`,
-    );
-    await this.autoScaling.send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: 'sagemaker',
-        ResourceId: resourceId,
-        ScalableDimension: SCALABLE_DIMENSION,
-        MinCapacity: scaling.MinCapacity,
-        MaxCapacity: scaling.MaxCapacity,
-      }),
-    );
-    await this.autoScaling.send(
-      new PutScalingPolicyCommand({
-        PolicyName: scalingPolicyName(config.EndpointName),
-        ServiceNamespace: 'sagemaker',
-        ResourceId: resourceId,
-        ScalableDimension: SCALABLE_DIMENSION,
-        PolicyType: 'TargetTrackingScaling',
-        TargetTrackingScalingPolicyConfiguration: {
-          TargetValue: scaling.TargetInvocationsPerInstance,
-          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
-          ScaleInCooldown: scaling.ScaleInCooldownSeconds,
-          ScaleOutCooldown: scaling.ScaleOutCooldownSeconds,
-        },
-      }),
-    );
-  }
-
-  /**
-   * Application Auto Scaling is only called for stages that scale, or when a client was injected (then a stage whose
-   * config dropped AutoScaling is deregistered). Local mode has no Application Auto Scaling and needs neither.
-   */
-  private usesAutoScaling(config: StageConfig): config is Extract<StageConfig, { Type: 'RealTime' }> {
-    return config.Type === 'RealTime' && (!!config.AutoScaling || !!this.options.applicationAutoScaling);
-  }
-
-  private async scalableTarget(endpointName: string, variantName: string): Promise<boolean> {
-    const output = await this.autoScaling.send(
-      new DescribeScalableTargetsCommand({
-        ServiceNamespace: 'sagemaker',
-        ResourceIds: [scalableResourceId(endpointName, variantName)],
-        ScalableDimension: SCALABLE_DIMENSION,
-      }),
-    );
-    return (output.ScalableTargets ?? []).length > 0;
-  }
-
-  /** Deregisters the variant's scalable target (its policies go with it). Returns whether one existed. */
-  private async deregisterScaling(endpointName: string, variantName: string): Promise<boolean> {
-    if (!(await this.scalableTarget(endpointName, variantName))) return false;
-    await this.autoScaling.send(
-      new DeregisterScalableTargetCommand({
-        ServiceNamespace: 'sagemaker',
-        ResourceId: scalableResourceId(endpointName, variantName),
-        ScalableDimension: SCALABLE_DIMENSION,
-      }),
-    );
-    return true;
   }
 
   /** Removes the model and config of a rollout that did not take (best effort: the error that matters is the rollout's). */
@@ -645,32 +415,13 @@ export class Deployer {
     await this.sagemaker.send(new DeleteModelCommand({ ModelName: name })).catch(() => undefined);
   }
 
-  private async describeEndpoint(endpointName: string): Promise<DescribeEndpointCommandOutput | undefined> {
-    try {
-      return await this.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  private async describeEndpointConfig(name: string): Promise<DescribeEndpointConfigCommandOutput | undefined> {
-    try {
-      return await this.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  private async modelPackageOfModel(modelName: string): Promise<string | undefined> {
-    try {
-      const model = await this.sagemaker.send(new DescribeModelCommand({ ModelName: modelName }));
-      return model.PrimaryContainer?.ModelPackageName ?? model.Containers?.[0]?.ModelPackageName;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+  /** Reports each endpoint status change seen while waiting as a 'wait' progress event. */
+  private onWaitStatus(stage: string, config: StageConfig): OnEndpointStatus {
+    return (endpointStatus, elapsedMs) =>
+      this.progress(stage, config, 'wait', `${config.EndpointName} is ${endpointStatus}`, {
+        endpointStatus,
+        elapsedMs,
+      });
   }
 
   private progress(
@@ -682,125 +433,4 @@ export class Deployer {
   ): void {
     this.options.onProgress?.({ stage, endpointName: config.EndpointName, phase, message, ...extra });
   }
-}
-
-/** The CreateEndpointConfig request for a stage config. */
-export function endpointConfigInput(
-  config: StageConfig,
-  endpointConfigName: string,
-  modelName: string,
-): CreateEndpointConfigCommandInput {
-  const variant =
-    config.Type === 'Serverless'
-      ? {
-          VariantName: config.VariantName,
-          ModelName: modelName,
-          ServerlessConfig: {
-            MemorySizeInMB: config.ServerlessConfig.MemorySizeInMB,
-            MaxConcurrency: config.ServerlessConfig.MaxConcurrency,
-            ...(config.ServerlessConfig.ProvisionedConcurrency !== undefined
-              ? { ProvisionedConcurrency: config.ServerlessConfig.ProvisionedConcurrency }
-              : {}),
-          },
-        }
-      : {
-          VariantName: config.VariantName,
-          ModelName: modelName,
-          // The schema checks the ml.* shape; the SDK's enum lags behind new instance types.
-          InstanceType: config.InstanceType as ProductionVariantInstanceType,
-          InitialInstanceCount: config.InitialInstanceCount,
-          InitialVariantWeight: 1,
-        };
-  const capture = config.Type === 'RealTime' ? config.DataCapture : undefined;
-  return {
-    EndpointConfigName: endpointConfigName,
-    ProductionVariants: [variant],
-    ...(config.KmsKeyId ? { KmsKeyId: config.KmsKeyId } : {}),
-    ...(capture
-      ? {
-          DataCaptureConfig: {
-            EnableCapture: true,
-            InitialSamplingPercentage: capture.SamplingPercentage,
-            DestinationS3Uri: capture.DestinationS3Uri,
-            CaptureOptions: capture.CaptureContent.map((CaptureMode) => ({ CaptureMode })),
-            ...(capture.KmsKeyId ? { KmsKeyId: capture.KmsKeyId } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
-function sameEndpointConfig(
-  current: DescribeEndpointConfigCommandOutput,
-  desired: CreateEndpointConfigCommandInput,
-): boolean {
-  const a = current.ProductionVariants?.[0];
-  const b = desired.ProductionVariants?.[0];
-  if (!a || !b || (current.ProductionVariants?.length ?? 0) !== 1) return false;
-  const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
-  return (
-    a.VariantName === b.VariantName &&
-    same(a.InstanceType, b.InstanceType) &&
-    same(a.InitialInstanceCount, b.InitialInstanceCount) &&
-    same(a.ServerlessConfig?.MemorySizeInMB, b.ServerlessConfig?.MemorySizeInMB) &&
-    same(a.ServerlessConfig?.MaxConcurrency, b.ServerlessConfig?.MaxConcurrency) &&
-    same(a.ServerlessConfig?.ProvisionedConcurrency, b.ServerlessConfig?.ProvisionedConcurrency) &&
-    same(current.KmsKeyId || undefined, desired.KmsKeyId) &&
-    same(
-      current.DataCaptureConfig?.EnableCapture ? current.DataCaptureConfig.InitialSamplingPercentage : undefined,
-      desired.DataCaptureConfig?.InitialSamplingPercentage,
-    ) &&
-    same(
-      current.DataCaptureConfig?.EnableCapture ? current.DataCaptureConfig.DestinationS3Uri : undefined,
-      desired.DataCaptureConfig?.DestinationS3Uri,
-    )
-  );
-}
-
-function variantSummary(config: StageConfig): string {
-  if (config.Type === 'Serverless') {
-    const s = config.ServerlessConfig;
-    return `serverless ${s.MemorySizeInMB} MB, max concurrency ${s.MaxConcurrency}${s.ProvisionedConcurrency ? `, provisioned ${s.ProvisionedConcurrency}` : ''}`;
-  }
-  return `${config.InitialInstanceCount} x ${config.InstanceType}${config.DataCapture ? `, data capture ${config.DataCapture.SamplingPercentage}% to ${config.DataCapture.DestinationS3Uri}` : ''}`;
-}
-
-/** A deployment plan for humans, one action per line. */
-export function formatPlan(plan: DeploymentPlan): string {
-  const head = `Plan for stage ${plan.stage} (endpoint ${plan.endpointName}): model package ${plan.modelPackage.arn} (version ${plan.modelPackage.version})`;
-  const width = Math.max(...plan.actions.map((a) => a.action.length));
-  const lines = plan.actions.map(
-    (a) => `  ${a.action.padEnd(width)}  ${a.resource} ${a.name}${a.detail ? ` — ${a.detail}` : ''}`,
-  );
-  return [head, ...lines].join('\n');
-}
-
-// `<endpoint>-v<version>-<17-digit UTC stamp>` stays within SageMaker's 63 characters.
-const STAMP_LENGTH = 17;
-const PREFIX_MAX = 63 - STAMP_LENGTH - 2 - 1 - 6;
-
-/** Name of the model and endpoint config of one deployment: endpoint name, package version, UTC time stamp. */
-export function resourceName(endpointName: string, version: number, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:TZ.]/g, '');
-  return `${endpointName.slice(0, PREFIX_MAX).replace(/-+$/, '')}-v${version}-${stamp}`;
-}
-
-function stampOf(name: string): string {
-  return name.slice(-STAMP_LENGTH);
-}
-
-export function scalableResourceId(endpointName: string, variantName: string): string {
-  return `endpoint/${endpointName}/variant/${variantName}`;
-}
-
-function scalingPolicyName(endpointName: string): string {
-  return `${endpointName}-invocations-per-instance`;
-}
-
-function ignoreNotFound(error: unknown): void {
-  if (!isNotFound(error)) throw error;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

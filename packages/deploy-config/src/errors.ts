@@ -1,5 +1,29 @@
-/** Base class of every error this package throws on purpose. */
+/**
+ * Every `code` a DeployConfigError can have: the class name in SCREAMING_SNAKE_CASE without "Error". Stable across
+ * releases, unlike messages, and it survives minification, unlike `name`.
+ */
+export const DEPLOY_CONFIG_ERROR_CODES = [
+  'DEPLOY_CONFIG',
+  'STAGE_CONFIG',
+  'MODEL_PACKAGE_NOT_APPROVED',
+  'MODEL_PACKAGE_NOT_FOUND',
+  'NO_APPROVED_MODEL_PACKAGE',
+  'PROMOTION_REQUIRED',
+  'DEPLOYMENT_FAILED',
+  'STAGE_NOT_CONFIGURED',
+  'ENDPOINT_BUSY',
+  'MODEL_PACKAGE_NOT_READY',
+] as const;
+
+export type DeployConfigErrorCode = (typeof DEPLOY_CONFIG_ERROR_CODES)[number];
+
+/**
+ * Base class of every error this package throws on purpose; branch on `code`. AWS SDK exceptions (throttling,
+ * access denied...) are not wrapped: they reach the caller unchanged.
+ */
 export class DeployConfigError extends Error {
+  readonly code: DeployConfigErrorCode = 'DEPLOY_CONFIG';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -17,6 +41,8 @@ export interface ConfigIssue {
 
 /** A stage config file (or object) does not satisfy the schema. */
 export class StageConfigError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'STAGE_CONFIG';
+
   readonly file: string | undefined;
   readonly issues: readonly ConfigIssue[];
 
@@ -34,6 +60,8 @@ export class StageConfigError extends DeployConfigError {
 
 /** Only `Approved` model packages may be deployed. */
 export class ModelPackageNotApprovedError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'MODEL_PACKAGE_NOT_APPROVED';
+
   constructor(
     readonly modelPackageArn: string,
     readonly approvalStatus: string | undefined,
@@ -47,6 +75,8 @@ export class ModelPackageNotApprovedError extends DeployConfigError {
 
 /** A model package or group that was named does not exist. */
 export class ModelPackageNotFoundError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'MODEL_PACKAGE_NOT_FOUND';
+
   constructor(
     readonly identifier: string,
     options?: { cause?: unknown },
@@ -57,6 +87,8 @@ export class ModelPackageNotFoundError extends DeployConfigError {
 
 /** A group has no version in the requested state (e.g. no Approved version yet). */
 export class NoApprovedModelPackageError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'NO_APPROVED_MODEL_PACKAGE';
+
   constructor(readonly modelPackageGroupName: string) {
     super(`Model package group ${modelPackageGroupName} has no Approved version.`);
   }
@@ -64,6 +96,8 @@ export class NoApprovedModelPackageError extends DeployConfigError {
 
 /** A stage that requires promotion was asked to deploy a version not in service on its source stage. */
 export class PromotionRequiredError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'PROMOTION_REQUIRED';
+
   constructor(
     readonly stage: string,
     readonly sourceStage: string,
@@ -81,6 +115,8 @@ export class PromotionRequiredError extends DeployConfigError {
 
 /** The endpoint did not reach InService with the new config. */
 export class DeploymentFailedError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'DEPLOYMENT_FAILED';
+
   constructor(
     readonly endpointName: string,
     readonly endpointConfigName: string,
@@ -99,7 +135,9 @@ export class DeploymentFailedError extends DeployConfigError {
 }
 
 /** A stage name that is not in the deployer's stage map. */
-export class UnknownStageError extends DeployConfigError {
+export class StageNotConfiguredError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'STAGE_NOT_CONFIGURED';
+
   constructor(
     readonly stage: string,
     readonly knownStages: readonly string[],
@@ -110,6 +148,8 @@ export class UnknownStageError extends DeployConfigError {
 
 /** The endpoint is in the middle of another change (Creating, Updating, …); SageMaker refuses a second one. */
 export class EndpointBusyError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'ENDPOINT_BUSY';
+
   constructor(
     readonly endpointName: string,
     readonly endpointStatus: string,
@@ -120,6 +160,8 @@ export class EndpointBusyError extends DeployConfigError {
 
 /** The model package is not usable yet (its ModelPackageStatus is not Completed). */
 export class ModelPackageNotReadyError extends DeployConfigError {
+  override readonly code: DeployConfigErrorCode = 'MODEL_PACKAGE_NOT_READY';
+
   constructor(
     readonly modelPackageArn: string,
     readonly packageStatus: string,

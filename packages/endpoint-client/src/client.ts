@@ -4,15 +4,18 @@ import {
   type InvokeEndpointCommandInput,
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { imageCodec, type RequestCodec, type ResponseCodec } from './codecs.js';
+import { imageCodec, type EncodedBody, type RequestCodec, type ResponseCodec } from './codecs.js';
 import { runBounded, type ItemResult, type Progress } from './concurrency.js';
 import {
   EndpointInvocationError,
   InvalidInputError,
   InvocationAbortedError,
   InvocationTimeoutError,
-  PayloadTooLargeError,
+  InvocationPayloadTooLargeError,
+  isSdkServiceException,
+  passThroughSdkException,
   ResponseDecodeError,
+  type EndpointInvocationErrorDetails,
   type EndpointKind,
 } from './errors.js';
 import { imagePredictionCodec, type ImagePrediction } from './prediction.js';
@@ -29,8 +32,8 @@ import { createRuntimeClient, ensureSockets } from './runtime.js';
 
 /** InvokeEndpoint's payload limits: 6 MB for real-time endpoints, 4 MB for serverless ones. */
 export const PAYLOAD_LIMITS: Readonly<Record<EndpointKind, number>> = {
-  'real-time': 6 * 1024 * 1024,
-  serverless: 4 * 1024 * 1024,
+  RealTime: 6 * 1024 * 1024,
+  Serverless: 4 * 1024 * 1024,
 };
 
 export interface EndpointClientOptions {
@@ -39,9 +42,14 @@ export interface EndpointClientOptions {
    * The SageMaker Runtime client to call through: AWS, moto, or local mode's `local.runtime`.
    * Default: `createRuntimeClient()` (default credential chain, keep-alive, SDK retries off).
    * A client with the SDK's own retries on still works; its retries then run inside each of ours.
+   * A client passed here is never reconfigured (it may be shared): size its sockets to the batch concurrency
+   * with `createRuntimeClient({ maxSockets })`. The default client is resized to each batch's concurrency.
    */
   runtime?: SageMakerRuntimeClient;
-  /** Picks the payload limit. Default `'real-time'`. */
+  /**
+   * Picks the payload limit. Default `'RealTime'`. The same words as a deploy-config stage's `Type`, so a stage
+   * config's `Type` can be passed as is.
+   */
   endpointKind?: EndpointKind;
   /** Overrides the payload limit in bytes. */
   maxPayloadBytes?: number;
@@ -114,6 +122,8 @@ export class EndpointClient {
   private readonly budget: RetryBudget;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
   private readonly defaultTimeoutMs: number | undefined;
+  /** Only a runtime client this EndpointClient created is resized for a batch; a caller's may be shared. */
+  private readonly ownsRuntime: boolean;
 
   constructor(options: EndpointClientOptions) {
     if (typeof options.endpointName !== 'string' || !/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(options.endpointName)) {
@@ -124,10 +134,10 @@ export class EndpointClient {
       );
     }
     this.endpointName = options.endpointName;
-    this.endpointKind = options.endpointKind ?? 'real-time';
+    this.endpointKind = options.endpointKind ?? 'RealTime';
     if (options.endpointKind !== undefined && !(options.endpointKind in PAYLOAD_LIMITS)) {
       throw new InvalidInputError(
-        `endpointKind must be 'real-time' or 'serverless', got ${JSON.stringify(options.endpointKind)}`,
+        `endpointKind must be 'RealTime' or 'Serverless' (a deploy-config stage's Type), got ${JSON.stringify(options.endpointKind)}`,
       );
     }
     this.maxPayloadBytes = options.maxPayloadBytes ?? PAYLOAD_LIMITS[this.endpointKind];
@@ -141,6 +151,7 @@ export class EndpointClient {
       );
     }
     this.runtime = options.runtime ?? createRuntimeClient();
+    this.ownsRuntime = options.runtime === undefined;
   }
 
   /** Tokens left in this client's retry budget. */
@@ -155,7 +166,12 @@ export class EndpointClient {
       throw new InvalidInputError(`invoke() body must be a Uint8Array or a string, got ${typeof body}`);
     }
     if (bytes.byteLength > this.maxPayloadBytes) {
-      throw new PayloadTooLargeError(this.endpointName, bytes.byteLength, this.maxPayloadBytes, this.endpointKind);
+      throw new InvocationPayloadTooLargeError(
+        this.endpointName,
+        bytes.byteLength,
+        this.maxPayloadBytes,
+        this.endpointKind,
+      );
     }
     const input: InvokeEndpointCommandInput = {
       EndpointName: this.endpointName,
@@ -198,7 +214,7 @@ export class EndpointClient {
   /** Encodes `value` with `request`, invokes, and decodes the answer with `response`. */
   async predict<TIn, TOut>(value: TIn, options: PredictOptions<TIn, TOut>): Promise<TOut> {
     const { request, response, ...invokeOptions } = options;
-    let encoded;
+    let encoded: EncodedBody;
     try {
       encoded = request.encode(value);
     } catch (error) {
@@ -245,7 +261,7 @@ export class EndpointClient {
    */
   async invokeMany(requests: readonly InvokeRequest[], options: ManyOptions = {}): Promise<ItemResult<InvokeResult>[]> {
     const concurrency = options.concurrency ?? 10;
-    ensureSockets(this.runtime, concurrency);
+    if (this.ownsRuntime) ensureSockets(this.runtime, concurrency);
     return runBounded(requests, ({ body, ...rest }) => this.invoke(body, { ...rest, signal: options.signal }), {
       concurrency,
       onProgress: options.onProgress,
@@ -267,7 +283,7 @@ export class EndpointClient {
     options: ManyOptions & Omit<PredictImageOptions<T>, 'signal'> = {},
   ): Promise<ItemResult<T>[]> {
     const { concurrency = 10, onProgress, signal, ...predictOptions } = options;
-    ensureSockets(this.runtime, concurrency);
+    if (this.ownsRuntime) ensureSockets(this.runtime, concurrency);
     return runBounded(
       images,
       (image) =>
@@ -341,6 +357,7 @@ interface SdkErrorShape {
   LogStreamArn?: string;
 }
 
+/** The SDK's exception, unchanged but for the added details; anything else wrapped in an EndpointInvocationError. */
 function toInvocationError(
   endpointName: string,
   error: unknown,
@@ -348,22 +365,21 @@ function toInvocationError(
 ): EndpointInvocationError {
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkErrorShape;
   const errorType = e.name && e.name !== 'Error' ? e.name : (e.code ?? e.name ?? 'UnknownError');
-  return new EndpointInvocationError(
-    {
-      endpointName,
-      errorType,
-      httpStatus: e.$metadata?.httpStatusCode ?? e.$response?.statusCode,
-      requestId: e.$metadata?.requestId ?? e.$response?.headers?.['x-amzn-requestid'],
-      endpointMessage: e.message ?? String(error),
-      retryable: state.retryable,
-      attempts: state.attempts,
-      retryBudgetExhausted: state.retryBudgetExhausted,
-      originalStatusCode: e.OriginalStatusCode,
-      originalMessage: e.OriginalMessage,
-      logStreamArn: e.LogStreamArn,
-    },
-    { cause: error },
-  );
+  const details: EndpointInvocationErrorDetails = {
+    endpointName,
+    errorType,
+    httpStatus: e.$metadata?.httpStatusCode ?? e.$response?.statusCode,
+    requestId: e.$metadata?.requestId ?? e.$response?.headers?.['x-amzn-requestid'],
+    endpointMessage: e.message ?? String(error),
+    retryable: state.retryable,
+    attempts: state.attempts,
+    retryBudgetExhausted: state.retryBudgetExhausted,
+    originalStatusCode: e.OriginalStatusCode,
+    originalMessage: e.OriginalMessage,
+    logStreamArn: e.LogStreamArn,
+  };
+  if (isSdkServiceException(error)) return passThroughSdkException(error, details);
+  return new EndpointInvocationError(details, { cause: error });
 }
 
 function checkTimeout(timeoutMs: number | undefined, what: string): number | undefined {

@@ -2,15 +2,28 @@
  * Typed errors of @sagemaker-mlops/endpoint-client. Every error is an `EndpointClientError`; switch on `code`
  * (or use `instanceof`). Errors from the endpoint keep what the endpoint said: its message, the HTTP status,
  * the request id and, for container errors, the container's own status and message.
+ *
+ * AWS SDK exceptions (ModelError, ValidationError, ThrottlingException, ...) are thrown unchanged, so
+ * `instanceof ModelError` and `error.name` work as the SDK documents; `invoke` adds the fields of
+ * `EndpointInvocationErrorDetails` to them (attempts, retryable...) and they count as `EndpointInvocationError`
+ * (and `EndpointClientError`) for `instanceof`. Failures without an SDK exception (connection reset, DNS) are
+ * real `EndpointInvocationError`s.
  */
 
-export type EndpointClientErrorCode =
-  | 'INVOCATION_FAILED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'TIMEOUT'
-  | 'ABORTED'
-  | 'RESPONSE_DECODE_FAILED'
-  | 'INVALID_INPUT';
+/** Every `code` an EndpointClientError can have; stable across releases, unlike messages. */
+export const ENDPOINT_CLIENT_ERROR_CODES = [
+  'INVOCATION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'TIMEOUT',
+  'ABORTED',
+  'RESPONSE_DECODE_FAILED',
+  'INVALID_INPUT',
+] as const;
+
+export type EndpointClientErrorCode = (typeof ENDPOINT_CLIENT_ERROR_CODES)[number];
+
+/** Marks an AWS SDK exception that `invoke` threw unchanged after adding the invocation details. */
+const PASSED_THROUGH = Symbol.for('@sagemaker-mlops/endpoint-client:passed-through-sdk-exception');
 
 export class EndpointClientError extends Error {
   readonly code: EndpointClientErrorCode;
@@ -18,6 +31,18 @@ export class EndpointClientError extends Error {
     super(message, options);
     this.name = 'EndpointClientError';
     this.code = code;
+  }
+
+  /**
+   * Ordinary `instanceof`, plus: an SDK exception passed through by `invoke` is an `EndpointClientError` and an
+   * `EndpointInvocationError` (it has their fields), while keeping its own class for `instanceof ModelError`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: instanceof asks the class it was called on (a subclass too)
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // biome-ignore lint/complexity/noThisInStatic: only these two classes claim a passed-through SDK exception
+    const claims = ([EndpointClientError, EndpointInvocationError] as unknown[]).includes(this);
+    return claims && typeof value === 'object' && value !== null && PASSED_THROUGH in value;
   }
 }
 
@@ -43,7 +68,10 @@ export interface EndpointInvocationErrorDetails {
   logStreamArn?: string | undefined;
 }
 
-/** The endpoint (or the network on the way to it) refused or failed an invocation. */
+/**
+ * The endpoint (or the network on the way to it) refused or failed an invocation. What `invoke` throws for a
+ * service error is the SDK's own exception with these fields added (see `passThroughSdkException`).
+ */
 export class EndpointInvocationError extends EndpointClientError implements EndpointInvocationErrorDetails {
   readonly endpointName: string;
   readonly errorType: string;
@@ -86,8 +114,36 @@ export class EndpointInvocationError extends EndpointClientError implements Endp
   }
 }
 
+/**
+ * An AWS SDK service exception (it has `$fault` and `$metadata`), whichever copy of the SDK created it: those
+ * pass through unchanged.
+ */
+export function isSdkServiceException(error: unknown): error is Error & { $fault: string; $metadata: object } {
+  return (
+    error instanceof Error &&
+    typeof (error as { $fault?: unknown }).$fault === 'string' &&
+    typeof (error as { $metadata?: unknown }).$metadata === 'object'
+  );
+}
+
+/**
+ * Adds the invocation details and `code: 'INVOCATION_FAILED'` to an SDK exception, without changing its class,
+ * name or message, and returns the same object. Existing fields of the exception are never overwritten.
+ */
+export function passThroughSdkException<E extends Error>(
+  error: E,
+  details: EndpointInvocationErrorDetails,
+): E & EndpointInvocationError {
+  const fields: Record<string, unknown> = { code: 'INVOCATION_FAILED', ...details };
+  for (const [key, value] of Object.entries(fields)) {
+    if (!(key in error)) Object.defineProperty(error, key, { value, enumerable: true, configurable: true });
+  }
+  Object.defineProperty(error, PASSED_THROUGH, { value: true });
+  return error as E & EndpointInvocationError;
+}
+
 /** The request body is over the endpoint type's payload limit; it was not sent. */
-export class PayloadTooLargeError extends EndpointClientError {
+export class InvocationPayloadTooLargeError extends EndpointClientError {
   readonly endpointName: string;
   readonly sizeBytes: number;
   readonly limitBytes: number;
@@ -96,10 +152,10 @@ export class PayloadTooLargeError extends EndpointClientError {
     super(
       'PAYLOAD_TOO_LARGE',
       `Payload for endpoint '${endpointName}' is ${formatBytes(sizeBytes)}, over the ${formatBytes(limitBytes)} limit of ` +
-        `${endpointKind} endpoints; it was not sent. Resize or compress the input, or use an asynchronous endpoint ` +
+        `${endpointKind === 'Serverless' ? 'serverless' : 'real-time'} endpoints; it was not sent. Resize or compress the input, or use an asynchronous endpoint ` +
         `(InvokeEndpointAsync, up to 1 GB) for large payloads.`,
     );
-    this.name = 'PayloadTooLargeError';
+    this.name = 'InvocationPayloadTooLargeError';
     this.endpointName = endpointName;
     this.sizeBytes = sizeBytes;
     this.limitBytes = limitBytes;
@@ -173,7 +229,8 @@ export class InvalidInputError extends EndpointClientError {
   }
 }
 
-export type EndpointKind = 'real-time' | 'serverless';
+/** SageMaker's two kinds of synchronous endpoints, in deploy-config's stage `Type` words. */
+export type EndpointKind = 'RealTime' | 'Serverless';
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;

@@ -39,8 +39,10 @@ export {
 export { createRuntimeClient, type CreateRuntimeClientOptions } from './runtime.js';
 export {
   EndpointClientError,
+  ENDPOINT_CLIENT_ERROR_CODES,
   EndpointInvocationError,
-  PayloadTooLargeError,
+  InvocationPayloadTooLargeError,
+  isSdkServiceException,
   InvocationTimeoutError,
   InvocationAbortedError,
   ResponseDecodeError,

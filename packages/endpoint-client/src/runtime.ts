@@ -44,19 +44,12 @@ export function createRuntimeClient(options: CreateRuntimeClientOptions = {}): S
 const agentsOf = new WeakMap<SageMakerRuntimeClient, readonly HttpAgent[]>();
 
 /**
- * Raises the keep-alive socket limit of a client's NodeHttpHandler to at least `sockets`, so `concurrency`
- * requests in flight get one connection each. Only touches handlers we can see are NodeHttpHandlers with
- * agents; other clients (local mode's, custom handlers) are left alone.
+ * Raises the keep-alive socket limit of a client made by `createRuntimeClient` to at least `sockets`, so
+ * `concurrency` requests in flight get one connection each. EndpointClient calls it only for the client it
+ * created itself: a caller's client may be shared, and its size is the caller's choice.
  */
 export function ensureSockets(client: SageMakerRuntimeClient, sockets: number): void {
-  const agents: unknown[] = [...(agentsOf.get(client) ?? [])];
-  const handler = (client.config as { requestHandler?: unknown }).requestHandler;
-  if (handler instanceof NodeHttpHandler) {
-    // Other NodeHttpHandler clients: their agents are visible once the handler has served a request.
-    const configs = handler.httpHandlerConfigs() as { httpAgent?: unknown; httpsAgent?: unknown };
-    agents.push(configs.httpAgent, configs.httpsAgent);
-  }
-  for (const agent of agents) {
-    if (agent instanceof HttpAgent && agent.maxSockets < sockets) agent.maxSockets = sockets;
+  for (const agent of agentsOf.get(client) ?? []) {
+    if (agent.maxSockets < sockets) agent.maxSockets = sockets;
   }
 }

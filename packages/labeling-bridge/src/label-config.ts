@@ -114,7 +114,7 @@ export function matchLabel(config: ImageClassificationConfig, label: string): st
 export function assertFolderSafeLabel(config: ImageClassificationConfig, label: unknown): string {
   if (typeof label !== 'string') throw new LabelNotAllowedError(String(label), config.labels, 'is not a string');
   if (!config.labels.includes(label)) throw new LabelNotAllowedError(label, config.labels);
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a label (a folder name in the lake) must not contain
   if (label === '.' || label === '..' || /[/\\\u0000-\u001f\u007f]/.test(label) || label.length > 200) {
     throw new LabelNotAllowedError(
       label,

@@ -1,4 +1,5 @@
 export { freePort, waitForHttp } from './ports.js';
+export { pollFor, pollUntil, PollTimeoutError, type PollOptions } from './poll.js';
 export { startMoto, resetMoto, motoClientConfig, queueEndpointResults, type MotoServer } from './moto.js';
 export { repoRoot, venvPython } from './paths.js';
 export { grayscalePng } from './png.js';

@@ -1,3 +1,4 @@
+import { pollUntil } from './poll.js';
 import { createServer } from 'node:net';
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
@@ -20,16 +21,12 @@ export async function freePort(): Promise<number> {
 
 /** Polls `url` until it answers with any HTTP status, or throws after `timeoutMs`. */
 export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
+  await pollUntil(
+    `${url} to answer`,
+    async () => {
       await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+      return true;
+    },
+    { timeoutMs, intervalMs: 150, retryErrors: true },
+  );
 }

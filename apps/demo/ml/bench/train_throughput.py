@@ -3,6 +3,7 @@
 Rounds alternate (ours, reference, ours, ...) so that load from other processes hits both alike; the medians are
 compared. Prints one JSON line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,21 +72,28 @@ def main() -> None:
     amp, scaler = train.amp_context(torch.device("cpu"))
 
     # One warm-up round each (allocator, oneDNN primitive caches), not timed.
-    train.train_one_epoch(ours_net, loader, ours_opt, scheduler, criterion, torch.device("cpu"), amp, scaler, args.steps)
+    train.train_one_epoch(
+        ours_net, loader, ours_opt, scheduler, criterion, torch.device("cpu"), amp, scaler, args.steps
+    )
     reference_epoch(ref_net, loader, ref_opt, args.steps)
     ours, ref = [], []
     for _ in range(args.rounds):
-        _, _, seen, seconds = train.train_one_epoch(ours_net, loader, ours_opt, scheduler, criterion,
-                                                    torch.device("cpu"), amp, scaler, args.steps)
+        _, _, seen, seconds = train.train_one_epoch(
+            ours_net, loader, ours_opt, scheduler, criterion, torch.device("cpu"), amp, scaler, args.steps
+        )
         ours.append(seen / seconds)
         seen, seconds = reference_epoch(ref_net, loader, ref_opt, args.steps)
         ref.append(seen / seconds)
     result = {
         "ours_images_per_sec": round(statistics.median(ours), 1),
         "reference_images_per_sec": round(statistics.median(ref), 1),
-        "ours_rounds": [round(v, 1) for v in ours], "reference_rounds": [round(v, 1) for v in ref],
-        "model": f"{args.model} width={args.width} stem={args.stem}", "image_size": args.size,
-        "batch_size": args.batch_size, "steps_per_round": args.steps, "threads": args.threads,
+        "ours_rounds": [round(v, 1) for v in ours],
+        "reference_rounds": [round(v, 1) for v in ref],
+        "model": f"{args.model} width={args.width} stem={args.stem}",
+        "image_size": args.size,
+        "batch_size": args.batch_size,
+        "steps_per_round": args.steps,
+        "threads": args.threads,
     }
     result["ratio"] = round(result["ours_images_per_sec"] / result["reference_images_per_sec"], 3)
     print(json.dumps(result))

@@ -6,6 +6,7 @@ Add "explain": true to a JSON request (or send CustomAttributes `explain=true` w
 for a Grad-CAM heatmap with each prediction.
 Response: {"label", "probabilities": {class: p}, "model_version"} for one image, a list of those for a batch.
 """
+
 from __future__ import annotations
 
 import base64
@@ -147,7 +148,7 @@ def predict_fn(data, model):
     for i in range(len(data["images"])):
         result = {
             "label": config.classes[int(top[i])],
-            "probabilities": {c: round(float(p), 6) for c, p in zip(config.classes, probabilities[i])},
+            "probabilities": {c: round(float(p), 6) for c, p in zip(config.classes, probabilities[i], strict=True)},
             "model_version": config.model_version,
         }
         if cams is not None:

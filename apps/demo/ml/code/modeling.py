@@ -2,6 +2,7 @@
 
 This module ships inside model.tar.gz (next to inference.py), so it depends only on torch, torchvision and timm.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ class ModelConfig:
         return asdict(self)
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> "ModelConfig":
+    def from_json(data: dict[str, Any]) -> ModelConfig:
         known = {k: v for k, v in data.items() if k in ModelConfig.__dataclass_fields__}
         missing = [k for k in ("architecture", "classes", "image_size") if k not in known]
         if missing:
@@ -113,7 +114,9 @@ def load_model_folder(model_dir: str, device: str | torch.device = "cpu") -> tup
     weights_path = os.path.join(model_dir, WEIGHTS_FILE)
     for path in (config_path, weights_path):
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"model folder {model_dir} lacks {os.path.basename(path)} (was it written by train.py?)")
+            raise FileNotFoundError(
+                f"model folder {model_dir} lacks {os.path.basename(path)} (was it written by train.py?)"
+            )
     with open(config_path) as f:
         config = ModelConfig.from_json(json.load(f))
     model = build_model(config)

@@ -2,6 +2,7 @@
 
 Every script runs as its own process, as it would in a SageMaker job.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,22 @@ import zipfile
 import pytest
 
 ML_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY_TRAIN = ["--model", "resnet18", "--width", "0.125", "--optimizer", "Adam", "--lr", "0.003", "--batch-size", "32",
-              "--threads", "1", "--seed", "1"]
+TINY_TRAIN = [
+    "--model",
+    "resnet18",
+    "--width",
+    "0.125",
+    "--optimizer",
+    "Adam",
+    "--lr",
+    "0.003",
+    "--batch-size",
+    "32",
+    "--threads",
+    "1",
+    "--seed",
+    "1",
+]
 
 
 def script_env() -> dict[str, str]:
@@ -28,8 +43,14 @@ def script_env() -> dict[str, str]:
 
 
 def run_script(script: str, *args: str, env: dict[str, str] | None = None, check: bool = True, timeout: int = 240):
-    proc = subprocess.run([sys.executable, os.path.join(ML_DIR, script), *args], capture_output=True, text=True,
-                          env=env or script_env(), timeout=timeout, cwd=ML_DIR)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ML_DIR, script), *args],
+        capture_output=True,
+        text=True,
+        env=env or script_env(),
+        timeout=timeout,
+        cwd=ML_DIR,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"{script} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
@@ -43,8 +64,24 @@ def work(tmp_path_factory):
 @pytest.fixture(scope="session")
 def raw_zip(work):
     path = work / "raw.zip"
-    run_script("make_dataset.py", "synthetic", "--output", str(path), "--size", "16", "--per-class", "60",
-               "--classes", "4", "--seed", "3", "--pool-dir", str(work / "pool"), "--pool-count", "6")
+    run_script(
+        "make_dataset.py",
+        "synthetic",
+        "--output",
+        str(path),
+        "--size",
+        "16",
+        "--per-class",
+        "60",
+        "--classes",
+        "4",
+        "--seed",
+        "3",
+        "--pool-dir",
+        str(work / "pool"),
+        "--pool-count",
+        "6",
+    )
     return path
 
 
@@ -74,8 +111,17 @@ def annotated_dir(work, raw_zip):
 @pytest.fixture(scope="session")
 def splits(work, raw_zip, annotated_dir):
     out = work / "data"
-    proc = run_script("preprocess.py", "--raw", str(raw_zip), "--annotated-dir", str(annotated_dir.parent),
-                      "--output-dir", str(out), "--seed", "7")
+    proc = run_script(
+        "preprocess.py",
+        "--raw",
+        str(raw_zip),
+        "--annotated-dir",
+        str(annotated_dir.parent),
+        "--output-dir",
+        str(out),
+        "--seed",
+        "7",
+    )
     return out, proc.stdout
 
 
@@ -83,9 +129,22 @@ def splits(work, raw_zip, annotated_dir):
 def trained(work, splits):
     data, _ = splits
     model_dir, output = work / "model", work / "train-output"
-    proc = run_script("train.py", *TINY_TRAIN, "--epochs", "6", "--train-dir", str(data / "train"),
-                      "--validation-dir", str(data / "validation"), "--model-dir", str(model_dir),
-                      "--output-data-dir", str(output), "--model-version", "test-model-1")
+    proc = run_script(
+        "train.py",
+        *TINY_TRAIN,
+        "--epochs",
+        "6",
+        "--train-dir",
+        str(data / "train"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--model-dir",
+        str(model_dir),
+        "--output-data-dir",
+        str(output),
+        "--model-version",
+        "test-model-1",
+    )
     return model_dir, output, proc.stdout
 
 
@@ -98,7 +157,25 @@ def evaluated(work, splits, trained):
     packed.mkdir()
     shutil.make_archive(str(packed / "model"), "gztar", root_dir=model_dir)
     out = work / "eval"
-    proc = run_script("evaluate.py", "--model-dir", str(packed), "--test-dir", str(data / "test"),
-                      "--validation-dir", str(data / "validation"), "--output-dir", str(out), "--seed", "0",
-                      "--drift-samples", "48", "--robustness-samples", "24", "--pgd-steps", "3", "--bootstrap", "50")
+    proc = run_script(
+        "evaluate.py",
+        "--model-dir",
+        str(packed),
+        "--test-dir",
+        str(data / "test"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--output-dir",
+        str(out),
+        "--seed",
+        "0",
+        "--drift-samples",
+        "48",
+        "--robustness-samples",
+        "24",
+        "--pgd-steps",
+        "3",
+        "--bootstrap",
+        "50",
+    )
     return out, proc.stdout

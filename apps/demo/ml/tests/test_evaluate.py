@@ -8,8 +8,16 @@ def test_evaluation_json_has_the_sagemaker_model_quality_layout(evaluated, split
     out, stdout = evaluated
     report = json.loads((out / "evaluation" / "evaluation.json").read_text())
     metrics = report["multiclass_classification_metrics"]
-    for key in ("accuracy", "weighted_precision", "weighted_recall", "weighted_f1", "weighted_f0_5", "weighted_f2",
-                "accuracy_best_constant_classifier", "weighted_f1_best_constant_classifier"):
+    for key in (
+        "accuracy",
+        "weighted_precision",
+        "weighted_recall",
+        "weighted_f1",
+        "weighted_f0_5",
+        "weighted_f2",
+        "accuracy_best_constant_classifier",
+        "weighted_f1_best_constant_classifier",
+    ):
         assert set(metrics[key]) == {"value", "standard_deviation"}, key
         assert 0 <= metrics[key]["value"] <= 1
     classes = ["circle", "cross", "square", "triangle"]
@@ -46,8 +54,9 @@ def test_explanation_report_references_one_decodable_png_per_method(evaluated):
     folder = out / "explanation"
     md = (folder / "explanation.md").read_text()
     referenced = _markdown_images(md)
-    assert sorted(referenced) == sorted(["integrated_gradients.png", "saliency.png", "gradient_shap.png",
-                                         "occlusion.png", "grad_cam.png"])
+    assert sorted(referenced) == sorted(
+        ["integrated_gradients.png", "saliency.png", "gradient_shap.png", "occlusion.png", "grad_cam.png"]
+    )
     for name in referenced:
         with Image.open(folder / name) as im:
             im.load()
@@ -63,8 +72,16 @@ def test_robustness_report_has_accuracy_under_each_attack(evaluated):
             im.load()
     assert sorted(_markdown_images(md)) == ["accuracy_under_attack.png", "examples.png"]
     rows = dict(re.findall(r"^\| ([^|]+?) \| ([0-9.]+) \|", md, flags=re.M))
-    for attack in ("clean", "FGSM eps=0.01", "FGSM eps=0.1", "PGD eps=0.1 (3 steps)", "gaussian noise (std 0.1)",
-                   "blur (sigma 1)", "rotation (15 degrees)", "brightness (x1.5)"):
+    for attack in (
+        "clean",
+        "FGSM eps=0.01",
+        "FGSM eps=0.1",
+        "PGD eps=0.1 (3 steps)",
+        "gaussian noise (std 0.1)",
+        "blur (sigma 1)",
+        "rotation (15 degrees)",
+        "brightness (x1.5)",
+    ):
         assert attack in rows, attack
         assert 0 <= float(rows[attack]) <= 1
     # A stronger attack cannot help: PGD at the largest radius is at most as accurate as clean.

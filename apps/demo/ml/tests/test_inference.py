@@ -1,4 +1,5 @@
 """The endpoint handlers, loaded from the model folder the way the PyTorch inference container loads them."""
+
 import base64
 import importlib.util
 import io
@@ -36,7 +37,9 @@ def invoke(handler, body, content_type, accept="application/json"):
     return json.loads(module.output_fn(module.predict_fn(module.input_fn(body, content_type), model), accept))
 
 
-@pytest.mark.parametrize("content_type,fmt", [("image/png", "PNG"), ("image/jpeg", "JPEG"), ("application/x-image", "PNG")])
+@pytest.mark.parametrize(
+    "content_type,fmt", [("image/png", "PNG"), ("image/jpeg", "JPEG"), ("application/x-image", "PNG")]
+)
 def test_single_image_prediction(handler, splits, content_type, fmt):
     image = sample_image(splits)
     result = invoke(handler, encode(image, fmt), content_type)
@@ -65,18 +68,24 @@ def test_explain_returns_a_grad_cam_heatmap(handler, splits):
     assert heatmap.size == (16, 16) and heatmap.mode == "L"
 
 
-@pytest.mark.parametrize("body,content_type,message", [
-    (b"definitely not an image", "image/png", "could not decode the request body"),
-    (b"", "image/jpeg", "empty request body"),
-    (b"a,b,c", "text/csv", "unsupported content type 'text/csv'"),
-    (b"{not json", "application/json", "not valid JSON"),
-    (json.dumps({"instances": []}).encode(), "application/json", "non-empty list"),
-    (json.dumps({"instances": ["%%%"]}).encode(), "application/json", "instances[0] is not valid base64"),
-    (json.dumps({"instances": [base64.b64encode(b"garbage").decode()]}).encode(), "application/json",
-     "could not decode instances[0]"),
-    (json.dumps({"instances": [3]}).encode(), "application/json", "instances[0] must be a base64 string"),
-    (json.dumps({"pictures": []}).encode(), "application/json", '"instances"'),
-])
+@pytest.mark.parametrize(
+    "body,content_type,message",
+    [
+        (b"definitely not an image", "image/png", "could not decode the request body"),
+        (b"", "image/jpeg", "empty request body"),
+        (b"a,b,c", "text/csv", "unsupported content type 'text/csv'"),
+        (b"{not json", "application/json", "not valid JSON"),
+        (json.dumps({"instances": []}).encode(), "application/json", "non-empty list"),
+        (json.dumps({"instances": ["%%%"]}).encode(), "application/json", "instances[0] is not valid base64"),
+        (
+            json.dumps({"instances": [base64.b64encode(b"garbage").decode()]}).encode(),
+            "application/json",
+            "could not decode instances[0]",
+        ),
+        (json.dumps({"instances": [3]}).encode(), "application/json", "instances[0] must be a base64 string"),
+        (json.dumps({"pictures": []}).encode(), "application/json", '"instances"'),
+    ],
+)
 def test_bad_requests_say_what_is_wrong(handler, body, content_type, message):
     module, _ = handler
     with pytest.raises(module.InferenceError) as err:

@@ -8,13 +8,21 @@ import time
 from conftest import ML_DIR, TINY_TRAIN, run_script, script_env
 
 # What a SageMaker metric definition would use.
-METRIC = re.compile(r"epoch=(\d+) train_loss=([0-9.]+) train_accuracy=([0-9.]+) val_loss=([0-9.]+) val_accuracy=([0-9.]+)")
+METRIC = re.compile(
+    r"epoch=(\d+) train_loss=([0-9.]+) train_accuracy=([0-9.]+) val_loss=([0-9.]+) val_accuracy=([0-9.]+)"
+)
 
 
 def test_train_writes_the_model_folder_and_parseable_metrics(trained):
     model_dir, output, stdout = trained
-    for name in ("model.pth", "model_config.json", "classes.json", "code/inference.py", "code/modeling.py",
-                 "code/requirements.txt"):
+    for name in (
+        "model.pth",
+        "model_config.json",
+        "classes.json",
+        "code/inference.py",
+        "code/modeling.py",
+        "code/requirements.txt",
+    ):
         assert (model_dir / name).is_file(), name
     config = json.loads((model_dir / "model_config.json").read_text())
     assert config["classes"] == ["circle", "cross", "square", "triangle"]
@@ -42,10 +50,16 @@ def test_tensorboard_has_scalars_and_a_confusion_matrix_image_per_epoch(trained)
 def test_train_reads_paths_and_hyperparameters_from_sagemaker_variables(tmp_path, splits):
     data, _ = splits
     env = script_env()
-    env.update({"SM_CHANNEL_TRAIN": str(data / "train"), "SM_CHANNEL_VALIDATION": str(data / "validation"),
-                "SM_MODEL_DIR": str(tmp_path / "model"), "SM_OUTPUT_DATA_DIR": str(tmp_path / "out"),
-                "SM_HPS": json.dumps({"epochs": 1, "width": 0.125, "batch-size": 32, "threads": 1, "learning-rate": 0.002}),
-                "TRAINING_JOB_NAME": "job-from-env"})
+    env.update(
+        {
+            "SM_CHANNEL_TRAIN": str(data / "train"),
+            "SM_CHANNEL_VALIDATION": str(data / "validation"),
+            "SM_MODEL_DIR": str(tmp_path / "model"),
+            "SM_OUTPUT_DATA_DIR": str(tmp_path / "out"),
+            "SM_HPS": json.dumps({"epochs": 1, "width": 0.125, "batch-size": 32, "threads": 1, "learning-rate": 0.002}),
+            "TRAINING_JOB_NAME": "job-from-env",
+        }
+    )
     proc = run_script("train.py", env=env)
     assert "epoch=1 " in proc.stdout and "epoch=2 " not in proc.stdout
     assert json.loads((tmp_path / "model" / "model_config.json").read_text())["model_version"] == "job-from-env"
@@ -56,9 +70,22 @@ def test_train_reads_paths_and_hyperparameters_from_sagemaker_variables(tmp_path
 def test_train_runs_with_fewer_steps_than_the_one_cycle_schedule_needs(tmp_path, splits):
     # 5 steps in all: the one-cycle warm-up would be empty (it divided by zero before); a constant rate is used.
     data, _ = splits
-    proc = run_script("train.py", "--train-dir", str(data / "train"), "--validation-dir", str(data / "validation"),
-                      "--model-dir", str(tmp_path / "model"), "--output-data-dir", str(tmp_path / "out"),
-                      "--epochs", "1", "--max-steps-per-epoch", "5", *TINY_TRAIN)
+    proc = run_script(
+        "train.py",
+        "--train-dir",
+        str(data / "train"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--model-dir",
+        str(tmp_path / "model"),
+        "--output-data-dir",
+        str(tmp_path / "out"),
+        "--epochs",
+        "1",
+        "--max-steps-per-epoch",
+        "5",
+        *TINY_TRAIN,
+    )
     assert "epoch=1 " in proc.stdout
     assert (tmp_path / "model" / "model.pth").is_file()
 
@@ -66,11 +93,25 @@ def test_train_runs_with_fewer_steps_than_the_one_cycle_schedule_needs(tmp_path,
 def test_train_resumes_from_its_checkpoint_after_an_interruption(tmp_path, splits):
     data, _ = splits
     ckpt = tmp_path / "checkpoints"
-    args = [sys.executable, os.path.join(ML_DIR, "train.py"), *TINY_TRAIN, "--epochs", "3",
-            "--train-dir", str(data / "train"), "--validation-dir", str(data / "validation"),
-            "--model-dir", str(tmp_path / "model"), "--checkpoint-dir", str(ckpt)]
+    args = [
+        sys.executable,
+        os.path.join(ML_DIR, "train.py"),
+        *TINY_TRAIN,
+        "--epochs",
+        "3",
+        "--train-dir",
+        str(data / "train"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--model-dir",
+        str(tmp_path / "model"),
+        "--checkpoint-dir",
+        str(ckpt),
+    ]
     # Like a spot interruption: the job is killed once the first epoch's checkpoint is on disk.
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=script_env(), cwd=ML_DIR)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=script_env(), cwd=ML_DIR
+    )
     first = ""
     for line in proc.stdout:
         first += line
@@ -102,10 +143,26 @@ def test_train_ddp_with_two_cpu_processes_under_torchrun(tmp_path, splits):
     data, _ = splits
     env = script_env()
     env.update({"OMP_NUM_THREADS": "1"})
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           os.path.join(ML_DIR, "train.py"), *TINY_TRAIN, "--epochs", "2", "--train-dir", str(data / "train"),
-           "--validation-dir", str(data / "validation"), "--model-dir", str(tmp_path / "model"),
-           "--checkpoint-dir", str(tmp_path / "ckpt")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        os.path.join(ML_DIR, "train.py"),
+        *TINY_TRAIN,
+        "--epochs",
+        "2",
+        "--train-dir",
+        str(data / "train"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--model-dir",
+        str(tmp_path / "model"),
+        "--checkpoint-dir",
+        str(tmp_path / "ckpt"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, cwd=ML_DIR)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "processes=2" in proc.stdout
@@ -115,6 +172,14 @@ def test_train_ddp_with_two_cpu_processes_under_torchrun(tmp_path, splits):
 
 
 def test_train_explains_bad_input(tmp_path):
-    proc = run_script("train.py", "--model-dir", str(tmp_path / "m"), "--train-dir", str(tmp_path / "missing"),
-                      "--validation-dir", str(tmp_path), check=False)
+    proc = run_script(
+        "train.py",
+        "--model-dir",
+        str(tmp_path / "m"),
+        "--train-dir",
+        str(tmp_path / "missing"),
+        "--validation-dir",
+        str(tmp_path),
+        check=False,
+    )
     assert proc.returncode == 2 and "training data" in proc.stderr and "--train-dir" in proc.stderr

@@ -5,9 +5,30 @@ from conftest import run_script
 
 def test_tune_runs_a_resumable_study_and_writes_best_json(tmp_path, splits):
     data, _ = splits
-    args = ["--epochs", "2", "--max-steps-per-epoch", "3", "--width", "0.125", "--batch-size", "32", "--threads", "1", "--models", "resnet18,resnet26",
-            "--train-dir", str(data / "train"), "--validation-dir", str(data / "validation"),
-            "--model-dir", str(tmp_path / "model"), "--checkpoint-dir", str(tmp_path / "ckpt"), "--seed", "3"]
+    args = [
+        "--epochs",
+        "2",
+        "--max-steps-per-epoch",
+        "3",
+        "--width",
+        "0.125",
+        "--batch-size",
+        "32",
+        "--threads",
+        "1",
+        "--models",
+        "resnet18,resnet26",
+        "--train-dir",
+        str(data / "train"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--model-dir",
+        str(tmp_path / "model"),
+        "--checkpoint-dir",
+        str(tmp_path / "ckpt"),
+        "--seed",
+        "3",
+    ]
     first = run_script("tune.py", *args, "--n-trials", "2")
     assert "0 trials done, 2 to run" in first.stdout
     best = json.loads((tmp_path / "model" / "best.json").read_text())
@@ -17,5 +38,8 @@ def test_tune_runs_a_resumable_study_and_writes_best_json(tmp_path, splits):
     # A restart (a second job, or a spot restart) continues the same study instead of starting over.
     second = run_script("tune.py", *args, "--n-trials", "3")
     assert "2 trials done, 1 to run" in second.stdout
-    assert json.loads((tmp_path / "model" / "best.json").read_text())["trials_completed"] + \
-        json.loads((tmp_path / "model" / "best.json").read_text())["trials_pruned"] == 3
+    assert (
+        json.loads((tmp_path / "model" / "best.json").read_text())["trials_completed"]
+        + json.loads((tmp_path / "model" / "best.json").read_text())["trials_pruned"]
+        == 3
+    )

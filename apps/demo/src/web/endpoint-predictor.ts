@@ -64,13 +64,13 @@ export function endpointStagePredictor(options: EndpointStagePredictorOptions): 
     staging: new EndpointClient({
       endpointName: options.endpoints.staging,
       runtime: options.runtime,
-      endpointKind: 'serverless',
+      endpointKind: 'Serverless',
       timeoutMs: options.timeoutMs ?? 60_000,
     }),
     prod: new EndpointClient({
       endpointName: options.endpoints.prod,
       runtime: options.runtime,
-      endpointKind: 'real-time',
+      endpointKind: 'RealTime',
       timeoutMs: options.timeoutMs ?? 60_000,
     }),
   };

@@ -157,11 +157,9 @@ export const prodConfigSchema = z
   .strictObject({
     Type: z.literal('RealTime'),
     ...common,
-    InstanceType: z
-      .string({ error: 'InstanceType must be a string' })
-      .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, {
-        error: 'InstanceType must be a SageMaker instance type such as ml.m5.large',
-      }),
+    InstanceType: z.string({ error: 'InstanceType must be a string' }).regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, {
+      error: 'InstanceType must be a SageMaker instance type such as ml.m5.large',
+    }),
     InitialInstanceCount: int('InitialInstanceCount', 1),
     AutoScaling: autoScalingSchema.optional(),
     DataCapture: dataCaptureSchema.optional(),

@@ -111,9 +111,9 @@ beforeAll(async () => {
       ),
     },
     keepLast: 2,
-    minPollDelaySeconds: 0.5,
-    maxPollDelaySeconds: 1,
-    maxWaitSeconds: 120,
+    minPollDelayMs: 500,
+    maxPollDelayMs: 1_000,
+    timeoutMs: 120_000,
     onProgress: (event) => progress.push(event),
   });
 }, 180_000);
@@ -280,9 +280,9 @@ describe.sequential('approve → staging → prod in local mode', () => {
           { projectName: 'fm' },
         ),
       },
-      minPollDelaySeconds: 0.5,
-      maxPollDelaySeconds: 1,
-      maxWaitSeconds: 120,
+      minPollDelayMs: 500,
+      maxPollDelayMs: 1_000,
+      timeoutMs: 120_000,
     });
     const targets = async () =>
       (await autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }))).ScalableTargets ??

@@ -34,7 +34,7 @@ import {
   parseStageConfig,
   PromotionRequiredError,
   resourceName,
-  UnknownStageError,
+  StageNotConfiguredError,
 } from '../../src/index.js';
 
 const endpoint = inject('motoEndpoint');
@@ -104,9 +104,9 @@ function deployer(progress: DeployProgress[] = [], log: string[] = []) {
     applicationAutoScaling: autoScaling,
     executionRoleArn: ROLE,
     stages: { staging, prod },
-    minPollDelaySeconds: 1,
-    maxPollDelaySeconds: 2,
-    maxWaitSeconds: 30,
+    minPollDelayMs: 1_000,
+    maxPollDelayMs: 2_000,
+    timeoutMs: 30_000,
     onProgress: (event) => progress.push(event),
     log: (line) => log.push(line),
   });
@@ -229,7 +229,7 @@ describe('deployment (moto)', () => {
     await expect(deployer().deploy('staging', { modelPackage: `${pending.slice(0, -1)}42` })).rejects.toThrow(
       ModelPackageNotFoundError,
     );
-    await expect(deployer().deploy('qa', { modelPackage: pending })).rejects.toThrow(UnknownStageError);
+    await expect(deployer().deploy('qa', { modelPackage: pending })).rejects.toThrow(StageNotConfiguredError);
     expect(await endpointConfigNames()).toEqual([]);
   });
 
@@ -339,9 +339,9 @@ describe('deployment (moto)', () => {
     const served = await deployer().deploy('staging', { modelPackage: v1 });
     // Older and newer configs of the same stage, as earlier (and one later, failed-over) rollouts leave them.
     const names = [1, 2, 3, 4].map((minute) =>
-      resourceName('fm-staging', minute, new Date(Date.UTC(2026, 0, 1, 0, minute))),
+      resourceName({ endpointName: 'fm-staging', version: minute, now: new Date(Date.UTC(2026, 0, 1, 0, minute)) }),
     );
-    names.push(resourceName('fm-staging', 9, new Date(Date.UTC(2099, 0, 1))));
+    names.push(resourceName({ endpointName: 'fm-staging', version: 9, now: new Date(Date.UTC(2099, 0, 1)) }));
     for (const name of names) {
       await sagemaker.send(
         new CreateModelCommand({ ModelName: name, PrimaryContainer: { ModelPackageName: v1 }, ExecutionRoleArn: ROLE }),

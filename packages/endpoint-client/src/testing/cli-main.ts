@@ -138,7 +138,7 @@ export async function main(
     const client = new EndpointClient({
       endpointName: options.endpoint,
       runtime,
-      endpointKind: options.serverless ? 'serverless' : 'real-time',
+      endpointKind: options.serverless ? 'Serverless' : 'RealTime',
       timeoutMs: options.timeoutMs,
       onRetry: () => {
         retries += 1;

@@ -2,6 +2,7 @@ export { listLabelledImages, labelFor, IMAGE_EXTENSIONS, type LabelledImage } fr
 export {
   runEndpointTest,
   summarize,
+  type SummarizeOptions,
   type RunEndpointTestOptions,
   type EndpointTestReport,
   type ImageOutcome,

@@ -22,9 +22,9 @@ export function formatReport(report: EndpointTestReport): string {
     const cell = Math.max(4, ...labels.map((l) => l.length), ...matrix.flat().map((n) => String(n).length));
     lines.push('', 'Confusion matrix (rows: expected, columns: predicted):');
     lines.push(`  ${''.padEnd(width)}  ${labels.map((l) => l.padStart(cell)).join(' ')}`);
-    labels.forEach((label, i) =>
-      lines.push(`  ${label.padEnd(width)}  ${(matrix[i] ?? []).map((n) => String(n).padStart(cell)).join(' ')}`),
-    );
+    labels.forEach((label, i) => {
+      lines.push(`  ${label.padEnd(width)}  ${(matrix[i] ?? []).map((n) => String(n).padStart(cell)).join(' ')}`);
+    });
   }
   if (report.misses.length > 0) {
     lines.push('', `Misses (${report.misses.length}):`);
@@ -74,9 +74,12 @@ export function toJUnitXml(report: EndpointTestReport): string {
   ].join('\n');
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these control characters, so they are stripped
+const XML_FORBIDDEN_CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
 function xml(text: string): string {
   return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(XML_FORBIDDEN_CONTROL_CHARACTERS, '')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')

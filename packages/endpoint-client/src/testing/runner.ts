@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs';
 import type { EndpointClient } from '../client.js';
 import { runBounded, type Progress } from '../concurrency.js';
-import { EndpointClientError, InvalidInputError } from '../errors.js';
+import { EndpointClientError, EndpointInvocationError, InvalidInputError } from '../errors.js';
 import type { ImagePrediction } from '../prediction.js';
 import { listLabelledImages, type LabelledImage } from './dataset.js';
 
@@ -69,6 +69,11 @@ export interface RunEndpointTestOptions {
    * `concurrency` requests that it throttles or starts in parallel. Default true.
    */
   warmUp?: boolean;
+  /**
+   * How one image's bytes are read. Default: from `image.path` on disk. Give one to read from elsewhere (S3, an
+   * archive, memory); it is called ahead of the image's turn, at most `concurrency` images beyond those in flight.
+   */
+  readImage?: (image: LabelledImage) => Promise<Uint8Array>;
   /** How one image is classified. Default `client.predictImage(bytes)` with the demo's JSON contract. */
   predict?: (
     client: EndpointClient,
@@ -91,12 +96,13 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   const reads = new Map<number, Promise<Uint8Array>>();
   // The callback readFile, not fs/promises': a third of the CPU per small file (one thread-pool task instead of a
   // promise chain of open/stat/read/close), which at a thousand images a second is the event loop's time.
-  const readBytes = (image: LabelledImage) =>
+  const readFromDisk = (image: LabelledImage) =>
     new Promise<Uint8Array>((resolve, reject) =>
       readFile(image.path, (error, buffer) =>
         error ? reject(error) : resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)),
       ),
     );
+  const readBytes = options.readImage ?? readFromDisk;
   const readAhead = (from: number) => {
     for (let i = from; i < Math.min(images.length, from + concurrency); i += 1) {
       if (reads.has(i)) continue;
@@ -165,16 +171,25 @@ export async function runEndpointTest(options: RunEndpointTestOptions): Promise<
   for (const [i, r] of results.entries()) {
     outcomes.push(r.ok ? r.value : failure(rest[i] as LabelledImage, 'other', messageOf(r.error), performance.now()));
   }
-  return summarize(client.endpointName, outcomes, minAccuracy, performance.now() - started);
+  return summarize({
+    endpointName: client.endpointName,
+    outcomes,
+    minAccuracy,
+    durationMs: performance.now() - started,
+  });
 }
 
 /** Builds the report (accuracy, per class, confusion matrix, misses, errors) from per-image outcomes. */
-export function summarize(
-  endpointName: string,
-  outcomes: ImageOutcome[],
-  minAccuracy: number,
-  durationMs: number,
-): EndpointTestReport {
+export interface SummarizeOptions {
+  endpointName: string;
+  outcomes: ImageOutcome[];
+  /** Fraction of images that must be right for `passed`. */
+  minAccuracy: number;
+  durationMs: number;
+}
+
+export function summarize(options: SummarizeOptions): EndpointTestReport {
+  const { endpointName, outcomes, minAccuracy, durationMs } = options;
   const total = outcomes.length;
   const correct = outcomes.filter((o) => o.correct).length;
   const accuracy = total === 0 ? 0 : correct / total;
@@ -262,5 +277,9 @@ function errorKind(error: unknown): ImageErrorKind {
 }
 
 function messageOf(error: unknown): string {
+  // A passed-through SDK exception's message is only the endpoint's; the report also names endpoint and error.
+  if (error instanceof EndpointInvocationError && error.message === error.endpointMessage) {
+    return `Endpoint '${error.endpointName}' failed with ${error.errorType}: ${error.endpointMessage}`;
+  }
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,5 @@
 /** Deploys the brightness model (fixtures/brightness-model) as a local-mode endpoint: model.tar.gz in local S3, model, config, endpoint. */
+import { pollUntil } from '@sagemaker-mlops/test-services';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,14 +81,14 @@ export async function deployBrightnessModel(local: LocalSageMaker, options: Depl
       EndpointConfigName: `${options.endpointName}-config`,
     }),
   );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const described = await local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: options.endpointName }));
-    if (described.EndpointStatus === 'InService') return;
-    if (described.EndpointStatus === 'Failed')
-      throw new Error(`endpoint ${options.endpointName} failed: ${described.FailureReason}`);
-    if (Date.now() > deadline)
-      throw new Error(`endpoint ${options.endpointName} not InService after 60 s (${described.EndpointStatus})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await pollUntil(
+    `endpoint ${options.endpointName} to be InService`,
+    async () => {
+      const described = await local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: options.endpointName }));
+      if (described.EndpointStatus === 'Failed')
+        throw new Error(`endpoint ${options.endpointName} failed: ${described.FailureReason}`);
+      return described.EndpointStatus === 'InService' ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
 }

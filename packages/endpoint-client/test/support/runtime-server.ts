@@ -30,7 +30,7 @@ export type WireReply =
       extra?: Record<string, unknown>;
     }
   | { reset: true }
-  | { delayMs: number; then: WireReply };
+  | { delayMs: number; thenReply: WireReply };
 
 export interface RuntimeServer {
   readonly endpoint: string;
@@ -65,11 +65,11 @@ export async function startRuntimeServer(
         remotePort: req.socket.remotePort,
       };
       if (options.recordRequests !== false) requests.push(request);
-      const requestId = `req-${(requestCounter += 1)}`;
+      const requestId = `req-${++requestCounter}`;
       const reply = async (r: WireReply): Promise<void> => {
         if ('delayMs' in r) {
           await new Promise((resolve) => setTimeout(resolve, r.delayMs));
-          return reply(r.then);
+          return reply(r.thenReply);
         }
         if ('reset' in r) {
           req.socket.destroy();

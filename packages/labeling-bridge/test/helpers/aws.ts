@@ -1,3 +1,4 @@
+import { pollFor } from '@sagemaker-mlops/test-services';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreatePipelineCommand, ListPipelineExecutionsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { motoClientConfig } from '@sagemaker-mlops/test-services';
@@ -59,16 +60,6 @@ export async function eventually<T, S extends T = T>(
   what: string,
   timeoutMs = 15_000,
 ): Promise<S> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await fn();
-  while (!ok(last)) {
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 500)}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    last = await fn();
-  }
-  return last as S;
+  // The shared polling helper of every suite (tools/test-services); this name is kept for the existing callers.
+  return pollFor(what, fn, ok as (value: T) => value is S, { timeoutMs, intervalMs: 200 });
 }

@@ -36,7 +36,10 @@ export function annotationCreated(i: number, image: string) {
  */
 export function deliveriesWithDuplicates(unique: number, total: number, seed: number): number[] {
   const deliveries = Array.from({ length: unique }, (_, i) => i);
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   while (deliveries.length < total) deliveries.push(Math.floor(random() * unique));
   for (let i = deliveries.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

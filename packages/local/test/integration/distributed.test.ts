@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { venvPython } from '@sagemaker-mlops/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker } from '../../src/index.js';
 import { putSourceDir, putText, readFromArchive, tempStateDir, waitFor } from './helpers.js';
 
-// torchrun needs torch: the project's ML venv (bash scripts/setup-python.sh ml; CI builds it before the tests).
-const mlPython = join(__dirname, '..', '..', '..', '..', '.venvs', 'ml', 'bin', 'python');
+// torchrun needs torch: the project's ML venv. Missing, the suite fails with the command that builds it
+// (bash scripts/setup-python.sh ml) instead of skipping.
+const mlPython = venvPython('ml');
 const state = tempStateDir('ddp');
 let local: LocalSageMaker;
 
@@ -21,7 +21,7 @@ afterAll(async () => {
   state.cleanup();
 });
 
-describe.runIf(existsSync(mlPython))('distributed training', () => {
+describe('distributed training', () => {
   it('runs the script under torchrun with one process per requested instance (gloo on CPU)', async () => {
     const sourceDir = await putSourceDir(local, 'code', 'ddp/sourcedir.tar.gz', ['train_ddp.py']);
     await putText(local, 's3://lake/ddp/data.txt', 'x\n');

@@ -1,3 +1,4 @@
+import { pollUntil } from '@sagemaker-mlops/test-services';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,13 +45,8 @@ export async function waitFor<T>(
   timeoutMs = 60_000,
   everyMs = 50,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  // The shared polling helper of every suite (tools/test-services); this name is kept for the existing callers.
+  return pollUntil(what, probe, { timeoutMs, intervalMs: everyMs });
 }
 
 /** Whether a process exists and is not a zombie (Linux /proc). */

@@ -1,8 +1,8 @@
-import { PipelineSdkError } from '../errors.js';
+import { PipelineSdkError, type PipelineSdkErrorCode } from '../errors.js';
 
 /** Errors of code-asset packaging and upload. */
 export class CodeAssetError extends PipelineSdkError {
-  override readonly code: string = 'CODE_ASSET';
+  override readonly code: PipelineSdkErrorCode = 'CODE_ASSET';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'CodeAssetError';
@@ -11,7 +11,7 @@ export class CodeAssetError extends PipelineSdkError {
 
 /** The source folder or entry point is missing, unreadable or excluded by an ignore pattern. */
 export class SourceDirError extends CodeAssetError {
-  override readonly code: string = 'SOURCE_DIR';
+  override readonly code: PipelineSdkErrorCode = 'SOURCE_DIR';
   constructor(
     readonly sourceDir: string,
     message: string,
@@ -24,7 +24,7 @@ export class SourceDirError extends CodeAssetError {
 
 /** S3 refused the existence check or the upload. */
 export class CodeAssetUploadError extends CodeAssetError {
-  override readonly code: string = 'CODE_ASSET_UPLOAD';
+  override readonly code: PipelineSdkErrorCode = 'CODE_ASSET_UPLOAD';
   constructor(
     readonly bucket: string,
     readonly key: string,

@@ -1,11 +1,11 @@
-import { PipelineSdkError } from '../errors.js';
+import { PipelineSdkError, type PipelineSdkErrorCode } from '../errors.js';
 
 /**
  * Errors of the framework helpers (image URIs, distribution, spot training, metric definitions).
  * Every message says what is wrong and what would be accepted, so it can be fixed without reading this code.
  */
 export class FrameworkConfigError extends PipelineSdkError {
-  override readonly code: string = 'FRAMEWORK_CONFIG';
+  override readonly code: PipelineSdkErrorCode = 'FRAMEWORK_CONFIG';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'FrameworkConfigError';
@@ -13,8 +13,8 @@ export class FrameworkConfigError extends PipelineSdkError {
 }
 
 /** A region, framework version, Python version, processor or instance type that has no published image. */
-export class UnsupportedImageError extends FrameworkConfigError {
-  override readonly code: string = 'UNSUPPORTED_IMAGE';
+export class UnsupportedFrameworkImageError extends FrameworkConfigError {
+  override readonly code: PipelineSdkErrorCode = 'UNSUPPORTED_FRAMEWORK_IMAGE';
   constructor(
     /** Which input did not match: 'region', 'frameworkVersion', 'pythonVersion', 'processor', 'instanceType', 'scope'. */
     readonly field: string,
@@ -28,13 +28,13 @@ export class UnsupportedImageError extends FrameworkConfigError {
         ? `${detail}: unsupported ${field} '${value}'. Supported: ${supported.join(', ')}`
         : `${detail}: invalid ${field} '${value}'`,
     );
-    this.name = 'UnsupportedImageError';
+    this.name = 'UnsupportedFrameworkImageError';
   }
 }
 
 /** A distribution option the chosen instance type, framework version or Python version cannot run. */
 export class DistributionConfigError extends FrameworkConfigError {
-  override readonly code: string = 'DISTRIBUTION_CONFIG';
+  override readonly code: PipelineSdkErrorCode = 'DISTRIBUTION_CONFIG';
   constructor(
     readonly strategy: string,
     readonly problems: readonly string[],
@@ -46,7 +46,7 @@ export class DistributionConfigError extends FrameworkConfigError {
 
 /** Bad managed spot training settings (stopping condition or checkpoint location). */
 export class SpotTrainingConfigError extends FrameworkConfigError {
-  override readonly code: string = 'SPOT_TRAINING_CONFIG';
+  override readonly code: PipelineSdkErrorCode = 'SPOT_TRAINING_CONFIG';
   constructor(
     readonly field: string,
     message: string,
@@ -58,7 +58,7 @@ export class SpotTrainingConfigError extends FrameworkConfigError {
 
 /** A metric definition SageMaker would reject or could never match. */
 export class MetricDefinitionError extends FrameworkConfigError {
-  override readonly code: string = 'METRIC_DEFINITION';
+  override readonly code: PipelineSdkErrorCode = 'METRIC_DEFINITION';
   constructor(
     /** Index of the definition in the list given. */
     readonly index: number,

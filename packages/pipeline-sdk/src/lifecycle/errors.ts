@@ -1,8 +1,8 @@
-import { PipelineSdkError } from '../errors.js';
+import { PipelineSdkError, type PipelineSdkErrorCode } from '../errors.js';
 
 /** Errors of the pipeline lifecycle (upsert, start, wait, stop, list). */
 export class LifecycleError extends PipelineSdkError {
-  override readonly code: string = 'LIFECYCLE';
+  override readonly code: PipelineSdkErrorCode = 'LIFECYCLE';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'LifecycleError';
@@ -17,7 +17,7 @@ export interface ParameterProblem {
 
 /** Values given to `start` that do not fit the pipeline's declared parameters. All problems at once. */
 export class PipelineParameterError extends LifecycleError {
-  override readonly code: string = 'PIPELINE_PARAMETER';
+  override readonly code: PipelineSdkErrorCode = 'PIPELINE_PARAMETER';
   constructor(
     readonly pipelineName: string,
     readonly problems: readonly ParameterProblem[],
@@ -32,7 +32,7 @@ export class PipelineParameterError extends LifecycleError {
 
 /** Definition over the inline limit and no S3 location configured to put it. */
 export class PipelineDefinitionTooLargeError extends LifecycleError {
-  override readonly code: string = 'PIPELINE_DEFINITION_TOO_LARGE';
+  override readonly code: PipelineSdkErrorCode = 'PIPELINE_DEFINITION_TOO_LARGE';
   constructor(
     readonly pipelineName: string,
     readonly sizeBytes: number,
@@ -48,7 +48,7 @@ export class PipelineDefinitionTooLargeError extends LifecycleError {
 
 /** DescribePipeline / StartPipelineExecution on a pipeline that does not exist (call `upsert` first). */
 export class PipelineNotFoundError extends LifecycleError {
-  override readonly code: string = 'PIPELINE_NOT_FOUND';
+  override readonly code: PipelineSdkErrorCode = 'PIPELINE_NOT_FOUND';
   constructor(
     readonly pipelineName: string,
     options?: ErrorOptions,
@@ -60,7 +60,7 @@ export class PipelineNotFoundError extends LifecycleError {
 
 /** `selectedSteps` names steps the pipeline lacks, or there is no earlier execution to take outputs from. */
 export class SelectiveExecutionError extends LifecycleError {
-  override readonly code: string = 'SELECTIVE_EXECUTION';
+  override readonly code: PipelineSdkErrorCode = 'SELECTIVE_EXECUTION';
   constructor(
     readonly pipelineName: string,
     message: string,
@@ -79,7 +79,7 @@ export interface FailedStep {
 
 /** The execution ended Failed or Stopped. Carries the reason of each failed step when they could be listed. */
 export class PipelineExecutionFailedError extends LifecycleError {
-  override readonly code: string = 'PIPELINE_EXECUTION_FAILED';
+  override readonly code: PipelineSdkErrorCode = 'PIPELINE_EXECUTION_FAILED';
   constructor(
     readonly executionArn: string,
     readonly status: string,
@@ -99,7 +99,7 @@ export class PipelineExecutionFailedError extends LifecycleError {
 
 /** `wait` gave up before the execution ended; the execution itself keeps running. */
 export class WaitTimeoutError extends LifecycleError {
-  override readonly code: string = 'WAIT_TIMEOUT';
+  override readonly code: PipelineSdkErrorCode = 'WAIT_TIMEOUT';
   constructor(
     readonly executionArn: string,
     readonly timeoutMs: number,
@@ -114,7 +114,7 @@ export class WaitTimeoutError extends LifecycleError {
 
 /** `wait` was aborted through its AbortSignal; the execution itself keeps running. */
 export class WaitAbortedError extends LifecycleError {
-  override readonly code: string = 'WAIT_ABORTED';
+  override readonly code: PipelineSdkErrorCode = 'WAIT_ABORTED';
   constructor(
     readonly executionArn: string,
     reason: unknown,
@@ -126,7 +126,7 @@ export class WaitAbortedError extends LifecycleError {
 
 /** The SageMaker endpoint does not implement ListPipelineExecutionSteps (moto, some emulators). */
 export class StepListingUnavailableError extends LifecycleError {
-  override readonly code: string = 'STEP_LISTING_UNAVAILABLE';
+  override readonly code: PipelineSdkErrorCode = 'STEP_LISTING_UNAVAILABLE';
   constructor(
     readonly executionArn: string,
     cause: unknown,

@@ -3,6 +3,7 @@ import {
   ListPipelineExecutionStepsCommand,
   StopPipelineExecutionCommand,
   type DescribePipelineExecutionCommandOutput,
+  type ListPipelineExecutionStepsCommandOutput,
   type PipelineExecutionStep,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
@@ -166,7 +167,7 @@ export class PipelineExecution {
     const steps: StepSummary[] = [];
     let nextToken: string | undefined;
     do {
-      let page;
+      let page: ListPipelineExecutionStepsCommandOutput;
       try {
         page = await this.sagemaker.send(
           new ListPipelineExecutionStepsCommand({

@@ -9,6 +9,8 @@ import {
   StartPipelineExecutionCommand,
   UpdatePipelineCommand,
   type DescribePipelineCommandOutput,
+  type ListPipelineExecutionsCommandOutput,
+  type StartPipelineExecutionCommandOutput,
   type PipelineExecutionSummary,
   type Tag,
 } from '@aws-sdk/client-sagemaker';
@@ -295,7 +297,7 @@ export class PipelineRunner {
         SelectedSteps: options.selectedSteps.map((StepName) => ({ StepName })),
       };
     }
-    let response;
+    let response: StartPipelineExecutionCommandOutput;
     try {
       response = await this.sagemaker.send(new StartPipelineExecutionCommand(input));
     } catch (error) {
@@ -317,7 +319,7 @@ export class PipelineRunner {
     const out: ExecutionSummary[] = [];
     let nextToken: string | undefined;
     do {
-      let page;
+      let page: ListPipelineExecutionsCommandOutput;
       try {
         page = await this.sagemaker.send(
           new ListPipelineExecutionsCommand({

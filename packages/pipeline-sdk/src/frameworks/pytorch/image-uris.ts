@@ -1,4 +1,4 @@
-import { UnsupportedImageError } from '../errors.js';
+import { UnsupportedFrameworkImageError } from '../errors.js';
 import { PYTORCH_IMAGE_DATA } from './image-uri-data.generated.js';
 import type { PyTorchImageScopeData } from './image-uri-data.js';
 
@@ -85,7 +85,7 @@ export function resolvePyTorchVersion(frameworkVersion: string, scope: PyTorchIm
   const data = scopeData(scope === 'processing' ? 'training' : scope);
   const full = data.versionAliases[frameworkVersion] ?? frameworkVersion;
   if (!(full in data.versions)) {
-    throw new UnsupportedImageError(
+    throw new UnsupportedFrameworkImageError(
       'frameworkVersion',
       frameworkVersion,
       pytorchImageVersions(scope),
@@ -102,7 +102,7 @@ function processorFor(options: PyTorchImageUriOptions, processors: readonly stri
     chosen = processor;
   } else if (instanceType === undefined) {
     if (processors.length === 1) return processors[0] as string;
-    throw new UnsupportedImageError(
+    throw new UnsupportedFrameworkImageError(
       'instanceType',
       'undefined',
       [],
@@ -113,7 +113,7 @@ function processorFor(options: PyTorchImageUriOptions, processors: readonly stri
   } else {
     const family = instanceTypeFamily(instanceType);
     if (family === '') {
-      throw new UnsupportedImageError(
+      throw new UnsupportedFrameworkImageError(
         'instanceType',
         instanceType,
         [],
@@ -121,7 +121,7 @@ function processorFor(options: PyTorchImageUriOptions, processors: readonly stri
       );
     }
     if (family.startsWith('inf') || family.startsWith('trn')) {
-      throw new UnsupportedImageError(
+      throw new UnsupportedFrameworkImageError(
         'instanceType',
         instanceType,
         [],
@@ -130,7 +130,7 @@ function processorFor(options: PyTorchImageUriOptions, processors: readonly stri
     }
     chosen = processors.includes(family) ? family : family.startsWith('g') || family.startsWith('p') ? 'gpu' : 'cpu';
   }
-  if (!processors.includes(chosen)) throw new UnsupportedImageError('processor', chosen, processors, detail);
+  if (!processors.includes(chosen)) throw new UnsupportedFrameworkImageError('processor', chosen, processors, detail);
   return chosen;
 }
 
@@ -146,7 +146,7 @@ export function pytorchImageUri(options: PyTorchImageUriOptions): string {
   const family = instanceTypeFamily(options.instanceType);
   const graviton = GRAVITON_FAMILIES.includes(family);
   if (graviton && scope !== 'inference') {
-    throw new UnsupportedImageError(
+    throw new UnsupportedFrameworkImageError(
       'instanceType',
       options.instanceType ?? '',
       [],
@@ -160,13 +160,18 @@ export function pytorchImageUri(options: PyTorchImageUriOptions): string {
   const fullVersion = data.versionAliases[frameworkVersion] ?? frameworkVersion;
   const versionData = data.versions[fullVersion];
   if (versionData === undefined) {
-    throw new UnsupportedImageError('frameworkVersion', frameworkVersion, pytorchImageVersions(dataScope), detail);
+    throw new UnsupportedFrameworkImageError(
+      'frameworkVersion',
+      frameworkVersion,
+      pytorchImageVersions(dataScope),
+      detail,
+    );
   }
 
   let pythonVersion = options.pythonVersion;
   if (pythonVersion === undefined) {
     if (versionData.pyVersions.length !== 1) {
-      throw new UnsupportedImageError(
+      throw new UnsupportedFrameworkImageError(
         'pythonVersion',
         'undefined',
         versionData.pyVersions,
@@ -175,7 +180,7 @@ export function pytorchImageUri(options: PyTorchImageUriOptions): string {
     }
     pythonVersion = versionData.pyVersions[0] as string;
   } else if (!versionData.pyVersions.includes(pythonVersion)) {
-    throw new UnsupportedImageError(
+    throw new UnsupportedFrameworkImageError(
       'pythonVersion',
       pythonVersion,
       versionData.pyVersions,
@@ -186,14 +191,19 @@ export function pytorchImageUri(options: PyTorchImageUriOptions): string {
   const registries = PYTORCH_IMAGE_DATA.registries[versionData.registries] ?? {};
   const account = registries[region];
   if (account === undefined) {
-    throw new UnsupportedImageError('region', region, Object.keys(registries).sort(), `${detail} ${frameworkVersion}`);
+    throw new UnsupportedFrameworkImageError(
+      'region',
+      region,
+      Object.keys(registries).sort(),
+      `${detail} ${frameworkVersion}`,
+    );
   }
   const hostname = PYTORCH_IMAGE_DATA.ecrHostnames[region] ?? `ecr.${region}.amazonaws.com`;
 
   const processor = processorFor(options, data.processors, detail);
 
   if (family === 'p2' && compareVersions(fullVersion, '1.13') >= 0) {
-    throw new UnsupportedImageError(
+    throw new UnsupportedFrameworkImageError(
       'instanceType',
       options.instanceType ?? '',
       [],

@@ -2,7 +2,7 @@
 // hyperparameters, managed spot training, metric definitions, and CreateTrainingJob / CreateModel fragments.
 export {
   FrameworkConfigError,
-  UnsupportedImageError,
+  UnsupportedFrameworkImageError,
   DistributionConfigError,
   SpotTrainingConfigError,
   MetricDefinitionError,

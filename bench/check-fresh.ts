@@ -1,0 +1,178 @@
+/**
+ * `npm run bench:check`: fails when a benchmark result is older than the code it measures, so a figure in
+ * bench/results cannot go stale silently. Each benchmark lists its sources below (what it runs, ours and the
+ * baseline, and the harness); a result's `commit` must be at or after the last commit that changed any of them.
+ * Prints each stale result with the changes it missed and the command that refreshes it. Needs git history
+ * (a shallow clone cannot answer, and says so).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What each benchmark measures: paths (files or folders) relative to the repository root. */
+export const SOURCES: Record<string, { sources: string[]; rerun: string }> = {
+  'endpoint-client': {
+    sources: [
+      'bench/endpoint-client.ts',
+      'packages/endpoint-client/src',
+      'packages/endpoint-client/test/support',
+      'packages/endpoint-client/test/fixtures/brightness-model',
+      'packages/pipeline-sdk/src/local',
+    ],
+    rerun: 'npm run bench -- endpoint-client',
+  },
+  'pipeline-compile': {
+    sources: [
+      'bench/pipeline-compile.ts',
+      'packages/pipeline-sdk/src/core',
+      'packages/pipeline-sdk/test/parity/requirements.txt',
+    ],
+    rerun: 'npm run bench -- pipeline-compile',
+  },
+  'local-overhead': {
+    sources: ['bench/local-overhead.ts', 'packages/pipeline-sdk/src/local', 'packages/pipeline-sdk/python'],
+    rerun: 'npm run bench -- local-overhead',
+  },
+  labeling: {
+    sources: ['bench/labeling', 'packages/labeling-bridge/src', 'packages/endpoint-client/src'],
+    rerun: 'npm run bench -- labeling',
+  },
+  'train-throughput': {
+    sources: [
+      'bench/train-throughput.ts',
+      'apps/demo/ml/bench/train_throughput.py',
+      'apps/demo/ml/train.py',
+      'apps/demo/ml/common.py',
+      'apps/demo/ml/requirements.txt',
+    ],
+    rerun: 'npm run bench -- train-throughput',
+  },
+  'fashion-accuracy': {
+    sources: [
+      'bench/fashion-accuracy.ts',
+      'apps/demo/ml/bench/fashion_accuracy.py',
+      'apps/demo/ml/make_dataset.py',
+      'apps/demo/ml/preprocess.py',
+      'apps/demo/ml/train.py',
+      'apps/demo/ml/evaluate.py',
+      'apps/demo/ml/common.py',
+      'apps/demo/ml/requirements.txt',
+    ],
+    rerun: 'npm run bench -- fashion-accuracy --work-dir <a new folder>',
+  },
+  'demo-loop': {
+    sources: ['bench/demo-loop.ts', 'apps/demo/src', 'apps/demo/ml', 'packages'],
+    rerun: 'npm run bench -- demo-loop',
+  },
+  'demo-loop-tiny': {
+    sources: ['bench/demo-loop.ts', 'apps/demo/src', 'apps/demo/ml', 'packages'],
+    rerun: 'npm run bench -- demo-loop --tiny',
+  },
+};
+
+/** Shared by every benchmark: how results are written. */
+const COMMON_SOURCES = ['bench/lib'];
+
+/**
+ * Formatting-only commits change no measured behaviour: the house-style reformat, and any commit whose subject says
+ * "formatting only" (the convention for such commits).
+ */
+const IGNORED_COMMITS = new Set(['a7b09aaf5800af93bb1759969ade35b3f3cfe92f']);
+const FORMATTING_ONLY = /formatting only/i;
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+}
+
+/** Commits after `since` (exclusive) that changed any of `paths`, newest first, formatting-only ones left out. */
+function changesSince(since: string, paths: string[]): string[] {
+  const existing = paths.filter((p) => existsSync(join(root, p)));
+  if (existing.length === 0) return [];
+  const out = git('log', '--format=%H %h %s', `${since}..HEAD`, '--', ...existing);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .filter((line) => !IGNORED_COMMITS.has(line.split(' ')[0] as string) && !FORMATTING_ONLY.test(line))
+    .map((line) => line.slice(line.indexOf(' ') + 1));
+}
+
+export interface Freshness {
+  name: string;
+  fresh: boolean;
+  problem?: string;
+  missed?: string[];
+  rerun: string;
+}
+
+export function checkAll(): Freshness[] {
+  if (git('rev-parse', '--is-shallow-repository') === 'true') {
+    throw new Error('bench:check needs the full git history: run `git fetch --unshallow` first');
+  }
+  const resultsDir = join(root, 'bench', 'results');
+  const results = readdirSync(resultsDir).filter((f) => f.endsWith('.json'));
+  const report: Freshness[] = [];
+  for (const file of results) {
+    const name = file.replace(/\.json$/, '');
+    const spec = SOURCES[name];
+    if (!spec) {
+      report.push({
+        name,
+        fresh: false,
+        problem: `no sources listed for it in bench/check-fresh.ts`,
+        rerun: '(add it to SOURCES)',
+      });
+      continue;
+    }
+    const result = JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as {
+      commit?: unknown;
+      uncommittedChanges?: unknown;
+    };
+    if (typeof result.commit !== 'string' || result.commit === '') {
+      report.push({ name, fresh: false, problem: 'the result records no commit', rerun: spec.rerun });
+      continue;
+    }
+    if (result.uncommittedChanges === true) {
+      report.push({ name, fresh: false, problem: 'it was measured on uncommitted changes', rerun: spec.rerun });
+      continue;
+    }
+    try {
+      git('cat-file', '-e', `${result.commit}^{commit}`);
+    } catch {
+      report.push({
+        name,
+        fresh: false,
+        problem: `its commit ${result.commit} is not in this history`,
+        rerun: spec.rerun,
+      });
+      continue;
+    }
+    const missed = changesSince(result.commit, [...spec.sources, ...COMMON_SOURCES]);
+    report.push({ name, fresh: missed.length === 0, missed, rerun: spec.rerun });
+  }
+  for (const name of Object.keys(SOURCES)) {
+    if (!results.includes(`${name}.json`)) {
+      report.push({ name, fresh: false, problem: 'no result file', rerun: SOURCES[name]?.rerun ?? '' });
+    }
+  }
+  return report;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const report = checkAll();
+  const stale = report.filter((r) => !r.fresh);
+  for (const r of report.filter((x) => x.fresh)) console.log(`fresh  ${r.name}`);
+  for (const r of stale) {
+    console.log(`STALE  ${r.name}: ${r.problem ?? `older than ${r.missed?.length} change(s) to what it measures`}`);
+    for (const change of (r.missed ?? []).slice(0, 5)) console.log(`         ${change}`);
+    if ((r.missed?.length ?? 0) > 5) console.log(`         ... and ${(r.missed?.length ?? 0) - 5} more`);
+    console.log(`       rerun: ${r.rerun}`);
+  }
+  if (stale.length > 0) {
+    console.log(`${stale.length} of ${report.length} benchmark results are stale (see above).`);
+    process.exit(1);
+  }
+  console.log(`all ${report.length} benchmark results are current.`);
+}
