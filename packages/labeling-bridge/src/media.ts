@@ -104,14 +104,16 @@ export class MediaResolver {
       try {
         const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
         if (object.ContentLength !== undefined && object.ContentLength > this.maxBytes) {
-          throw new MediaFetchError(location.url, `larger than the ${this.maxBytes}-byte image limit`, { status: 422 });
+          throw new MediaFetchError(location.url, `larger than the ${this.maxBytes}-byte image limit`, {
+            httpStatus: 422,
+          });
         }
         return { body: object.Body as Readable, contentLength: object.ContentLength, contentType: object.ContentType };
       } catch (error) {
         if (error instanceof MediaFetchError) throw error;
         const name = (error as { name?: string }).name ?? 'Error';
         throw new MediaFetchError(location.url, `${name}: ${(error as Error).message}`, {
-          status: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 422 : 502,
+          httpStatus: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 422 : 502,
           cause: error,
         });
       }
@@ -137,12 +139,14 @@ export class MediaResolver {
       if (response.status !== 200) {
         response.body.resume();
         throw new MediaFetchError(url.toString(), `HTTP ${response.status}`, {
-          status: response.status === 404 || response.status === 403 || response.status === 401 ? 422 : 502,
+          httpStatus: response.status === 404 || response.status === 403 || response.status === 401 ? 422 : 502,
         });
       }
       if (response.contentLength !== undefined && response.contentLength > this.maxBytes) {
         response.body.destroy();
-        throw new MediaFetchError(url.toString(), `larger than the ${this.maxBytes}-byte image limit`, { status: 422 });
+        throw new MediaFetchError(url.toString(), `larger than the ${this.maxBytes}-byte image limit`, {
+          httpStatus: 422,
+        });
       }
       return {
         body: response.body,
@@ -150,7 +154,7 @@ export class MediaResolver {
         contentType: response.headers['content-type'],
       };
     }
-    throw new MediaFetchError(location.url.toString(), 'more than 3 redirects', { status: 422 });
+    throw new MediaFetchError(location.url.toString(), 'more than 3 redirects', { httpStatus: 422 });
   }
 
   /** Reads the whole image into memory (bounded by maxBytes). */

@@ -99,7 +99,7 @@ export async function readAll(body: Readable, maxBytes: number, url: string): Pr
     size += buffer.length;
     if (size > maxBytes) {
       body.destroy();
-      throw new MediaFetchError(url, `larger than the ${maxBytes}-byte image limit`, { status: 422 });
+      throw new MediaFetchError(url, `larger than the ${maxBytes}-byte image limit`, { httpStatus: 422 });
     }
     chunks.push(buffer);
   }

@@ -6,11 +6,19 @@ import {
   InvalidPayloadError,
   LabelingBridgeError,
   MediaFetchError,
-  PayloadTooLargeError,
+  PipelineStartError,
+  RequestBodyTooLargeError,
   UnauthorizedError,
   redactUrl,
 } from '../errors.js';
-import { basicAuthMatches, errorBody, parseJson, safeEqual, zodToPayloadError } from '../http-util.js';
+import {
+  authorizationCredentials,
+  basicAuthMatches,
+  errorBody,
+  parseJson,
+  safeEqual,
+  zodToPayloadError,
+} from '../http-util.js';
 import { assertFolderSafeLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import type { LabelStudioConnection } from '../label-studio/connection.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -181,7 +189,8 @@ export class WebhookBridge {
       return;
     }
     const header = auth.header ?? 'x-labeling-bridge-secret';
-    const given = get(header) ?? get('authorization')?.replace(/^Bearer\s+/i, '');
+    // The Authorization header counts only with its scheme (`Bearer`, any case): a bare secret there is refused.
+    const given = get(header) ?? authorizationCredentials(get('authorization'), 'bearer');
     if (given === undefined || !safeEqual(given, auth.sharedSecret)) {
       throw new UnauthorizedError(
         `missing or wrong shared secret: send it in the ${header} header (or Authorization: Bearer …)`,
@@ -197,7 +206,7 @@ export class WebhookBridge {
     try {
       this.authenticate(request.headers);
       const size = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length;
-      if (size > this.maxBodyBytes) throw new PayloadTooLargeError(this.maxBodyBytes);
+      if (size > this.maxBodyBytes) throw new RequestBodyTooLargeError(this.maxBodyBytes);
       const result = await this.processEvent(parseJson(request.body));
       return { status: 200, body: result };
     } catch (error) {
@@ -456,7 +465,7 @@ export class WebhookBridge {
           name === 'NoSuchBucket' ||
           name === 'AccessDenied';
         throw new MediaFetchError(location.url, `CopyObject failed: ${name}: ${(error as Error).message}`, {
-          status: sourceProblem ? 422 : 502,
+          httpStatus: sourceProblem ? 422 : 502,
           cause: error,
         });
       }
@@ -666,10 +675,7 @@ export class WebhookBridge {
         await putJson(this.#o.s3, this.lake.bucket, key, { ...claim, status: 'start-failed', error: message }).catch(
           () => undefined,
         );
-        throw new LabelingBridgeError(
-          `annotations are stored, but starting pipeline ${this.#o.pipelineName} for batch ${batch} failed (${message}); the next event or a sync retries it with the same ClientRequestToken`,
-          { status: 502, cause: error },
-        );
+        throw new PipelineStartError(this.#o.pipelineName, batch, error);
       }
     });
   }

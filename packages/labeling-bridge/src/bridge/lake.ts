@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BridgeConfigError, LabelingBridgeError } from '../errors.js';
+import { BridgeConfigError, InvalidPayloadError } from '../errors.js';
 
 /** The data lake: a bucket and a key prefix under which the bridge writes everything. */
 export interface Lake {
@@ -27,7 +27,7 @@ export function lakeKey(lake: Lake, ...parts: Array<string | number>): string {
   for (const part of parts) {
     const text = String(part);
     if (text === '' || text.split('/').some((segment) => segment === '..' || segment === '.' || segment === '')) {
-      throw new LabelingBridgeError(`refusing lake key part ${JSON.stringify(text)}`, { status: 422 });
+      throw new InvalidPayloadError(`refusing lake key part ${JSON.stringify(text.slice(0, 200))}`);
     }
   }
   return `${lake.prefix}${parts.join('/')}`;

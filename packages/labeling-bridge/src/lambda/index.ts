@@ -5,7 +5,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { createWebhookBridge, type WebhookAuth, type WebhookBridge } from '../bridge/core.js';
-import { BridgeConfigError, PayloadTooLargeError } from '../errors.js';
+import { BridgeConfigError, RequestBodyTooLargeError } from '../errors.js';
 import { errorBody } from '../http-util.js';
 import { LabelStudioConnection } from '../label-studio/connection.js';
 import { jsonLogger } from '../logger.js';
@@ -48,7 +48,7 @@ export function createLambdaHandler(
       const raw = event.body ?? '';
       const encodedLimit = Math.ceil((instance.maxBodyBytes * 4) / 3) + 4;
       if (raw.length > (event.isBase64Encoded ? encodedLimit : instance.maxBodyBytes))
-        throw new PayloadTooLargeError(instance.maxBodyBytes);
+        throw new RequestBodyTooLargeError(instance.maxBodyBytes);
       const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : raw;
       const { status, body: answer } = await instance.handleRequest({ headers, body });
       return reply(status, answer);
