@@ -23,7 +23,7 @@ import { assertFolderSafeLabel, parseLabelConfig, type ImageClassificationConfig
 import type { LabelStudioConnection } from '../label-studio/connection.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { mediaFileName, type MediaResolver } from '../media.js';
-import { readAll } from '../net.js';
+import { asMediaFetchError, readAll } from '../net.js';
 import { AnnotatedClassCounts, RawClassCounts } from './class-counts.js';
 import { getJson, KeyedMutex, lakeKey, listKeys, parseLake, putJson, type Lake } from './lake.js';
 import {
@@ -475,16 +475,26 @@ export class WebhookBridge {
     // Streamed when the length is known (the SDK needs it for a plain PutObject); otherwise buffered within maxBytes.
     const body =
       stream.contentLength === undefined ? await readAll(stream.body, this.#o.media.maxBytes, imageUrl) : stream.body;
-    await this.#o.s3.send(
-      new PutObjectCommand({
-        Bucket: this.lake.bucket,
-        Key: key,
-        Body: body,
-        ...(stream.contentLength === undefined ? {} : { ContentLength: stream.contentLength }),
-        ContentType: stream.contentType ?? 'application/octet-stream',
-        Metadata: metadata,
-      }),
-    );
+    // A source that fails mid-body fails the upload too (nothing is stored); answer with the source's error, not S3's.
+    let sourceError: unknown;
+    stream.body.once('error', (error) => {
+      sourceError = error;
+    });
+    try {
+      await this.#o.s3.send(
+        new PutObjectCommand({
+          Bucket: this.lake.bucket,
+          Key: key,
+          Body: body,
+          ...(stream.contentLength === undefined ? {} : { ContentLength: stream.contentLength }),
+          ContentType: stream.contentType ?? 'application/octet-stream',
+          Metadata: metadata,
+        }),
+      );
+    } catch (error) {
+      if (sourceError !== undefined) throw asMediaFetchError(sourceError, imageUrl);
+      throw error;
+    }
   }
 
   async #copyWithinLake(from: string, to: string): Promise<void> {

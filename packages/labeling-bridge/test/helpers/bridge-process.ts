@@ -21,7 +21,7 @@ const bridge = createWebhookBridge({
   pipelineName,
   threshold: Number(threshold),
   auth: { sharedSecret: secret },
-  media: new MediaResolver({ s3: local.s3 }),
+  media: new MediaResolver({ s3: local.s3, allowedBuckets: [bucket] }),
   logClassCounts: false,
 });
 const server = await startBridgeServer(bridge);

@@ -35,7 +35,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => imageServer.listen(0, '127.0.0.1', () => r()));
   imageHost = `127.0.0.1:${(imageServer.address() as AddressInfo).port}`;
-  const media = new MediaResolver({ s3, allowedHosts: [imageHost] });
+  const media = new MediaResolver({ s3, allowedHosts: [imageHost], allowedBuckets: [bucket] });
   bridge = createWebhookBridge({
     s3,
     sagemaker,

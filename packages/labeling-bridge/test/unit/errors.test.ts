@@ -10,7 +10,7 @@ import * as bridge from '../../src/index.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 
-const classes = Object.entries(bridge).filter(
+const classes = Object.entries(bridge as Record<string, unknown>).filter(
   (e): e is [string, ErrorClass] =>
     typeof e[1] === 'function' && (e[1] as { prototype?: unknown }).prototype instanceof Error,
 );
