@@ -32,5 +32,6 @@ export {
 } from './bridge/core.js';
 export { startBridgeServer, bridgeListener } from './bridge/server.js';
 export { syncFromLabelStudio, type SyncReport } from './bridge/sync.js';
+export type { SweepReport } from './bridge/sweep.js';
 export { zipClassCounts } from './bridge/class-counts.js';
 export { endpointPredictor, type EndpointPredictorOptions } from './ml-backend/endpoint-predictor.js';

@@ -25,6 +25,8 @@ import { silentLogger, type Logger } from '../logger.js';
 import { mediaFileName, type MediaResolver } from '../media.js';
 import { asMediaFetchError, readAll } from '../net.js';
 import { AnnotatedClassCounts, RawClassCounts } from './class-counts.js';
+import { AnnotationCounter } from './counter.js';
+import { type SweepReport, sweepOrphanImages } from './sweep.js';
 import { getJson, KeyedMutex, lakeKey, listKeys, parseLake, putJson, type Lake } from './lake.js';
 import {
   anyEvent,
@@ -75,6 +77,12 @@ export interface WebhookBridgeOptions {
    * between, this process's own changes are applied, so an event never pays a LIST of the whole lake.
    */
   classCountsRefreshMs?: number;
+  /**
+   * How long a batch claim whose owner has not recorded the start is left to it (default 5 min); after that, or after
+   * a crash, the next crossing check takes it over with the same ClientRequestToken. Set 0 for a backfill that runs
+   * while no other bridge process is starting pipelines.
+   */
+  claimLeaseMs?: number;
   logger?: Logger;
   now?: () => Date;
 }
@@ -109,8 +117,10 @@ export interface EventResult {
     outcome: AnnotationOutcome;
     imageKey?: string;
     reason?: string;
-    /** Set when this event counted the annotation for the first time: its position in the project's count. */
+    /** The annotation's position in the project's count (set once it is counted, whichever delivery did it). */
     position?: number;
+    /** True on the delivery that counted the annotation for the first time. */
+    counted?: true;
   }>;
   /** Batches whose pipeline execution this event started. */
   started: Array<{ batchId: string; executionArn: string }>;
@@ -137,7 +147,7 @@ export class WebhookBridge {
   readonly #mutex = new KeyedMutex();
   readonly #configs = new Map<number, ImageClassificationConfig>();
   readonly #doneBatches = new Set<string>();
-  readonly #positionHint = new Map<number, number>();
+  readonly #counter: AnnotationCounter;
   readonly #raw: RawClassCounts;
   readonly #annotated: AnnotatedClassCounts;
   #countsInFlight: Promise<void> | undefined;
@@ -166,6 +176,7 @@ export class WebhookBridge {
     this.#o = options;
     this.s3 = options.s3;
     this.#log = options.logger ?? silentLogger;
+    this.#counter = new AnnotationCounter(options.s3, this.lake, this.#mutex);
     this.#raw = new RawClassCounts(options.classCountsRefreshMs ?? 5 * 60_000);
     this.#annotated = new AnnotatedClassCounts(options.classCountsRefreshMs ?? 60_000);
   }
@@ -401,12 +412,13 @@ export class WebhookBridge {
           ...(moveFrom ? { from: moveFrom } : {}),
         });
       }
-      const position = (await this.#claimSeen(projectId, annotationId))
-        ? await this.#claimPosition(projectId, annotationId)
-        : undefined;
+      // Every delivery (first, duplicate, redelivery after a crash) makes sure the annotation holds its slot and
+      // returns it, so the batches due at that position are checked again: a crash anywhere is completed here.
+      const { position, first } = await this.#counter.position(projectId, annotationId);
       return {
         annotationId,
-        ...(position === undefined ? {} : { position }),
+        position,
+        ...(first ? { counted: true as const } : {}),
         outcome: unchanged
           ? ('unchanged' as const)
           : previous && !previous.deletedAt && previous.imageKey !== imageKey
@@ -507,47 +519,6 @@ export class WebhookBridge {
     );
   }
 
-  /** Counts an annotation once, ever: a conditional write of its marker. */
-  async #claimSeen(projectId: number, annotationId: number): Promise<boolean> {
-    const key = lakeKey(this.lake, '_bridge', projectId, 'seen', String(annotationId));
-    return this.#mutex.run(key, () =>
-      putJson(this.#o.s3, this.lake.bucket, key, { annotationId }, { ifNoneMatch: true }),
-    );
-  }
-
-  /**
-   * The annotation's position in the project's count: the first free slot `_bridge/<project>/seq/<n>`, claimed by a
-   * conditional write. Whoever takes slot k × threshold has crossed the threshold for the k-th time. Constant work per
-   * annotation (no listing), exact across processes; the hint makes one write the common case.
-   */
-  async #claimPosition(projectId: number, annotationId: number): Promise<number> {
-    return this.#mutex.run(`${projectId}/seq`, async () => {
-      const prefix = `${lakeKey(this.lake, '_bridge', projectId, 'seq')}/`;
-      let n = this.#positionHint.get(projectId);
-      if (n === undefined) {
-        const last = (await listKeys(this.#o.s3, this.lake.bucket, prefix))
-          .map((k) => Number(k.key.slice(prefix.length)))
-          .filter(Number.isInteger);
-        n = Math.max(0, ...last);
-      }
-      for (;;) {
-        n++;
-        if (
-          await putJson(
-            this.#o.s3,
-            this.lake.bucket,
-            `${prefix}${String(n).padStart(10, '0')}`,
-            { annotationId },
-            { ifNoneMatch: true },
-          )
-        ) {
-          this.#positionHint.set(projectId, n);
-          return n;
-        }
-      }
-    });
-  }
-
   /** Removes a deleted annotation's image and leaves a tombstone record, so a late duplicate cannot bring it back. */
   async deleteAnnotation(projectId: number, annotationId: number): Promise<EventResult['annotations'][number]> {
     const recordKey = this.#recordKey(projectId, annotationId);
@@ -555,13 +526,15 @@ export class WebhookBridge {
       const existing = await getJson<AnnotationRecord>(this.#o.s3, this.lake.bucket, recordKey);
       if (!existing || existing.value.deletedAt)
         return { annotationId, outcome: 'unchanged' as const, reason: 'not in the lake' };
-      await this.#o.s3.send(new DeleteObjectCommand({ Bucket: this.lake.bucket, Key: existing.value.imageKey }));
+      // Tombstone first: a crash before the image is gone leaves an orphan image, which the sweep removes, never a
+      // live record pointing at a missing image.
       const now = (this.#o.now?.() ?? new Date()).toISOString();
       await putJson(this.#o.s3, this.lake.bucket, recordKey, {
         ...existing.value,
         deletedAt: now,
         action: 'ANNOTATIONS_DELETED',
       });
+      await this.#o.s3.send(new DeleteObjectCommand({ Bucket: this.lake.bucket, Key: existing.value.imageKey }));
       this.#annotated.apply(existing.value.label, -1);
       this.#log.info('annotation deleted', { projectId, annotationId, key: existing.value.imageKey });
       return { annotationId, outcome: 'deleted' as const, imageKey: existing.value.imageKey };
@@ -579,8 +552,7 @@ export class WebhookBridge {
 
   /** Annotations counted so far for a project (each annotation once, deletions included). */
   async annotationCount(projectId: number): Promise<number> {
-    return (await listKeys(this.#o.s3, this.lake.bucket, lakeKey(this.lake, '_bridge', projectId, 'seen') + '/'))
-      .length;
+    return this.#counter.count(projectId);
   }
 
   /**
@@ -590,6 +562,11 @@ export class WebhookBridge {
   async ensureBatches(projectId: number): Promise<Array<{ batchId: string; executionArn: string }>> {
     const count = await this.annotationCount(projectId);
     return this.#startDueBatches(projectId, Math.floor(count / this.#o.threshold), count);
+  }
+
+  /** Deletes images no live record points at (left by a crash between an image and its record); see sweep.ts. */
+  sweepOrphanImages(options: { olderThanMs?: number } = {}): Promise<SweepReport> {
+    return sweepOrphanImages(this.#o.s3, this.lake, { ...options, now: this.#o.now?.() ?? new Date() });
   }
 
   /** The injected client, or the one its factory builds (once; a failed build is retried at the next crossing). */
@@ -641,7 +618,8 @@ export class WebhookBridge {
         const existing = await getJson<BatchClaim>(this.#o.s3, this.lake.bucket, key);
         if (!existing) return undefined;
         const stuck =
-          existing.value.status === 'claimed' && Date.now() - Date.parse(existing.value.claimedAt) > 5 * 60_000;
+          existing.value.status === 'claimed' &&
+          Date.now() - Date.parse(existing.value.claimedAt) >= (this.#o.claimLeaseMs ?? 5 * 60_000);
         if (existing.value.status === 'started' || (existing.value.status === 'claimed' && !stuck)) {
           if (existing.value.status === 'started') this.#doneBatches.add(`${projectId}/${batch}`);
           return undefined;

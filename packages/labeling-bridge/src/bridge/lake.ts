@@ -100,12 +100,14 @@ export async function listKeys(
   s3: S3Client,
   bucket: string,
   prefix: string,
-): Promise<Array<{ key: string; etag?: string }>> {
-  const keys: Array<{ key: string; etag?: string }> = [];
+): Promise<Array<{ key: string; etag?: string; lastModified?: Date }>> {
+  const keys: Array<{ key: string; etag?: string; lastModified?: Date }> = [];
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key) keys.push({ key: object.Key, etag: object.ETag });
+    for (const object of page.Contents ?? []) {
+      if (object.Key) keys.push({ key: object.Key, etag: object.ETag, lastModified: object.LastModified });
+    }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
