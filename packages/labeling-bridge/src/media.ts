@@ -59,7 +59,10 @@ export class MediaResolver {
   /** Classifies a task data URL and applies the policy; throws MediaRefusedError for URLs that may not be read. */
   locate(raw: unknown): MediaLocation {
     if (typeof raw !== 'string' || raw.length === 0)
-      throw new MediaRefusedError(String(raw), 'the image value is not a non-empty string');
+      throw new MediaRefusedError(
+        typeof raw === 'string' ? raw : `(${Array.isArray(raw) ? 'array' : typeof raw})`,
+        'the image value is not a non-empty string',
+      );
     if (raw.startsWith('data:')) return this.#inline(raw);
     if (raw.length > 4096) throw new MediaRefusedError(raw.slice(0, 100), 'longer than 4096 characters');
     const ls = this.#options.labelStudio;

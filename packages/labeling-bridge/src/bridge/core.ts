@@ -19,17 +19,20 @@ import {
   safeEqual,
   zodToPayloadError,
 } from '../http-util.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { assertFolderSafeLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import type { LabelStudioConnection } from '../label-studio/connection.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { mediaFileName, type MediaResolver } from '../media.js';
 import { asMediaFetchError, readAll } from '../net.js';
-import { AnnotatedClassCounts, RawClassCounts } from './class-counts.js';
+import { AnnotatedClassCounts, addCounts, RawClassCounts } from './class-counts.js';
 import { AnnotationCounter } from './counter.js';
 import { type SweepReport, sweepOrphanImages } from './sweep.js';
 import { getJson, KeyedMutex, lakeKey, listKeys, parseLake, putJson, type Lake } from './lake.js';
 import {
   anyEvent,
+  choicesResult,
+  choicesResultHead,
   bulkAnnotationEvent,
   deletedEvent,
   singleAnnotationEvent,
@@ -85,6 +88,14 @@ export interface WebhookBridgeOptions {
   claimLeaseMs?: number;
   logger?: Logger;
   now?: () => Date;
+}
+
+/** A parsed config's size for the cache bound: its labels and names, as UTF-16. */
+function configBytes(_key: string, config: ImageClassificationConfig): number {
+  return (
+    2 * (config.fromName.length + config.toName.length + config.dataKey.length + config.labels.join('').length) +
+    64 * config.labels.length
+  );
 }
 
 /** What the lake holds about one annotation, next to the image (`<lake>/annotations/<project>/<annotation>.json`). */
@@ -145,7 +156,9 @@ export class WebhookBridge {
   readonly #o: WebhookBridgeOptions;
   readonly #log: Logger;
   readonly #mutex = new KeyedMutex();
-  readonly #configs = new Map<number, ImageClassificationConfig>();
+  /** Label configs by project, for events without one; bounded (project ids come from the events). */
+  readonly #configs = new BoundedCache<ImageClassificationConfig>(256, 16 * 2 ** 20, configBytes);
+  /** Batches known started, so a crossing check costs no S3 call; a cache, so it is emptied when it grows large. */
   readonly #doneBatches = new Set<string>();
   readonly #counter: AnnotationCounter;
   readonly #raw: RawClassCounts;
@@ -299,7 +312,7 @@ export class WebhookBridge {
   async #labelConfig(projectId: number, project: Project | undefined): Promise<ImageClassificationConfig> {
     if (this.#o.labelConfig) return this.#cachedConfig(projectId, this.#o.labelConfig);
     if (project?.label_config) return this.#cachedConfig(projectId, project.label_config);
-    const cached = this.#configs.get(projectId);
+    const cached = this.#configs.get(String(projectId));
     if (cached) return cached;
     if (!this.#o.labelStudio) {
       throw new InvalidPayloadError(
@@ -313,7 +326,7 @@ export class WebhookBridge {
 
   #cachedConfig(projectId: number, xml: string): ImageClassificationConfig {
     const config = parseLabelConfig(xml);
-    this.#configs.set(projectId, config);
+    this.#configs.set(String(projectId), config);
     return config;
   }
 
@@ -332,19 +345,17 @@ export class WebhookBridge {
     const annotationId = annotation.id;
     if (annotation.was_cancelled)
       return { annotationId, outcome: 'skipped', reason: 'annotation was cancelled (skipped task)' };
-    const choice = annotation.result
-      .map((item) => item as { type?: unknown; from_name?: unknown; value?: { choices?: unknown } })
-      .find(
-        (item) => item && typeof item === 'object' && item.type === 'choices' && item.from_name === config.fromName,
-      );
-    if (!choice) return { annotationId, outcome: 'skipped', reason: `no choices result for ${config.fromName}` };
-    const choices = choice.value?.choices;
-    if (!Array.isArray(choices) || choices.length !== 1) {
-      throw new InvalidPayloadError(
-        `expected exactly one choice for ${config.fromName}, got ${JSON.stringify(choices)?.slice(0, 100)}`,
-        '$.annotation.result',
-      );
+    const index = annotation.result.findIndex((item) => {
+      const parsed = choicesResultHead.safeParse(item);
+      return parsed.success && parsed.data.from_name === config.fromName;
+    });
+    if (index === -1) return { annotationId, outcome: 'skipped', reason: `no choices result for ${config.fromName}` };
+    const choice = choicesResult.safeParse(annotation.result[index]);
+    if (!choice.success) {
+      const issue = zodToPayloadError(choice.error, `the choices result for ${config.fromName}`);
+      throw new InvalidPayloadError(issue.message.replace(/ \(at \$.*\)$/, ''), `$.annotation.result[${index}]`);
     }
+    const choices = choice.data.value.choices;
     const label = assertFolderSafeLabel(config, choices[0]);
     const imageUrl = task.data[config.dataKey];
     if (typeof imageUrl !== 'string' || imageUrl === '') {
@@ -648,6 +659,7 @@ export class WebhookBridge {
         );
         const executionArn = response.PipelineExecutionArn ?? '';
         await putJson(this.#o.s3, this.lake.bucket, key, { ...claim, status: 'started', executionArn });
+        if (this.#doneBatches.size >= 100_000) this.#doneBatches.clear();
         this.#doneBatches.add(`${projectId}/${batch}`);
         this.#log.info('pipeline started', {
           projectId,
@@ -682,10 +694,15 @@ export class WebhookBridge {
             this.#raw.get(this.#o.s3, this.lake),
             this.#annotated.get(this.#o.s3, this.lake),
           ]);
-          const withAnnotations: Record<string, number> = { ...raw };
-          for (const [label, n] of Object.entries(annotated))
-            withAnnotations[label] = (withAnnotations[label] ?? 0) + n;
-          this.#log.info('class counts', { lake: this.lake.uri, raw, annotated, withAnnotations });
+          const withAnnotations = new Map<string, number>();
+          addCounts(withAnnotations, raw);
+          addCounts(withAnnotations, annotated);
+          this.#log.info('class counts', {
+            lake: this.lake.uri,
+            raw,
+            annotated,
+            withAnnotations: Object.fromEntries(withAnnotations),
+          });
         } catch (error) {
           this.#log.warn('class counts unavailable', { error: (error as Error).message });
         }

@@ -276,14 +276,16 @@ export class MlBackend {
     fixedVersion: string | undefined,
   ): TaskPrediction {
     let label = typeof prediction.label === 'string' ? matchLabel(config, prediction.label) : undefined;
-    const probabilities: Record<string, number> = {};
+    // A Map: labels such as __proto__ are data, never object keys.
+    const probabilities = new Map<string, number>();
     for (const [name, p] of Object.entries(prediction.probabilities ?? {})) {
       const allowed = matchLabel(config, name);
-      if (allowed !== undefined && Number.isFinite(p)) probabilities[allowed] = (probabilities[allowed] ?? 0) + p;
+      if (allowed !== undefined && Number.isFinite(p))
+        probabilities.set(allowed, (probabilities.get(allowed) ?? 0) + p);
     }
     if (label === undefined) {
       // The model's top class is not in this project's config: fall back to the most probable allowed label.
-      const best = Object.entries(probabilities).sort((a, b) => b[1] - a[1])[0];
+      const best = [...probabilities].sort((a, b) => b[1] - a[1])[0];
       if (!best) {
         // The project's choices and the model's classes do not overlap: a configuration problem of the request (422).
         throw new LabelNotAllowedError(
@@ -297,12 +299,12 @@ export class MlBackend {
     const version = fixedVersion ?? prediction.modelVersion ?? 'unknown';
     if (fixedVersion === undefined && prediction.modelVersion)
       this.#version = { value: prediction.modelVersion, at: Date.now() };
-    const score = probabilities[label];
+    const score = probabilities.get(label);
     return {
       result: [{ from_name: config.fromName, to_name: config.toName, type: 'choices', value: { choices: [label] } }],
       ...(score === undefined ? {} : { score: Math.min(1, Math.max(0, score)) }),
       model_version: version,
-      uncertainty: uncertainty(Object.keys(probabilities).length ? probabilities : undefined),
+      uncertainty: uncertainty(probabilities.size ? Object.fromEntries(probabilities) : undefined),
     };
   }
 
