@@ -23,7 +23,7 @@ import { BoundedCache } from '../bounded-cache.js';
 import { assertFolderSafeLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import type { LabelStudioConnection } from '../label-studio/connection.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { mediaFileName, type MediaResolver } from '../media.js';
+import { type MediaLocation, mediaFileName, type MediaResolver } from '../media.js';
 import { asMediaFetchError, readAll } from '../net.js';
 import { AnnotatedClassCounts, addCounts, RawClassCounts } from './class-counts.js';
 import { AnnotationCounter } from './counter.js';
@@ -263,6 +263,8 @@ export class WebhookBridge {
       if (!parsed.success) throw zodToPayloadError(parsed.error, 'ANNOTATIONS_CREATED event');
       const { annotation: annotations, task: tasks, project } = parsed.data;
       const tasksById = new Map(tasks.map((t) => [t.id, t]));
+      const items: Array<{ projectId: number; config: ImageClassificationConfig; annotation: Annotation; task: Task }> =
+        [];
       for (const [i, annotation] of annotations.entries()) {
         const taskId = typeof annotation.task === 'object' ? annotation.task.id : annotation.task;
         const task = taskId === undefined ? tasks[i] : tasksById.get(taskId);
@@ -271,9 +273,15 @@ export class WebhookBridge {
             `annotation ${annotation.id} refers to task ${String(taskId)}, which is not in the event`,
             `$.annotation[${i}].task`,
           );
-        projectId = this.#projectIdOf(annotation, task, project);
-        const config = await this.#labelConfig(projectId, project);
-        const outcome = await this.upsertAnnotation(projectId, config, annotation, task, action);
+        const itemProject = this.#projectIdOf(annotation, task, project);
+        const config = await this.#labelConfig(itemProject, project);
+        // Every annotation is checked before the first is written: a bad one refuses the event with nothing written.
+        this.#prepare(itemProject, config, annotation, task);
+        items.push({ projectId: itemProject, config, annotation, task });
+      }
+      for (const item of items) {
+        projectId = item.projectId;
+        const outcome = await this.upsertAnnotation(item.projectId, item.config, item.annotation, item.task, action);
         result.annotations.push(outcome);
         changed ||= outcome.outcome === 'written' || outcome.outcome === 'moved';
       }
@@ -334,29 +342,35 @@ export class WebhookBridge {
     return lakeKey(this.lake, 'annotations', projectId, `${annotationId}.json`);
   }
 
-  /** Writes (or moves) one annotation's image and record. The answer is sent only after both are in S3. */
-  async upsertAnnotation(
+  /**
+   * Everything about an annotation that can be checked without writing: its choice, its label against the config and
+   * the folder-name rule, its image URL against the media policy. Returns a skip outcome or what the write needs.
+   */
+  #prepare(
     projectId: number,
     config: ImageClassificationConfig,
     annotation: Annotation,
     task: Task,
-    action: string,
-  ): Promise<EventResult['annotations'][number]> {
+  ):
+    | { skip: EventResult['annotations'][number] }
+    | { label: string; imageUrl: string; location: MediaLocation; imageKey: string } {
     const annotationId = annotation.id;
-    if (annotation.was_cancelled)
-      return { annotationId, outcome: 'skipped', reason: 'annotation was cancelled (skipped task)' };
+    if (annotation.was_cancelled) {
+      return { skip: { annotationId, outcome: 'skipped', reason: 'annotation was cancelled (skipped task)' } };
+    }
     const index = annotation.result.findIndex((item) => {
       const parsed = choicesResultHead.safeParse(item);
       return parsed.success && parsed.data.from_name === config.fromName;
     });
-    if (index === -1) return { annotationId, outcome: 'skipped', reason: `no choices result for ${config.fromName}` };
+    if (index === -1) {
+      return { skip: { annotationId, outcome: 'skipped', reason: `no choices result for ${config.fromName}` } };
+    }
     const choice = choicesResult.safeParse(annotation.result[index]);
     if (!choice.success) {
       const issue = zodToPayloadError(choice.error, `the choices result for ${config.fromName}`);
       throw new InvalidPayloadError(issue.message.replace(/ \(at \$.*\)$/, ''), `$.annotation.result[${index}]`);
     }
-    const choices = choice.data.value.choices;
-    const label = assertFolderSafeLabel(config, choices[0]);
+    const label = assertFolderSafeLabel(config, choice.data.value.choices[0]);
     const imageUrl = task.data[config.dataKey];
     if (typeof imageUrl !== 'string' || imageUrl === '') {
       throw new InvalidPayloadError(
@@ -366,6 +380,23 @@ export class WebhookBridge {
     }
     const location = this.#o.media.locate(imageUrl);
     const imageKey = lakeKey(this.lake, 'annotated', label, `${task.id}-${mediaFileName(imageUrl)}`);
+    // Touches the record key too, so a project or annotation id that cannot be a key fails here, before any write.
+    this.#recordKey(projectId, annotationId);
+    return { label, imageUrl, location, imageKey };
+  }
+
+  /** Writes (or moves) one annotation's image and record. The answer is sent only after both are in S3. */
+  async upsertAnnotation(
+    projectId: number,
+    config: ImageClassificationConfig,
+    annotation: Annotation,
+    task: Task,
+    action: string,
+  ): Promise<EventResult['annotations'][number]> {
+    const annotationId = annotation.id;
+    const prepared = this.#prepare(projectId, config, annotation, task);
+    if ('skip' in prepared) return prepared.skip;
+    const { label, imageUrl, location, imageKey } = prepared;
     const recordKey = this.#recordKey(projectId, annotationId);
     const updatedAt = annotation.updated_at ?? annotation.created_at ?? null;
 
