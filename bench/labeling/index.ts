@@ -121,7 +121,8 @@ function gunicornPath(): string {
     console.error(`bench labeling: installing gunicorn 20.1.0 into ${target}`);
     const pip = spawnSync(
       venvPython('labelstudio'),
-      ['-m', 'pip', 'install', '--quiet', '--target', target, 'gunicorn==20.1.0'],
+      // gunicorn 20.1 imports pkg_resources, which setuptools dropped after 69
+      ['-m', 'pip', 'install', '--quiet', '--target', target, 'gunicorn==20.1.0', 'setuptools<70'],
       { stdio: 'inherit' },
     );
     if (pip.status !== 0) throw new Error(`pip install gunicorn==20.1.0 --target ${target} failed`);
@@ -229,10 +230,15 @@ async function predictBench() {
   return results as Record<'inline:ours' | 'inline:baseline' | 'http:ours' | 'http:baseline', Figures>;
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+/**
+ * CPU seconds (user + system) a process and its live children have used so far, from /proc (clock ticks of 10 ms):
+ * gunicorn serves from a worker process under its master.
+ */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const own = (Number(fields[11]) + Number(fields[12])) / 100;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return own + children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0);
 }
 
 function median(values: number[]): number {
