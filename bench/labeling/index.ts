@@ -92,14 +92,20 @@ async function load(url: string, imageHost: string | null, concurrency: number, 
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const t = performance.now();
-        const response = await fetch(`${url}/predict`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: predictBody(imageHost, i++),
-        });
-        const body = (await response.json()) as { results?: Array<{ predictor_ms?: number }> };
-        if (response.status !== 200 || body.results?.length !== 1) failures++;
-        latencies.push(performance.now() - t);
+        try {
+          const response = await fetch(`${url}/predict`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: predictBody(imageHost, i++),
+          });
+          const body = (await response.json()) as { results?: Array<{ predictor_ms?: number }> };
+          if (response.status !== 200 || body.results?.length !== 1) failures++;
+          else latencies.push(performance.now() - t);
+        } catch (error) {
+          // A reset connection (a server closing a kept-alive socket under load) is a failed request, not a crash.
+          failures++;
+          if (failures === 1) console.error(`bench labeling: ${url}: ${(error as Error).cause ?? error}`);
+        }
       }
     }),
   );
