@@ -379,8 +379,7 @@ try {
     ours: ours.throughput,
     baseline: baseline.throughput,
     ratio: round(ratio),
-    target:
-      '>= 3x throughput; added p50 <= 2 ms; Lambda init >= 3x faster (same clients at init, eager and lazy); peak RSS over 1,000 events <= 128 MB',
+    target: '>= 3x throughput; added p50 <= 2 ms; Lambda init >= 3x faster; peak RSS over 1,000 events <= 128 MB',
     baselineName:
       'label-studio-ml 1.0.9 as its Dockerfile deploys it (gunicorn 20.1.0 --preload, 1 worker x 8 threads), same fixed 10 ms predictor',
     predict: {
