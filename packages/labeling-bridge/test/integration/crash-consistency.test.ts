@@ -23,7 +23,7 @@ import { annotationCreated, seededRandom } from '../helpers/deliveries.js';
 import { FASHION_LABELS } from '../helpers/images.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? 15);
-const BUDGET_MS = 40_000;
+const BUDGET_MS = 30_000;
 const MIN_RUNS = 6;
 const MAX_RUNS = 16;
 const NEW_PER_RUN = 10;
