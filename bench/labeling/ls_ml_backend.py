@@ -1,11 +1,11 @@
-"""Baseline for bench/labeling.ts: Label Studio's own Python ML backend SDK (label-studio-ml 1.0.9, the version on
+"""Baseline for bench/labeling: Label Studio's own Python ML backend SDK (label-studio-ml 1.0.9, the version on
 PyPI) serving the same predictor as ours: fetch the task image over HTTP, then a fixed 10 ms model call.
-Run the way `label-studio-ml start` runs a backend: the Flask server from init_app(), threaded.
+Deployed the way label-studio-ml's own Dockerfile (label_studio_ml/default_configs/Dockerfile) runs a backend:
 
-    python ls_ml_backend.py <port> <model_dir>
+    MODEL_DIR=<dir> gunicorn --preload --bind :<port> --workers 1 --threads 8 --timeout 0 ls_ml_backend:app
 """
 import base64
-import sys
+import os
 import threading
 import time
 
@@ -50,7 +50,5 @@ class FixedLatencyModel(LabelStudioMLBase):
         return predictions
 
 
-if __name__ == '__main__':
-    port = int(sys.argv[1])
-    app = init_app(model_class=FixedLatencyModel, model_dir=sys.argv[2])
-    app.run(host='127.0.0.1', port=port, debug=False, threaded=True)
+# What the template _wsgi.py of label-studio-ml exposes to gunicorn.
+app = init_app(model_class=FixedLatencyModel, model_dir=os.environ['MODEL_DIR'])

@@ -8,7 +8,7 @@ import * as endpointClientTesting from '@sagemaker-mlops/endpoint-client/testing
 import * as labelingBridge from '@sagemaker-mlops/labeling-bridge';
 import * as labelingBridgeLambda from '@sagemaker-mlops/labeling-bridge/lambda';
 import * as pipelineSdk from '@sagemaker-mlops/pipeline-sdk';
-import * as pipelineSdkLocal from '@sagemaker-mlops/pipeline-sdk/local';
+import * as localMode from '@sagemaker-mlops/local';
 import { describe, expect, it } from 'vitest';
 import * as demoErrors from '../src/errors.js';
 import * as webErrors from '../src/web/errors.js';
@@ -20,7 +20,7 @@ const ENTRIES: Record<string, Record<string, unknown>> = {
   '@sagemaker-mlops/labeling-bridge': labelingBridge,
   '@sagemaker-mlops/labeling-bridge/lambda': labelingBridgeLambda,
   '@sagemaker-mlops/pipeline-sdk': pipelineSdk,
-  '@sagemaker-mlops/pipeline-sdk/local': pipelineSdkLocal,
+  '@sagemaker-mlops/local': localMode,
   'apps/demo errors': demoErrors,
   'apps/demo web errors': webErrors,
 };

@@ -42,6 +42,7 @@ describe('web server', () => {
     const page = await fetch(server.url);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(await page.text()).toContain('id="dropzone"');
     const script = await fetch(`${server.url}/app.js`);
     expect(script.headers.get('content-type')).toContain('javascript');

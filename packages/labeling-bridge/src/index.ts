@@ -1,7 +1,7 @@
 export {
   LabelingBridgeError,
   InvalidPayloadError,
-  PayloadTooLargeError,
+  RequestBodyTooLargeError,
   UnauthorizedError,
   LabelConfigError,
   LabelNotAllowedError,
@@ -10,6 +10,8 @@ export {
   PredictorError,
   LabelStudioApiError,
   BridgeConfigError,
+  PipelineStartError,
+  type LabelingBridgeErrorCode,
 } from './errors.js';
 export { parseLabelConfig, matchLabel, type ImageClassificationConfig } from './label-config.js';
 export { jsonLogger, silentLogger, type Logger } from './logger.js';
@@ -32,6 +34,7 @@ export {
 } from './bridge/core.js';
 export { startBridgeServer, bridgeListener } from './bridge/server.js';
 export { syncFromLabelStudio, type SyncReport } from './bridge/sync.js';
+export type { SweepReport } from './bridge/sweep.js';
 export { zipClassCounts } from './bridge/class-counts.js';
 export {
   endpointPredictor,

@@ -1,4 +1,5 @@
-import { LabelConfigError, LabelNotAllowedError } from './errors.js';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { LabelConfigError, LabelNotAllowedError, RequestBodyTooLargeError } from './errors.js';
 
 /** What the bridge needs from a Label Studio label config: one Choices tag bound to one Image tag. */
 export interface ImageClassificationConfig {
@@ -12,42 +13,67 @@ export interface ImageClassificationConfig {
   readonly labels: readonly string[];
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/**
+ * Largest label config parsed, in UTF-16 code units. Label Studio's own templates are a few KiB; a config with a
+ * thousand classes stays under 100 KiB. The cap keeps a hostile config from costing more than a parse of 256 KiB.
+ */
+export const MAX_LABEL_CONFIG_CHARS = 256 * 1024;
 
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, body: string) => {
-    if (body.startsWith('#x') || body.startsWith('#X')) return String.fromCodePoint(Number.parseInt(body.slice(2), 16));
-    if (body.startsWith('#')) return String.fromCodePoint(Number.parseInt(body.slice(1), 10));
-    return ENTITIES[body.toLowerCase()] ?? whole;
+interface ChoicesTag {
+  name: string | undefined;
+  toName: string | undefined;
+  labels: string[];
+  /** The labels again, for a constant-time duplicate check (a config may list thousands). */
+  seen: Set<string>;
+}
+
+/** Attribute names lower-cased (Label Studio writes `toName`, some configs `toname`). */
+function attributes(tag: SaxesTagPlain): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(tag.attributes)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+/**
+ * The Image and Choices tags of a config, read by a streaming XML parser in one linear pass: predefined and numeric
+ * entities are decoded, CDATA and comments are handled as XML says, and a DOCTYPE (the door to entity expansion) is
+ * refused. Malformed XML is a LabelConfigError naming the line and column.
+ */
+function scan(xml: string): { root: string | undefined; images: Array<Record<string, string>>; choices: ChoicesTag[] } {
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  const images: Array<Record<string, string>> = [];
+  const choices: ChoicesTag[] = [];
+  const stack: Array<ChoicesTag | undefined> = [];
+  let root: string | undefined;
+  parser.on('doctype', () => {
+    throw new LabelConfigError('a DOCTYPE is not allowed in a label config');
   });
-}
-
-interface Tag {
-  name: string;
-  attrs: Record<string, string>;
-  start: number;
-  /** index after the matching close tag (or after a self-closing tag) */
-  end: number;
-}
-
-/** Tags by name, with attributes; enough XML for Label Studio configs (no DTDs, no CDATA in attributes). */
-function scanTags(xml: string, tagName: string): Tag[] {
-  const tags: Tag[] = [];
-  const open = new RegExp(`<${tagName}\\b((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>`, 'g');
-  for (let match = open.exec(xml); match; match = open.exec(xml)) {
-    const attrs: Record<string, string> = {};
-    const attrRe = /([A-Za-z_:][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)')/g;
-    for (let a = attrRe.exec(match[1] ?? ''); a; a = attrRe.exec(match[1] ?? '')) {
-      attrs[(a[1] ?? '').toLowerCase()] = decodeEntities(a[3] ?? a[4] ?? '');
+  parser.on('opentag', (tag) => {
+    root ??= tag.name;
+    const attrs = attributes(tag);
+    let open: ChoicesTag | undefined;
+    if (tag.name === 'Image') images.push(attrs);
+    else if (tag.name === 'Choices') {
+      open = { name: attrs.name, toName: attrs.toname, labels: [], seen: new Set() };
+      choices.push(open);
+    } else if (tag.name === 'Choice') {
+      const owner = stack.findLast((entry) => entry !== undefined);
+      const label = attrs.alias ?? attrs.value;
+      if (owner && label !== undefined && label !== '' && !owner.seen.has(label)) {
+        owner.seen.add(label);
+        owner.labels.push(label);
+      }
     }
-    let end = open.lastIndex;
-    if (match[2] !== '/') {
-      const close = xml.indexOf(`</${tagName}>`, open.lastIndex);
-      end = close === -1 ? xml.length : close + tagName.length + 3;
-    }
-    tags.push({ name: tagName, attrs, start: match.index, end });
-  }
-  return tags;
+    if (!tag.isSelfClosing) stack.push(open);
+  });
+  parser.on('closetag', (tag) => {
+    if (!tag.isSelfClosing) stack.pop();
+  });
+  parser.on('error', (error) => {
+    throw new LabelConfigError(`not well-formed XML: ${error.message}`);
+  });
+  parser.write(xml).close();
+  return { root, images, choices };
 }
 
 /**
@@ -55,22 +81,27 @@ function scanTags(xml: string, tagName: string): Tag[] {
  * otherwise the first Choices bound to an Image tag is used.
  */
 export function parseLabelConfig(xml: string, options: { fromName?: string } = {}): ImageClassificationConfig {
-  if (typeof xml !== 'string' || !/<View\b/i.test(xml)) {
-    throw new LabelConfigError('expected an XML label config starting with <View>');
+  if (typeof xml !== 'string') throw new LabelConfigError('expected an XML label config starting with <View>');
+  if (xml.length > MAX_LABEL_CONFIG_CHARS) {
+    throw new RequestBodyTooLargeError(
+      MAX_LABEL_CONFIG_CHARS,
+      'label config',
+      'Label Studio configs for image classification are a few KiB',
+    );
   }
-  const stripped = xml.replace(/<!--[\s\S]*?-->/g, '');
-  const images = scanTags(stripped, 'Image');
-  const choicesTags = scanTags(stripped, 'Choices');
+  const { root, images, choices: choicesTags } = scan(xml);
+  if (root?.toLowerCase() !== 'view') {
+    throw new LabelConfigError(`expected an XML label config starting with <View>, got <${root ?? ''}>`);
+  }
   if (images.length === 0) throw new LabelConfigError('no <Image> tag: add <Image name="image" value="$image"/>');
   if (choicesTags.length === 0) {
     throw new LabelConfigError(
       'no <Choices> tag: add <Choices name="choice" toName="image"> with <Choice value="…"/> children',
     );
   }
-  const candidates = choicesTags.filter((c) =>
-    options.fromName ? c.attrs.name === options.fromName : images.some((i) => i.attrs.name === c.attrs.toname),
+  const choices = choicesTags.find((c) =>
+    options.fromName ? c.name === options.fromName : images.some((i) => i.name === c.toName),
   );
-  const choices = candidates[0];
   if (!choices) {
     throw new LabelConfigError(
       options.fromName
@@ -78,23 +109,15 @@ export function parseLabelConfig(xml: string, options: { fromName?: string } = {
         : 'no <Choices> tag whose toName is the name of an <Image> tag',
     );
   }
-  const image = images.find((i) => i.attrs.name === choices.attrs.toname);
-  if (!image || !choices.attrs.name) throw new LabelConfigError('the <Choices> tag needs name and toName attributes');
-  const value = image.attrs.value ?? '';
+  const image = images.find((i) => i.name === choices.toName);
+  if (!image || !choices.name) throw new LabelConfigError('the <Choices> tag needs name and toName attributes');
+  const value = image.value ?? '';
   if (!value.startsWith('$') || value.length < 2) {
-    throw new LabelConfigError(
-      `<Image name="${image.attrs.name}"> needs value="$<data key>", got ${JSON.stringify(value)}`,
-    );
+    throw new LabelConfigError(`<Image name="${image.name}"> needs value="$<data key>", got ${JSON.stringify(value)}`);
   }
-  const inner = stripped.slice(choices.start, choices.end);
-  const labels: string[] = [];
-  for (const choice of scanTags(inner, 'Choice')) {
-    const label = choice.attrs.alias ?? choice.attrs.value;
-    if (label !== undefined && label !== '' && !labels.includes(label)) labels.push(label);
-  }
-  if (labels.length === 0)
-    throw new LabelConfigError(`<Choices name="${choices.attrs.name}"> has no <Choice value="…"/> children`);
-  return { fromName: choices.attrs.name, toName: image.attrs.name ?? '', dataKey: value.slice(1), labels };
+  if (choices.labels.length === 0)
+    throw new LabelConfigError(`<Choices name="${choices.name}"> has no <Choice value="…"/> children`);
+  return { fromName: choices.name, toName: image.name ?? '', dataKey: value.slice(1), labels: choices.labels };
 }
 
 /**
@@ -107,20 +130,37 @@ export function matchLabel(config: ImageClassificationConfig, label: string): st
   return config.labels.find((l) => l.toLowerCase() === lower);
 }
 
+/** Longest label, in UTF-8 bytes, used as a folder name (a file name on local disks is at most 255 bytes). */
+export const MAX_LABEL_BYTES = 128;
+
 /**
- * A label that is safe as an S3 folder name and is one of the config's labels; throws LabelNotAllowedError otherwise.
- * Path tricks (`..`, `/`, control characters) are refused even when the config itself contains them.
+ * Why a label cannot be a folder name of the lake, or undefined when it can. The rule: 1 to 128 UTF-8 bytes; no
+ * `/` or `\`; no `%` (percent-encoded tricks such as `%2e%2e`); not starting with `.` (so never `.` or `..`); no
+ * leading or trailing white space; no control, format (bidi overrides, zero-width), line- or paragraph-separator
+ * characters, and no lone surrogates.
+ */
+export function unsafeFolderNameReason(label: string): string | undefined {
+  if (label.length === 0) return 'is empty';
+  if (Buffer.byteLength(label, 'utf8') > MAX_LABEL_BYTES) return `is longer than ${MAX_LABEL_BYTES} UTF-8 bytes`;
+  if (/[/\\%]/.test(label)) return 'contains "/", "\\" or "%"';
+  if (label.startsWith('.')) return 'starts with "."';
+  if (label.trim() !== label) return 'starts or ends with white space';
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(label)) {
+    return 'contains control, format (bidi, zero-width) or line-separator characters';
+  }
+  return undefined;
+}
+
+/**
+ * A label that is one of the config's labels and safe as an S3 folder name (see `unsafeFolderNameReason`); throws
+ * LabelNotAllowedError otherwise. The folder rule applies even when the config itself contains such a label.
  */
 export function assertFolderSafeLabel(config: ImageClassificationConfig, label: unknown): string {
-  if (typeof label !== 'string') throw new LabelNotAllowedError(String(label), config.labels, 'is not a string');
-  if (!config.labels.includes(label)) throw new LabelNotAllowedError(label, config.labels);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a label (a folder name in the lake) must not contain
-  if (label === '.' || label === '..' || /[/\\\u0000-\u001f\u007f]/.test(label) || label.length > 200) {
-    throw new LabelNotAllowedError(
-      label,
-      config.labels,
-      'cannot be used as a folder name (no "/", "\\", "..", control characters)',
-    );
+  if (typeof label !== 'string') {
+    throw new LabelNotAllowedError(typeof label, config.labels, 'is not a string: a choice is a label from the config');
   }
+  if (!config.labels.includes(label)) throw new LabelNotAllowedError(label, config.labels);
+  const unsafe = unsafeFolderNameReason(label);
+  if (unsafe) throw new LabelNotAllowedError(label, config.labels, `cannot be used as a folder name: it ${unsafe}`);
   return label;
 }

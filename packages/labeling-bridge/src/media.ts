@@ -9,6 +9,11 @@ export interface MediaResolverOptions {
   labelStudio?: LabelStudioConnection;
   /** S3, for `s3://bucket/key` task data. */
   s3?: S3Client;
+  /**
+   * Buckets `s3://` images may come from (exact names). Empty or unset: none, so a task cannot make the bridge copy
+   * an object from any bucket its role can read.
+   */
+  allowedBuckets?: readonly string[];
   /** Hosts plain http(s) images may come from (`cdn.example.com`, `*.example.com`, `host:port`). Empty: none. */
   allowedHosts?: readonly string[];
   /** Largest image accepted, bytes (default 20 MiB). */
@@ -28,6 +33,20 @@ export interface MediaStream {
   contentType: string | undefined;
 }
 
+/** Raster image types accepted inline; SVG is refused because it can carry scripts. */
+const RASTER_TYPES = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/jpg',
+  'image/gif',
+  'image/webp',
+  'image/bmp',
+  'image/tiff',
+  'image/avif',
+]);
+
+const SVG_REFUSED = 'SVG images are refused: they can carry scripts, and classification models take raster images';
+
 /** Where task images come from, and the policy on which ones may be read at all. */
 export class MediaResolver {
   readonly #options: MediaResolverOptions;
@@ -40,27 +59,29 @@ export class MediaResolver {
   /** Classifies a task data URL and applies the policy; throws MediaRefusedError for URLs that may not be read. */
   locate(raw: unknown): MediaLocation {
     if (typeof raw !== 'string' || raw.length === 0)
-      throw new MediaRefusedError(String(raw), 'the image value is not a non-empty string');
+      throw new MediaRefusedError(
+        typeof raw === 'string' ? raw : `(${Array.isArray(raw) ? 'array' : typeof raw})`,
+        'the image value is not a non-empty string',
+      );
+    if (raw.startsWith('data:')) return this.#inline(raw);
     if (raw.length > 4096) throw new MediaRefusedError(raw.slice(0, 100), 'longer than 4096 characters');
     const ls = this.#options.labelStudio;
     if (raw.startsWith('s3://')) {
       const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(raw);
       if (!match) throw new MediaRefusedError(raw, 'expected s3://<bucket>/<key>');
       if (!this.#options.s3) throw new MediaRefusedError(raw, 'no S3 client configured for s3:// images');
-      return { kind: 's3', bucket: match[1] as string, key: decodeURIComponent(match[2] as string), url: raw };
-    }
-    if (raw.startsWith('data:')) {
-      // Label Studio accepts tasks with images inlined as base64 data URIs.
-      const match = /^data:(image\/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]*)$/i.exec(raw);
-      if (!match)
-        throw new MediaRefusedError(
-          raw.slice(0, 40),
-          'only base64 image data URIs (data:image/<type>;base64,…) are supported',
-        );
-      const bytes = new Uint8Array(Buffer.from(match[2] as string, 'base64'));
-      if (bytes.length > this.maxBytes)
-        throw new MediaRefusedError(raw.slice(0, 40), `larger than the ${this.maxBytes}-byte image limit`);
-      return { kind: 'inline', bytes, contentType: (match[1] as string).toLowerCase(), url: `${raw.slice(0, 30)}…` };
+      const bucket = match[1] as string;
+      if (!(this.#options.allowedBuckets ?? []).includes(bucket)) {
+        throw new MediaRefusedError(raw, `bucket ${bucket} is not in the allow-list (allowedBuckets)`);
+      }
+      let key: string;
+      try {
+        key = decodeURIComponent(match[2] as string);
+      } catch {
+        throw new MediaRefusedError(raw, 'the key is not valid percent-encoding');
+      }
+      if (/\.svgz?$/i.test(key)) throw new MediaRefusedError(raw, SVG_REFUSED);
+      return { kind: 's3', bucket, key, url: raw };
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^https?:\/\//i.test(raw)) {
       throw new MediaRefusedError(
@@ -89,6 +110,28 @@ export class MediaResolver {
     return { kind: 'http', url, labelStudio: false };
   }
 
+  /** Label Studio accepts tasks with images inlined as base64 data URIs; they may be as large as the image limit. */
+  #inline(raw: string): MediaLocation {
+    const comma = raw.indexOf(',');
+    const header = comma === -1 ? raw.slice(0, 100) : raw.slice(0, comma);
+    const type = /^data:(image\/[a-z0-9.+-]+);base64$/i.exec(header)?.[1]?.toLowerCase();
+    if (!type) {
+      throw new MediaRefusedError(header, 'only base64 image data URIs (data:image/<type>;base64,…) are supported');
+    }
+    if (!RASTER_TYPES.has(type))
+      throw new MediaRefusedError(header, type.includes('svg') ? SVG_REFUSED : `${type} is not a supported image type`);
+    const encoded = raw.slice(comma + 1);
+    if (encoded.length > Math.ceil(this.maxBytes / 3) * 4 + 1024) {
+      throw new MediaRefusedError(header, `larger than the ${this.maxBytes}-byte image limit`);
+    }
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(encoded)) throw new MediaRefusedError(header, 'the data is not base64');
+    const bytes = new Uint8Array(Buffer.from(encoded, 'base64'));
+    if (bytes.length > this.maxBytes) {
+      throw new MediaRefusedError(header, `larger than the ${this.maxBytes}-byte image limit`);
+    }
+    return { kind: 'inline', bytes, contentType: type, url: `${header},…` };
+  }
+
   /** Opens the image as a stream (with its length when known). Redirects are followed (3 at most) only to allowed hosts. */
   async open(raw: unknown): Promise<MediaStream> {
     const location = this.locate(raw);
@@ -104,14 +147,16 @@ export class MediaResolver {
       try {
         const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
         if (object.ContentLength !== undefined && object.ContentLength > this.maxBytes) {
-          throw new MediaFetchError(location.url, `larger than the ${this.maxBytes}-byte image limit`, { status: 422 });
+          throw new MediaFetchError(location.url, `larger than the ${this.maxBytes}-byte image limit`, {
+            httpStatus: 422,
+          });
         }
         return { body: object.Body as Readable, contentLength: object.ContentLength, contentType: object.ContentType };
       } catch (error) {
         if (error instanceof MediaFetchError) throw error;
         const name = (error as { name?: string }).name ?? 'Error';
         throw new MediaFetchError(location.url, `${name}: ${(error as Error).message}`, {
-          status: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 422 : 502,
+          httpStatus: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 422 : 502,
           cause: error,
         });
       }
@@ -137,12 +182,18 @@ export class MediaResolver {
       if (response.status !== 200) {
         response.body.resume();
         throw new MediaFetchError(url.toString(), `HTTP ${response.status}`, {
-          status: response.status === 404 || response.status === 403 || response.status === 401 ? 422 : 502,
+          httpStatus: response.status === 404 || response.status === 403 || response.status === 401 ? 422 : 502,
         });
+      }
+      if (/svg/i.test(response.headers['content-type'] ?? '')) {
+        response.body.destroy();
+        throw new MediaFetchError(url.toString(), SVG_REFUSED, { httpStatus: 422 });
       }
       if (response.contentLength !== undefined && response.contentLength > this.maxBytes) {
         response.body.destroy();
-        throw new MediaFetchError(url.toString(), `larger than the ${this.maxBytes}-byte image limit`, { status: 422 });
+        throw new MediaFetchError(url.toString(), `larger than the ${this.maxBytes}-byte image limit`, {
+          httpStatus: 422,
+        });
       }
       return {
         body: response.body,
@@ -150,7 +201,7 @@ export class MediaResolver {
         contentType: response.headers['content-type'],
       };
     }
-    throw new MediaFetchError(location.url.toString(), 'more than 3 redirects', { status: 422 });
+    throw new MediaFetchError(location.url.toString(), 'more than 3 redirects', { httpStatus: 422 });
   }
 
   /** Reads the whole image into memory (bounded by maxBytes). */

@@ -1,45 +1,12 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
+import { addressBytes, isForbiddenAddress } from './address.js';
 import type { Readable } from 'node:stream';
 import { MediaFetchError, MediaRefusedError } from './errors.js';
 
-/**
- * Addresses no image URL may reach, whatever the allow-list says: link-local (which holds the EC2/ECS/Lambda
- * metadata services), the unspecified address and multicast.
- */
-export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) {
-    const [a = 0, b = 0] = address.split('.').map(Number);
-    return a === 0 || (a === 169 && b === 254) || a >= 224;
-  }
-  if (family === 6) {
-    const lower = address.toLowerCase();
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped?.[1]) return isForbiddenAddress(mapped[1]);
-    return (
-      lower === '::' ||
-      /^fe[89ab][0-9a-f]:/.test(lower) || // fe80::/10 link-local
-      lower.startsWith('ff') || // multicast
-      lower.startsWith('fd00:ec2:') // EC2 IPv6 metadata
-    );
-  }
-  return true;
-}
-
-/** True when `host` (a hostname, optionally with :port) matches an allow-list entry (`example.com`, `*.example.com`, `host:port`). */
-export function hostAllowed(url: URL, allowedHosts: readonly string[]): boolean {
-  const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return allowedHosts.some((entry) => {
-    const e = entry.toLowerCase();
-    if (e.includes(':') && !e.startsWith('[') && isIP(e) !== 6)
-      return e === `${hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
-    if (e.startsWith('*.')) return hostname.endsWith(e.slice(1));
-    return e.replace(/^\[|\]$/g, '') === hostname;
-  });
-}
+export { hostAllowed, isForbiddenAddress } from './address.js';
 
 /** A DNS lookup that refuses forbidden addresses, so a name cannot be re-pointed at the metadata service between check and connect. */
 const guardedLookup: LookupFunction = (hostname, options, callback) => {
@@ -66,42 +33,68 @@ export interface HttpStream {
   contentLength: number | undefined;
 }
 
-/** GET a URL with node:http(s) through the guarded lookup; no redirects are followed here (the caller decides). */
+/**
+ * GET a URL with node:http(s) through the guarded lookup; no redirects are followed here (the caller decides).
+ * `timeoutMs` bounds every wait for data, before and during the body: a host that stops sending fails the body's
+ * stream with a MediaFetchError 504, any other failure of the connection is a 502.
+ */
 export function httpGet(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<HttpStream> {
-  if (isIP(url.hostname.replace(/^\[|\]$/g, '')) && isForbiddenAddress(url.hostname.replace(/^\[|\]$/g, ''))) {
+  if (addressBytes(url.hostname) && isForbiddenAddress(url.hostname)) {
     return Promise.reject(new MediaRefusedError(url.toString(), 'link-local and metadata addresses are never fetched'));
   }
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const request = lib.get(url, { headers, lookup: guardedLookup, timeout: timeoutMs }, (response) => {
-      const length = response.headers['content-length'];
+    let response: http.IncomingMessage | undefined;
+    const request = lib.get(url, { headers, lookup: guardedLookup, timeout: timeoutMs }, (res) => {
+      response = res;
+      res.on('error', () => undefined); // the reader sees the error through the stream it iterates
+      const length = res.headers['content-length'];
       resolve({
-        status: response.statusCode ?? 0,
-        headers: response.headers,
-        body: response,
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: res,
         contentLength: length === undefined ? undefined : Number(length),
       });
     });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('timeout', () => {
+      const stalled = new MediaFetchError(
+        url.toString(),
+        response ? `the host stopped sending for ${timeoutMs} ms` : `no answer within ${timeoutMs} ms`,
+        { httpStatus: 504 },
+      );
+      response?.destroy(stalled);
+      request.destroy(stalled);
+    });
     request.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EFORBIDDENADDR') reject(new MediaRefusedError(url.toString(), error.message));
+      if (error instanceof MediaFetchError) reject(error);
+      else if (error.code === 'EFORBIDDENADDR') reject(new MediaRefusedError(url.toString(), error.message));
       else reject(new MediaFetchError(url.toString(), error.message, { cause: error }));
     });
   });
 }
 
-/** Reads a stream fully, failing once it passes `maxBytes`. */
+/** Reads a stream fully, failing once it passes `maxBytes`; a failing source is a MediaFetchError (502, or 504). */
 export async function readAll(body: Readable, maxBytes: number, url: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new MediaFetchError(url, `larger than the ${maxBytes}-byte image limit`, { status: 422 });
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > maxBytes) {
+        body.destroy();
+        throw new MediaFetchError(url, `larger than the ${maxBytes}-byte image limit`, { httpStatus: 422 });
+      }
+      chunks.push(buffer);
     }
-    chunks.push(buffer);
+  } catch (error) {
+    throw asMediaFetchError(error, url);
   }
   return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** A failure while reading an image source, as the MediaFetchError the adapters answer with (502 unless typed). */
+export function asMediaFetchError(error: unknown, url: string): MediaFetchError | MediaRefusedError {
+  if (error instanceof MediaFetchError || error instanceof MediaRefusedError) return error;
+  return new MediaFetchError(url, `the transfer failed: ${(error as Error).message}`, { cause: error });
 }

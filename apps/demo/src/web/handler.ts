@@ -176,7 +176,8 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
 };
 
 function json(status: number, value: unknown): WebResponse {

@@ -31,8 +31,9 @@ export async function zipClassCounts(s3: S3Client, bucket: string, key: string):
     cdSize = Number(record.readBigUInt64LE(40));
     cdOffset = Number(record.readBigUInt64LE(48));
   }
-  const counts: Record<string, number> = {};
-  if (cdSize === 0) return counts;
+  // A Map, not an object: a folder named __proto__ or constructor is a label like any other.
+  const counts = new Map<string, number>();
+  if (cdSize === 0) return {};
   const directory = await range(s3, bucket, key, `bytes=${cdOffset}-${cdOffset + cdSize - 1}`);
   for (let at = 0; at + 46 <= directory.length && directory.readUInt32LE(at) === 0x02014b50; ) {
     const nameLength = directory.readUInt16LE(at + 28);
@@ -45,9 +46,15 @@ export async function zipClassCounts(s3: S3Client, bucket: string, key: string):
     const base = parts[parts.length - 1] ?? '';
     if (parts.length < 2 || base.startsWith('.')) continue;
     const label = parts[parts.length - 2] as string;
-    counts[label] = (counts[label] ?? 0) + 1;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
   }
-  return counts;
+  return Object.fromEntries(counts);
+}
+
+/** Adds `from` into `into` (both label → count). */
+export function addCounts(into: Map<string, number>, from: Record<string, number> | Map<string, number>): void {
+  for (const [label, n] of from instanceof Map ? from : Object.entries(from))
+    into.set(label, (into.get(label) ?? 0) + n);
 }
 
 /** Counts of the raw data set (every zip under `<lake>/raw/`), cached by ETag; the listing is re-read every `ttlMs`. */
@@ -57,7 +64,7 @@ export class RawClassCounts {
   constructor(private readonly ttlMs = 5 * 60_000) {}
   async get(s3: S3Client, lake: Lake): Promise<Record<string, number>> {
     if (this.#total && Date.now() - this.#total.at < this.ttlMs) return this.#total.counts;
-    const total: Record<string, number> = {};
+    const total = new Map<string, number>();
     for (const { key, etag } of await listKeys(s3, lake.bucket, `${lake.prefix}raw/`)) {
       if (!key.toLowerCase().endsWith('.zip')) continue;
       let cached = this.#cache.get(key);
@@ -65,10 +72,10 @@ export class RawClassCounts {
         cached = { etag, counts: await zipClassCounts(s3, lake.bucket, key) };
         this.#cache.set(key, cached);
       }
-      for (const [label, n] of Object.entries(cached.counts)) total[label] = (total[label] ?? 0) + n;
+      addCounts(total, cached.counts);
     }
-    this.#total = { at: Date.now(), counts: total };
-    return total;
+    this.#total = { at: Date.now(), counts: Object.fromEntries(total) };
+    return this.#total.counts;
   }
 }
 
@@ -79,40 +86,39 @@ export class RawClassCounts {
  */
 export class AnnotatedClassCounts {
   #base: { at: number; counts: Record<string, number> } | undefined;
-  #delta: Record<string, number> = {};
+  #delta = new Map<string, number>();
   constructor(private readonly refreshMs = 60_000) {}
   apply(label: string, change: number): void {
-    this.#delta[label] = (this.#delta[label] ?? 0) + change;
+    this.#delta.set(label, (this.#delta.get(label) ?? 0) + change);
   }
   async get(s3: S3Client, lake: Lake): Promise<Record<string, number>> {
     if (!this.#base || Date.now() - this.#base.at >= this.refreshMs) {
       const at = Date.now();
       const delta = this.#delta;
-      this.#delta = {};
+      this.#delta = new Map();
       try {
         this.#base = { at, counts: await annotatedClassCounts(s3, lake) };
       } catch (error) {
-        for (const [label, n] of Object.entries(delta)) this.apply(label, n);
+        for (const [label, n] of delta) this.apply(label, n);
         throw error;
       }
     }
-    const counts = { ...this.#base.counts };
-    for (const [label, n] of Object.entries(this.#delta)) {
-      counts[label] = (counts[label] ?? 0) + n;
-      if (counts[label] === 0) delete counts[label];
-    }
-    return counts;
+    const counts = new Map<string, number>();
+    addCounts(counts, this.#base.counts);
+    addCounts(counts, this.#delta);
+    for (const [label, n] of counts) if (n === 0) counts.delete(label);
+    return Object.fromEntries(counts);
   }
 }
 
 /** Counts of annotated images per label folder under `<lake>/annotated/`. */
 export async function annotatedClassCounts(s3: S3Client, lake: Lake): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+  const counts = new Map<string, number>();
   const base = `${lake.prefix}annotated/`;
   for (const { key } of await listKeys(s3, lake.bucket, base)) {
     // Only <label>/<image>: a file directly under annotated/ (the demo's README.txt placeholder) is not a class.
     const [label, ...rest] = key.slice(base.length).split('/');
-    if (label && rest.length > 0 && rest.at(-1)) counts[label] = (counts[label] ?? 0) + 1;
+    if (label && rest.length > 0 && rest.at(-1)) counts.set(label, (counts.get(label) ?? 0) + 1);
   }
-  return counts;
+  return Object.fromEntries(counts);
 }

@@ -6,21 +6,34 @@ import {
   InvalidPayloadError,
   LabelingBridgeError,
   MediaFetchError,
-  PayloadTooLargeError,
+  PipelineStartError,
+  RequestBodyTooLargeError,
   UnauthorizedError,
   redactUrl,
 } from '../errors.js';
-import { basicAuthMatches, errorBody, parseJson, safeEqual, zodToPayloadError } from '../http-util.js';
+import {
+  authorizationCredentials,
+  basicAuthMatches,
+  errorBody,
+  parseJson,
+  safeEqual,
+  zodToPayloadError,
+} from '../http-util.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { assertFolderSafeLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import type { LabelStudioConnection } from '../label-studio/connection.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { mediaFileName, type MediaResolver } from '../media.js';
-import { readAll } from '../net.js';
-import { AnnotatedClassCounts, RawClassCounts } from './class-counts.js';
+import { type MediaLocation, mediaFileName, type MediaResolver } from '../media.js';
+import { asMediaFetchError, readAll } from '../net.js';
+import { AnnotatedClassCounts, addCounts, RawClassCounts } from './class-counts.js';
+import { AnnotationCounter } from './counter.js';
+import { type SweepReport, sweepOrphanImages } from './sweep.js';
 import { getJson, KeyedMutex, lakeKey, listKeys, parseLake, putJson, type Lake } from './lake.js';
 import { deleteTasks } from './task-deletion.js';
 import {
   anyEvent,
+  choicesResult,
+  choicesResultHead,
   bulkAnnotationEvent,
   deletedEvent,
   singleAnnotationEvent,
@@ -68,8 +81,22 @@ export interface WebhookBridgeOptions {
    * between, this process's own changes are applied, so an event never pays a LIST of the whole lake.
    */
   classCountsRefreshMs?: number;
+  /**
+   * How long a batch claim whose owner has not recorded the start is left to it (default 5 min); after that, or after
+   * a crash, the next crossing check takes it over with the same ClientRequestToken. Set 0 for a backfill that runs
+   * while no other bridge process is starting pipelines.
+   */
+  claimLeaseMs?: number;
   logger?: Logger;
   now?: () => Date;
+}
+
+/** A parsed config's size for the cache bound: its labels and names, as UTF-16. */
+function configBytes(_key: string, config: ImageClassificationConfig): number {
+  return (
+    2 * (config.fromName.length + config.toName.length + config.dataKey.length + config.labels.join('').length) +
+    64 * config.labels.length
+  );
 }
 
 /** What the lake holds about one annotation, next to the image (`<lake>/annotations/<project>/<annotation>.json`). */
@@ -102,8 +129,10 @@ export interface EventResult {
     outcome: AnnotationOutcome;
     imageKey?: string;
     reason?: string;
-    /** Set when this event counted the annotation for the first time: its position in the project's count. */
+    /** The annotation's position in the project's count (set once it is counted, whichever delivery did it). */
     position?: number;
+    /** True on the delivery that counted the annotation for the first time. */
+    counted?: true;
   }>;
   /** Batches whose pipeline execution this event started. */
   started: Array<{ batchId: string; executionArn: string }>;
@@ -128,9 +157,11 @@ export class WebhookBridge {
   readonly #o: WebhookBridgeOptions;
   readonly #log: Logger;
   readonly #mutex = new KeyedMutex();
-  readonly #configs = new Map<number, ImageClassificationConfig>();
+  /** Label configs by project, for events without one; bounded (project ids come from the events). */
+  readonly #configs = new BoundedCache<ImageClassificationConfig>(256, 16 * 2 ** 20, configBytes);
+  /** Batches known started, so a crossing check costs no S3 call; a cache, so it is emptied when it grows large. */
   readonly #doneBatches = new Set<string>();
-  readonly #positionHint = new Map<number, number>();
+  readonly #counter: AnnotationCounter;
   readonly #raw: RawClassCounts;
   readonly #annotated: AnnotatedClassCounts;
   #countsInFlight: Promise<void> | undefined;
@@ -159,6 +190,7 @@ export class WebhookBridge {
     this.#o = options;
     this.s3 = options.s3;
     this.#log = options.logger ?? silentLogger;
+    this.#counter = new AnnotationCounter(options.s3, this.lake, this.#mutex);
     this.#raw = new RawClassCounts(options.classCountsRefreshMs ?? 5 * 60_000);
     this.#annotated = new AnnotatedClassCounts(options.classCountsRefreshMs ?? 60_000);
   }
@@ -182,7 +214,8 @@ export class WebhookBridge {
       return;
     }
     const header = auth.header ?? 'x-labeling-bridge-secret';
-    const given = get(header) ?? get('authorization')?.replace(/^Bearer\s+/i, '');
+    // The Authorization header counts only with its scheme (`Bearer`, any case): a bare secret there is refused.
+    const given = get(header) ?? authorizationCredentials(get('authorization'), 'bearer');
     if (given === undefined || !safeEqual(given, auth.sharedSecret)) {
       throw new UnauthorizedError(
         `missing or wrong shared secret: send it in the ${header} header (or Authorization: Bearer …)`,
@@ -198,7 +231,7 @@ export class WebhookBridge {
     try {
       this.authenticate(request.headers);
       const size = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length;
-      if (size > this.maxBodyBytes) throw new PayloadTooLargeError(this.maxBodyBytes);
+      if (size > this.maxBodyBytes) throw new RequestBodyTooLargeError(this.maxBodyBytes);
       const result = await this.processEvent(parseJson(request.body));
       return { status: 200, body: result };
     } catch (error) {
@@ -231,6 +264,8 @@ export class WebhookBridge {
       if (!parsed.success) throw zodToPayloadError(parsed.error, 'ANNOTATIONS_CREATED event');
       const { annotation: annotations, task: tasks, project } = parsed.data;
       const tasksById = new Map(tasks.map((t) => [t.id, t]));
+      const items: Array<{ projectId: number; config: ImageClassificationConfig; annotation: Annotation; task: Task }> =
+        [];
       for (const [i, annotation] of annotations.entries()) {
         const taskId = typeof annotation.task === 'object' ? annotation.task.id : annotation.task;
         const task = taskId === undefined ? tasks[i] : tasksById.get(taskId);
@@ -239,9 +274,15 @@ export class WebhookBridge {
             `annotation ${annotation.id} refers to task ${String(taskId)}, which is not in the event`,
             `$.annotation[${i}].task`,
           );
-        projectId = this.#projectIdOf(annotation, task, project);
-        const config = await this.#labelConfig(projectId, project);
-        const outcome = await this.upsertAnnotation(projectId, config, annotation, task, action);
+        const itemProject = this.#projectIdOf(annotation, task, project);
+        const config = await this.#labelConfig(itemProject, project);
+        // Every annotation is checked before the first is written: a bad one refuses the event with nothing written.
+        this.#prepare(itemProject, config, annotation, task);
+        items.push({ projectId: itemProject, config, annotation, task });
+      }
+      for (const item of items) {
+        projectId = item.projectId;
+        const outcome = await this.upsertAnnotation(item.projectId, item.config, item.annotation, item.task, action);
         result.annotations.push(outcome);
         changed ||= outcome.outcome === 'written' || outcome.outcome === 'moved';
       }
@@ -284,7 +325,7 @@ export class WebhookBridge {
   async #labelConfig(projectId: number, project: Project | undefined): Promise<ImageClassificationConfig> {
     if (this.#o.labelConfig) return this.#cachedConfig(projectId, this.#o.labelConfig);
     if (project?.label_config) return this.#cachedConfig(projectId, project.label_config);
-    const cached = this.#configs.get(projectId);
+    const cached = this.#configs.get(String(projectId));
     if (cached) return cached;
     if (!this.#o.labelStudio) {
       throw new InvalidPayloadError(
@@ -298,12 +339,55 @@ export class WebhookBridge {
 
   #cachedConfig(projectId: number, xml: string): ImageClassificationConfig {
     const config = parseLabelConfig(xml);
-    this.#configs.set(projectId, config);
+    this.#configs.set(String(projectId), config);
     return config;
   }
 
   #recordKey(projectId: number, annotationId: number): string {
     return lakeKey(this.lake, 'annotations', projectId, `${annotationId}.json`);
+  }
+
+  /**
+   * Everything about an annotation that can be checked without writing: its choice, its label against the config and
+   * the folder-name rule, its image URL against the media policy. Returns a skip outcome or what the write needs.
+   */
+  #prepare(
+    projectId: number,
+    config: ImageClassificationConfig,
+    annotation: Annotation,
+    task: Task,
+  ):
+    | { skip: EventResult['annotations'][number] }
+    | { label: string; imageUrl: string; location: MediaLocation; imageKey: string } {
+    const annotationId = annotation.id;
+    if (annotation.was_cancelled) {
+      return { skip: { annotationId, outcome: 'skipped', reason: 'annotation was cancelled (skipped task)' } };
+    }
+    const index = annotation.result.findIndex((item) => {
+      const parsed = choicesResultHead.safeParse(item);
+      return parsed.success && parsed.data.from_name === config.fromName;
+    });
+    if (index === -1) {
+      return { skip: { annotationId, outcome: 'skipped', reason: `no choices result for ${config.fromName}` } };
+    }
+    const choice = choicesResult.safeParse(annotation.result[index]);
+    if (!choice.success) {
+      const issue = zodToPayloadError(choice.error, `the choices result for ${config.fromName}`);
+      throw new InvalidPayloadError(issue.message.replace(/ \(at \$.*\)$/, ''), `$.annotation.result[${index}]`);
+    }
+    const label = assertFolderSafeLabel(config, choice.data.value.choices[0]);
+    const imageUrl = task.data[config.dataKey];
+    if (typeof imageUrl !== 'string' || imageUrl === '') {
+      throw new InvalidPayloadError(
+        `task ${task.id} has no image URL under data.${config.dataKey}`,
+        `$.task.data.${config.dataKey}`,
+      );
+    }
+    const location = this.#o.media.locate(imageUrl);
+    const imageKey = lakeKey(this.lake, 'annotated', label, `${task.id}-${mediaFileName(imageUrl)}`);
+    // Touches the record key too, so a project or annotation id that cannot be a key fails here, before any write.
+    this.#recordKey(projectId, annotationId);
+    return { label, imageUrl, location, imageKey };
   }
 
   /** Writes (or moves) one annotation's image and record. The answer is sent only after both are in S3. */
@@ -315,31 +399,9 @@ export class WebhookBridge {
     action: string,
   ): Promise<EventResult['annotations'][number]> {
     const annotationId = annotation.id;
-    if (annotation.was_cancelled)
-      return { annotationId, outcome: 'skipped', reason: 'annotation was cancelled (skipped task)' };
-    const choice = annotation.result
-      .map((item) => item as { type?: unknown; from_name?: unknown; value?: { choices?: unknown } })
-      .find(
-        (item) => item && typeof item === 'object' && item.type === 'choices' && item.from_name === config.fromName,
-      );
-    if (!choice) return { annotationId, outcome: 'skipped', reason: `no choices result for ${config.fromName}` };
-    const choices = choice.value?.choices;
-    if (!Array.isArray(choices) || choices.length !== 1) {
-      throw new InvalidPayloadError(
-        `expected exactly one choice for ${config.fromName}, got ${JSON.stringify(choices)?.slice(0, 100)}`,
-        '$.annotation.result',
-      );
-    }
-    const label = assertFolderSafeLabel(config, choices[0]);
-    const imageUrl = task.data[config.dataKey];
-    if (typeof imageUrl !== 'string' || imageUrl === '') {
-      throw new InvalidPayloadError(
-        `task ${task.id} has no image URL under data.${config.dataKey}`,
-        `$.task.data.${config.dataKey}`,
-      );
-    }
-    const location = this.#o.media.locate(imageUrl);
-    const imageKey = lakeKey(this.lake, 'annotated', label, `${task.id}-${mediaFileName(imageUrl)}`);
+    const prepared = this.#prepare(projectId, config, annotation, task);
+    if ('skip' in prepared) return prepared.skip;
+    const { label, imageUrl, location, imageKey } = prepared;
     const recordKey = this.#recordKey(projectId, annotationId);
     const updatedAt = annotation.updated_at ?? annotation.created_at ?? null;
 
@@ -397,12 +459,13 @@ export class WebhookBridge {
           ...(moveFrom ? { from: moveFrom } : {}),
         });
       }
-      const position = (await this.#claimSeen(projectId, annotationId))
-        ? await this.#claimPosition(projectId, annotationId)
-        : undefined;
+      // Every delivery (first, duplicate, redelivery after a crash) makes sure the annotation holds its slot and
+      // returns it, so the batches due at that position are checked again: a crash anywhere is completed here.
+      const { position, first } = await this.#counter.position(projectId, annotationId);
       return {
         annotationId,
-        ...(position === undefined ? {} : { position }),
+        position,
+        ...(first ? { counted: true as const } : {}),
         outcome: unchanged
           ? ('unchanged' as const)
           : previous && !previous.deletedAt && previous.imageKey !== imageKey
@@ -461,7 +524,7 @@ export class WebhookBridge {
           name === 'NoSuchBucket' ||
           name === 'AccessDenied';
         throw new MediaFetchError(location.url, `CopyObject failed: ${name}: ${(error as Error).message}`, {
-          status: sourceProblem ? 422 : 502,
+          httpStatus: sourceProblem ? 422 : 502,
           cause: error,
         });
       }
@@ -471,16 +534,26 @@ export class WebhookBridge {
     // Streamed when the length is known (the SDK needs it for a plain PutObject); otherwise buffered within maxBytes.
     const body =
       stream.contentLength === undefined ? await readAll(stream.body, this.#o.media.maxBytes, imageUrl) : stream.body;
-    await this.#o.s3.send(
-      new PutObjectCommand({
-        Bucket: this.lake.bucket,
-        Key: key,
-        Body: body,
-        ...(stream.contentLength === undefined ? {} : { ContentLength: stream.contentLength }),
-        ContentType: stream.contentType ?? 'application/octet-stream',
-        Metadata: metadata,
-      }),
-    );
+    // A source that fails mid-body fails the upload too (nothing is stored); answer with the source's error, not S3's.
+    let sourceError: unknown;
+    stream.body.once('error', (error) => {
+      sourceError = error;
+    });
+    try {
+      await this.#o.s3.send(
+        new PutObjectCommand({
+          Bucket: this.lake.bucket,
+          Key: key,
+          Body: body,
+          ...(stream.contentLength === undefined ? {} : { ContentLength: stream.contentLength }),
+          ContentType: stream.contentType ?? 'application/octet-stream',
+          Metadata: metadata,
+        }),
+      );
+    } catch (error) {
+      if (sourceError !== undefined) throw asMediaFetchError(sourceError, imageUrl);
+      throw error;
+    }
   }
 
   async #copyWithinLake(from: string, to: string): Promise<void> {
@@ -493,47 +566,6 @@ export class WebhookBridge {
     );
   }
 
-  /** Counts an annotation once, ever: a conditional write of its marker. */
-  async #claimSeen(projectId: number, annotationId: number): Promise<boolean> {
-    const key = lakeKey(this.lake, '_bridge', projectId, 'seen', String(annotationId));
-    return this.#mutex.run(key, () =>
-      putJson(this.#o.s3, this.lake.bucket, key, { annotationId }, { ifNoneMatch: true }),
-    );
-  }
-
-  /**
-   * The annotation's position in the project's count: the first free slot `_bridge/<project>/seq/<n>`, claimed by a
-   * conditional write. Whoever takes slot k × threshold has crossed the threshold for the k-th time. Constant work per
-   * annotation (no listing), exact across processes; the hint makes one write the common case.
-   */
-  async #claimPosition(projectId: number, annotationId: number): Promise<number> {
-    return this.#mutex.run(`${projectId}/seq`, async () => {
-      const prefix = `${lakeKey(this.lake, '_bridge', projectId, 'seq')}/`;
-      let n = this.#positionHint.get(projectId);
-      if (n === undefined) {
-        const last = (await listKeys(this.#o.s3, this.lake.bucket, prefix))
-          .map((k) => Number(k.key.slice(prefix.length)))
-          .filter(Number.isInteger);
-        n = Math.max(0, ...last);
-      }
-      for (;;) {
-        n++;
-        if (
-          await putJson(
-            this.#o.s3,
-            this.lake.bucket,
-            `${prefix}${String(n).padStart(10, '0')}`,
-            { annotationId },
-            { ifNoneMatch: true },
-          )
-        ) {
-          this.#positionHint.set(projectId, n);
-          return n;
-        }
-      }
-    });
-  }
-
   /** Removes a deleted annotation's image and leaves a tombstone record, so a late duplicate cannot bring it back. */
   async deleteAnnotation(projectId: number, annotationId: number): Promise<EventResult['annotations'][number]> {
     const recordKey = this.#recordKey(projectId, annotationId);
@@ -541,13 +573,15 @@ export class WebhookBridge {
       const existing = await getJson<AnnotationRecord>(this.#o.s3, this.lake.bucket, recordKey);
       if (!existing || existing.value.deletedAt)
         return { annotationId, outcome: 'unchanged' as const, reason: 'not in the lake' };
-      await this.#o.s3.send(new DeleteObjectCommand({ Bucket: this.lake.bucket, Key: existing.value.imageKey }));
+      // Tombstone first: a crash before the image is gone leaves an orphan image, which the sweep removes, never a
+      // live record pointing at a missing image.
       const now = (this.#o.now?.() ?? new Date()).toISOString();
       await putJson(this.#o.s3, this.lake.bucket, recordKey, {
         ...existing.value,
         deletedAt: now,
         action: 'ANNOTATIONS_DELETED',
       });
+      await this.#o.s3.send(new DeleteObjectCommand({ Bucket: this.lake.bucket, Key: existing.value.imageKey }));
       this.#annotated.apply(existing.value.label, -1);
       this.#log.info('annotation deleted', { projectId, annotationId, key: existing.value.imageKey });
       return { annotationId, outcome: 'deleted' as const, imageKey: existing.value.imageKey };
@@ -565,8 +599,7 @@ export class WebhookBridge {
 
   /** Annotations counted so far for a project (each annotation once, deletions included). */
   async annotationCount(projectId: number): Promise<number> {
-    return (await listKeys(this.#o.s3, this.lake.bucket, lakeKey(this.lake, '_bridge', projectId, 'seen') + '/'))
-      .length;
+    return this.#counter.count(projectId);
   }
 
   /**
@@ -576,6 +609,11 @@ export class WebhookBridge {
   async ensureBatches(projectId: number): Promise<Array<{ batchId: string; executionArn: string }>> {
     const count = await this.annotationCount(projectId);
     return this.#startDueBatches(projectId, Math.floor(count / this.#o.threshold), count);
+  }
+
+  /** Deletes images no live record points at (left by a crash between an image and its record); see sweep.ts. */
+  sweepOrphanImages(options: { olderThanMs?: number } = {}): Promise<SweepReport> {
+    return sweepOrphanImages(this.#o.s3, this.lake, { ...options, now: this.#o.now?.() ?? new Date() });
   }
 
   /** The injected client, or the one its factory builds (once; a failed build is retried at the next crossing). */
@@ -627,7 +665,8 @@ export class WebhookBridge {
         const existing = await getJson<BatchClaim>(this.#o.s3, this.lake.bucket, key);
         if (!existing) return undefined;
         const stuck =
-          existing.value.status === 'claimed' && Date.now() - Date.parse(existing.value.claimedAt) > 5 * 60_000;
+          existing.value.status === 'claimed' &&
+          Date.now() - Date.parse(existing.value.claimedAt) >= (this.#o.claimLeaseMs ?? 5 * 60_000);
         if (existing.value.status === 'started' || (existing.value.status === 'claimed' && !stuck)) {
           if (existing.value.status === 'started') this.#doneBatches.add(`${projectId}/${batch}`);
           return undefined;
@@ -656,6 +695,7 @@ export class WebhookBridge {
         );
         const executionArn = response.PipelineExecutionArn ?? '';
         await putJson(this.#o.s3, this.lake.bucket, key, { ...claim, status: 'started', executionArn });
+        if (this.#doneBatches.size >= 100_000) this.#doneBatches.clear();
         this.#doneBatches.add(`${projectId}/${batch}`);
         this.#log.info('pipeline started', {
           projectId,
@@ -671,10 +711,7 @@ export class WebhookBridge {
         await putJson(this.#o.s3, this.lake.bucket, key, { ...claim, status: 'start-failed', error: message }).catch(
           () => undefined,
         );
-        throw new LabelingBridgeError(
-          `annotations are stored, but starting pipeline ${this.#o.pipelineName} for batch ${batch} failed (${message}); the next event or a sync retries it with the same ClientRequestToken`,
-          { status: 502, cause: error },
-        );
+        throw new PipelineStartError(this.#o.pipelineName, batch, error);
       }
     });
   }
@@ -693,10 +730,15 @@ export class WebhookBridge {
             this.#raw.get(this.#o.s3, this.lake),
             this.#annotated.get(this.#o.s3, this.lake),
           ]);
-          const withAnnotations: Record<string, number> = { ...raw };
-          for (const [label, n] of Object.entries(annotated))
-            withAnnotations[label] = (withAnnotations[label] ?? 0) + n;
-          this.#log.info('class counts', { lake: this.lake.uri, raw, annotated, withAnnotations });
+          const withAnnotations = new Map<string, number>();
+          addCounts(withAnnotations, raw);
+          addCounts(withAnnotations, annotated);
+          this.#log.info('class counts', {
+            lake: this.lake.uri,
+            raw,
+            annotated,
+            withAnnotations: Object.fromEntries(withAnnotations),
+          });
         } catch (error) {
           this.#log.warn('class counts unavailable', { error: (error as Error).message });
         }

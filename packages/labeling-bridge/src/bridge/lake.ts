@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BridgeConfigError, LabelingBridgeError } from '../errors.js';
+import { BridgeConfigError, InvalidPayloadError } from '../errors.js';
 
 /** The data lake: a bucket and a key prefix under which the bridge writes everything. */
 export interface Lake {
@@ -27,7 +27,7 @@ export function lakeKey(lake: Lake, ...parts: Array<string | number>): string {
   for (const part of parts) {
     const text = String(part);
     if (text === '' || text.split('/').some((segment) => segment === '..' || segment === '.' || segment === '')) {
-      throw new LabelingBridgeError(`refusing lake key part ${JSON.stringify(text)}`, { status: 422 });
+      throw new InvalidPayloadError(`refusing lake key part ${JSON.stringify(text.slice(0, 200))}`);
     }
   }
   return `${lake.prefix}${parts.join('/')}`;
@@ -100,12 +100,14 @@ export async function listKeys(
   s3: S3Client,
   bucket: string,
   prefix: string,
-): Promise<Array<{ key: string; etag?: string }>> {
-  const keys: Array<{ key: string; etag?: string }> = [];
+): Promise<Array<{ key: string; etag?: string; lastModified?: Date }>> {
+  const keys: Array<{ key: string; etag?: string; lastModified?: Date }> = [];
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key) keys.push({ key: object.Key, etag: object.ETag });
+    for (const object of page.Contents ?? []) {
+      if (object.Key) keys.push({ key: object.Key, etag: object.ETag, lastModified: object.LastModified });
+    }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;

@@ -46,6 +46,20 @@ export const deletedEvent = z.looseObject({
   project: projectSchema,
 });
 
+/** Enough of a result item to tell whether it is the choices result of a given tag. */
+export const choicesResultHead = z.looseObject({ type: z.literal('choices'), from_name: z.string() });
+
+/** The choices result of the config's Choices tag: exactly one choice, a string (labels are checked afterwards). */
+export const choicesResult = z.looseObject({
+  type: z.literal('choices'),
+  from_name: z.string(),
+  value: z.looseObject({
+    choices: z
+      .array(z.string('each choice must be a string (a label of the config)').max(1000))
+      .length(1, 'expected exactly one choice (image classification is single-choice)'),
+  }),
+});
+
 export const anyEvent = z.looseObject({ action: z.string().min(1).max(100) });
 
 export type Annotation = z.infer<typeof annotationSchema>;

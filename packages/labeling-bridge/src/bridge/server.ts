@@ -1,5 +1,13 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { errorBody, listenOn, readBody, sendJson, type RunningServer } from '../http-util.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createLimitedServer,
+  errorBody,
+  listenOn,
+  readBody,
+  sendJson,
+  type RunningServer,
+  type ServerLimits,
+} from '../http-util.js';
 import type { WebhookBridge } from './core.js';
 
 /** A Node HTTP adapter for the bridge (local mode): `POST /` or `POST /webhook` take events, `GET /health` answers UP. */
@@ -33,7 +41,12 @@ export function bridgeListener(bridge: WebhookBridge): (req: IncomingMessage, re
   };
 }
 
-/** Starts the bridge as an HTTP server on 127.0.0.1 (port 0: a free one). */
-export async function startBridgeServer(bridge: WebhookBridge, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
-  return listenOn(createServer(bridgeListener(bridge)), port, host);
+/** Starts the bridge as an HTTP server on 127.0.0.1 (port 0: a free one), with timeouts and a connection cap. */
+export async function startBridgeServer(
+  bridge: WebhookBridge,
+  port = 0,
+  host = '127.0.0.1',
+  limits: ServerLimits = {},
+): Promise<RunningServer> {
+  return listenOn(createLimitedServer(bridgeListener(bridge), limits), port, host);
 }

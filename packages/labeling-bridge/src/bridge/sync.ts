@@ -9,6 +9,8 @@ export interface SyncReport {
   outcomes: Partial<Record<AnnotationOutcome, number>>;
   /** Annotations in the lake that Label Studio no longer has, removed. */
   removed: number;
+  /** Images no live record pointed at (left by a crash), removed. */
+  orphanImagesRemoved: number;
   started: Array<{ batchId: string; executionArn: string }>;
 }
 
@@ -21,7 +23,8 @@ interface ExportedTask {
 /**
  * Backfill: reads every annotation of a project from Label Studio's export API and applies it to the lake through
  * the same idempotent path as webhooks, so annotations whose webhook was lost (bridge down, timeout) arrive, and
- * annotations deleted meanwhile leave. Finishes any pipeline start that is due.
+ * annotations deleted meanwhile leave. Finishes what a crash left half done (an annotation without its count, a due
+ * pipeline start) and removes images no record points at.
  */
 export async function syncFromLabelStudio(
   bridge: WebhookBridge,
@@ -33,7 +36,15 @@ export async function syncFromLabelStudio(
     'GET',
     `/api/projects/${projectId}/export?exportType=JSON&download_all_tasks=true`,
   );
-  const report: SyncReport = { projectId, tasks: tasks.length, annotations: 0, outcomes: {}, removed: 0, started: [] };
+  const report: SyncReport = {
+    projectId,
+    tasks: tasks.length,
+    annotations: 0,
+    outcomes: {},
+    removed: 0,
+    orphanImagesRemoved: 0,
+    started: [],
+  };
   const live = new Set<number>();
   for (const task of tasks) {
     for (const annotation of task.annotations ?? []) {
@@ -66,5 +77,6 @@ export async function syncFromLabelStudio(
     if (result.annotations.some((a) => a.outcome === 'deleted')) report.removed++;
   }
   report.started.push(...(await bridge.ensureBatches(projectId)));
+  report.orphanImagesRemoved = (await bridge.sweepOrphanImages()).removed.length;
   return report;
 }

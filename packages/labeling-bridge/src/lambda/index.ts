@@ -5,7 +5,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { createWebhookBridge, type WebhookAuth, type WebhookBridge } from '../bridge/core.js';
-import { BridgeConfigError, PayloadTooLargeError } from '../errors.js';
+import { BridgeConfigError, RequestBodyTooLargeError } from '../errors.js';
 import { errorBody } from '../http-util.js';
 import { LabelStudioConnection } from '../label-studio/connection.js';
 import { jsonLogger } from '../logger.js';
@@ -48,7 +48,7 @@ export function createLambdaHandler(
       const raw = event.body ?? '';
       const encodedLimit = Math.ceil((instance.maxBodyBytes * 4) / 3) + 4;
       if (raw.length > (event.isBase64Encoded ? encodedLimit : instance.maxBodyBytes))
-        throw new PayloadTooLargeError(instance.maxBodyBytes);
+        throw new RequestBodyTooLargeError(instance.maxBodyBytes);
       const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : raw;
       const { status, body: answer } = await instance.handleRequest({ headers, body });
       return reply(status, answer);
@@ -72,13 +72,23 @@ const envSchema = z.object({
   LABEL_STUDIO_TOKEN: z.string().optional(),
   LABEL_CONFIG: z.string().optional(),
   IMAGE_ALLOWED_HOSTS: z.string().optional(),
+  IMAGE_ALLOWED_BUCKETS: z.string().optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
 });
 
+/** A comma-separated environment variable as a list. */
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 /**
  * Builds the bridge from environment variables (LAKE_S3_URI, PIPELINE_NAME, ANNOTATION_THRESHOLD, WEBHOOK_SECRET or
- * WEBHOOK_BASIC_AUTH_USER/PASS, optional LABEL_STUDIO_URL/TOKEN, IMAGE_ALLOWED_HOSTS, PIPELINE_PARAMETER_NAME).
+ * WEBHOOK_BASIC_AUTH_USER/PASS, optional LABEL_STUDIO_URL/TOKEN, IMAGE_ALLOWED_HOSTS, IMAGE_ALLOWED_BUCKETS,
+ * PIPELINE_PARAMETER_NAME).
  * AWS clients come from the default credential chain.
  */
 export function bridgeFromEnv(env: Record<string, string | undefined> = process.env): WebhookBridge {
@@ -116,10 +126,8 @@ export function bridgeFromEnv(env: Record<string, string | undefined> = process.
     media: new MediaResolver({
       s3,
       ...(labelStudio ? { labelStudio } : {}),
-      allowedHosts: (e.IMAGE_ALLOWED_HOSTS ?? '')
-        .split(',')
-        .map((h) => h.trim())
-        .filter(Boolean),
+      allowedHosts: list(e.IMAGE_ALLOWED_HOSTS),
+      allowedBuckets: list(e.IMAGE_ALLOWED_BUCKETS),
     }),
     ...(labelStudio ? { labelStudio } : {}),
     ...(e.LABEL_CONFIG ? { labelConfig: e.LABEL_CONFIG } : {}),

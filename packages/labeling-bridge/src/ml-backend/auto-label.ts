@@ -1,4 +1,4 @@
-import { LabelingBridgeError } from '../errors.js';
+import { BridgeConfigError } from '../errors.js';
 import type { LabelStudioConnection } from '../label-studio/connection.js';
 import type { MlBackend } from './server.js';
 
@@ -33,8 +33,7 @@ interface TaskPage {
 export async function autoLabelProject(options: AutoLabelOptions): Promise<AutoLabelReport> {
   const { labelStudio: ls, backend, projectId } = options;
   const threshold = options.threshold ?? 0.95;
-  if (!(threshold > 0 && threshold <= 1))
-    throw new LabelingBridgeError(`threshold must be in (0, 1], got ${threshold}`, { status: 400 });
+  if (!(threshold > 0 && threshold <= 1)) throw new BridgeConfigError(`threshold must be in (0, 1], got ${threshold}`);
   const project = await ls.api<{ label_config: string }>('GET', `/api/projects/${projectId}/`);
   const tasks: TaskPage['tasks'] = [];
   for (let page = 1; ; page++) {
@@ -42,7 +41,7 @@ export async function autoLabelProject(options: AutoLabelOptions): Promise<AutoL
     try {
       answer = await ls.api<TaskPage>('GET', `/api/tasks/?project=${projectId}&page=${page}&page_size=100`);
     } catch (error) {
-      if ((error as { httpStatus?: number }).httpStatus === 404) break; // past the last page
+      if ((error as { upstreamStatus?: number }).upstreamStatus === 404) break; // past the last page
       throw error;
     }
     tasks.push(...answer.tasks);

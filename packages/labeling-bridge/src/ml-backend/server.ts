@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   BridgeConfigError,
   InvalidPayloadError,
@@ -7,7 +7,9 @@ import {
   PredictorError,
   UnauthorizedError,
 } from '../errors.js';
+import { BoundedCache } from '../bounded-cache.js';
 import {
+  createLimitedServer,
   basicAuthMatches,
   errorBody,
   listenOn,
@@ -17,6 +19,7 @@ import {
   sendJson,
   zodToPayloadError,
   type RunningServer,
+  type ServerLimits,
 } from '../http-util.js';
 import { matchLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -54,7 +57,20 @@ export interface MlBackendOptions {
   onStartTraining?: (event: Record<string, unknown>) => Promise<{ job?: string } | undefined>;
   /** Called for every other event Label Studio posts to /webhook (the auto-created ML webhook sends all actions). */
   onEvent?: (event: Record<string, unknown>) => Promise<void>;
+  /** Header and request timeouts and the connection cap of `listen` (defaults: 10 s, 30 s, 256 connections). */
+  serverLimits?: ServerLimits;
 }
+
+/** The routes /metrics counts; anything else is counted as `other`, so senders cannot grow the map. */
+const ROUTES = new Set([
+  'GET /',
+  'GET /health',
+  'POST /setup',
+  'POST /predict',
+  'POST /webhook',
+  'GET /versions',
+  'GET /metrics',
+]);
 
 /** One entry of the /predict answer, as Label Studio stores it. */
 export interface TaskPrediction {
@@ -68,7 +84,7 @@ export interface TaskPrediction {
 }
 
 interface Metrics {
-  requests: Record<string, number>;
+  requests: Map<string, number>;
   tasksPredicted: number;
   taskFailures: number;
   predictLatencyMs: number[];
@@ -78,10 +94,11 @@ interface Metrics {
 export class MlBackend {
   readonly #options: MlBackendOptions;
   readonly #logger: Logger;
-  readonly #configs = new Map<string, ImageClassificationConfig>();
+  /** Parsed label configs by their XML: at most 64 of them and 4 MiB of XML, whatever the request bodies hold. */
+  readonly #configs = new BoundedCache<ImageClassificationConfig>(64, 4 * 2 ** 20);
   #version: { value: string; at: number } | undefined;
   #versionPending: Promise<string> | undefined;
-  readonly #metrics: Metrics = { requests: {}, tasksPredicted: 0, taskFailures: 0, predictLatencyMs: [] };
+  readonly #metrics: Metrics = { requests: new Map(), tasksPredicted: 0, taskFailures: 0, predictLatencyMs: [] };
   readonly #startedAt = Date.now();
 
   constructor(options: MlBackendOptions) {
@@ -106,15 +123,19 @@ export class MlBackend {
 
   /** Starts an HTTP server; `port` 0 picks a free one. */
   async listen(port = 9090, host = '127.0.0.1'): Promise<RunningServer> {
-    const server = createServer(this.listener);
+    const server = createLimitedServer(this.listener, this.#options.serverLimits);
     server.keepAliveTimeout = 65_000;
+    if (!this.#options.basicAuth && !/^(127\.|::1$|localhost$)/.test(host)) {
+      this.#logger.warn('ml backend listens beyond loopback without basicAuth: anyone who can reach it can use it', {
+        host,
+      });
+    }
     return listenOn(server, port, host);
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]?.replace(/\/+$/, '') || '/';
     const key = `${req.method} ${path}`;
-    this.#metrics.requests[key] = (this.#metrics.requests[key] ?? 0) + 1;
     const auth = this.#options.basicAuth;
     if (auth && !basicAuthMatches(req.headers.authorization, auth.user, auth.pass)) {
       req.resume();
@@ -124,6 +145,9 @@ export class MlBackend {
       sendJson(res, 401, body, { 'www-authenticate': 'Basic realm="Login required"' });
       return;
     }
+    // Counted after auth and by route, never by raw path: unauthenticated senders cannot grow /metrics.
+    const route = ROUTES.has(key) ? key : 'other';
+    this.#metrics.requests.set(route, (this.#metrics.requests.get(route) ?? 0) + 1);
     const limit = this.#options.maxBodyBytes ?? 10 * 2 ** 20;
     switch (key) {
       case 'GET /':
@@ -180,7 +204,7 @@ export class MlBackend {
         req.resume();
         sendJson(res, 404, {
           status: 404,
-          error: `no route ${key}: this ML backend serves /health, /setup, /predict, /webhook, /versions, /metrics`,
+          error: `no route ${req.method} ${path.slice(0, 200)}: this ML backend serves /health, /setup, /predict, /webhook, /versions, /metrics`,
         });
     }
   }
@@ -189,7 +213,6 @@ export class MlBackend {
     let config = this.#configs.get(xml);
     if (!config) {
       config = parseLabelConfig(xml);
-      if (this.#configs.size >= 64) this.#configs.delete(this.#configs.keys().next().value as string);
       this.#configs.set(xml, config);
     }
     return config;
@@ -264,14 +287,16 @@ export class MlBackend {
     fixedVersion: string | undefined,
   ): TaskPrediction {
     let label = typeof prediction.label === 'string' ? matchLabel(config, prediction.label) : undefined;
-    const probabilities: Record<string, number> = {};
+    // A Map: labels such as __proto__ are data, never object keys.
+    const probabilities = new Map<string, number>();
     for (const [name, p] of Object.entries(prediction.probabilities ?? {})) {
       const allowed = matchLabel(config, name);
-      if (allowed !== undefined && Number.isFinite(p)) probabilities[allowed] = (probabilities[allowed] ?? 0) + p;
+      if (allowed !== undefined && Number.isFinite(p))
+        probabilities.set(allowed, (probabilities.get(allowed) ?? 0) + p);
     }
     if (label === undefined) {
       // The model's top class is not in this project's config: fall back to the most probable allowed label.
-      const best = Object.entries(probabilities).sort((a, b) => b[1] - a[1])[0];
+      const best = [...probabilities].sort((a, b) => b[1] - a[1])[0];
       if (!best) {
         // The project's choices and the model's classes do not overlap: a configuration problem of the request (422).
         throw new LabelNotAllowedError(
@@ -285,12 +310,12 @@ export class MlBackend {
     const version = fixedVersion ?? prediction.modelVersion ?? 'unknown';
     if (fixedVersion === undefined && prediction.modelVersion)
       this.#version = { value: prediction.modelVersion, at: Date.now() };
-    const score = probabilities[label];
+    const score = probabilities.get(label);
     return {
       result: [{ from_name: config.fromName, to_name: config.toName, type: 'choices', value: { choices: [label] } }],
       ...(score === undefined ? {} : { score: Math.min(1, Math.max(0, score)) }),
       model_version: version,
-      uncertainty: uncertainty(Object.keys(probabilities).length ? probabilities : undefined),
+      uncertainty: uncertainty(probabilities.size ? Object.fromEntries(probabilities) : undefined),
     };
   }
 
@@ -309,7 +334,7 @@ export class MlBackend {
         : null;
     return {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
-      requests: { ...this.#metrics.requests },
+      requests: Object.fromEntries(this.#metrics.requests),
       tasksPredicted: this.#metrics.tasksPredicted,
       taskFailures: this.#metrics.taskFailures,
       taskLatencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99) },

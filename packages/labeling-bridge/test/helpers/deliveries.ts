@@ -36,10 +36,7 @@ export function annotationCreated(i: number, image: string) {
  */
 export function deliveriesWithDuplicates(unique: number, total: number, seed: number): number[] {
   const deliveries = Array.from({ length: unique }, (_, i) => i);
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
+  const random = seededRandom(seed);
   while (deliveries.length < total) deliveries.push(Math.floor(random() * unique));
   for (let i = deliveries.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -72,4 +69,13 @@ export async function deliver(
     }),
   );
   return statuses;
+}
+
+/** A small deterministic generator in [0, 1) (an LCG): seeded runs replay exactly. */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
 }

@@ -63,7 +63,7 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     pipelineName,
     threshold: 50,
     auth: { unauthenticated: true },
-    media: new MediaResolver({ s3 }),
+    media: new MediaResolver({ s3, allowedBuckets: [bucket] }),
     logger: jsonLogger((line) => lines.push(line)),
   });
 });

@@ -45,7 +45,7 @@ beforeAll(async () => {
     pipelineName,
     threshold: THRESHOLD,
     auth: { sharedSecret: SECRET },
-    media: new MediaResolver({ s3, allowedHosts: [`127.0.0.1:${imagePort}`] }),
+    media: new MediaResolver({ s3, allowedHosts: [`127.0.0.1:${imagePort}`], allowedBuckets: [bucket] }),
     logClassCounts: false,
   });
   server = await startBridgeServer(bridge);

@@ -49,7 +49,7 @@ function bridge() {
     pipelineName,
     threshold: THRESHOLD,
     auth: { sharedSecret: SECRET },
-    media: new MediaResolver({ labelStudio: ls, s3 }),
+    media: new MediaResolver({ labelStudio: ls, s3, allowedBuckets: [bucket] }),
     labelStudio: ls,
     logger: jsonLogger((line) => logLines.push(line)),
   });

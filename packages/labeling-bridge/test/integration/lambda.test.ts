@@ -52,7 +52,7 @@ describe('function-URL adapter', () => {
         pipelineName,
         threshold: 10,
         auth: { sharedSecret: SECRET },
-        media: new MediaResolver({ s3 }),
+        media: new MediaResolver({ s3, allowedBuckets: [bucket] }),
       }),
     );
 
@@ -115,7 +115,7 @@ describe('deferred SageMaker client', () => {
       pipelineName,
       threshold: 2,
       auth: { sharedSecret: SECRET },
-      media: new MediaResolver({ s3 }),
+      media: new MediaResolver({ s3, allowedBuckets: [bucket] }),
     });
     const h = createLambdaHandler(bridge);
     const post = (id: number) =>
@@ -157,6 +157,7 @@ describe('deployable bundle', () => {
       PIPELINE_NAME: pipelineName,
       ANNOTATION_THRESHOLD: '3',
       WEBHOOK_SECRET: SECRET,
+      IMAGE_ALLOWED_BUCKETS: bucket,
     };
     const before = (await executions(sagemaker, pipelineName)).length;
     const { stdout } = await promisify(execFile)(
