@@ -127,7 +127,7 @@ export async function startLabeling(
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
   };
   try {
-    const media = new MediaResolver({ s3: ctx.s3, labelStudio: studio.ls });
+    const media = new MediaResolver({ s3: ctx.s3, labelStudio: studio.ls, allowedBuckets: [ctx.names.bucket] });
     const logger = jsonLogger();
     const backend = createMlBackend({
       // Within the endpoint's MaxConcurrency (read from its config), cold starts waited out.
@@ -190,7 +190,7 @@ export function demoBridge(
   ls: LabelStudioConnection,
   threshold: number,
   secret: string = randomBytes(18).toString('base64url'),
-  media: MediaResolver = new MediaResolver({ s3: ctx.s3, labelStudio: ls }),
+  media: MediaResolver = new MediaResolver({ s3: ctx.s3, labelStudio: ls, allowedBuckets: [ctx.names.bucket] }),
   logger: Logger = jsonLogger(),
 ): WebhookBridge {
   return new WebhookBridge({
