@@ -2,7 +2,7 @@
 # Creates (once) and links the project's Python venvs: .venvs/<name> -> a cached venv keyed by its requirements.
 # The cache lives outside the clone (SAGEMAKER_MLOPS_CACHE, default ~/.cache/sagemaker-mlops) so a fresh clone
 # on the same machine reuses it; on a new machine the same command builds it from the registries.
-#   bash scripts/setup-python.sh [ml|parity|labelstudio|all]
+#   bash scripts/setup-python.sh [ml|parity|labelstudio|cfnlint|all]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SAGEMAKER_MLOPS_CACHE:-$HOME/.cache/sagemaker-mlops}
@@ -13,7 +13,8 @@ requirements_of() {
     ml) echo "$root/apps/demo/ml/requirements.txt" ;;
     parity) echo "$root/packages/pipeline-sdk/test/parity/requirements.txt" ;;
     labelstudio) echo "$root/packages/labeling-bridge/test/integration/requirements.txt" ;;
-    *) echo "unknown venv '$1' (expected ml, parity, labelstudio or all)" >&2; exit 2 ;;
+    cfnlint) echo "$root/packages/cdk/test/requirements.txt" ;;
+    *) echo "unknown venv '$1' (expected ml, parity, labelstudio, cfnlint or all)" >&2; exit 2 ;;
   esac
 }
 
@@ -43,7 +44,7 @@ setup_one() {
 
 target=${1:-all}
 if [ "$target" = all ]; then
-  for name in ml parity labelstudio; do setup_one "$name"; done
+  for name in ml parity labelstudio cfnlint; do setup_one "$name"; done
 else
   setup_one "$target"
 fi

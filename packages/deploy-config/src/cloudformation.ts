@@ -1,8 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TemplateConfiguration, TemplateParameterName } from './config/load.js';
-import { SERVERLESS_MEMORY_SIZES_MB, type StageConfig } from './config/schema.js';
+import { CAPTURE_MODES, SERVERLESS_MEMORY_SIZES_MB, type StageConfig } from './config/schema.js';
 import { DeployConfigError } from './errors.js';
+import {
+  dataCaptureProperties,
+  modelProperties,
+  realTimeVariantProperties,
+  scalableTargetProperties,
+  scalingPolicyProperties,
+  serverlessVariantProperties,
+} from './resource-properties.js';
 
 /**
  * The endpoint stack as a CloudFormation template (JSON), for teams that deploy through CloudFormation /
@@ -13,6 +21,7 @@ import { DeployConfigError } from './errors.js';
 export function endpointCloudFormationTemplate(): Record<string, unknown> {
   const ref = (name: string) => ({ Ref: name });
   const noValue = { Ref: 'AWS::NoValue' };
+  const modelName = { 'Fn::GetAtt': ['Model', 'ModelName'] };
   const parameters: Record<TemplateParameterName, Record<string, unknown>> = {
     SageMakerProjectName: {
       Type: 'String',
@@ -136,10 +145,10 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
     Resources: {
       Model: {
         Type: 'AWS::SageMaker::Model',
-        Properties: {
-          PrimaryContainer: { ModelPackageName: ref('ModelPackageName') },
-          ExecutionRoleArn: ref('ModelExecutionRoleArn'),
-        },
+        Properties: modelProperties({
+          modelPackageName: ref('ModelPackageName'),
+          executionRoleArn: ref('ModelExecutionRoleArn'),
+        }),
       },
       EndpointConfig: {
         Type: 'AWS::SageMaker::EndpointConfig',
@@ -148,36 +157,32 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
             {
               'Fn::If': [
                 'IsServerless',
-                {
-                  ModelName: { 'Fn::GetAtt': ['Model', 'ModelName'] },
-                  VariantName: ref('VariantName'),
-                  ServerlessConfig: {
-                    MemorySizeInMB: ref('MemorySizeInMB'),
-                    MaxConcurrency: ref('MaxConcurrency'),
-                    ProvisionedConcurrency: {
-                      'Fn::If': ['HasProvisionedConcurrency', ref('ProvisionedConcurrency'), noValue],
-                    },
+                serverlessVariantProperties({
+                  modelName,
+                  variantName: ref('VariantName'),
+                  memorySizeInMB: ref('MemorySizeInMB'),
+                  maxConcurrency: ref('MaxConcurrency'),
+                  provisionedConcurrency: {
+                    'Fn::If': ['HasProvisionedConcurrency', ref('ProvisionedConcurrency'), noValue],
                   },
-                },
-                {
-                  ModelName: { 'Fn::GetAtt': ['Model', 'ModelName'] },
-                  VariantName: ref('VariantName'),
-                  InitialInstanceCount: ref('EndpointInstanceCount'),
-                  InitialVariantWeight: 1.0,
-                  InstanceType: ref('EndpointInstanceType'),
-                },
+                }),
+                realTimeVariantProperties({
+                  modelName,
+                  variantName: ref('VariantName'),
+                  instanceType: ref('EndpointInstanceType'),
+                  initialInstanceCount: ref('EndpointInstanceCount'),
+                }),
               ],
             },
           ],
           DataCaptureConfig: {
             'Fn::If': [
               'CaptureData',
-              {
-                EnableCapture: 'true',
-                InitialSamplingPercentage: ref('SamplingPercentage'),
-                DestinationS3Uri: ref('DataCaptureUploadPath'),
-                CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-              },
+              dataCaptureProperties({
+                samplingPercentage: ref('SamplingPercentage'),
+                destinationS3Uri: ref('DataCaptureUploadPath'),
+                captureModes: CAPTURE_MODES,
+              }),
               noValue,
             ],
           },
@@ -196,35 +201,29 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
       ScalableTarget: {
         Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
         Condition: 'HasAutoScaling',
-        Properties: {
-          ServiceNamespace: 'sagemaker',
-          ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-          ResourceId: {
+        Properties: scalableTargetProperties({
+          resourceId: {
             'Fn::Sub': [
               'endpoint/${Name}/variant/${VariantName}',
               { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } },
             ],
           },
-          MinCapacity: ref('AutoScalingMinCapacity'),
-          MaxCapacity: ref('AutoScalingMaxCapacity'),
-        },
+          minCapacity: ref('AutoScalingMinCapacity'),
+          maxCapacity: ref('AutoScalingMaxCapacity'),
+        }),
       },
       ScalingPolicy: {
         Type: 'AWS::ApplicationAutoScaling::ScalingPolicy',
         Condition: 'HasAutoScaling',
-        Properties: {
-          PolicyName: {
+        Properties: scalingPolicyProperties({
+          policyName: {
             'Fn::Sub': ['${Name}-invocations-per-instance', { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } }],
           },
-          PolicyType: 'TargetTrackingScaling',
-          ScalingTargetId: ref('ScalableTarget'),
-          TargetTrackingScalingPolicyConfiguration: {
-            TargetValue: ref('AutoScalingTargetInvocationsPerInstance'),
-            PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
-            ScaleInCooldown: 300,
-            ScaleOutCooldown: 60,
-          },
-        },
+          scalingTargetId: ref('ScalableTarget'),
+          targetInvocationsPerInstance: ref('AutoScalingTargetInvocationsPerInstance'),
+          scaleInCooldownSeconds: 300,
+          scaleOutCooldownSeconds: 60,
+        }),
       },
     },
     Outputs: {
