@@ -99,7 +99,7 @@ export class MlopsLoop extends Construct {
 
     this.modelExecutionRole = modelExecutionRole(this, 'ModelRole', {
       artifactBuckets: [this.lakeBucket],
-      captureBuckets: [this.captureBucket(prod)],
+      captureBuckets: [this.captureBucket(prod, props.lakeBucketName)],
       ...(props.imageRepositoryArns ? { imageRepositoryArns: props.imageRepositoryArns } : {}),
     });
     const stages = { staging, prod };
@@ -160,10 +160,10 @@ export class MlopsLoop extends Construct {
   }
 
   /** The bucket prod's data capture writes to: the lake when the config names it, otherwise that bucket by name. */
-  private captureBucket(prod: StageConfig): IBucket {
+  private captureBucket(prod: StageConfig, lakeBucketName: string | undefined): IBucket {
     const uri = prod.Type === 'RealTime' ? prod.DataCapture?.DestinationS3Uri : undefined;
     const name = uri ? /^s3:\/\/([^/]+)/.exec(uri)?.[1] : undefined;
-    if (!name || name === this.lakeBucket.bucketName) return this.lakeBucket;
+    if (!name || name === this.lakeBucket.bucketName || name === lakeBucketName) return this.lakeBucket;
     return Bucket.fromBucketName(this, 'CaptureBucket', name);
   }
 }
