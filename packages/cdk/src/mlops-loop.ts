@@ -69,6 +69,8 @@ export class MlopsLoop extends Construct {
 
   constructor(scope: Construct, id: string, props: MlopsLoopProps) {
     super(scope, id);
+    // Access logs are delivered under a bucket policy rather than the legacy LogDeliveryWrite ACL (cfn-lint W3045).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { staging, prod } = props.stages;
     if (staging.Type !== 'Serverless' || prod.Type !== 'RealTime') {
       throw new InvalidConstructPropsError(
