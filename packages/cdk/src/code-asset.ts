@@ -66,14 +66,17 @@ export class PipelineCodeAsset extends Construct {
 
   /**
    * `ContainerEntrypoint` of a processing job whose code input (this asset, mounted at
-   * /opt/ml/processing/input/code) is the archive: unpack it, then run `script` from it.
+   * /opt/ml/processing/input/code) is the archive: unpack it, run `setup` there if given (e.g. a pip install), then
+   * run `script` from it.
    */
-  processingEntrypoint(script: string, interpreter = 'python3'): string[] {
-    return [
-      '/bin/sh',
-      '-c',
-      `cd ${PROCESSING_CODE_PATH} && tar -xzf ./*.gz && exec ${interpreter} ${PROCESSING_CODE_PATH}/${script}`,
+  processingEntrypoint(script: string, options: { interpreter?: string; setup?: string } = {}): string[] {
+    const steps = [
+      `cd ${PROCESSING_CODE_PATH}`,
+      'tar -xzf ./*.gz',
+      ...(options.setup ? [options.setup] : []),
+      `exec ${options.interpreter ?? 'python3'} ${PROCESSING_CODE_PATH}/${script}`,
     ];
+    return ['/bin/sh', '-c', steps.join(' && ')];
   }
 
   /** Lets `grantee` (a job role) read the archive. */
