@@ -160,7 +160,7 @@ function sqsArnOfUrl(stack: Stack, url: unknown): string {
     service: 'sqs',
     region: match[1],
     account: match[2],
-    resource: match[3]!,
+    resource: match[3] ?? '*',
     partition: stack.partition,
   });
 }
