@@ -17,6 +17,7 @@ import {
 import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { deployedResourcePrefix } from '../../src/index.js';
 import { deployOnApprovalBundle } from '../../src/paths.js';
 import { GROUP, stages } from '../fixtures/loop.js';
 
@@ -94,6 +95,10 @@ describe('deploy-on-approval Lambda bundle (moto)', () => {
     );
     expect(model.PrimaryContainer?.ModelPackageName).toBe(versionArn);
     expect(model.ExecutionRoleArn).toBe(ROLE);
+    // The names the Deployer gives are the ones the function's role is scoped to (`<prefix>-v*`).
+    const scoped = new RegExp(`^${deployedResourcePrefix('fashion-staging')}-v\\d+-`);
+    expect(served.EndpointConfigName).toMatch(scoped);
+    expect(config.ProductionVariants?.[0]?.ModelName).toMatch(scoped);
   });
 
   it('promotes the version staging serves to real-time prod with auto scaling', async () => {

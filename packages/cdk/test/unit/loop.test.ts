@@ -1,8 +1,9 @@
 /** MlopsLoop and its parts, checked on the synthesized template: resources, properties and IAM scoped as stated. */
-import { endpointConfigProperties } from '@sagemaker-mlops/deploy-config';
+import { endpointConfigProperties, resourceName } from '@sagemaker-mlops/deploy-config';
 import type { PackagedSourceDir } from '@sagemaker-mlops/pipeline-sdk';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deployedResourcePrefix } from '../../src/index.js';
 import { GROUP, LAKE_BUCKET, loopStack, packageCode, PIPELINE, stages } from '../fixtures/loop.js';
 
 const ACCOUNT = '123456789012';
@@ -184,6 +185,14 @@ describe('MlopsLoop (on-approval deployment)', () => {
       },
     ]);
     onApproval.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', InvokeMode: 'BUFFERED' });
+  });
+
+  it('scopes to the prefix the Deployer names resources with, also for long endpoint names', () => {
+    const long = 'a-very-long-endpoint-name-for-the-staging-stage-of-the-project';
+    for (const endpointName of ['fashion-staging', long]) {
+      const name = resourceName(endpointName, 42, new Date());
+      expect(name.startsWith(`${deployedResourcePrefix(endpointName)}-v42-`), name).toBe(true);
+    }
   });
 
   it('lets the front-end invoke and describe the two endpoints only', () => {
