@@ -16,7 +16,7 @@ export {
   type PipelineContext,
   type PipelineDefinitionLocation,
 } from './pipeline.js';
-export { stepPolicyStatements, definitionSteps, type DefinitionStep } from './step-permissions.js';
+export { stepPolicyStatements, definitionSteps, passedRoles, type DefinitionStep } from './step-permissions.js';
 export {
   ModelPackageGroup,
   ApprovalDeployment,

@@ -12,7 +12,7 @@ import { PipelineCodeAsset } from './code-asset.js';
 import { PipelineDefinitionLocationError } from './errors.js';
 import { addExplainedStatement } from './nag.js';
 import { grantS3 } from './s3-access.js';
-import { type DefinitionStep, sagemakerArn, stepPolicyStatements } from './step-permissions.js';
+import { type DefinitionStep, passedRoles, sagemakerArn, stepPolicyStatements } from './step-permissions.js';
 
 /** What a pipeline factory gets: the roles and code assets the construct made first. */
 export interface PipelineContext {
@@ -108,10 +108,12 @@ export class SageMakerPipeline extends Construct {
         'Pipeline steps create jobs and model package versions whose names SageMaker assigns at run time (pipelines-<execution>-<step>-<hash>, <group>/<version>); the pattern is scoped to that naming',
       );
     }
+    // PassRole of exactly the roles the steps name (the job role when they use it).
+    const passed = passedRoles(definitionObject.Steps as unknown as DefinitionStep[]);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.jobRole.roleArn],
+        resources: passed.length > 0 ? passed : [this.jobRole.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       }),
     );

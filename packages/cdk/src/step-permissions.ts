@@ -164,3 +164,25 @@ function sqsArnOfUrl(stack: Stack, url: unknown): string {
     partition: stack.partition,
   });
 }
+
+/**
+ * The roles the steps hand to SageMaker (`RoleArn` of jobs, `ExecutionRoleArn` of models), as written in the
+ * definition: what the pipeline role must be allowed to pass. Pipeline expressions (objects) are skipped.
+ */
+export function passedRoles(steps: readonly DefinitionStep[]): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+    } else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if ((key === 'RoleArn' || key === 'ExecutionRoleArn') && typeof inner === 'string') found.add(inner);
+        else visit(inner);
+      }
+    }
+  };
+  for (const step of definitionSteps(steps)) {
+    if (step.Type !== 'Condition') visit(step.Arguments);
+  }
+  return [...found];
+}

@@ -144,6 +144,16 @@ describe('SageMakerPipeline', () => {
     expect(statements.filter((s) => s.Resource === '*')).toEqual([]);
   });
 
+  it('passes exactly the roles the steps name', () => {
+    const { stack } = newStack();
+    const other = `arn:aws:iam::${ACCOUNT}:role/other-jobs`;
+    new SageMakerPipeline(stack, 'Pipeline', {
+      pipeline: fixturePipeline({ jobRoleArn: other, code: {}, lakeUri: 's3://lake-bucket/lake' }),
+    });
+    const statements = statementsOf(Template.fromStack(stack), 'PipelineRoleDefaultPolicy');
+    expect(statements.filter((s) => s.Action === 'iam:PassRole').map((s) => s.Resource)).toEqual([other]);
+  });
+
   it('stores a large definition as an S3 asset holding the same bytes', () => {
     const { app, stack } = newStack();
     const construct = literalPipeline(stack, { s3Threshold: 100 });
