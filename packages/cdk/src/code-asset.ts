@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
@@ -32,11 +32,14 @@ export class PipelineCodeAsset extends Construct {
   constructor(scope: Construct, id: string, props: PipelineCodeAssetProps) {
     super(scope, id);
     this.source = props.source;
-    // The archive is written once per content hash; the asset's own hash (of these bytes) names the S3 object.
-    const dir = join(mkdtempSync(join(tmpdir(), 'sagemaker-mlops-cdk-')), props.source.sha256);
-    mkdirSync(dir, { recursive: true });
+    // Keyed by content hash: the same archive is written once per machine, not once per synth.
+    const dir = join(tmpdir(), 'sagemaker-mlops-cdk', props.source.sha256);
     const file = join(dir, 'sourcedir.tar.gz');
-    writeFileSync(file, props.source.archive);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${file}.${process.pid}`, props.source.archive);
+      renameSync(`${file}.${process.pid}`, file);
+    }
     this.asset = new Asset(this, 'Archive', { path: file });
     this.uploaded = new UploadedSourceDir(
       this.asset.s3BucketName,

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
@@ -160,9 +161,14 @@ export class SageMakerPipeline extends Construct {
   }
 
   private definitionAsset(): { Bucket: string; Key: string } {
-    const dir = mkdtempSync(join(tmpdir(), 'sagemaker-mlops-cdk-definition-'));
+    const hash = createHash('sha256').update(this.definition).digest('hex');
+    const dir = join(tmpdir(), 'sagemaker-mlops-cdk', 'definitions', hash);
     const file = join(dir, `${this.pipeline.name}.json`);
-    writeFileSync(file, this.definition);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${file}.${process.pid}`, this.definition);
+      renameSync(`${file}.${process.pid}`, file);
+    }
     const asset = new Asset(this, 'Definition', { path: file });
     // CloudFormation reads the definition with the deploying principal's rights; SageMaker stores a copy.
     return { Bucket: asset.s3BucketName, Key: asset.s3ObjectKey };
