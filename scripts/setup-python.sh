@@ -2,13 +2,13 @@
 # Creates (once) and links the project's Python venvs: .venvs/<name> -> a cached venv keyed by its requirements.
 # The cache lives outside the clone (SAGEMAKER_MLOPS_CACHE, default ~/.cache/sagemaker-mlops) so a fresh clone
 # on the same machine reuses it; on a new machine the same command builds it from the registries.
-#   bash scripts/setup-python.sh [ml|parity|labelstudio|moto|lint|all]
+#   bash scripts/setup-python.sh [ml|parity|labelstudio|moto|lint|cfnlint|all]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SAGEMAKER_MLOPS_CACHE:-$HOME/.cache/sagemaker-mlops}
 python=${PYTHON:-python3}
 # Every venv `all` sets up (npm test needs each of them).
-ALL_VENVS="ml parity labelstudio moto lint"
+ALL_VENVS="ml parity labelstudio moto lint cfnlint"
 
 requirements_of() {
   case "$1" in
@@ -16,6 +16,7 @@ requirements_of() {
     parity) echo "$root/packages/pipeline-sdk/test/parity/requirements.txt" ;;
     labelstudio) echo "$root/packages/labeling-bridge/test/integration/requirements.txt" ;;
     moto) echo "$root/tools/test-services/moto-requirements.txt" ;;
+    cfnlint) echo "$root/packages/cdk/test/requirements.txt" ;;
     lint) echo "$root/tools/lint/requirements.txt" ;;
     *) echo "unknown venv '$1' (expected one of: $ALL_VENVS, or all)" >&2; exit 2 ;;
   esac

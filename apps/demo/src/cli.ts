@@ -20,6 +20,7 @@ import {
 } from './steps.js';
 import { statusReport } from './status.js';
 import { demoCommand, type RunSelection } from './next-command.js';
+import { synthDemoStack } from './cdk-app.js';
 
 interface GlobalOptions {
   target: 'local' | 'aws';
@@ -288,6 +289,32 @@ program
       for (const line of await statusReport(ctx)) ctx.reporter.info(line);
     }),
   );
+
+program
+  .command('cdk')
+  .description(
+    'the loop as a CDK app: `cdk synth` writes the cloud assembly `cdk deploy` deploys (@sagemaker-mlops/cdk)',
+  )
+  .argument('<action>', 'synth')
+  .option('--out <dir>', 'cloud assembly folder (default $CDK_OUTDIR or apps/demo/cdk.out)')
+  .option('--region <region>', 'region of the stack without --config (default $CDK_DEFAULT_REGION or us-east-1)')
+  .action(async (action: string, options: { out?: string; region?: string }, command: Command) => {
+    if (action !== 'synth') throw new InvalidArgumentError(`unknown cdk action '${action}' (expected synth)`);
+    const global = command.optsWithGlobals() as GlobalOptions;
+    const result = await synthDemoStack({
+      ...(options.out ? { outDir: options.out } : {}),
+      ...(options.region ? { region: options.region } : {}),
+      ...(global.config ? { configFile: global.config } : {}),
+    });
+    // stderr: the cdk CLI may run this command as its app and reads the assembly, not stdout.
+    if (global.json) console.log(JSON.stringify(result));
+    else {
+      console.error(`synthesized ${result.stackName} into ${result.outDir}`);
+      console.error(`  template: ${result.templateFile}`);
+      for (const [type, count] of Object.entries(result.resources).sort()) console.error(`  ${count} x ${type}`);
+      console.error('  deploy: npx aws-cdk@2 deploy --app "npm run --silent demo -- cdk synth"');
+    }
+  });
 
 program
   .command('all', { isDefault: true })

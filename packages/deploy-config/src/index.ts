@@ -40,3 +40,15 @@ export {
   type TemplateConfigurationOptions,
   type CloudFormationArtifactsOptions,
 } from './cloudformation.js';
+export {
+  endpointConfigProperties,
+  modelProperties,
+  serverlessVariantProperties,
+  realTimeVariantProperties,
+  dataCaptureProperties,
+  scalableTargetProperties,
+  scalingPolicyProperties,
+  SAGEMAKER_SCALABLE_DIMENSION,
+  INVOCATIONS_PER_INSTANCE_METRIC,
+  type CfnValue,
+} from './resource-properties.js';

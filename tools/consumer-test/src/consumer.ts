@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PUBLISHED, repoRoot } from './repo.js';
+import { NOT_IN_RUNTIME_CONSUMERS, PUBLISHED, repoRoot } from './repo.js';
 
 const run = promisify(execFile);
 
@@ -71,7 +71,11 @@ export async function createConsumer(dir: string, options: ConsumerOptions): Pro
     private: true,
     type: 'module',
     dependencies: {
-      ...Object.fromEntries(Object.entries(options.tarballs).map(([name, path]) => [name, `file:${path}`])),
+      ...Object.fromEntries(
+        Object.entries(options.tarballs)
+          .filter(([name]) => !NOT_IN_RUNTIME_CONSUMERS.has(name))
+          .map(([name, path]) => [name, `file:${path}`]),
+      ),
       ...options.sdk,
       ...options.extraDependencies,
     },

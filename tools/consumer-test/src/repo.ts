@@ -5,7 +5,17 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The published packages: what another team installs. */
-export const PUBLISHED = ['pipeline-sdk', 'local', 'endpoint-client', 'deploy-config', 'labeling-bridge'] as const;
+export const PUBLISHED = [
+  'pipeline-sdk',
+  'local',
+  'endpoint-client',
+  'deploy-config',
+  'labeling-bridge',
+  'cdk',
+] as const;
+
+/** Infrastructure code, not a runtime dependency of an app: the CDK constructs are proven by their own synth tests. */
+export const NOT_IN_RUNTIME_CONSUMERS = new Set(['@sagemaker-mlops/cdk']);
 export type Published = (typeof PUBLISHED)[number];
 
 export const packageDir = (name: Published) => join(repoRoot, 'packages', name);
