@@ -211,7 +211,7 @@ class Serializer {
     const out: { [key: string]: JsonValue } = {};
     const record = value as Record<string, unknown>;
     for (const key in record) {
-      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+      if (!Object.hasOwn(record, key)) continue;
       this.segments.push(key);
       const json = this.value(record[key]);
       this.segments.pop();

@@ -39,22 +39,19 @@ describe('PipelineSdkError', () => {
     );
   });
 
-  it.each(main)(
-    '%s instances are PipelineSdkErrors with a stable code and their own name',
-    (name, Cls) => {
-      const error = new Cls(...((ARGS[name] ?? ['something is wrong', 'detail']) as never[]));
-      expect(error).toBeInstanceOf(sdk.PipelineSdkError);
-      expect(error).toBeInstanceOf(Error);
-      expect(error.name).toBe(name);
-      expect((error as sdk.PipelineSdkError).code).toBe(
-        name
-          .replace(/Error$/, '')
-          .replace(/(?<!^)([A-Z])/g, '_$1')
-          .toUpperCase(),
-      );
-      expect(error.message.length).toBeGreaterThan(0);
-    },
-  );
+  it.each(main)('%s instances are PipelineSdkErrors with a stable code and their own name', (name, Cls) => {
+    const error = new Cls(...((ARGS[name] ?? ['something is wrong', 'detail']) as never[]));
+    expect(error).toBeInstanceOf(sdk.PipelineSdkError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe(name);
+    expect((error as sdk.PipelineSdkError).code).toBe(
+      name
+        .replace(/Error$/, '')
+        .replace(/(?<!^)([A-Z])/g, '_$1')
+        .toUpperCase(),
+    );
+    expect(error.message.length).toBeGreaterThan(0);
+  });
 
   it('codes are unique, and every code in the list belongs to an exported class', () => {
     const codes = main.map(

@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest';
-import { Pipeline } from '../../../src/core/index.js';
+import type { Pipeline } from '../../../src/core/index.js';
 import type { PipelineSource } from '../../../src/lifecycle/index.js';
 
 test('the core Pipeline is a PipelineSource, so PipelineRunner takes it as is', () => {
