@@ -103,7 +103,7 @@ export class ApprovalDeployment extends Construct {
 
 /** Name prefix of the models and endpoint configs the Deployer creates for an endpoint. */
 export function deployedResourcePrefix(endpointName: string): string {
-  return resourceName(endpointName, 1, new Date(0)).replace(/-v1-\d+$/, '');
+  return resourceName({ endpointName, version: 1, now: new Date(0) }).replace(/-v1-\d+$/, '');
 }
 
 /** What deploy-config's `Deployer` calls, scoped to the stages' endpoints and the group's versions. */

@@ -47,7 +47,7 @@ function getDeployer(): Deployer {
   deployer = new Deployer({
     stages,
     executionRoleArn: required('MODEL_EXECUTION_ROLE_ARN'),
-    maxWaitSeconds: Number(process.env.MAX_WAIT_SECONDS ?? 840),
+    timeoutMs: Number(process.env.MAX_WAIT_SECONDS ?? 840) * 1000,
     onProgress: (event) => console.log(JSON.stringify({ level: 'info', ...event })),
     log: (line) => console.log(JSON.stringify({ level: 'info', message: line })),
   });

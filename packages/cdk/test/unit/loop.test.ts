@@ -190,7 +190,7 @@ describe('MlopsLoop (on-approval deployment)', () => {
   it('scopes to the prefix the Deployer names resources with, also for long endpoint names', () => {
     const long = 'a-very-long-endpoint-name-for-the-staging-stage-of-the-project';
     for (const endpointName of ['fashion-staging', long]) {
-      const name = resourceName(endpointName, 42, new Date());
+      const name = resourceName({ endpointName, version: 42, now: new Date() });
       expect(name.startsWith(`${deployedResourcePrefix(endpointName)}-v42-`), name).toBe(true);
     }
   });

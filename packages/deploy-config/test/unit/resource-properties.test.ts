@@ -33,7 +33,7 @@ describe('endpointConfigProperties', () => {
     ['serverless staging', staging],
     ['real-time prod', prod],
   ])('is the Deployer request less its name (%s)', (_, config) => {
-    const { EndpointConfigName, ...request } = endpointConfigInput(config, 'name-v1', 'model-v1');
+    const { EndpointConfigName, ...request } = endpointConfigInput(config, { endpointConfigName: 'name-v1', modelName: 'model-v1' });
     expect(EndpointConfigName).toBe('name-v1');
     expect(endpointConfigProperties(config, 'model-v1')).toEqual(request);
   });
@@ -43,8 +43,8 @@ describe('endpointConfigProperties', () => {
       Resources: { EndpointConfig: { Properties: { ProductionVariants: [{ 'Fn::If': [string, object, object] }] } } };
     };
     const [, serverless, realTime] = template.Resources.EndpointConfig.Properties.ProductionVariants[0]['Fn::If'];
-    const { EndpointConfigName: _a, ...s } = endpointConfigInput(staging, 'n', 'm');
-    const { EndpointConfigName: _b, ...p } = endpointConfigInput(prod, 'n', 'm');
+    const { EndpointConfigName: _a, ...s } = endpointConfigInput(staging, { endpointConfigName: 'n', modelName: 'm' });
+    const { EndpointConfigName: _b, ...p } = endpointConfigInput(prod, { endpointConfigName: 'n', modelName: 'm' });
     expect(Object.keys(serverless).sort()).toEqual(Object.keys(s.ProductionVariants?.[0] ?? {}).sort());
     expect(Object.keys(realTime).sort()).toEqual(Object.keys(p.ProductionVariants?.[0] ?? {}).sort());
   });
