@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
+import { ContainerView } from './container.js';
 import { LocalContext, type LocalSageMakerOptions } from './context.js';
 import type { LocalEndpointStats } from './endpoints.js';
-import { LocalS3Client } from './s3.js';
+import { LocalS3Client } from './s3-client.js';
 import { LocalSageMakerClient } from './sagemaker.js';
 import { LocalSageMakerRuntimeClient } from './runtime.js';
 import { LocalServices } from './services.js';
@@ -28,12 +29,13 @@ export class LocalSageMaker {
     this.stateDir = context.stateDir;
     this.#services = services;
     this.s3 = new LocalS3Client(context.s3, clientConfig);
-    this.sagemaker = new LocalSageMakerClient(services.sageMakerHandlers(), clientConfig);
-    this.runtime = new LocalSageMakerRuntimeClient(services.runtimeHandlers(), clientConfig);
+    this.sagemaker = new LocalSageMakerClient(services.sageMakerCommands, clientConfig);
+    this.runtime = new LocalSageMakerRuntimeClient(services.runtimeCommands, clientConfig);
   }
 
   static async open(options: LocalSageMakerOptions = {}): Promise<LocalSageMaker> {
     const context = new LocalContext(options);
+    context.container = await ContainerView.create(context.containerIsolation, context.runtimeDir);
     await fs.mkdir(context.stateDir, { recursive: true });
     await fs.mkdir(context.s3.root, { recursive: true });
     const services = new LocalServices(context);

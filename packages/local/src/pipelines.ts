@@ -1,6 +1,34 @@
+import {
+  CreatePipelineCommand,
+  UpdatePipelineCommand,
+  DescribePipelineCommand,
+  DeletePipelineCommand,
+  ListPipelinesCommand,
+  StartPipelineExecutionCommand,
+  type StartPipelineExecutionCommandOutput,
+  DescribePipelineExecutionCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelineExecutionStepsCommand,
+  StopPipelineExecutionCommand,
+  DescribePipelineDefinitionForExecutionCommand,
+  ListPipelineParametersForExecutionCommand,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateTransformJobCommand,
+  StopTransformJobCommand,
+  CreateModelPackageGroupCommand,
+  DescribeModelPackageGroupCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
 import { createHash, randomBytes } from 'node:crypto';
 import { ResourceNotFound } from '@aws-sdk/client-sagemaker';
-import type { HandlerTable } from './client-base.js';
+import type { CommandClass, CommandTable } from './dispatch.js';
 import type { LocalContext } from './context.js';
 import { metadata, validationException } from './errors.js';
 import {
@@ -12,9 +40,10 @@ import {
   type EvaluationScope,
 } from './expressions.js';
 import type { JobRunner } from './jobs.js';
-import { sortItems } from './registry.js';
+import { now, sortItems } from './listing.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 import { sleep } from './fsutil.js';
+import type { TransformRunner } from './transform.js';
 import { runTuning } from './tuning.js';
 
 type Rec = Record<string, any>;
@@ -69,16 +98,29 @@ export const SUPPORTED_STEP_TYPES = [
   'EndpointConfig',
   'Endpoint',
   'Lambda',
+  'Transform',
 ];
 const STEP_NAME = /^[A-Za-z0-9\-_]{1,64}$/;
-
-function now(): string {
-  return new Date().toISOString();
-}
 
 function executionId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return Array.from(randomBytes(12), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+/**
+ * With the Python SDK's PipelineDefinitionConfig(use_custom_job_prefix=True) the step arguments keep the job name
+ * the user gave (TrainingJobName, ProcessingJobName, ...): it is the prefix of the job's name instead of the step's.
+ */
+function customJobName(args: Rec, field: string, name: string, id: string): string {
+  const prefix = args[field];
+  if (typeof prefix !== 'string' || prefix === '') return name;
+  const suffix = name.slice(name.lastIndexOf(id));
+  const base = prefix
+    .replace(/[^a-zA-Z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 62 - suffix.length);
+  return `${base || 'job'}-${suffix}`;
 }
 
 function jobName(step: string, id: string, attempt: number): string {
@@ -230,24 +272,21 @@ export class PipelineService {
   readonly executions: ResourceStore<Rec>;
   private readonly cache: ResourceStore<Rec>;
   private readonly running = new Map<string, RunningExecution>();
-  private call!: (command: string, input: Rec) => Promise<Rec>;
+  private call!: (command: CommandClass, input: Rec) => Promise<Rec>;
 
   constructor(
     private readonly ctx: LocalContext,
     private readonly jobs: JobRunner,
+    private readonly transforms: TransformRunner,
   ) {
     this.pipelines = new ResourceStore(ctx.stateDir, 'pipelines');
     this.executions = new ResourceStore(ctx.stateDir, 'pipeline-executions', { ownedWhileRunning: true });
     this.cache = new ResourceStore(ctx.stateDir, 'step-cache');
   }
 
-  /** The full SageMaker handler table, so steps create resources exactly as the commands do. */
-  bind(handlers: HandlerTable): void {
-    this.call = async (command, input) => {
-      const handler = handlers[command];
-      if (!handler) throw new Error(`internal: no handler for ${command}`);
-      return handler(structuredClone(input));
-    };
+  /** The full SageMaker command table, so steps create resources exactly as the commands do. */
+  bind(table: CommandTable): void {
+    this.call = (command, input) => table.call(command, input) as Promise<Rec>;
   }
 
   async recover(): Promise<void> {
@@ -271,13 +310,18 @@ export class PipelineService {
     }
   }
 
+  /** Stops a job a step started ("training/<name>", "processing/<name>" or "transform/<name>"). */
+  private async stopJob(job: string): Promise<void> {
+    const [kind, name] = job.split('/') as ['training' | 'processing' | 'transform', string];
+    if (kind === 'transform')
+      await this.call(StopTransformJobCommand, { TransformJobName: name }).catch(() => undefined);
+    else await this.jobs.stop(kind, name).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     for (const run of this.running.values()) {
       run.stopRequested = true;
-      for (const job of run.jobs) {
-        const [kind, name] = job.split('/') as ['training' | 'processing', string];
-        await this.jobs.stop(kind, name).catch(() => undefined);
-      }
+      for (const job of run.jobs) await this.stopJob(job);
     }
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
@@ -293,7 +337,7 @@ export class PipelineService {
     return arn.split('/').pop() as string;
   }
 
-  private async getPipeline(nameOrArn: string): Promise<Rec> {
+  private async getPipeline(nameOrArn: string | undefined = ''): Promise<Rec> {
     const name = nameOrArn.replace(/^arn:aws:sagemaker:[^:]*:\d*:pipeline\//, '');
     const pipeline =
       (await this.pipelines.get(name)) ??
@@ -305,7 +349,7 @@ export class PipelineService {
     return pipeline;
   }
 
-  private async getExecution(arn: string): Promise<Rec> {
+  private async getExecution(arn: string | undefined = ''): Promise<Rec> {
     const execution = arn ? await this.executions.get(this.idFromArn(arn)) : undefined;
     if (!execution || execution.PipelineExecutionArn !== arn)
       throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline execution '${arn}' does not exist.` });
@@ -324,205 +368,200 @@ export class PipelineService {
     return input.PipelineDefinition;
   }
 
-  handlers(): HandlerTable {
-    return {
-      CreatePipeline: async (input: Rec) => {
-        const name = input.PipelineName as string;
-        if (!name || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name))
-          throw validationException(
-            `CreatePipeline: PipelineName "${name ?? ''}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$.`,
-          );
-        const definition = await this.definitionFrom(input, 'CreatePipeline');
-        buildGraph(definition);
-        const arn = this.ctx.arn('pipeline', name);
-        const time = now();
-        const existing = await this.pipelines.get(name);
-        if (existing) {
-          if (input.ClientRequestToken && existing.ClientRequestToken === input.ClientRequestToken)
-            return { $metadata: metadata(200), PipelineArn: arn };
-          throw validationException(
-            `Pipeline names must be unique within an AWS account and region; pipeline ${arn} already exists.`,
-          );
-        }
-        await this.pipelines.put(name, {
-          PipelineName: name,
-          PipelineArn: arn,
-          PipelineDisplayName: input.PipelineDisplayName ?? name,
-          PipelineDefinition: definition,
-          PipelineDescription: input.PipelineDescription,
-          RoleArn: input.RoleArn,
-          PipelineStatus: 'Active',
-          CreationTime: time,
-          LastModifiedTime: time,
-          ParallelismConfiguration: input.ParallelismConfiguration,
-          ClientRequestToken: input.ClientRequestToken,
-          PipelineVersionId: 1,
-          Tags: input.Tags,
-        });
-        return { $metadata: metadata(200), PipelineArn: arn };
-      },
-      UpdatePipeline: async (input: Rec) => {
-        const pipeline = await this.getPipeline(input.PipelineName);
-        const definition =
-          input.PipelineDefinition || input.PipelineDefinitionS3Location
-            ? await this.definitionFrom(input, 'UpdatePipeline')
-            : undefined;
-        if (definition) buildGraph(definition);
-        await this.pipelines.update(pipeline.PipelineName, (p) => ({
-          ...p,
-          ...(definition ? { PipelineDefinition: definition } : {}),
-          ...(input.PipelineDisplayName ? { PipelineDisplayName: input.PipelineDisplayName } : {}),
-          ...(input.PipelineDescription !== undefined ? { PipelineDescription: input.PipelineDescription } : {}),
-          ...(input.RoleArn ? { RoleArn: input.RoleArn } : {}),
-          ...(input.ParallelismConfiguration ? { ParallelismConfiguration: input.ParallelismConfiguration } : {}),
-          PipelineVersionId: Number(p?.PipelineVersionId ?? 1) + 1,
-          LastModifiedTime: now(),
-        }));
-        return {
-          $metadata: metadata(200),
-          PipelineArn: pipeline.PipelineArn,
-          PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1) + 1,
-        };
-      },
-      DescribePipeline: async (input: Rec) => {
-        const { ClientRequestToken: _t, Tags: _tags, ...pipeline } = await this.getPipeline(input.PipelineName);
-        return { $metadata: metadata(200), ...revive(pipeline) };
-      },
-      DeletePipeline: async (input: Rec) => {
-        const pipeline = await this.getPipeline(input.PipelineName);
-        await this.pipelines.delete(pipeline.PipelineName);
-        return { $metadata: metadata(200), PipelineArn: pipeline.PipelineArn };
-      },
-      ListPipelines: async (input: Rec) => {
-        let pipelines = await this.pipelines.list();
-        if (input.PipelineNamePrefix)
-          pipelines = pipelines.filter((p) => String(p.PipelineName).startsWith(input.PipelineNamePrefix));
-        const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
-        const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
-        pipelines = pipelines.filter(
-          (p) =>
-            (after === undefined || new Date(p.CreationTime).getTime() > after) &&
-            (before === undefined || new Date(p.CreationTime).getTime() < before),
+  register(table: CommandTable): void {
+    table.on(CreatePipelineCommand, async (input) => {
+      const name = input.PipelineName as string;
+      if (!name || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name))
+        throw validationException(
+          `CreatePipeline: PipelineName "${name ?? ''}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$.`,
         );
-        const sorted = sortItems(pipelines, input, 'PipelineName');
-        return {
-          $metadata: metadata(200),
-          PipelineSummaries: revive(
-            sorted.map((p) => ({
-              PipelineArn: p.PipelineArn,
-              PipelineName: p.PipelineName,
-              PipelineDisplayName: p.PipelineDisplayName,
-              PipelineDescription: p.PipelineDescription,
-              RoleArn: p.RoleArn,
-              CreationTime: p.CreationTime,
-              LastModifiedTime: p.LastModifiedTime,
-              LastExecutionTime: p.LastExecutionTime,
-            })),
-          ),
-        };
-      },
-      StartPipelineExecution: (input: Rec) => this.start(input),
-      DescribePipelineExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        return {
-          $metadata: metadata(200),
-          ...revive({
-            PipelineArn: e.PipelineArn,
+      const definition = await this.definitionFrom(input, 'CreatePipeline');
+      buildGraph(definition);
+      const arn = this.ctx.arn('pipeline', name);
+      const time = now();
+      const existing = await this.pipelines.get(name);
+      if (existing) {
+        if (input.ClientRequestToken && existing.ClientRequestToken === input.ClientRequestToken)
+          return { $metadata: metadata(200), PipelineArn: arn };
+        throw validationException(
+          `Pipeline names must be unique within an AWS account and region; pipeline ${arn} already exists.`,
+        );
+      }
+      await this.pipelines.put(name, {
+        PipelineName: name,
+        PipelineArn: arn,
+        PipelineDisplayName: input.PipelineDisplayName ?? name,
+        PipelineDefinition: definition,
+        PipelineDescription: input.PipelineDescription,
+        RoleArn: input.RoleArn,
+        PipelineStatus: 'Active',
+        CreationTime: time,
+        LastModifiedTime: time,
+        ParallelismConfiguration: input.ParallelismConfiguration,
+        ClientRequestToken: input.ClientRequestToken,
+        PipelineVersionId: 1,
+        Tags: input.Tags,
+      });
+      return { $metadata: metadata(200), PipelineArn: arn };
+    });
+    table.on(UpdatePipelineCommand, async (input) => {
+      const pipeline = await this.getPipeline(input.PipelineName);
+      const definition =
+        input.PipelineDefinition || input.PipelineDefinitionS3Location
+          ? await this.definitionFrom(input, 'UpdatePipeline')
+          : undefined;
+      if (definition) buildGraph(definition);
+      await this.pipelines.update(pipeline.PipelineName, (p) => ({
+        ...p,
+        ...(definition ? { PipelineDefinition: definition } : {}),
+        ...(input.PipelineDisplayName ? { PipelineDisplayName: input.PipelineDisplayName } : {}),
+        ...(input.PipelineDescription !== undefined ? { PipelineDescription: input.PipelineDescription } : {}),
+        ...(input.RoleArn ? { RoleArn: input.RoleArn } : {}),
+        ...(input.ParallelismConfiguration ? { ParallelismConfiguration: input.ParallelismConfiguration } : {}),
+        PipelineVersionId: Number(p?.PipelineVersionId ?? 1) + 1,
+        LastModifiedTime: now(),
+      }));
+      return {
+        $metadata: metadata(200),
+        PipelineArn: pipeline.PipelineArn,
+        PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1) + 1,
+      };
+    });
+    table.on(DescribePipelineCommand, async (input) => {
+      const { ClientRequestToken: _t, Tags: _tags, ...pipeline } = await this.getPipeline(input.PipelineName);
+      return { $metadata: metadata(200), ...revive(pipeline) };
+    });
+    table.on(DeletePipelineCommand, async (input) => {
+      const pipeline = await this.getPipeline(input.PipelineName);
+      await this.pipelines.delete(pipeline.PipelineName);
+      return { $metadata: metadata(200), PipelineArn: pipeline.PipelineArn };
+    });
+    table.on(ListPipelinesCommand, async (input) => {
+      let pipelines = await this.pipelines.list();
+      if (input.PipelineNamePrefix)
+        pipelines = pipelines.filter((p) => String(p.PipelineName).startsWith(input.PipelineNamePrefix ?? ''));
+      const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
+      const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
+      pipelines = pipelines.filter(
+        (p) =>
+          (after === undefined || new Date(p.CreationTime).getTime() > after) &&
+          (before === undefined || new Date(p.CreationTime).getTime() < before),
+      );
+      const sorted = sortItems(pipelines, input, 'PipelineName');
+      return {
+        $metadata: metadata(200),
+        PipelineSummaries: revive(
+          sorted.map((p) => ({
+            PipelineArn: p.PipelineArn,
+            PipelineName: p.PipelineName,
+            PipelineDisplayName: p.PipelineDisplayName,
+            PipelineDescription: p.PipelineDescription,
+            RoleArn: p.RoleArn,
+            CreationTime: p.CreationTime,
+            LastModifiedTime: p.LastModifiedTime,
+            LastExecutionTime: p.LastExecutionTime,
+          })),
+        ),
+      };
+    });
+    table.on(StartPipelineExecutionCommand, (input) => this.start(input));
+    table.on(DescribePipelineExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      return {
+        $metadata: metadata(200),
+        ...revive({
+          PipelineArn: e.PipelineArn,
+          PipelineExecutionArn: e.PipelineExecutionArn,
+          PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+          PipelineExecutionStatus: e.PipelineExecutionStatus,
+          PipelineExecutionDescription: e.PipelineExecutionDescription,
+          PipelineExperimentConfig: e.PipelineExperimentConfig,
+          FailureReason: e.FailureReason,
+          CreationTime: e.CreationTime,
+          LastModifiedTime: e.LastModifiedTime,
+          ParallelismConfiguration: e.ParallelismConfiguration,
+          PipelineVersionId: e.PipelineVersionId,
+        }),
+      };
+    });
+    table.on(ListPipelineExecutionsCommand, async (input) => {
+      const pipeline = await this.getPipeline(input.PipelineName);
+      let executions = (await this.executions.list()).filter((e) => e.PipelineArn === pipeline.PipelineArn);
+      const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
+      const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
+      executions = executions.filter(
+        (e) =>
+          (after === undefined || new Date(e.CreationTime).getTime() > after) &&
+          (before === undefined || new Date(e.CreationTime).getTime() < before),
+      );
+      executions.sort(
+        (a, b) =>
+          String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)),
+      );
+      if ((input.SortOrder ?? 'Descending') === 'Descending') executions.reverse();
+      const max = Math.min(Number(input.MaxResults ?? 50), 100);
+      const start = input.NextToken ? Number(input.NextToken) : 0;
+      const page = executions.slice(start, start + max);
+      return {
+        $metadata: metadata(200),
+        PipelineExecutionSummaries: revive(
+          page.map((e) => ({
             PipelineExecutionArn: e.PipelineExecutionArn,
-            PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+            StartTime: e.CreationTime,
             PipelineExecutionStatus: e.PipelineExecutionStatus,
             PipelineExecutionDescription: e.PipelineExecutionDescription,
-            PipelineExperimentConfig: e.PipelineExperimentConfig,
-            FailureReason: e.FailureReason,
-            CreationTime: e.CreationTime,
-            LastModifiedTime: e.LastModifiedTime,
-            ParallelismConfiguration: e.ParallelismConfiguration,
-            PipelineVersionId: e.PipelineVersionId,
-          }),
-        };
-      },
-      ListPipelineExecutions: async (input: Rec) => {
-        const pipeline = await this.getPipeline(input.PipelineName);
-        let executions = (await this.executions.list()).filter((e) => e.PipelineArn === pipeline.PipelineArn);
-        const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
-        const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
-        executions = executions.filter(
-          (e) =>
-            (after === undefined || new Date(e.CreationTime).getTime() > after) &&
-            (before === undefined || new Date(e.CreationTime).getTime() < before),
-        );
-        executions.sort(
-          (a, b) =>
-            String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)),
-        );
-        if ((input.SortOrder ?? 'Descending') === 'Descending') executions.reverse();
-        const max = Math.min(Number(input.MaxResults ?? 50), 100);
-        const start = input.NextToken ? Number(input.NextToken) : 0;
-        const page = executions.slice(start, start + max);
-        return {
-          $metadata: metadata(200),
-          PipelineExecutionSummaries: revive(
-            page.map((e) => ({
-              PipelineExecutionArn: e.PipelineExecutionArn,
-              StartTime: e.CreationTime,
-              PipelineExecutionStatus: e.PipelineExecutionStatus,
-              PipelineExecutionDescription: e.PipelineExecutionDescription,
-              PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
-              PipelineExecutionFailureReason: e.FailureReason,
-            })),
-          ),
-          ...(start + max < executions.length ? { NextToken: String(start + max) } : {}),
-        };
-      },
-      ListPipelineExecutionSteps: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) =>
-          String(a.StartTime).localeCompare(String(b.StartTime)),
-        );
-        if ((input.SortOrder ?? 'Descending') === 'Descending') steps.reverse();
-        return { $metadata: metadata(200), PipelineExecutionSteps: revive(steps) };
-      },
-      StopPipelineExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        const run = this.running.get(e.Id);
-        if (!run || e.PipelineExecutionStatus !== 'Executing')
-          throw validationException(
-            `Pipeline execution ${e.PipelineExecutionArn} is ${e.PipelineExecutionStatus}; only an Executing execution can be stopped.`,
-          );
-        run.stopRequested = true;
-        await this.executions.update(e.Id, (x) => ({
-          ...x,
-          PipelineExecutionStatus: 'Stopping',
-          LastModifiedTime: now(),
-        }));
-        for (const job of run.jobs) {
-          const [kind, name] = job.split('/') as ['training' | 'processing', string];
-          await this.jobs.stop(kind, name).catch(() => undefined);
-        }
-        return { $metadata: metadata(200), PipelineExecutionArn: e.PipelineExecutionArn };
-      },
-      DescribePipelineDefinitionForExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        return {
-          $metadata: metadata(200),
-          PipelineDefinition: e.PipelineDefinition,
-          CreationTime: new Date(e.CreationTime),
-        };
-      },
-      ListPipelineParametersForExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        return {
-          $metadata: metadata(200),
-          PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({
-            Name,
-            Value: String(Value),
+            PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+            PipelineExecutionFailureReason: e.FailureReason,
           })),
-        };
-      },
-    };
+        ),
+        ...(start + max < executions.length ? { NextToken: String(start + max) } : {}),
+      };
+    });
+    table.on(ListPipelineExecutionStepsCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) =>
+        String(a.StartTime).localeCompare(String(b.StartTime)),
+      );
+      if ((input.SortOrder ?? 'Descending') === 'Descending') steps.reverse();
+      return { $metadata: metadata(200), PipelineExecutionSteps: revive(steps) };
+    });
+    table.on(StopPipelineExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      const run = this.running.get(e.Id);
+      if (!run || e.PipelineExecutionStatus !== 'Executing')
+        throw validationException(
+          `Pipeline execution ${e.PipelineExecutionArn} is ${e.PipelineExecutionStatus}; only an Executing execution can be stopped.`,
+        );
+      run.stopRequested = true;
+      await this.executions.update(e.Id, (x) => ({
+        ...x,
+        PipelineExecutionStatus: 'Stopping',
+        LastModifiedTime: now(),
+      }));
+      for (const job of run.jobs) await this.stopJob(job);
+      return { $metadata: metadata(200), PipelineExecutionArn: e.PipelineExecutionArn };
+    });
+    table.on(DescribePipelineDefinitionForExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      return {
+        $metadata: metadata(200),
+        PipelineDefinition: e.PipelineDefinition,
+        CreationTime: new Date(e.CreationTime),
+      };
+    });
+    table.on(ListPipelineParametersForExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      return {
+        $metadata: metadata(200),
+        PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({
+          Name,
+          Value: String(Value),
+        })),
+      };
+    });
   }
 
-  private async start(input: Rec): Promise<Record<string, unknown>> {
+  private async start(input: Rec): Promise<StartPipelineExecutionCommandOutput> {
     const pipeline = await this.getPipeline(input.PipelineName);
     if (input.SelectiveExecutionConfig)
       throw validationException(
@@ -537,7 +576,7 @@ export class PipelineService {
     const { definition, nodes } = buildGraph(pipeline.PipelineDefinition);
     for (const node of nodes.values()) {
       if (!SUPPORTED_STEP_TYPES.includes(node.def.Type)) {
-        const hint = node.def.Type === 'Transform' ? ' Transform steps are not run locally yet.' : '';
+        const hint = '';
         throw validationException(
           `Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode.${hint} Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`,
         );
@@ -912,11 +951,13 @@ export class PipelineService {
   ): Promise<{ properties: Rec; metadata: Rec; stopped?: boolean }> {
     switch (def.Type) {
       case 'Processing': {
-        const { properties, stopped } = await this.runJob('processing', args, name, run);
+        const jobName = customJobName(args, 'ProcessingJobName', name, id);
+        const { properties, stopped } = await this.runJob('processing', args, jobName, run);
         return { properties, metadata: { ProcessingJob: { Arn: properties.ProcessingJobArn } }, stopped };
       }
       case 'Training': {
-        const { properties, stopped } = await this.runJob('training', args, name, run);
+        const jobName = customJobName(args, 'TrainingJobName', name, id);
+        const { properties, stopped } = await this.runJob('training', args, jobName, run);
         return { properties, metadata: { TrainingJob: { Arn: properties.TrainingJobArn } }, stopped };
       }
       case 'Tuning': {
@@ -928,10 +969,31 @@ export class PipelineService {
         );
         return { properties, metadata: { TuningJob: { Arn: properties.HyperParameterTuningJobArn } } };
       }
+      case 'Transform': {
+        const jobName = customJobName(args, 'TransformJobName', name, id);
+        const key = `transform/${jobName}`;
+        run.jobs.add(key);
+        try {
+          await this.call(CreateTransformJobCommand, { ...args, TransformJobName: jobName });
+          if (run.stopRequested) await this.stopJob(key);
+          const properties = revive(await this.transforms.wait(jobName)) as Rec;
+          delete properties[OWNER];
+          if (properties.TransformJobStatus === 'Stopped')
+            return { properties, metadata: { TransformJob: { Arn: properties.TransformJobArn } }, stopped: true };
+          if (properties.TransformJobStatus !== 'Completed')
+            throw new StepFailure(String(properties.FailureReason), 'SageMaker.ALGORITHM_ERROR');
+          return {
+            properties: JSON.parse(JSON.stringify(properties)),
+            metadata: { TransformJob: { Arn: properties.TransformJobArn } },
+          };
+        } finally {
+          run.jobs.delete(key);
+        }
+      }
       case 'Model': {
         const modelName = args.ModelName ?? name;
-        await this.call('CreateModel', { ...args, ModelName: modelName });
-        const properties = await this.call('DescribeModel', { ModelName: modelName });
+        await this.call(CreateModelCommand, { ...args, ModelName: modelName });
+        const properties = await this.call(DescribeModelCommand, { ModelName: modelName });
         delete properties.$metadata;
         return {
           properties: JSON.parse(JSON.stringify(properties)),
@@ -939,8 +1001,19 @@ export class PipelineService {
         };
       }
       case 'RegisterModel': {
-        const created = await this.call('CreateModelPackage', args);
-        const properties = await this.call('DescribeModelPackage', { ModelPackageName: created.ModelPackageArn });
+        // As SageMaker Pipelines does (the SDK's examples never create the group): a RegisterModel step into a
+        // model package group that does not exist creates it. CreateModelPackage called directly still refuses.
+        const group = args.ModelPackageGroupName;
+        if (typeof group === 'string' && !group.startsWith('arn:')) {
+          const exists = await this.call(DescribeModelPackageGroupCommand, { ModelPackageGroupName: group }).then(
+            () => true,
+            () => false,
+          );
+          if (!exists)
+            await this.call(CreateModelPackageGroupCommand, { ModelPackageGroupName: group }).catch(() => undefined);
+        }
+        const created = await this.call(CreateModelPackageCommand, args);
+        const properties = await this.call(DescribeModelPackageCommand, { ModelPackageName: created.ModelPackageArn });
         delete properties.$metadata;
         return {
           properties: JSON.parse(JSON.stringify(properties)),
@@ -949,8 +1022,8 @@ export class PipelineService {
       }
       case 'EndpointConfig': {
         const configName = args.EndpointConfigName ?? name;
-        await this.call('CreateEndpointConfig', { ...args, EndpointConfigName: configName });
-        const properties = await this.call('DescribeEndpointConfig', { EndpointConfigName: configName });
+        await this.call(CreateEndpointConfigCommand, { ...args, EndpointConfigName: configName });
+        const properties = await this.call(DescribeEndpointConfigCommand, { EndpointConfigName: configName });
         delete properties.$metadata;
         return {
           properties: JSON.parse(JSON.stringify(properties)),
@@ -959,13 +1032,13 @@ export class PipelineService {
       }
       case 'Endpoint': {
         const endpointName = args.EndpointName as string;
-        const exists = await this.call('DescribeEndpoint', { EndpointName: endpointName }).then(
+        const exists = await this.call(DescribeEndpointCommand, { EndpointName: endpointName }).then(
           () => true,
           () => false,
         );
-        await this.call(exists ? 'UpdateEndpoint' : 'CreateEndpoint', args);
+        await this.call(exists ? UpdateEndpointCommand : CreateEndpointCommand, args);
         for (;;) {
-          const described = await this.call('DescribeEndpoint', { EndpointName: endpointName });
+          const described = await this.call(DescribeEndpointCommand, { EndpointName: endpointName });
           if (described.EndpointStatus === 'Failed')
             throw new StepFailure(`Endpoint ${endpointName} failed: ${described.FailureReason}`, 'Step.SERVICE_FAULT');
           if (described.EndpointStatus === 'InService') {

@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalContext } from './context.js';
 import { LocalModeError, type LocalModeErrorCode } from './errors.js';
-import { pythonScript } from './paths.js';
 
 export interface WorkerSpec {
   python: string;
@@ -110,9 +109,16 @@ export class Zygote {
     proc.stdin?.on('error', () => undefined);
   }
 
-  static start(python: string, preload: string[]): Zygote {
-    const proc = spawn(python, ['-u', pythonScript('zygote.py'), '--preload', preload.join(',')], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+  static start(python: string, preload: string[], ctx: LocalContext): Zygote {
+    // Forked model servers share the warm interpreter's view: a private, empty /opt/ml (never the host's); their
+    // model folder comes from --model-dir / SM_MODEL_DIR.
+    const wrapped = ctx.container.wrap(
+      python,
+      ['-u', join(ctx.runtimeDir, 'sagemaker_local', 'zygote.py'), '--preload', preload.join(',')],
+      [],
+    );
+    const proc = spawn(wrapped.command, wrapped.args, {
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...wrapped.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return new Zygote(proc, python);
@@ -225,13 +231,22 @@ export class Worker {
 
   static async start(ctx: LocalContext, spec: WorkerSpec, timeoutMs = 180_000): Promise<Worker> {
     await fs.mkdir(dirname(spec.logFile), { recursive: true });
-    const proc = spawn(spec.python, ['-u', pythonScript('serve.py'), '--model-dir', spec.modelDir], {
+    // The model server sees its model at /opt/ml/model, as in the inference containers.
+    const isolated = ctx.container.isolated;
+    const modelDir = isolated ? '/opt/ml/model' : spec.modelDir;
+    const wrapped = ctx.container.wrap(
+      spec.python,
+      ['-u', join(ctx.runtimeDir, 'sagemaker_local', 'serve.py'), '--model-dir', modelDir],
+      [{ host: spec.modelDir, container: '/opt/ml/model' }],
+    );
+    const proc = spawn(wrapped.command, wrapped.args, {
       env: {
         ...process.env,
         PYTHONUNBUFFERED: '1',
         PYTHONDONTWRITEBYTECODE: '1',
-        SM_MODEL_DIR: spec.modelDir,
+        SM_MODEL_DIR: modelDir,
         ...spec.env,
+        ...wrapped.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
