@@ -59,6 +59,12 @@ export interface LocalSageMakerOptions {
    * error naming it. Default 'auto': bubblewrap where it runs, else 'none'. The host's /opt/ml is never used.
    */
   containerIsolation?: ContainerIsolation;
+  /**
+   * Extra pip arguments for installing a source folder's requirements.txt into a cached overlay of the image's
+   * interpreter (e.g. ['--no-index', '--find-links', '/wheels'] on a machine without network). pip's own
+   * configuration (pip.conf, PIP_* variables) applies as well. Default none.
+   */
+  pipOptions?: string[];
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'a function');
@@ -84,6 +90,7 @@ const optionsSchema = z.object({
   preloadModules: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name')).optional(),
   runtimeDir: z.string().min(1).optional(),
   containerIsolation: z.enum(['auto', 'bubblewrap', 'none']).optional(),
+  pipOptions: z.array(z.string()).optional(),
 });
 
 /** Everything the local clients share: configuration, the state folder and the object store. */
@@ -101,6 +108,7 @@ export class LocalContext {
   /** local mode's python/ folder (sagemaker_local/serve.py, zygote.py). */
   readonly runtimeDir: string;
   readonly containerIsolation: ContainerIsolation;
+  readonly pipOptions: string[];
   /** Set by LocalSageMaker.open (probing bubblewrap is asynchronous). */
   container!: ContainerView;
   private readonly onLog: ((event: LocalLogEvent) => void) | undefined;
@@ -123,6 +131,7 @@ export class LocalContext {
     this.preloadModules = options.preloadModules ?? [];
     this.runtimeDir = resolveRuntimeDir(options.runtimeDir);
     this.containerIsolation = options.containerIsolation ?? 'auto';
+    this.pipOptions = options.pipOptions ?? [];
     this.onLog = options.onLog;
   }
 

@@ -27,6 +27,7 @@ import type { LocalContext } from './context.js';
 import { LocalModeError, metadata, validationException } from './errors.js';
 import type { ModelRegistry } from './registry.js';
 import { now, sortItems, timeFilter } from './listing.js';
+import { interpreterFor } from './requirements.js';
 import { bodyToBytes } from './s3.js';
 import { described, OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 import { EndpointWorkerError, Worker, Zygote } from './worker.js';
@@ -225,7 +226,10 @@ export class EndpointManager {
       // The Python SDK may ship the inference code separately from the model archive.
       env.SAGEMAKER_LOCAL_CODE_DIR = await materialize(this.ctx.s3, this.ctx.stateDir, submit);
     }
-    return { modelDir, python: this.ctx.pythonFor(container.Image), image: container.Image ?? '', env };
+    // As the inference toolkit does, the model's code/requirements.txt is installed before the model loads.
+    const codeDir = env.SAGEMAKER_LOCAL_CODE_DIR ?? join(modelDir, 'code');
+    const python = await interpreterFor(this.ctx, this.ctx.pythonFor(container.Image), codeDir);
+    return { modelDir, python, image: container.Image ?? '', env };
   }
 
   private async buildDeployment(

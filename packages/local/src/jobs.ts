@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { ResourceInUse, ResourceNotFound } from '@aws-sdk/client-sagemaker';
 import { materialize, packFolder, unpackArchive } from './archive.js';
 import type { Bind } from './container.js';
+import { interpreterFor } from './requirements.js';
 import type { CommandTable } from './dispatch.js';
 import type { LocalContext, LocalLogEvent } from './context.js';
 import { metadata, validationException } from './errors.js';
@@ -435,7 +436,12 @@ export class JobRunner {
           );
         await fs.cp(await materialize(this.ctx.s3, this.ctx.stateDir, submit), paths.code, { recursive: true });
       }
-      const python = this.ctx.pythonFor(input.AlgorithmSpecification?.TrainingImage);
+      // As the training toolkit does, a requirements.txt in the source folder is installed before the script runs.
+      const python = await interpreterFor(
+        this.ctx,
+        this.ctx.pythonFor(input.AlgorithmSpecification?.TrainingImage),
+        paths.code,
+      );
       const shim = await this.shimDir(python);
       const channelEnv = Object.fromEntries(
         channels.map((c) => [`SM_CHANNEL_${envName(c)}`, seen(join(paths.data, c))]),
