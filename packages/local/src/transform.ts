@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import {
   CreateTransformJobCommand,
   type CreateTransformJobCommandInput,
@@ -192,8 +192,13 @@ export class TransformRunner {
     const { bucket, key } = parseS3Uri(uri);
     if (key && !key.endsWith('/') && (await this.ctx.s3.stat(bucket, key)))
       return [{ bucket, key, relative: key.split('/').pop() as string }];
+    // Outputs keep the objects' paths below the input prefix (s3://b/in + in/sub/a.csv -> <output>/sub/a.csv.out).
     const keys = await this.ctx.s3.keys(bucket, key);
-    return keys.map((k) => ({ bucket, key: k, relative: relative(key.replace(/[^/]*$/, ''), k) }));
+    return keys.map((k) => {
+      const rest = k.slice(key.length);
+      const below = key === '' || key.endsWith('/') ? rest : rest.startsWith('/') ? rest.slice(1) : undefined;
+      return { bucket, key: k, relative: below || (k.split('/').pop() as string) };
+    });
   }
 
   register(table: CommandTable): void {
