@@ -31,32 +31,39 @@ export interface WrappedCommand {
 
 const CONTAINER_ROOT = '/opt/ml';
 
-/** The machine's top level (and /opt without ml) as bwrap arguments; read once, it does not change. */
-function hostViewArgs(): string[] {
-  const args: string[] = [];
-  const mirror = (path: string) => {
-    let stat: ReturnType<typeof lstatSync>;
-    try {
-      stat = lstatSync(path);
-    } catch {
-      return;
-    }
-    if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
-    else if (stat.isDirectory() || stat.isFile()) args.push('--bind', path, path);
-  };
-  for (const name of readdirSync('/')) {
-    if (name === 'proc' || name === 'dev' || name === 'opt') continue;
-    mirror(join('/', name));
+function mirror(path: string, args: string[]): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
   }
-  args.push('--dev-bind', '/dev', '/dev', '--proc', '/proc', '--dir', '/opt');
-  let opt: string[] = [];
+  if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
+  else if (stat.isDirectory() || stat.isFile()) args.push('--bind', path, path);
+}
+
+/**
+ * The machine as the process sees it, as bwrap arguments (read once; it does not change): everything, except that
+ * /opt is a fresh tmpfs holding the machine's /opt entries but not its /opt/ml. Binding / whole keeps the mount
+ * count (and so the start-up cost) small; where there is no /opt to cover, the top level is mirrored entry by
+ * entry instead, so bwrap never creates a folder on the machine.
+ */
+function hostViewArgs(): string[] {
+  let opt: string[] | undefined;
   try {
     opt = readdirSync('/opt');
   } catch {
-    // no /opt on this machine
+    opt = undefined;
+  }
+  const args: string[] = [];
+  if (opt) {
+    args.push('--bind', '/', '/', '--tmpfs', '/opt');
+  } else {
+    for (const name of readdirSync('/')) if (name !== 'proc' && name !== 'dev') mirror(join('/', name), args);
+    args.push('--dev-bind', '/dev', '/dev', '--proc', '/proc', '--dir', '/opt');
   }
   // The host's /opt/ml (if any) is left out: the process gets its own.
-  for (const name of opt) if (name !== 'ml') mirror(join('/opt', name));
+  for (const name of opt ?? []) if (name !== 'ml') mirror(join('/opt', name), args);
   return args;
 }
 

@@ -630,11 +630,8 @@ export class JobRunner {
       // environment are rewritten into the job's folder.
       const isolated = this.ctx.container.isolated;
       const mapText = (s: string) => (isolated ? s : s.replaceAll('/opt/ml/', `${root}/opt/ml/`));
+      // LocalPath must begin with /opt/ml/processing/ (the API says so), so one bind covers every input and output.
       const binds: Bind[] = [{ host: join(root, 'opt/ml'), container: '/opt/ml' }];
-      const bindLocalPath = (localPath: string) => {
-        if (isAbsolute(localPath) && !localPath.startsWith('/opt/ml/'))
-          binds.push({ host: mapPath(localPath), container: localPath });
-      };
       await fs.mkdir(join(root, 'opt/ml/config'), { recursive: true });
       for (const [i, pin] of ((input.ProcessingInputs ?? []) as Rec[]).entries()) {
         const s3 = pin.S3Input;
@@ -645,7 +642,6 @@ export class JobRunner {
         const localPath = s3.LocalPath ?? `/opt/ml/processing/input/${pin.InputName}`;
         const target = mapPath(localPath);
         await fs.mkdir(target, { recursive: true });
-        bindLocalPath(localPath);
         if (s3.S3DataType === 'ManifestFile')
           throw new Error(
             `ClientError: ProcessingInputs[${i}] (${pin.InputName}): ManifestFile inputs are not supported in local mode.`,
@@ -655,7 +651,6 @@ export class JobRunner {
       const outputs = ((input.ProcessingOutputConfig?.Outputs ?? []) as Rec[]).filter((o) => o.S3Output);
       for (const out of outputs) {
         await fs.mkdir(mapPath(out.S3Output.LocalPath), { recursive: true });
-        bindLocalPath(out.S3Output.LocalPath);
       }
       const cluster = input.ProcessingResources?.ClusterConfig ?? {};
       await fs.writeFile(

@@ -22,11 +22,14 @@ export class LocalSageMaker {
   readonly s3: LocalS3Client;
   /** Absolute path of the state folder. */
   readonly stateDir: string;
+  /** How job and endpoint processes get their private /opt/ml here ('none': paths are rewritten and guarded). */
+  readonly containerIsolation: 'bubblewrap' | 'none';
   readonly #services: LocalServices;
 
   private constructor(context: LocalContext, services: LocalServices) {
     const clientConfig = { region: context.region };
     this.stateDir = context.stateDir;
+    this.containerIsolation = context.container.kind;
     this.#services = services;
     this.s3 = new LocalS3Client(context.s3, clientConfig);
     this.sagemaker = new LocalSageMakerClient(services.sageMakerCommands, clientConfig);
