@@ -99,7 +99,13 @@ export class ContainerView {
    * The command line that runs `command args` with `binds` as its private container paths. Binds are applied in
    * order, so a folder bound at /opt/ml can be followed by narrower ones (/opt/ml/model).
    */
-  wrap(command: string, args: string[], binds: Bind[], cwd?: string): WrappedCommand {
+  wrap(
+    command: string,
+    args: string[],
+    binds: Bind[],
+    cwd?: string,
+    options: { network?: boolean } = {},
+  ): WrappedCommand {
     if (this.kind === 'none') {
       return {
         command,
@@ -118,6 +124,8 @@ export class ContainerView {
       command: 'bwrap',
       args: [
         '--die-with-parent',
+        // Network isolation: a network namespace of its own with only loopback, as an isolated container has.
+        ...(options.network === false ? ['--unshare-net'] : []),
         ...this.#hostArgs,
         ...(binds.some((b) => b.container === CONTAINER_ROOT) ? [] : ['--dir', CONTAINER_ROOT]),
         ...bindArgs,

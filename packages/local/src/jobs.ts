@@ -270,7 +270,14 @@ export class JobRunner {
     name: string,
     command: string,
     args: string[],
-    options: { cwd: string; env: Record<string, string>; maxRuntimeMs?: number; binds?: Bind[]; containerCwd?: string },
+    options: {
+      cwd: string;
+      env: Record<string, string>;
+      maxRuntimeMs?: number;
+      binds?: Bind[];
+      containerCwd?: string;
+      network?: boolean;
+    },
   ): Promise<ProcessResult> {
     const logFile = this.logFile(kind, name);
     await fs.mkdir(dirname(logFile), { recursive: true });
@@ -289,7 +296,9 @@ export class JobRunner {
       const spawnedAt = performance.now();
       // The process sees the job's folders at /opt/ml/... (its own mount namespace) where that is available.
       const view = this.ctx.container;
-      const wrapped = view.wrap(command, args, options.binds ?? [], options.containerCwd ?? options.cwd);
+      const wrapped = view.wrap(command, args, options.binds ?? [], options.containerCwd ?? options.cwd, {
+        network: options.network,
+      });
       const proc = spawn(wrapped.command, wrapped.args, {
         cwd: options.cwd,
         env: { ...options.env, ...wrapped.env },
@@ -548,6 +557,7 @@ export class JobRunner {
         env,
         maxRuntimeMs,
         binds: [{ host: dir, container: '/opt/ml' }],
+        network: input.EnableNetworkIsolation === true ? false : undefined,
       });
       const finalMetrics = await this.metrics(name, input.AlgorithmSpecification?.MetricDefinitions);
       const seconds = Math.max(1, Math.round((Date.now() - started) / 1000));

@@ -16,6 +16,9 @@ import {
   StartPipelineExecutionCommand,
   type TransformJobStatus,
 } from '@aws-sdk/client-sagemaker';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker } from '../../src/index.js';
 import { getText, putModelArchive, putSourceDir, putText, readFromArchive, tempStateDir, waitFor } from './helpers.js';
@@ -96,6 +99,59 @@ describe('training with network isolation', () => {
       await readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'model.json'),
     );
     expect(model).toMatchObject({ rows: 2, channels: ['code', 'train'], cwd_has_helper: true });
+  });
+
+  it('cannot reach the network: a server on this machine is not reachable from the job', async () => {
+    const server = createServer((_req, res) => res.end('reached')).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await putModelArchive(local, 'fid', 'netcheck/sourcedir.tar.gz', {
+        'netcheck.py': `
+import json, os, socket
+results = {}
+try:
+    socket.create_connection(("127.0.0.1", ${port}), timeout=2).close()
+    results["host"] = "reached"
+except OSError:
+    results["host"] = "blocked"
+open(os.path.join(os.environ["SM_MODEL_DIR"], "net.json"), "w").write(json.dumps(results))
+`,
+      });
+      const run = async (name: string, isolate: boolean) => {
+        await local.sagemaker.send(
+          new CreateTrainingJobCommand({
+            TrainingJobName: name,
+            RoleArn: ROLE,
+            EnableNetworkIsolation: isolate,
+            AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
+            HyperParameters: {
+              sagemaker_program: '"netcheck.py"',
+              sagemaker_submit_directory: '"s3://fid/netcheck/sourcedir.tar.gz"',
+            },
+            InputDataConfig: [
+              {
+                ChannelName: 'train',
+                DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://fid/train/' } },
+              },
+            ],
+            OutputDataConfig: { S3OutputPath: 's3://fid/models' },
+            ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+            StoppingCondition: { MaxRuntimeInSeconds: 300 },
+          }),
+        );
+        const job = await waitFor('training', async () => {
+          const d = await local.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+          return d.TrainingJobStatus === 'InProgress' ? undefined : d;
+        });
+        expect(job.FailureReason ?? '').toBe('');
+        return JSON.parse(await readFromArchive(local, job.ModelArtifacts?.S3ModelArtifacts as string, 'net.json'));
+      };
+      expect(await run('net-open', false)).toEqual({ host: 'reached' });
+      expect(await run('net-isolated', true)).toEqual({ host: 'blocked' });
+    } finally {
+      server.close();
+    }
   });
 
   it('says which channel is missing when the code channel is not there', async () => {
