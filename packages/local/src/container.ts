@@ -57,7 +57,7 @@ function hostViewArgs(): string[] {
   }
   const args: string[] = [];
   if (opt) {
-    args.push('--bind', '/', '/', '--tmpfs', '/opt');
+    args.push('--dev-bind', '/', '/', '--tmpfs', '/opt');
   } else {
     for (const name of readdirSync('/')) if (name !== 'proc' && name !== 'dev') mirror(join('/', name), args);
     args.push('--dev-bind', '/dev', '/dev', '--proc', '/proc', '--dir', '/opt');

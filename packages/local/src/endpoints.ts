@@ -165,7 +165,7 @@ export class EndpointManager {
   private zygoteFor(python: string): Zygote | undefined {
     if (this.ctx.preloadModules.length === 0 || this.closed) return undefined;
     let zygote = this.zygotes.get(python);
-    if (!zygote || !zygote.alive) {
+    if (!zygote?.alive) {
       zygote = Zygote.start(python, this.ctx.preloadModules, this.ctx);
       this.zygotes.set(python, zygote);
     }

@@ -576,9 +576,8 @@ export class PipelineService {
     const { definition, nodes } = buildGraph(pipeline.PipelineDefinition);
     for (const node of nodes.values()) {
       if (!SUPPORTED_STEP_TYPES.includes(node.def.Type)) {
-        const hint = '';
         throw validationException(
-          `Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode.${hint} Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`,
+          `Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode. Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`,
         );
       }
     }

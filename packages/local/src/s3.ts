@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import { createReadStream, type Dirent, promises as fs, type Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { NoSuchBucket, NoSuchKey } from '@aws-sdk/client-s3';
 import { LocalModeError, metadata, s3Error } from './errors.js';
@@ -288,7 +288,7 @@ export class LocalS3Store {
     const startDir = slash >= 0 ? join(top, ...prefix.slice(0, slash).split('/').filter(Boolean)) : top;
     const found: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await fs.readdir(dir, { withFileTypes: true });
       } catch {

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -77,7 +79,7 @@ export class Zygote {
     readonly python: string,
   ) {
     this.ready = new Promise((resolve, reject) => {
-      createInterface({ input: proc.stdout! }).on('line', (line) => {
+      createInterface({ input: proc.stdout as Readable }).on('line', (line) => {
         const [kind, id, pid, value] = line.split(' ');
         if (kind === 'ZYGOTE_READY') resolve();
         const waiter = id ? this.waiters.get(id) : undefined;
@@ -92,7 +94,7 @@ export class Zygote {
         }
       });
       const stderr: string[] = [];
-      createInterface({ input: proc.stderr! }).on('line', (line) => stderr.push(line));
+      createInterface({ input: proc.stderr as Readable }).on('line', (line) => stderr.push(line));
       proc.on('exit', (code) => {
         this.dead = true;
         reject(new Error(`the preload interpreter ${python} exited (code ${code}): ${stderr.slice(-10).join('\n')}`));
@@ -140,7 +142,7 @@ export class Zygote {
     const id = randomUUID();
     const result = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });
-      this.proc.stdin!.write(`${JSON.stringify({ id, model_dir: spec.modelDir, env: spec.env, log: spec.logFile })}\n`);
+      this.proc.stdin?.write(`${JSON.stringify({ id, model_dir: spec.modelDir, env: spec.env, log: spec.logFile })}\n`);
     });
     return { process: this.waiters.get(id)?.process ?? new ForkedProcess(result.pid), port: result.port };
   }
@@ -204,7 +206,7 @@ export class Worker {
   }
 
   private async readLog(): Promise<void> {
-    let handle;
+    let handle: FileHandle | undefined;
     try {
       handle = await fs.open(this.spec.logFile, 'r');
       const { size } = await handle.stat();
@@ -284,7 +286,7 @@ export class Worker {
         timeoutMs,
       );
       timer.unref();
-      createInterface({ input: proc.stdout! }).on('line', (line) => {
+      createInterface({ input: proc.stdout as Readable }).on('line', (line) => {
         const match = READY.exec(line);
         if (match && !settled) {
           settled = true;
@@ -295,7 +297,7 @@ export class Worker {
         }
         this.record('stdout', line);
       });
-      createInterface({ input: proc.stderr! }).on('line', (line) => this.record('stderr', line));
+      createInterface({ input: proc.stderr as Readable }).on('line', (line) => this.record('stderr', line));
       proc.on('error', (error) => fail(`cannot start ${this.spec.python}: ${error.message}`));
       proc.on('exit', (code, signal) => {
         this.exited = true;

@@ -334,7 +334,7 @@ describe('pipelines', () => {
     const byName = Object.fromEntries(steps.map((s) => [s.StepName, s]));
     expect(byName.Train?.Metadata?.TrainingJob?.Arn).toMatch(/:training-job\/my-custom-train-/);
     expect(byName.BatchScore?.Metadata?.TransformJob?.Arn).toMatch(/:transform-job\/nightly-scoring-/);
-    const transformName = (byName.BatchScore?.Metadata?.TransformJob?.Arn as string).split('/').pop();
+    const transformName = String(byName.BatchScore?.Metadata?.TransformJob?.Arn).split('/').pop();
     const described = await local.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: transformName }));
     expect(described.TransformJobStatus).toBe('Completed');
     expect(JSON.parse(await getText(local, 's3://fid/pipeline-scores/a.csv.out'))).toEqual({ records: 3, sum: 6 });

@@ -67,7 +67,7 @@ async function run(pipeline: string): Promise<Record<string, PipelineExecutionSt
 
 /** The model.json a training step wrote (ARNs are lower case; the job folder under models/ keeps the case). */
 const modelOf = async (step: PipelineExecutionStep | undefined) => {
-  const arnName = (step?.Metadata?.TrainingJob?.Arn as string).split('/').pop();
+  const arnName = String(step?.Metadata?.TrainingJob?.Arn).split('/').pop();
   const job = readdirSync(join(state.dir, 's3', 'sm-bucket', 'models')).find((n) => n.toLowerCase() === arnName);
   return JSON.parse(await readFromArchive(local, `s3://sm-bucket/models/${job}/output/model.tar.gz`, 'model.json'));
 };
