@@ -21,10 +21,10 @@ describe('inferred stage config types', () => {
     expectTypeOf<StagingConfig['VariantName']>().toEqualTypeOf<string>();
     expectTypeOf<StagingConfig['Tags']>().toEqualTypeOf<Record<string, string>>();
     expectTypeOf<StagingConfigInput['VariantName']>().toEqualTypeOf<string | undefined>();
-    // @ts-expect-error 1500 MB is not a serverless memory size
     const bad: StagingConfigInput = {
       Type: 'Serverless',
       StageName: 's',
+      // @ts-expect-error 1500 MB is not a serverless memory size
       ServerlessConfig: { MemorySizeInMB: 1500, MaxConcurrency: 1 },
     };
     void bad;
