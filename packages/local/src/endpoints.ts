@@ -31,8 +31,7 @@ import { interpreterFor } from './requirements.js';
 import { bodyToBytes } from './s3.js';
 import { described, OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 import { EndpointWorkerError, Worker, Zygote } from './worker.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 const SERVERLESS_MEMORY = [1024, 2048, 3072, 4096, 5120, 6144];
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;

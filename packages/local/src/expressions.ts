@@ -1,7 +1,6 @@
 import { LocalModeError, type LocalModeErrorCode } from './errors.js';
 import type { LocalS3Store } from './s3.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 /** A problem in the definition or its evaluation, with the JSON path where it happened. */
 export class ExpressionError extends LocalModeError {

@@ -26,8 +26,8 @@ import { metadata, validationException } from './errors.js';
 import { exists, uniqueSuffix } from './fsutil.js';
 import { now, sortItems, timeFilter } from './listing.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
+import type { Rec } from './untyped.js';
 
-type Rec = Record<string, any>;
 type JobKind = 'training' | 'processing';
 
 const LOG_TAIL_LINES = 25;

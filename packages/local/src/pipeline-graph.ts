@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { validationException } from './errors.js';
 import { referencedSteps } from './expressions.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 /** The step graph of a pipeline definition: steps, their dependencies and the definition's parameters. */
 export interface StepDef {

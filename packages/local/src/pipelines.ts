@@ -31,14 +31,7 @@ import { ResourceNotFound } from '@aws-sdk/client-sagemaker';
 import type { CommandClass, CommandTable } from './dispatch.js';
 import type { LocalContext } from './context.js';
 import { metadata, validationException } from './errors.js';
-import {
-  evaluate,
-  evaluateCondition,
-  ExpressionError,
-  parseDuration,
-  referencedSteps,
-  type EvaluationScope,
-} from './expressions.js';
+import { evaluate, evaluateCondition, ExpressionError, parseDuration, type EvaluationScope } from './expressions.js';
 import type { JobRunner } from './jobs.js';
 import { now, sortItems } from './listing.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
@@ -58,8 +51,7 @@ import {
   SUPPORTED_STEP_TYPES,
 } from './pipeline-graph.js';
 import { runTuning } from './tuning.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 interface RunningExecution {
   stopRequested: boolean;

@@ -25,8 +25,7 @@ import { metadata, validationException } from './errors.js';
 import { withFileLock } from './fsutil.js';
 import { now, paginate, requireString, sortItems, timeFilter } from './listing.js';
 import { described, ResourceStore, revive } from './store.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 const APPROVAL = ['Approved', 'Rejected', 'PendingManualApproval'];
 
