@@ -76,7 +76,10 @@ function onLog(event: { kind: string; message: string }): void {
   if (match) processMs.push(Number(match[1]));
 }
 
-async function pipeline(local: LocalSageMaker, name: string): Promise<{ wallMs: number; processMs: number }> {
+async function pipeline(
+  local: LocalSageMaker,
+  name: string,
+): Promise<{ wallMs: number; processMs: number; processMedianMs: number }> {
   processMs.length = 0;
   await local.sagemaker.send(
     new CreatePipelineCommand({
@@ -94,7 +97,11 @@ async function pipeline(local: LocalSageMaker, name: string): Promise<{ wallMs: 
   if (done.PipelineExecutionStatus !== 'Succeeded')
     throw new Error(`bench pipeline ${done.PipelineExecutionStatus}: ${done.FailureReason}`);
   if (processMs.length !== STEPS) throw new Error(`expected ${STEPS} job processes, saw ${processMs.length}`);
-  return { wallMs: elapsed, processMs: processMs.reduce((a, b) => a + b, 0) };
+  return {
+    wallMs: elapsed,
+    processMs: processMs.reduce((a, b) => a + b, 0),
+    processMedianMs: percentile(processMs, 50),
+  };
 }
 
 const INFERENCE = `
@@ -244,6 +251,12 @@ async function main(): Promise<void> {
     defaultParallelism: 1,
     onLog,
   });
+  const unisolated = await LocalSageMaker.open({
+    stateDir: join(work, 'state-unisolated'),
+    defaultParallelism: 1,
+    containerIsolation: 'none',
+    onLog,
+  });
   const loadStart = Math.round((loadavg()[0] as number) * 10) / 10;
   try {
     await spawnPass(); // warm the interpreter's files into the page cache
@@ -252,13 +265,21 @@ async function main(): Promise<void> {
     // large variance of python3 start-up on a shared machine cancels out; the direct spawns are the baseline.
     const directRuns: number[] = [];
     const pipelineRuns: number[] = [];
-    const overheads: number[] = [];
+    const orchestration: number[] = [];
+    const isolation: number[] = [];
     for (let round = 0; round < 3; round += 1) {
       directRuns.push(await direct());
       const run = await pipeline(local, `chain-${round}`);
       pipelineRuns.push(run.wallMs);
-      overheads.push((run.wallMs - run.processMs) / STEPS);
+      orchestration.push((run.wallMs - run.processMs) / STEPS);
+      // Each job process runs in its own mount namespace (bwrap): what that adds to a process's spawn-to-exit time,
+      // against the same pipeline through the same code with containerIsolation 'none', in the same round.
+      const plainRun = await pipeline(unisolated, `chain-${round}`);
+      isolation.push(run.processMedianMs - plainRun.processMedianMs);
     }
+    const orchestrationPerStep = percentile(orchestration, 50);
+    const isolationPerStep = percentile(isolation, 50);
+    const overheads = orchestration.map((o, i) => o + (isolation[i] as number));
     const overheadPerStep = percentile(overheads, 50);
     const directMs = percentile(directRuns, 50);
     const pipelineMs = percentile(pipelineRuns, 50);
@@ -279,7 +300,9 @@ async function main(): Promise<void> {
       const fast = await endpoint(preloaded, join(work, 'preload'));
       if (plain && fast) {
         const [fastWarm, plainWarm] = await warm([fast.invoke, plain.invoke]);
-        serving = { ...fast.cold, ...fastWarm, withoutPreload: { ...plain.cold, ...plainWarm } };
+        // The headline is the true cold start (a new interpreter imports torch, then model_fn); the pre-forked
+        // warm interpreter (preloadModules) is reported beside it.
+        serving = { ...plain.cold, ...plainWarm, preloaded: { ...fast.cold, ...fastWarm } };
       }
     } finally {
       await preloaded.close();
@@ -291,10 +314,13 @@ async function main(): Promise<void> {
       baseline: Math.round((directMs / STEPS) * 10) / 10,
       ratio: Math.round((pipelineMs / directMs) * 100) / 100,
       target:
-        'orchestration overhead <= 50 ms per step; serverless cold start <= 3000 ms; warm overhead over forward <= 2 ms',
+        'overhead <= 10 ms per step including the private /opt/ml of each job process; serverless cold start <= 3000 ms; warm overhead over forward <= 2 ms',
       notes:
-        'ours = median over 3 rounds of (wall time of a 50-step chained pipeline of python3 -c pass - the summed spawn-to-exit time of its 50 processes) / 50; baseline = median time per process of 50 direct spawns of the same command, interleaved with the pipeline rounds; ratio = median pipeline wall time / median direct wall time. loadAverage = 1-minute load average at start and end (shared 2-core machine). coldStartMs = first invocation of the serverless endpoint (process start, import torch, model load, request); importTorchMs = python -c "import torch" alone, right after; coldStartOverheadMs = the difference. The top-level endpoint figures use preloadModules: [\'torch\'] (model servers forked from a warm interpreter that imported torch while the endpoint was created); withoutPreload = the same with a fresh interpreter per cold start. Warm figures: 300 invocations of each endpoint, alternating between the two.',
+        'ours = median over 3 rounds of orchestration + isolation per step: orchestration = (wall time of a 50-step chained pipeline of python3 -c pass - the summed spawn-to-exit time of its 50 processes) / 50; isolation = median spawn-to-exit time of those processes (each in its own mount namespace through bwrap, containerIsolation auto) - the same median for the same pipeline with containerIsolation none, run right after in the same round; baseline = median time per process of 50 direct spawns of the same command, interleaved with the pipeline rounds; ratio = median pipeline wall time / median direct wall time. loadAverage = 1-minute load average at start and end (shared 2-core machine). coldStartMs = first invocation of the serverless endpoint (process start, import torch, model load, request); importTorchMs = python -c "import torch" alone, right after; coldStartOverheadMs = the difference. The top-level endpoint figures are the true cold start: a fresh interpreter per cold start imports torch and runs model_fn; preloaded = the same endpoint with preloadModules: [\'torch\'] (model servers forked from a warm interpreter that imported torch while the endpoint was created). Warm figures: 300 invocations of each endpoint, alternating between the two.',
       overheadPerRoundMs: overheads.map((v) => Math.round(v * 10) / 10),
+      orchestrationPerStepMs: Math.round(orchestrationPerStep * 10) / 10,
+      isolationPerStepMs: Math.round(isolationPerStep * 10) / 10,
+      containerIsolation: local.containerIsolation,
       steps: STEPS,
       pipelineTotalMs: Math.round(pipelineMs),
       directTotalMs: Math.round(directMs),
@@ -307,6 +333,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await local.close();
+    await unisolated.close();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LocalModeConfigError } from './errors.js';
+import type { ContainerIsolation, ContainerView } from './container.js';
+import { resolveRuntimeDir } from './paths.js';
 import { LocalS3Store } from './s3.js';
 
 /** One line of job or endpoint output, or a progress note from local mode. */
@@ -44,6 +46,25 @@ export interface LocalSageMakerOptions {
    * serverless cold start costs the fork and model_fn instead of the framework import. Default none.
    */
   preloadModules?: string[];
+  /**
+   * Folder of local mode's Python runtime (the package's `python/` folder, with `sagemaker_local/serve.py`).
+   * Found automatically next to the installed package; give it when the app is bundled without node_modules.
+   * Default: $SAGEMAKER_LOCAL_RUNTIME_DIR, else the installed package's folder.
+   */
+  runtimeDir?: string;
+  /**
+   * How jobs and endpoint processes get their own SageMaker container paths (/opt/ml/...): 'bubblewrap' runs
+   * each in a private mount namespace with its folders bound there (Linux, `bwrap` installed); 'none' rewrites
+   * paths in arguments and SM_* variables and makes a Python process that opens a /opt/ml path fail with an
+   * error naming it. Default 'auto': bubblewrap where it runs, else 'none'. The host's /opt/ml is never used.
+   */
+  containerIsolation?: ContainerIsolation;
+  /**
+   * Extra pip arguments for installing a source folder's requirements.txt into a cached overlay of the image's
+   * interpreter (e.g. ['--no-index', '--find-links', '/wheels'] on a machine without network). pip's own
+   * configuration (pip.conf, PIP_* variables) applies as well. Default none.
+   */
+  pipOptions?: string[];
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'a function');
@@ -67,6 +88,9 @@ const optionsSchema = z.object({
   serverlessIdleTimeoutMs: z.number().int().positive().optional(),
   defaultParallelism: z.number().int().min(1).max(256).optional(),
   preloadModules: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name')).optional(),
+  runtimeDir: z.string().min(1).optional(),
+  containerIsolation: z.enum(['auto', 'bubblewrap', 'none']).optional(),
+  pipOptions: z.array(z.string()).optional(),
 });
 
 /** Everything the local clients share: configuration, the state folder and the object store. */
@@ -81,6 +105,12 @@ export class LocalContext {
   readonly serverlessIdleTimeoutMs: number;
   readonly defaultParallelism: number;
   readonly preloadModules: string[];
+  /** local mode's python/ folder (sagemaker_local/serve.py, zygote.py). */
+  readonly runtimeDir: string;
+  readonly containerIsolation: ContainerIsolation;
+  readonly pipOptions: string[];
+  /** Set by LocalSageMaker.open (probing bubblewrap is asynchronous). */
+  container!: ContainerView;
   private readonly onLog: ((event: LocalLogEvent) => void) | undefined;
 
   constructor(options: LocalSageMakerOptions) {
@@ -99,6 +129,9 @@ export class LocalContext {
     this.serverlessIdleTimeoutMs = options.serverlessIdleTimeoutMs ?? 5 * 60_000;
     this.defaultParallelism = options.defaultParallelism ?? 4;
     this.preloadModules = options.preloadModules ?? [];
+    this.runtimeDir = resolveRuntimeDir(options.runtimeDir);
+    this.containerIsolation = options.containerIsolation ?? 'auto';
+    this.pipOptions = options.pipOptions ?? [];
     this.onLog = options.onLog;
   }
 

@@ -1,23 +1,43 @@
+import {
+  CreateEndpointConfigCommand,
+  DescribeEndpointConfigCommand,
+  type DescribeEndpointConfigCommandOutput,
+  DeleteEndpointConfigCommand,
+  ListEndpointConfigsCommand,
+  CreateEndpointCommand,
+  DescribeEndpointCommand,
+  type DescribeEndpointCommandOutput,
+  ListEndpointsCommand,
+  UpdateEndpointCommand,
+  DeleteEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
 import { join } from 'node:path';
-import { ModelError, SageMakerRuntimeServiceException, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  type InvokeEndpointCommandOutput,
+  ModelError,
+  SageMakerRuntimeServiceException,
+  ValidationError,
+} from '@aws-sdk/client-sagemaker-runtime';
 import { Uint8ArrayBlobAdapter } from '@smithy/util-stream';
 import { materialize } from './archive.js';
-import type { HandlerTable } from './client-base.js';
+import type { CommandTable } from './dispatch.js';
 import type { LocalContext } from './context.js';
 import { LocalModeError, metadata, validationException } from './errors.js';
 import type { ModelRegistry } from './registry.js';
-import { sortItems, timeFilter } from './registry.js';
+import { now, sortItems, timeFilter } from './listing.js';
+import { interpreterFor } from './requirements.js';
 import { bodyToBytes } from './s3.js';
-import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
+import { described, OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 import { EndpointWorkerError, Worker, Zygote } from './worker.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 const SERVERLESS_MEMORY = [1024, 2048, 3072, 4096, 5120, 6144];
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const MAX_SERVERLESS_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
-interface PreparedModel {
+export interface PreparedModel {
   modelDir: string;
   python: string;
   image: string;
@@ -53,10 +73,6 @@ export interface LocalEndpointStats {
   variants: { name: string; kind: 'serverless' | 'instance'; workers: number; inFlight: number }[];
   coldStarts: number;
   lastColdStartMs: number | undefined;
-}
-
-function now(): string {
-  return new Date().toISOString();
 }
 
 function runtimeError(name: string, message: string, status: number): SageMakerRuntimeServiceException {
@@ -148,8 +164,8 @@ export class EndpointManager {
   private zygoteFor(python: string): Zygote | undefined {
     if (this.ctx.preloadModules.length === 0 || this.closed) return undefined;
     let zygote = this.zygotes.get(python);
-    if (!zygote || !zygote.alive) {
-      zygote = Zygote.start(python, this.ctx.preloadModules);
+    if (!zygote?.alive) {
+      zygote = Zygote.start(python, this.ctx.preloadModules, this.ctx);
       this.zygotes.set(python, zygote);
     }
     return zygote;
@@ -167,21 +183,21 @@ export class EndpointManager {
     );
   }
 
-  private async describeConfig(name: string): Promise<Rec> {
+  private async describeConfig(name: string | undefined = ''): Promise<Rec> {
     const config = await this.configs.get(name);
     if (!config)
       throw validationException(`Could not find endpoint configuration "${this.ctx.arn('endpoint-config', name)}".`);
     return config;
   }
 
-  private async describeEndpoint(name: string): Promise<Rec> {
+  private async describeEndpoint(name: string | undefined = ''): Promise<Rec> {
     const endpoint = await this.endpoints.get(name);
     if (!endpoint) throw validationException(`Could not find endpoint "${this.ctx.arn('endpoint', name)}".`);
     return endpoint;
   }
 
   /** Resolves a model's container (directly or through its model package) to a local folder and interpreter. */
-  private async prepareModel(modelName: string): Promise<PreparedModel> {
+  async prepareModel(modelName: string): Promise<PreparedModel> {
     const model = await this.registry.describeModel(modelName);
     let container: Rec = model.PrimaryContainer ?? model.Containers?.[0] ?? {};
     if (container.ModelPackageName) {
@@ -209,7 +225,10 @@ export class EndpointManager {
       // The Python SDK may ship the inference code separately from the model archive.
       env.SAGEMAKER_LOCAL_CODE_DIR = await materialize(this.ctx.s3, this.ctx.stateDir, submit);
     }
-    return { modelDir, python: this.ctx.pythonFor(container.Image), image: container.Image ?? '', env };
+    // As the inference toolkit does, the model's code/requirements.txt is installed before the model loads.
+    const codeDir = env.SAGEMAKER_LOCAL_CODE_DIR ?? join(modelDir, 'code');
+    const python = await interpreterFor(this.ctx, this.ctx.pythonFor(container.Image), codeDir);
+    return { modelDir, python, image: container.Image ?? '', env };
   }
 
   private async buildDeployment(
@@ -425,7 +444,7 @@ export class EndpointManager {
     variant.idleTimer.unref();
   }
 
-  async invoke(input: Rec): Promise<Record<string, unknown>> {
+  async invoke(input: InvokeEndpointCommandInput): Promise<InvokeEndpointCommandOutput> {
     const endpointName = input.EndpointName as string;
     if (!endpointName)
       throw new ValidationError({ $metadata: metadata(400), message: 'InvokeEndpoint: EndpointName is required.' });
@@ -470,8 +489,8 @@ export class EndpointManager {
     endpointName: string,
     variant: VariantRuntime,
     body: Uint8Array,
-    input: Rec,
-  ): Promise<Record<string, unknown>> {
+    input: InvokeEndpointCommandInput,
+  ): Promise<InvokeEndpointCommandOutput> {
     const headers: Record<string, string> = { 'Content-Type': input.ContentType ?? 'application/json' };
     if (input.Accept) headers.Accept = input.Accept;
     if (input.CustomAttributes) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
@@ -486,7 +505,7 @@ export class EndpointManager {
         if (response.status >= 200 && response.status < 300) {
           return {
             $metadata: metadata(200),
-            Body: Uint8ArrayBlobAdapter.mutate(new Uint8Array(response.body)) as Uint8Array,
+            Body: Uint8ArrayBlobAdapter.mutate(new Uint8Array(response.body)),
             ContentType: String(response.headers['content-type'] ?? 'application/json'),
             InvokedProductionVariant: variant.name,
             ...(response.headers['x-amzn-sagemaker-custom-attributes']
@@ -617,129 +636,126 @@ export class EndpointManager {
     return variants;
   }
 
-  handlers(): HandlerTable {
-    return {
-      CreateEndpointConfig: async (input: Rec) => {
-        const name = input.EndpointConfigName as string;
-        if (!name) throw validationException('CreateEndpointConfig: EndpointConfigName is required.');
-        this.validateConfig(input);
-        for (const [i, v] of (input.ProductionVariants as Rec[]).entries()) {
-          if (!(await this.registry.models.get(v.ModelName))) {
-            throw validationException(
-              `CreateEndpointConfig ${name}: ProductionVariants[${i}].ModelName "${v.ModelName}" does not exist; create the model first.`,
-            );
-          }
-        }
-        const arn = this.ctx.arn('endpoint-config', name);
-        await this.configs.update(name, (current) => {
-          if (current) throw validationException(`Cannot create already existing endpoint configuration "${arn}".`);
-          return { ...input, EndpointConfigArn: arn, CreationTime: now() };
-        });
-        return { $metadata: metadata(200), EndpointConfigArn: arn };
-      },
-      DescribeEndpointConfig: async (input: Rec) => ({
-        $metadata: metadata(200),
-        ...revive(await this.describeConfig(input.EndpointConfigName)),
-      }),
-      DeleteEndpointConfig: async (input: Rec) => {
-        await this.describeConfig(input.EndpointConfigName);
-        await this.configs.delete(input.EndpointConfigName);
-        return { $metadata: metadata(200) };
-      },
-      ListEndpointConfigs: async (input: Rec) => {
-        let configs = await this.configs.list();
-        if (input.NameContains)
-          configs = configs.filter((c) => String(c.EndpointConfigName).includes(input.NameContains));
-        const sorted = sortItems(timeFilter(configs, input), input, 'EndpointConfigName');
-        return {
-          $metadata: metadata(200),
-          EndpointConfigs: revive(
-            sorted.map((c) => ({
-              EndpointConfigName: c.EndpointConfigName,
-              EndpointConfigArn: c.EndpointConfigArn,
-              CreationTime: c.CreationTime,
-            })),
-          ),
-        };
-      },
-      CreateEndpoint: async (input: Rec) => {
-        const name = input.EndpointName as string;
-        if (!name) throw validationException('CreateEndpoint: EndpointName is required.');
-        const config = await this.describeConfig(input.EndpointConfigName);
-        const arn = this.ctx.arn('endpoint', name);
-        const time = now();
-        await this.endpoints.update(name, (current) => {
-          if (current) throw validationException(`Cannot create already existing endpoint "${arn}".`);
-          return {
-            [OWNER]: process.pid,
-            EndpointName: name,
-            EndpointArn: arn,
-            EndpointConfigName: input.EndpointConfigName,
-            ProductionVariants: this.variantStatus(config),
-            EndpointStatus: 'Creating',
-            CreationTime: time,
-            LastModifiedTime: time,
-            ...(input.Tags ? { Tags: input.Tags } : {}),
-          };
-        });
-        void this.track(this.runCreate(name, input.EndpointConfigName));
-        return { $metadata: metadata(200), EndpointArn: arn };
-      },
-      DescribeEndpoint: async (input: Rec) => {
-        const { Tags: _tags, ...endpoint } = await this.describeEndpoint(input.EndpointName);
-        return { $metadata: metadata(200), ...revive(endpoint) };
-      },
-      ListEndpoints: async (input: Rec) => {
-        let endpoints = await this.endpoints.list();
-        if (input.NameContains)
-          endpoints = endpoints.filter((e) => String(e.EndpointName).includes(input.NameContains));
-        if (input.StatusEquals) endpoints = endpoints.filter((e) => e.EndpointStatus === input.StatusEquals);
-        const sorted = sortItems(timeFilter(endpoints, input), input, 'EndpointName');
-        return {
-          $metadata: metadata(200),
-          Endpoints: revive(
-            sorted.map((e) => ({
-              EndpointName: e.EndpointName,
-              EndpointArn: e.EndpointArn,
-              CreationTime: e.CreationTime,
-              LastModifiedTime: e.LastModifiedTime,
-              EndpointStatus: e.EndpointStatus,
-            })),
-          ),
-        };
-      },
-      UpdateEndpoint: async (input: Rec) => {
-        const name = input.EndpointName as string;
-        const endpoint = await this.describeEndpoint(name);
-        if (endpoint.EndpointStatus !== 'InService') {
+  register(table: CommandTable): void {
+    table.on(CreateEndpointConfigCommand, async (input) => {
+      const name = input.EndpointConfigName as string;
+      if (!name) throw validationException('CreateEndpointConfig: EndpointConfigName is required.');
+      this.validateConfig(input);
+      for (const [i, v] of (input.ProductionVariants as Rec[]).entries()) {
+        if (!(await this.registry.models.get(v.ModelName))) {
           throw validationException(
-            `Cannot update endpoint "${endpoint.EndpointArn}" while its status is ${endpoint.EndpointStatus}; wait for InService.`,
+            `CreateEndpointConfig ${name}: ProductionVariants[${i}].ModelName "${v.ModelName}" does not exist; create the model first.`,
           );
         }
-        await this.describeConfig(input.EndpointConfigName);
-        await this.endpoints.update(name, (e) => ({
-          ...e,
+      }
+      const arn = this.ctx.arn('endpoint-config', name);
+      await this.configs.update(name, (current) => {
+        if (current) throw validationException(`Cannot create already existing endpoint configuration "${arn}".`);
+        return { ...input, EndpointConfigArn: arn, CreationTime: now() };
+      });
+      return { $metadata: metadata(200), EndpointConfigArn: arn };
+    });
+    table.on(DescribeEndpointConfigCommand, async (input) =>
+      described<DescribeEndpointConfigCommandOutput>(await this.describeConfig(input.EndpointConfigName)),
+    );
+    table.on(DeleteEndpointConfigCommand, async (input) => {
+      await this.describeConfig(input.EndpointConfigName);
+      await this.configs.delete(input.EndpointConfigName as string);
+      return { $metadata: metadata(200) };
+    });
+    table.on(ListEndpointConfigsCommand, async (input) => {
+      let configs = await this.configs.list();
+      if (input.NameContains)
+        configs = configs.filter((c) => String(c.EndpointConfigName).includes(input.NameContains ?? ''));
+      const sorted = sortItems(timeFilter(configs, input), input, 'EndpointConfigName');
+      return {
+        $metadata: metadata(200),
+        EndpointConfigs: revive(
+          sorted.map((c) => ({
+            EndpointConfigName: c.EndpointConfigName,
+            EndpointConfigArn: c.EndpointConfigArn,
+            CreationTime: c.CreationTime,
+          })),
+        ),
+      };
+    });
+    table.on(CreateEndpointCommand, async (input) => {
+      const name = input.EndpointName as string;
+      if (!name) throw validationException('CreateEndpoint: EndpointName is required.');
+      const config = await this.describeConfig(input.EndpointConfigName);
+      const arn = this.ctx.arn('endpoint', name);
+      const time = now();
+      await this.endpoints.update(name, (current) => {
+        if (current) throw validationException(`Cannot create already existing endpoint "${arn}".`);
+        return {
           [OWNER]: process.pid,
-          EndpointStatus: 'Updating',
-          LastModifiedTime: now(),
-        }));
-        void this.track(this.runUpdate(name, input.EndpointConfigName));
-        return { $metadata: metadata(200), EndpointArn: endpoint.EndpointArn };
-      },
-      DeleteEndpoint: async (input: Rec) => {
-        const name = input.EndpointName as string;
-        await this.describeEndpoint(name);
-        const deployment = this.live.get(name);
-        this.live.delete(name);
-        await this.endpoints.delete(name);
-        if (deployment) await this.stopDeployment(deployment);
-        return { $metadata: metadata(200) };
-      },
-    };
+          EndpointName: name,
+          EndpointArn: arn,
+          EndpointConfigName: input.EndpointConfigName,
+          ProductionVariants: this.variantStatus(config),
+          EndpointStatus: 'Creating',
+          CreationTime: time,
+          LastModifiedTime: time,
+          ...(input.Tags ? { Tags: input.Tags } : {}),
+        };
+      });
+      void this.track(this.runCreate(name, input.EndpointConfigName as string));
+      return { $metadata: metadata(200), EndpointArn: arn };
+    });
+    table.on(DescribeEndpointCommand, async (input) => {
+      const { Tags: _tags, ...endpoint } = await this.describeEndpoint(input.EndpointName);
+      return described<DescribeEndpointCommandOutput>(endpoint);
+    });
+    table.on(ListEndpointsCommand, async (input) => {
+      let endpoints = await this.endpoints.list();
+      if (input.NameContains)
+        endpoints = endpoints.filter((e) => String(e.EndpointName).includes(input.NameContains ?? ''));
+      if (input.StatusEquals) endpoints = endpoints.filter((e) => e.EndpointStatus === input.StatusEquals);
+      const sorted = sortItems(timeFilter(endpoints, input), input, 'EndpointName');
+      return {
+        $metadata: metadata(200),
+        Endpoints: revive(
+          sorted.map((e) => ({
+            EndpointName: e.EndpointName,
+            EndpointArn: e.EndpointArn,
+            CreationTime: e.CreationTime,
+            LastModifiedTime: e.LastModifiedTime,
+            EndpointStatus: e.EndpointStatus,
+          })),
+        ),
+      };
+    });
+    table.on(UpdateEndpointCommand, async (input) => {
+      const name = input.EndpointName as string;
+      const endpoint = await this.describeEndpoint(name);
+      if (endpoint.EndpointStatus !== 'InService') {
+        throw validationException(
+          `Cannot update endpoint "${endpoint.EndpointArn}" while its status is ${endpoint.EndpointStatus}; wait for InService.`,
+        );
+      }
+      await this.describeConfig(input.EndpointConfigName);
+      await this.endpoints.update(name, (e) => ({
+        ...e,
+        [OWNER]: process.pid,
+        EndpointStatus: 'Updating',
+        LastModifiedTime: now(),
+      }));
+      void this.track(this.runUpdate(name, input.EndpointConfigName as string));
+      return { $metadata: metadata(200), EndpointArn: endpoint.EndpointArn };
+    });
+    table.on(DeleteEndpointCommand, async (input) => {
+      const name = input.EndpointName as string;
+      await this.describeEndpoint(name);
+      const deployment = this.live.get(name);
+      this.live.delete(name);
+      await this.endpoints.delete(name);
+      if (deployment) await this.stopDeployment(deployment);
+      return { $metadata: metadata(200) };
+    });
   }
 
-  runtimeHandlers(): HandlerTable {
-    return { InvokeEndpoint: (input: Rec) => this.invoke(input) };
+  registerRuntime(table: CommandTable): void {
+    table.on(InvokeEndpointCommand, (input) => this.invoke(input));
   }
 
   private async runCreate(name: string, configName: string): Promise<void> {

@@ -1,7 +1,6 @@
 import { LocalModeError, type LocalModeErrorCode } from './errors.js';
 import type { LocalS3Store } from './s3.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 /** A problem in the definition or its evaluation, with the JSON path where it happened. */
 export class ExpressionError extends LocalModeError {
@@ -30,8 +29,7 @@ export interface EvaluationScope {
 export function parsePath(path: string): (string | { key: string } | { index: number })[] {
   const parts: (string | { key: string } | { index: number })[] = [];
   const re = /([^.[\]]+)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\]|\[\s*(\d+)\s*\]/g;
-  let match: RegExpExecArray | null;
-  while ((match = re.exec(path)) !== null) {
+  for (const match of path.matchAll(re)) {
     if (match[1] !== undefined) parts.push(match[1]);
     else if (match[2] !== undefined) parts.push({ key: match[2] });
     else if (match[3] !== undefined) parts.push({ key: match[3] });

@@ -1,6 +1,8 @@
 export { LocalSageMaker } from './local-sagemaker.js';
 export type { LocalLogEvent, LocalSageMakerOptions, ImageMapping, LambdaHandler } from './context.js';
-export { LocalS3Client } from './s3.js';
+export { RUNTIME_DIR_ENV } from './paths.js';
+export type { ContainerIsolation } from './container.js';
+export { LocalS3Client } from './s3-client.js';
 export { LocalSageMakerClient } from './sagemaker.js';
 export { LocalSageMakerRuntimeClient } from './runtime.js';
 export {

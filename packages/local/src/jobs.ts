@@ -1,3 +1,15 @@
+import {
+  CreateTrainingJobCommand,
+  DescribeTrainingJobCommand,
+  type DescribeTrainingJobCommandOutput,
+  StopTrainingJobCommand,
+  ListTrainingJobsCommand,
+  CreateProcessingJobCommand,
+  DescribeProcessingJobCommand,
+  type DescribeProcessingJobCommandOutput,
+  StopProcessingJobCommand,
+  ListProcessingJobsCommand,
+} from '@aws-sdk/client-sagemaker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, createWriteStream, promises as fs } from 'node:fs';
@@ -5,23 +17,21 @@ import { cpus } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ResourceInUse, ResourceNotFound } from '@aws-sdk/client-sagemaker';
-import { materialize, packFolder } from './archive.js';
-import type { HandlerTable } from './client-base.js';
+import { materialize, packFolder, unpackArchive } from './archive.js';
+import type { Bind } from './container.js';
+import { interpreterFor } from './requirements.js';
+import type { CommandTable } from './dispatch.js';
 import type { LocalContext, LocalLogEvent } from './context.js';
 import { metadata, validationException } from './errors.js';
 import { exists, uniqueSuffix } from './fsutil.js';
-import { sortItems, timeFilter } from './registry.js';
+import { now, sortItems, timeFilter } from './listing.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
+import type { Rec } from './untyped.js';
 
-type Rec = Record<string, any>;
 type JobKind = 'training' | 'processing';
 
 const LOG_TAIL_LINES = 25;
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-
-function now(): string {
-  return new Date().toISOString();
-}
 
 interface ProcessResult {
   exitCode: number | null;
@@ -260,7 +270,14 @@ export class JobRunner {
     name: string,
     command: string,
     args: string[],
-    options: { cwd: string; env: Record<string, string>; maxRuntimeMs?: number },
+    options: {
+      cwd: string;
+      env: Record<string, string>;
+      maxRuntimeMs?: number;
+      binds?: Bind[];
+      containerCwd?: string;
+      network?: boolean;
+    },
   ): Promise<ProcessResult> {
     const logFile = this.logFile(kind, name);
     await fs.mkdir(dirname(logFile), { recursive: true });
@@ -277,7 +294,16 @@ export class JobRunner {
     }
     return new Promise((resolve) => {
       const spawnedAt = performance.now();
-      const proc = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The process sees the job's folders at /opt/ml/... (its own mount namespace) where that is available.
+      const view = this.ctx.container;
+      const wrapped = view.wrap(command, args, options.binds ?? [], options.containerCwd ?? options.cwd, {
+        network: options.network,
+      });
+      const proc = spawn(wrapped.command, wrapped.args, {
+        cwd: options.cwd,
+        env: { ...options.env, ...wrapped.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       if (entry) entry.proc = proc;
       let timedOut = false;
       const timer = options.maxRuntimeMs
@@ -296,8 +322,9 @@ export class JobRunner {
       createInterface({ input: proc.stdout }).on('line', onLine('stdout'));
       createInterface({ input: proc.stderr }).on('line', onLine('stderr'));
       let finished = false;
-      const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
+      const finish = (code: number | null, killedBy: NodeJS.Signals | null) => {
         if (finished) return;
+        const { exitCode, signal } = view.exitStatus(code, killedBy);
         finished = true;
         if (timer) clearTimeout(timer);
         const ms = performance.now() - spawnedAt;
@@ -352,6 +379,9 @@ export class JobRunner {
         checkpoints: join(dir, 'checkpoints'),
       };
       for (const p of Object.values(paths)) await fs.mkdir(p, { recursive: true });
+      const isolated = this.ctx.container.isolated;
+      // What the process sees: the job folder at /opt/ml when it has its own view, else the folder itself.
+      const seen = (p: string) => (isolated ? `/opt/ml${p.slice(dir.length)}` : p);
       await set({ TrainingStartTime: now() });
       await transition('Downloading', 'Downloading the input data from local S3');
 
@@ -400,16 +430,31 @@ export class JobRunner {
           `ClientError: local mode runs framework-container training jobs: set the sagemaker_program hyperparameter (and sagemaker_submit_directory) or AlgorithmSpecification.ContainerEntrypoint for ${input.AlgorithmSpecification?.TrainingImage}.`,
         );
       }
-      if (submit) {
+      if (submit?.startsWith('/opt/ml/input/data/')) {
+        // Network isolation: the Python SDK ships the source as a "code" channel and points here.
+        const archive = join(dir, submit.slice('/opt/ml/'.length));
+        if (!(await exists(archive)))
+          throw new Error(
+            `ClientError: sagemaker_submit_directory "${submit}" is not in the job's channels; add the channel that holds it (the Python SDK's "code" channel).`,
+          );
+        await unpackArchive(archive, paths.code);
+      } else if (submit) {
         if (!submit.startsWith('s3://'))
           throw new Error(
-            `ClientError: sagemaker_submit_directory "${submit}" must be an s3:// URI of a sourcedir.tar.gz in local S3.`,
+            `ClientError: sagemaker_submit_directory "${submit}" must be an s3:// URI of a sourcedir.tar.gz in local S3, or a file in a channel (/opt/ml/input/data/<channel>/...).`,
           );
         await fs.cp(await materialize(this.ctx.s3, this.ctx.stateDir, submit), paths.code, { recursive: true });
       }
-      const python = this.ctx.pythonFor(input.AlgorithmSpecification?.TrainingImage);
+      // As the training toolkit does, a requirements.txt in the source folder is installed before the script runs.
+      const python = await interpreterFor(
+        this.ctx,
+        this.ctx.pythonFor(input.AlgorithmSpecification?.TrainingImage),
+        paths.code,
+      );
       const shim = await this.shimDir(python);
-      const channelEnv = Object.fromEntries(channels.map((c) => [`SM_CHANNEL_${envName(c)}`, join(paths.data, c)]));
+      const channelEnv = Object.fromEntries(
+        channels.map((c) => [`SM_CHANNEL_${envName(c)}`, seen(join(paths.data, c))]),
+      );
       const hpEnv = Object.fromEntries(
         Object.entries(userHps).map(([k, v]) => [`SM_HP_${envName(k)}`, typeof v === 'string' ? v : JSON.stringify(v)]),
       );
@@ -417,14 +462,14 @@ export class JobRunner {
         .sort()
         .flatMap((k) => [`--${k}`, cliValue(userHps[k])]);
       const trainingEnv = {
-        channel_input_dirs: Object.fromEntries(channels.map((c) => [c, join(paths.data, c)])),
+        channel_input_dirs: Object.fromEntries(channels.map((c) => [c, seen(join(paths.data, c))])),
         current_host: 'algo-1',
         hosts,
         hyperparameters: userHps,
         input_data_config: inputDataConfig,
         job_name: name,
-        model_dir: paths.model,
-        output_data_dir: paths.outputData,
+        model_dir: seen(paths.model),
+        output_data_dir: seen(paths.outputData),
         num_gpus: 0,
         num_cpus: cpus().length,
         module_dir: submit,
@@ -435,12 +480,12 @@ export class JobRunner {
         ...(input.Environment ?? {}),
         PYTHONUNBUFFERED: '1',
         ...(shim ? { PATH: `${shim}:${process.env.PATH ?? ''}` } : {}),
-        SM_MODEL_DIR: paths.model,
-        SM_INPUT_DIR: paths.input,
-        SM_INPUT_CONFIG_DIR: paths.config,
+        SM_MODEL_DIR: seen(paths.model),
+        SM_INPUT_DIR: seen(paths.input),
+        SM_INPUT_CONFIG_DIR: seen(paths.config),
         SM_INPUT_DATA_CONFIG: JSON.stringify(inputDataConfig),
-        SM_OUTPUT_DIR: paths.output,
-        SM_OUTPUT_DATA_DIR: paths.outputData,
+        SM_OUTPUT_DIR: seen(paths.output),
+        SM_OUTPUT_DATA_DIR: seen(paths.outputData),
         SM_CHANNELS: JSON.stringify(channels),
         ...channelEnv,
         SM_HPS: JSON.stringify(userHps),
@@ -458,13 +503,13 @@ export class JobRunner {
         SM_LOG_LEVEL: '20',
         TRAINING_JOB_NAME: name,
         TRAINING_JOB_ARN: this.ctx.arn('training-job', name),
-        SM_CHECKPOINT_DIR: paths.checkpoints,
+        SM_CHECKPOINT_DIR: seen(paths.checkpoints),
       };
 
       let command: string;
       let args: string[];
       if (entrypoint) {
-        const map = (s: string) => s.replaceAll('/opt/ml/', `${dir}/`).replace(/^\/opt\/ml$/, dir);
+        const map = (s: string) => (isolated ? s : s.replaceAll('/opt/ml/', `${dir}/`).replace(/^\/opt\/ml$/, dir));
         const [first, ...rest] = entrypoint.map(map);
         command = first === 'python' || first === 'python3' ? python : (first as string);
         args = [...rest, ...((input.AlgorithmSpecification?.ContainerArguments ?? []) as string[]).map(map)];
@@ -493,20 +538,27 @@ export class JobRunner {
             '1',
             '--nproc_per_node',
             String(nproc),
-            script,
+            seen(script),
             ...userArgs,
           ];
           env.SM_LOCAL_DISTRIBUTED_PROCESSES = String(nproc);
         } else {
           command = python;
-          args = [script, ...userArgs];
+          args = [seen(script), ...userArgs];
         }
       }
       await transition('Training', `Running ${program ?? entrypoint?.join(' ')} locally`);
       const maxRuntimeMs = input.StoppingCondition?.MaxRuntimeInSeconds
         ? Number(input.StoppingCondition.MaxRuntimeInSeconds) * 1000
         : undefined;
-      const result = await this.spawnLogged('training', name, command, args, { cwd: paths.code, env, maxRuntimeMs });
+      const result = await this.spawnLogged('training', name, command, args, {
+        cwd: paths.code,
+        containerCwd: seen(paths.code),
+        env,
+        maxRuntimeMs,
+        binds: [{ host: dir, container: '/opt/ml' }],
+        network: input.EnableNetworkIsolation === true ? false : undefined,
+      });
       const finalMetrics = await this.metrics(name, input.AlgorithmSpecification?.MetricDefinitions);
       const seconds = Math.max(1, Math.round((Date.now() - started) / 1000));
       if (result.stopped || result.timedOut) {
@@ -584,7 +636,12 @@ export class JobRunner {
       const root = join(dir, 'fs');
       // Container paths (/opt/ml/processing/...) live under the job's own folder.
       const mapPath = (p: string) => (isAbsolute(p) ? join(root, p) : join(root, 'opt/ml/processing', p));
-      const mapText = (s: string) => s.replaceAll('/opt/ml/', `${root}/opt/ml/`);
+      // With a private view the process sees them at their own paths; without one, paths in its arguments and
+      // environment are rewritten into the job's folder.
+      const isolated = this.ctx.container.isolated;
+      const mapText = (s: string) => (isolated ? s : s.replaceAll('/opt/ml/', `${root}/opt/ml/`));
+      // LocalPath must begin with /opt/ml/processing/ (the API says so), so one bind covers every input and output.
+      const binds: Bind[] = [{ host: join(root, 'opt/ml'), container: '/opt/ml' }];
       await fs.mkdir(join(root, 'opt/ml/config'), { recursive: true });
       for (const [i, pin] of ((input.ProcessingInputs ?? []) as Rec[]).entries()) {
         const s3 = pin.S3Input;
@@ -592,7 +649,8 @@ export class JobRunner {
           throw new Error(
             `ClientError: ProcessingInputs[${i}] (${pin.InputName}): local mode supports S3Input only (not DatasetDefinition).`,
           );
-        const target = mapPath(s3.LocalPath ?? `/opt/ml/processing/input/${pin.InputName}`);
+        const localPath = s3.LocalPath ?? `/opt/ml/processing/input/${pin.InputName}`;
+        const target = mapPath(localPath);
         await fs.mkdir(target, { recursive: true });
         if (s3.S3DataType === 'ManifestFile')
           throw new Error(
@@ -601,7 +659,9 @@ export class JobRunner {
         await this.ctx.s3.downloadTo(s3.S3Uri, target);
       }
       const outputs = ((input.ProcessingOutputConfig?.Outputs ?? []) as Rec[]).filter((o) => o.S3Output);
-      for (const out of outputs) await fs.mkdir(mapPath(out.S3Output.LocalPath), { recursive: true });
+      for (const out of outputs) {
+        await fs.mkdir(mapPath(out.S3Output.LocalPath), { recursive: true });
+      }
       const cluster = input.ProcessingResources?.ClusterConfig ?? {};
       await fs.writeFile(
         join(root, 'opt/ml/config/processingjobconfig.json'),
@@ -626,7 +686,7 @@ export class JobRunner {
         );
       // Shell entrypoints (the Python SDK's runproc.sh) hard-code container paths: rewrite them too.
       for (const part of entrypoint) {
-        if (part.endsWith('.sh') && part.startsWith(root) && (await exists(part))) {
+        if (!isolated && part.endsWith('.sh') && part.startsWith(root) && (await exists(part))) {
           await fs.writeFile(part, mapText(await fs.readFile(part, 'utf8')));
         }
       }
@@ -649,6 +709,7 @@ export class JobRunner {
         cwd: root,
         env,
         maxRuntimeMs,
+        binds,
       });
       if (result.stopped || result.timedOut) {
         return set({
@@ -675,74 +736,76 @@ export class JobRunner {
     }
   }
 
-  handlers(): HandlerTable {
-    const describe = async (kind: JobKind, name: string) => {
+  register(table: CommandTable): void {
+    const describe = async <T>(kind: JobKind, name: string | undefined = ''): Promise<T> => {
       const record = await (kind === 'training' ? this.training : this.processing).get(name);
       if (!record)
         throw new ResourceNotFound({
           $metadata: metadata(400),
           message: `Requested resource not found: ${kind === 'training' ? 'training' : 'processing'} job "${name}" does not exist.`,
         });
-      return { $metadata: metadata(200), ...revive(record) };
+      return { $metadata: metadata(200), ...revive(record) } as T;
     };
-    return {
-      CreateTrainingJob: async (input: Rec) => ({
+    table.on(CreateTrainingJobCommand, async (input) => ({
+      $metadata: metadata(200),
+      TrainingJobArn: await this.createTraining(input),
+    }));
+    table.on(DescribeTrainingJobCommand, (input) =>
+      describe<DescribeTrainingJobCommandOutput>('training', input.TrainingJobName),
+    );
+    table.on(StopTrainingJobCommand, async (input) => {
+      await this.stop('training', input.TrainingJobName ?? '');
+      return { $metadata: metadata(200) };
+    });
+    table.on(ListTrainingJobsCommand, async (input) => {
+      let jobs = await this.training.list();
+      if (input.NameContains) jobs = jobs.filter((j) => String(j.TrainingJobName).includes(input.NameContains ?? ''));
+      if (input.StatusEquals) jobs = jobs.filter((j) => j.TrainingJobStatus === input.StatusEquals);
+      const sorted = sortItems(timeFilter(jobs, input), input, 'TrainingJobName');
+      return {
         $metadata: metadata(200),
-        TrainingJobArn: await this.createTraining(input),
-      }),
-      DescribeTrainingJob: (input: Rec) => describe('training', input.TrainingJobName),
-      StopTrainingJob: async (input: Rec) => {
-        await this.stop('training', input.TrainingJobName);
-        return { $metadata: metadata(200) };
-      },
-      ListTrainingJobs: async (input: Rec) => {
-        let jobs = await this.training.list();
-        if (input.NameContains) jobs = jobs.filter((j) => String(j.TrainingJobName).includes(input.NameContains));
-        if (input.StatusEquals) jobs = jobs.filter((j) => j.TrainingJobStatus === input.StatusEquals);
-        const sorted = sortItems(timeFilter(jobs, input), input, 'TrainingJobName');
-        return {
-          $metadata: metadata(200),
-          TrainingJobSummaries: revive(
-            sorted.map((j) => ({
-              TrainingJobName: j.TrainingJobName,
-              TrainingJobArn: j.TrainingJobArn,
-              CreationTime: j.CreationTime,
-              TrainingEndTime: j.TrainingEndTime,
-              LastModifiedTime: j.LastModifiedTime,
-              TrainingJobStatus: j.TrainingJobStatus,
-            })),
-          ),
-        };
-      },
-      CreateProcessingJob: async (input: Rec) => ({
+        TrainingJobSummaries: revive(
+          sorted.map((j) => ({
+            TrainingJobName: j.TrainingJobName,
+            TrainingJobArn: j.TrainingJobArn,
+            CreationTime: j.CreationTime,
+            TrainingEndTime: j.TrainingEndTime,
+            LastModifiedTime: j.LastModifiedTime,
+            TrainingJobStatus: j.TrainingJobStatus,
+          })),
+        ),
+      };
+    });
+    table.on(CreateProcessingJobCommand, async (input) => ({
+      $metadata: metadata(200),
+      ProcessingJobArn: await this.createProcessing(input),
+    }));
+    table.on(DescribeProcessingJobCommand, (input) =>
+      describe<DescribeProcessingJobCommandOutput>('processing', input.ProcessingJobName),
+    );
+    table.on(StopProcessingJobCommand, async (input) => {
+      await this.stop('processing', input.ProcessingJobName ?? '');
+      return { $metadata: metadata(200) };
+    });
+    table.on(ListProcessingJobsCommand, async (input) => {
+      let jobs = await this.processing.list();
+      if (input.NameContains) jobs = jobs.filter((j) => String(j.ProcessingJobName).includes(input.NameContains ?? ''));
+      if (input.StatusEquals) jobs = jobs.filter((j) => j.ProcessingJobStatus === input.StatusEquals);
+      const sorted = sortItems(timeFilter(jobs, input), input, 'ProcessingJobName');
+      return {
         $metadata: metadata(200),
-        ProcessingJobArn: await this.createProcessing(input),
-      }),
-      DescribeProcessingJob: (input: Rec) => describe('processing', input.ProcessingJobName),
-      StopProcessingJob: async (input: Rec) => {
-        await this.stop('processing', input.ProcessingJobName);
-        return { $metadata: metadata(200) };
-      },
-      ListProcessingJobs: async (input: Rec) => {
-        let jobs = await this.processing.list();
-        if (input.NameContains) jobs = jobs.filter((j) => String(j.ProcessingJobName).includes(input.NameContains));
-        if (input.StatusEquals) jobs = jobs.filter((j) => j.ProcessingJobStatus === input.StatusEquals);
-        const sorted = sortItems(timeFilter(jobs, input), input, 'ProcessingJobName');
-        return {
-          $metadata: metadata(200),
-          ProcessingJobSummaries: revive(
-            sorted.map((j) => ({
-              ProcessingJobName: j.ProcessingJobName,
-              ProcessingJobArn: j.ProcessingJobArn,
-              CreationTime: j.CreationTime,
-              ProcessingEndTime: j.ProcessingEndTime,
-              LastModifiedTime: j.LastModifiedTime,
-              ProcessingJobStatus: j.ProcessingJobStatus,
-              FailureReason: j.FailureReason,
-            })),
-          ),
-        };
-      },
-    };
+        ProcessingJobSummaries: revive(
+          sorted.map((j) => ({
+            ProcessingJobName: j.ProcessingJobName,
+            ProcessingJobArn: j.ProcessingJobArn,
+            CreationTime: j.CreationTime,
+            ProcessingEndTime: j.ProcessingEndTime,
+            LastModifiedTime: j.LastModifiedTime,
+            ProcessingJobStatus: j.ProcessingJobStatus,
+            FailureReason: j.FailureReason,
+          })),
+        ),
+      };
+    });
   }
 }

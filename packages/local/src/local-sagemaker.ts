@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
+import { ContainerView } from './container.js';
 import { LocalContext, type LocalSageMakerOptions } from './context.js';
 import type { LocalEndpointStats } from './endpoints.js';
-import { LocalS3Client } from './s3.js';
+import { LocalS3Client } from './s3-client.js';
 import { LocalSageMakerClient } from './sagemaker.js';
 import { LocalSageMakerRuntimeClient } from './runtime.js';
 import { LocalServices } from './services.js';
@@ -21,19 +22,23 @@ export class LocalSageMaker {
   readonly s3: LocalS3Client;
   /** Absolute path of the state folder. */
   readonly stateDir: string;
+  /** How job and endpoint processes get their private /opt/ml here ('none': paths are rewritten and guarded). */
+  readonly containerIsolation: 'bubblewrap' | 'none';
   readonly #services: LocalServices;
 
   private constructor(context: LocalContext, services: LocalServices) {
     const clientConfig = { region: context.region };
     this.stateDir = context.stateDir;
+    this.containerIsolation = context.container.kind;
     this.#services = services;
     this.s3 = new LocalS3Client(context.s3, clientConfig);
-    this.sagemaker = new LocalSageMakerClient(services.sageMakerHandlers(), clientConfig);
-    this.runtime = new LocalSageMakerRuntimeClient(services.runtimeHandlers(), clientConfig);
+    this.sagemaker = new LocalSageMakerClient(services.sageMakerCommands, clientConfig);
+    this.runtime = new LocalSageMakerRuntimeClient(services.runtimeCommands, clientConfig);
   }
 
   static async open(options: LocalSageMakerOptions = {}): Promise<LocalSageMaker> {
     const context = new LocalContext(options);
+    context.container = await ContainerView.create(context.containerIsolation, context.runtimeDir);
     await fs.mkdir(context.stateDir, { recursive: true });
     await fs.mkdir(context.s3.root, { recursive: true });
     const services = new LocalServices(context);

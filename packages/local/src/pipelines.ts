@@ -1,222 +1,57 @@
-import { createHash, randomBytes } from 'node:crypto';
+import {
+  CreatePipelineCommand,
+  UpdatePipelineCommand,
+  DescribePipelineCommand,
+  DeletePipelineCommand,
+  ListPipelinesCommand,
+  StartPipelineExecutionCommand,
+  type StartPipelineExecutionCommandOutput,
+  DescribePipelineExecutionCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelineExecutionStepsCommand,
+  StopPipelineExecutionCommand,
+  DescribePipelineDefinitionForExecutionCommand,
+  ListPipelineParametersForExecutionCommand,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateTransformJobCommand,
+  StopTransformJobCommand,
+  CreateModelPackageGroupCommand,
+  DescribeModelPackageGroupCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
+import { createHash } from 'node:crypto';
 import { ResourceNotFound } from '@aws-sdk/client-sagemaker';
-import type { HandlerTable } from './client-base.js';
+import type { CommandClass, CommandTable } from './dispatch.js';
 import type { LocalContext } from './context.js';
 import { metadata, validationException } from './errors.js';
-import {
-  evaluate,
-  evaluateCondition,
-  ExpressionError,
-  parseDuration,
-  referencedSteps,
-  type EvaluationScope,
-} from './expressions.js';
+import { evaluate, evaluateCondition, ExpressionError, parseDuration, type EvaluationScope } from './expressions.js';
 import type { JobRunner } from './jobs.js';
-import { sortItems } from './registry.js';
+import { now, sortItems } from './listing.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
 import { sleep } from './fsutil.js';
+import type { TransformRunner } from './transform.js';
+import {
+  buildGraph,
+  canonical,
+  customJobName,
+  executionId,
+  jobName,
+  resolveParameters,
+  type StepDef,
+  StepFailure,
+  type StepNode,
+  type StepState,
+  SUPPORTED_STEP_TYPES,
+} from './pipeline-graph.js';
 import { runTuning } from './tuning.js';
-
-type Rec = Record<string, any>;
-
-interface StepDef {
-  Name: string;
-  Type: string;
-  Arguments?: Rec;
-  DependsOn?: string[];
-  DisplayName?: string;
-  Description?: string;
-  CacheConfig?: { Enabled?: boolean; ExpireAfter?: string };
-  RetryPolicies?: {
-    ExceptionType: string[];
-    IntervalSeconds?: number;
-    BackoffRate?: number;
-    MaxAttempts?: number;
-    ExpireAfterMin?: number;
-  }[];
-  PropertyFiles?: { PropertyFileName: string; OutputName: string; FilePath: string }[];
-  FunctionArn?: string;
-  OutputParameters?: { OutputName: string; OutputType?: string }[];
-}
-
-interface StepNode {
-  def: StepDef;
-  branchOf?: { condition: string; branch: 'If' | 'Else' };
-  deps: Set<string>;
-}
-
-type StepState = 'Pending' | 'Executing' | 'Succeeded' | 'Failed' | 'Stopped' | 'Skipped';
-
-/** A step failure with the exception type RetryPolicies match on. */
-class StepFailure extends Error {
-  constructor(
-    message: string,
-    readonly exceptionType: string,
-  ) {
-    super(message);
-    this.name = 'StepFailure';
-  }
-}
-
-export const SUPPORTED_STEP_TYPES = [
-  'Processing',
-  'Training',
-  'Tuning',
-  'Model',
-  'RegisterModel',
-  'Condition',
-  'Fail',
-  'EndpointConfig',
-  'Endpoint',
-  'Lambda',
-];
-const STEP_NAME = /^[A-Za-z0-9\-_]{1,64}$/;
-
-function now(): string {
-  return new Date().toISOString();
-}
-
-function executionId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return Array.from(randomBytes(12), (b) => alphabet[b % alphabet.length]).join('');
-}
-
-function jobName(step: string, id: string, attempt: number): string {
-  const base =
-    step
-      .replace(/[^a-zA-Z0-9-]+/g, '-')
-      .replace(/-+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 44) || 'step';
-  return `${base}-${id}${attempt > 1 ? `-r${attempt}` : ''}`;
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.keys(value as Rec)
-        .sort()
-        .map((k) => [k, canonical((value as Rec)[k])]),
-    );
-  return value;
-}
-
-/** Parses a definition and builds the step graph; throws ValidationException naming the problem and where. */
-export function buildGraph(definitionText: string): { definition: Rec; nodes: Map<string, StepNode> } {
-  let definition: Rec;
-  try {
-    definition = JSON.parse(definitionText) as Rec;
-  } catch (error) {
-    throw validationException(`PipelineDefinition is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!definition || !Array.isArray(definition.Steps))
-    throw validationException('PipelineDefinition: "Steps" must be an array of step objects.');
-  const nodes = new Map<string, StepNode>();
-  const walk = (steps: unknown, path: string, branchOf?: StepNode['branchOf']) => {
-    if (!Array.isArray(steps)) throw validationException(`PipelineDefinition ${path}: expected an array of steps.`);
-    steps.forEach((raw: Rec, i) => {
-      const where = `${path}[${i}]`;
-      if (!raw || typeof raw.Name !== 'string' || !STEP_NAME.test(raw.Name))
-        throw validationException(`PipelineDefinition ${where}.Name must match ${STEP_NAME.source}.`);
-      if (typeof raw.Type !== 'string')
-        throw validationException(`PipelineDefinition ${where} (step ${raw.Name}): Type is required.`);
-      if (nodes.has(raw.Name))
-        throw validationException(
-          `PipelineDefinition ${where}: step name "${raw.Name}" is used twice; step names must be unique.`,
-        );
-      const def = raw as StepDef;
-      const argsForRefs =
-        def.Type === 'Condition'
-          ? { Conditions: def.Arguments?.Conditions }
-          : { ...def.Arguments, FunctionArn: def.FunctionArn };
-      const deps = new Set<string>([...(def.DependsOn ?? []), ...referencedSteps(argsForRefs)]);
-      if (branchOf) deps.add(branchOf.condition);
-      nodes.set(def.Name, { def, branchOf, deps });
-      if (def.Type === 'Condition') {
-        walk(def.Arguments?.IfSteps ?? [], `${where}.Arguments.IfSteps`, { condition: def.Name, branch: 'If' });
-        walk(def.Arguments?.ElseSteps ?? [], `${where}.Arguments.ElseSteps`, { condition: def.Name, branch: 'Else' });
-      }
-    });
-  };
-  walk(definition.Steps, 'Steps');
-  for (const node of nodes.values()) {
-    node.deps.delete(node.def.Name);
-    for (const dep of node.deps) {
-      if (!nodes.has(dep))
-        throw validationException(
-          `PipelineDefinition: step "${node.def.Name}" depends on "${dep}", which is not a step of this pipeline.`,
-        );
-    }
-  }
-  // Cycles would leave steps waiting forever.
-  const visiting = new Set<string>();
-  const done = new Set<string>();
-  const visit = (name: string, trail: string[]) => {
-    if (done.has(name)) return;
-    if (visiting.has(name))
-      throw validationException(
-        `PipelineDefinition: steps depend on each other in a cycle: ${[...trail, name].join(' -> ')}.`,
-      );
-    visiting.add(name);
-    for (const dep of nodes.get(name)?.deps ?? []) visit(dep, [...trail, name]);
-    visiting.delete(name);
-    done.add(name);
-  };
-  for (const name of nodes.keys()) visit(name, []);
-  return { definition, nodes };
-}
-
-/** Parameter values from StartPipelineExecution, type-checked against the definition's declarations. */
-export function resolveParameters(
-  definition: Rec,
-  provided: { Name?: string; Value?: string }[] | undefined,
-): Record<string, unknown> {
-  const declared = new Map<string, Rec>(((definition.Parameters ?? []) as Rec[]).map((p) => [p.Name as string, p]));
-  const given = new Map<string, string>();
-  for (const p of provided ?? []) {
-    if (!p.Name || !declared.has(p.Name))
-      throw validationException(
-        `Unknown parameter '${p.Name}': the pipeline declares ${[...declared.keys()].join(', ') || 'no parameters'}.`,
-      );
-    given.set(p.Name, p.Value as string);
-  }
-  const values: Record<string, unknown> = {};
-  for (const [name, decl] of declared) {
-    const raw: unknown = given.has(name) ? given.get(name) : decl.DefaultValue;
-    if (raw === undefined || raw === null)
-      throw validationException(
-        `Parameter '${name}' is undefined: pass it in PipelineParameters or give it a DefaultValue.`,
-      );
-    const type = (decl.Type ?? 'String') as string;
-    const bad = (expected: string) =>
-      validationException(`Parameter '${name}' must be ${expected}; got ${JSON.stringify(raw)}.`);
-    let value: unknown;
-    if (type === 'Integer') {
-      const n = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(String(raw).trim()) ? Number(raw) : Number.NaN;
-      if (!Number.isInteger(n)) throw bad('an Integer');
-      value = n;
-    } else if (type === 'Float') {
-      const n = typeof raw === 'number' ? raw : String(raw).trim() === '' ? Number.NaN : Number(raw);
-      if (!Number.isFinite(n)) throw bad('a Float');
-      value = n;
-    } else if (type === 'Boolean') {
-      if (typeof raw === 'boolean') value = raw;
-      else if (/^(true|false)$/i.test(String(raw))) value = String(raw).toLowerCase() === 'true';
-      else throw bad('a Boolean (true or false)');
-    } else if (type === 'String') {
-      value = String(raw);
-      if (Array.isArray(decl.EnumValues) && !decl.EnumValues.includes(value))
-        throw bad(`one of ${decl.EnumValues.join(', ')}`);
-    } else {
-      throw validationException(
-        `Parameter '${name}' has unknown Type "${type}"; expected String, Integer, Float or Boolean.`,
-      );
-    }
-    values[name] = value;
-  }
-  return values;
-}
+import type { Rec } from './untyped.js';
 
 interface RunningExecution {
   stopRequested: boolean;
@@ -230,24 +65,21 @@ export class PipelineService {
   readonly executions: ResourceStore<Rec>;
   private readonly cache: ResourceStore<Rec>;
   private readonly running = new Map<string, RunningExecution>();
-  private call!: (command: string, input: Rec) => Promise<Rec>;
+  private call!: (command: CommandClass, input: Rec) => Promise<Rec>;
 
   constructor(
     private readonly ctx: LocalContext,
     private readonly jobs: JobRunner,
+    private readonly transforms: TransformRunner,
   ) {
     this.pipelines = new ResourceStore(ctx.stateDir, 'pipelines');
     this.executions = new ResourceStore(ctx.stateDir, 'pipeline-executions', { ownedWhileRunning: true });
     this.cache = new ResourceStore(ctx.stateDir, 'step-cache');
   }
 
-  /** The full SageMaker handler table, so steps create resources exactly as the commands do. */
-  bind(handlers: HandlerTable): void {
-    this.call = async (command, input) => {
-      const handler = handlers[command];
-      if (!handler) throw new Error(`internal: no handler for ${command}`);
-      return handler(structuredClone(input));
-    };
+  /** The full SageMaker command table, so steps create resources exactly as the commands do. */
+  bind(table: CommandTable): void {
+    this.call = (command, input) => table.call(command, input) as Promise<Rec>;
   }
 
   async recover(): Promise<void> {
@@ -271,13 +103,18 @@ export class PipelineService {
     }
   }
 
+  /** Stops a job a step started ("training/<name>", "processing/<name>" or "transform/<name>"). */
+  private async stopJob(job: string): Promise<void> {
+    const [kind, name] = job.split('/') as ['training' | 'processing' | 'transform', string];
+    if (kind === 'transform')
+      await this.call(StopTransformJobCommand, { TransformJobName: name }).catch(() => undefined);
+    else await this.jobs.stop(kind, name).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     for (const run of this.running.values()) {
       run.stopRequested = true;
-      for (const job of run.jobs) {
-        const [kind, name] = job.split('/') as ['training' | 'processing', string];
-        await this.jobs.stop(kind, name).catch(() => undefined);
-      }
+      for (const job of run.jobs) await this.stopJob(job);
     }
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
@@ -293,7 +130,7 @@ export class PipelineService {
     return arn.split('/').pop() as string;
   }
 
-  private async getPipeline(nameOrArn: string): Promise<Rec> {
+  private async getPipeline(nameOrArn: string | undefined = ''): Promise<Rec> {
     const name = nameOrArn.replace(/^arn:aws:sagemaker:[^:]*:\d*:pipeline\//, '');
     const pipeline =
       (await this.pipelines.get(name)) ??
@@ -305,7 +142,7 @@ export class PipelineService {
     return pipeline;
   }
 
-  private async getExecution(arn: string): Promise<Rec> {
+  private async getExecution(arn: string | undefined = ''): Promise<Rec> {
     const execution = arn ? await this.executions.get(this.idFromArn(arn)) : undefined;
     if (!execution || execution.PipelineExecutionArn !== arn)
       throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline execution '${arn}' does not exist.` });
@@ -324,205 +161,200 @@ export class PipelineService {
     return input.PipelineDefinition;
   }
 
-  handlers(): HandlerTable {
-    return {
-      CreatePipeline: async (input: Rec) => {
-        const name = input.PipelineName as string;
-        if (!name || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name))
-          throw validationException(
-            `CreatePipeline: PipelineName "${name ?? ''}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$.`,
-          );
-        const definition = await this.definitionFrom(input, 'CreatePipeline');
-        buildGraph(definition);
-        const arn = this.ctx.arn('pipeline', name);
-        const time = now();
-        const existing = await this.pipelines.get(name);
-        if (existing) {
-          if (input.ClientRequestToken && existing.ClientRequestToken === input.ClientRequestToken)
-            return { $metadata: metadata(200), PipelineArn: arn };
-          throw validationException(
-            `Pipeline names must be unique within an AWS account and region; pipeline ${arn} already exists.`,
-          );
-        }
-        await this.pipelines.put(name, {
-          PipelineName: name,
-          PipelineArn: arn,
-          PipelineDisplayName: input.PipelineDisplayName ?? name,
-          PipelineDefinition: definition,
-          PipelineDescription: input.PipelineDescription,
-          RoleArn: input.RoleArn,
-          PipelineStatus: 'Active',
-          CreationTime: time,
-          LastModifiedTime: time,
-          ParallelismConfiguration: input.ParallelismConfiguration,
-          ClientRequestToken: input.ClientRequestToken,
-          PipelineVersionId: 1,
-          Tags: input.Tags,
-        });
-        return { $metadata: metadata(200), PipelineArn: arn };
-      },
-      UpdatePipeline: async (input: Rec) => {
-        const pipeline = await this.getPipeline(input.PipelineName);
-        const definition =
-          input.PipelineDefinition || input.PipelineDefinitionS3Location
-            ? await this.definitionFrom(input, 'UpdatePipeline')
-            : undefined;
-        if (definition) buildGraph(definition);
-        await this.pipelines.update(pipeline.PipelineName, (p) => ({
-          ...p,
-          ...(definition ? { PipelineDefinition: definition } : {}),
-          ...(input.PipelineDisplayName ? { PipelineDisplayName: input.PipelineDisplayName } : {}),
-          ...(input.PipelineDescription !== undefined ? { PipelineDescription: input.PipelineDescription } : {}),
-          ...(input.RoleArn ? { RoleArn: input.RoleArn } : {}),
-          ...(input.ParallelismConfiguration ? { ParallelismConfiguration: input.ParallelismConfiguration } : {}),
-          PipelineVersionId: Number(p?.PipelineVersionId ?? 1) + 1,
-          LastModifiedTime: now(),
-        }));
-        return {
-          $metadata: metadata(200),
-          PipelineArn: pipeline.PipelineArn,
-          PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1) + 1,
-        };
-      },
-      DescribePipeline: async (input: Rec) => {
-        const { ClientRequestToken: _t, Tags: _tags, ...pipeline } = await this.getPipeline(input.PipelineName);
-        return { $metadata: metadata(200), ...revive(pipeline) };
-      },
-      DeletePipeline: async (input: Rec) => {
-        const pipeline = await this.getPipeline(input.PipelineName);
-        await this.pipelines.delete(pipeline.PipelineName);
-        return { $metadata: metadata(200), PipelineArn: pipeline.PipelineArn };
-      },
-      ListPipelines: async (input: Rec) => {
-        let pipelines = await this.pipelines.list();
-        if (input.PipelineNamePrefix)
-          pipelines = pipelines.filter((p) => String(p.PipelineName).startsWith(input.PipelineNamePrefix));
-        const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
-        const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
-        pipelines = pipelines.filter(
-          (p) =>
-            (after === undefined || new Date(p.CreationTime).getTime() > after) &&
-            (before === undefined || new Date(p.CreationTime).getTime() < before),
+  register(table: CommandTable): void {
+    table.on(CreatePipelineCommand, async (input) => {
+      const name = input.PipelineName as string;
+      if (!name || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name))
+        throw validationException(
+          `CreatePipeline: PipelineName "${name ?? ''}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$.`,
         );
-        const sorted = sortItems(pipelines, input, 'PipelineName');
-        return {
-          $metadata: metadata(200),
-          PipelineSummaries: revive(
-            sorted.map((p) => ({
-              PipelineArn: p.PipelineArn,
-              PipelineName: p.PipelineName,
-              PipelineDisplayName: p.PipelineDisplayName,
-              PipelineDescription: p.PipelineDescription,
-              RoleArn: p.RoleArn,
-              CreationTime: p.CreationTime,
-              LastModifiedTime: p.LastModifiedTime,
-              LastExecutionTime: p.LastExecutionTime,
-            })),
-          ),
-        };
-      },
-      StartPipelineExecution: (input: Rec) => this.start(input),
-      DescribePipelineExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        return {
-          $metadata: metadata(200),
-          ...revive({
-            PipelineArn: e.PipelineArn,
+      const definition = await this.definitionFrom(input, 'CreatePipeline');
+      buildGraph(definition);
+      const arn = this.ctx.arn('pipeline', name);
+      const time = now();
+      const existing = await this.pipelines.get(name);
+      if (existing) {
+        if (input.ClientRequestToken && existing.ClientRequestToken === input.ClientRequestToken)
+          return { $metadata: metadata(200), PipelineArn: arn };
+        throw validationException(
+          `Pipeline names must be unique within an AWS account and region; pipeline ${arn} already exists.`,
+        );
+      }
+      await this.pipelines.put(name, {
+        PipelineName: name,
+        PipelineArn: arn,
+        PipelineDisplayName: input.PipelineDisplayName ?? name,
+        PipelineDefinition: definition,
+        PipelineDescription: input.PipelineDescription,
+        RoleArn: input.RoleArn,
+        PipelineStatus: 'Active',
+        CreationTime: time,
+        LastModifiedTime: time,
+        ParallelismConfiguration: input.ParallelismConfiguration,
+        ClientRequestToken: input.ClientRequestToken,
+        PipelineVersionId: 1,
+        Tags: input.Tags,
+      });
+      return { $metadata: metadata(200), PipelineArn: arn };
+    });
+    table.on(UpdatePipelineCommand, async (input) => {
+      const pipeline = await this.getPipeline(input.PipelineName);
+      const definition =
+        input.PipelineDefinition || input.PipelineDefinitionS3Location
+          ? await this.definitionFrom(input, 'UpdatePipeline')
+          : undefined;
+      if (definition) buildGraph(definition);
+      await this.pipelines.update(pipeline.PipelineName, (p) => ({
+        ...p,
+        ...(definition ? { PipelineDefinition: definition } : {}),
+        ...(input.PipelineDisplayName ? { PipelineDisplayName: input.PipelineDisplayName } : {}),
+        ...(input.PipelineDescription !== undefined ? { PipelineDescription: input.PipelineDescription } : {}),
+        ...(input.RoleArn ? { RoleArn: input.RoleArn } : {}),
+        ...(input.ParallelismConfiguration ? { ParallelismConfiguration: input.ParallelismConfiguration } : {}),
+        PipelineVersionId: Number(p?.PipelineVersionId ?? 1) + 1,
+        LastModifiedTime: now(),
+      }));
+      return {
+        $metadata: metadata(200),
+        PipelineArn: pipeline.PipelineArn,
+        PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1) + 1,
+      };
+    });
+    table.on(DescribePipelineCommand, async (input) => {
+      const { ClientRequestToken: _t, Tags: _tags, ...pipeline } = await this.getPipeline(input.PipelineName);
+      return { $metadata: metadata(200), ...revive(pipeline) };
+    });
+    table.on(DeletePipelineCommand, async (input) => {
+      const pipeline = await this.getPipeline(input.PipelineName);
+      await this.pipelines.delete(pipeline.PipelineName);
+      return { $metadata: metadata(200), PipelineArn: pipeline.PipelineArn };
+    });
+    table.on(ListPipelinesCommand, async (input) => {
+      let pipelines = await this.pipelines.list();
+      if (input.PipelineNamePrefix)
+        pipelines = pipelines.filter((p) => String(p.PipelineName).startsWith(input.PipelineNamePrefix ?? ''));
+      const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
+      const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
+      pipelines = pipelines.filter(
+        (p) =>
+          (after === undefined || new Date(p.CreationTime).getTime() > after) &&
+          (before === undefined || new Date(p.CreationTime).getTime() < before),
+      );
+      const sorted = sortItems(pipelines, input, 'PipelineName');
+      return {
+        $metadata: metadata(200),
+        PipelineSummaries: revive(
+          sorted.map((p) => ({
+            PipelineArn: p.PipelineArn,
+            PipelineName: p.PipelineName,
+            PipelineDisplayName: p.PipelineDisplayName,
+            PipelineDescription: p.PipelineDescription,
+            RoleArn: p.RoleArn,
+            CreationTime: p.CreationTime,
+            LastModifiedTime: p.LastModifiedTime,
+            LastExecutionTime: p.LastExecutionTime,
+          })),
+        ),
+      };
+    });
+    table.on(StartPipelineExecutionCommand, (input) => this.start(input));
+    table.on(DescribePipelineExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      return {
+        $metadata: metadata(200),
+        ...revive({
+          PipelineArn: e.PipelineArn,
+          PipelineExecutionArn: e.PipelineExecutionArn,
+          PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+          PipelineExecutionStatus: e.PipelineExecutionStatus,
+          PipelineExecutionDescription: e.PipelineExecutionDescription,
+          PipelineExperimentConfig: e.PipelineExperimentConfig,
+          FailureReason: e.FailureReason,
+          CreationTime: e.CreationTime,
+          LastModifiedTime: e.LastModifiedTime,
+          ParallelismConfiguration: e.ParallelismConfiguration,
+          PipelineVersionId: e.PipelineVersionId,
+        }),
+      };
+    });
+    table.on(ListPipelineExecutionsCommand, async (input) => {
+      const pipeline = await this.getPipeline(input.PipelineName);
+      let executions = (await this.executions.list()).filter((e) => e.PipelineArn === pipeline.PipelineArn);
+      const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
+      const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
+      executions = executions.filter(
+        (e) =>
+          (after === undefined || new Date(e.CreationTime).getTime() > after) &&
+          (before === undefined || new Date(e.CreationTime).getTime() < before),
+      );
+      executions.sort(
+        (a, b) =>
+          String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)),
+      );
+      if ((input.SortOrder ?? 'Descending') === 'Descending') executions.reverse();
+      const max = Math.min(Number(input.MaxResults ?? 50), 100);
+      const start = input.NextToken ? Number(input.NextToken) : 0;
+      const page = executions.slice(start, start + max);
+      return {
+        $metadata: metadata(200),
+        PipelineExecutionSummaries: revive(
+          page.map((e) => ({
             PipelineExecutionArn: e.PipelineExecutionArn,
-            PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+            StartTime: e.CreationTime,
             PipelineExecutionStatus: e.PipelineExecutionStatus,
             PipelineExecutionDescription: e.PipelineExecutionDescription,
-            PipelineExperimentConfig: e.PipelineExperimentConfig,
-            FailureReason: e.FailureReason,
-            CreationTime: e.CreationTime,
-            LastModifiedTime: e.LastModifiedTime,
-            ParallelismConfiguration: e.ParallelismConfiguration,
-            PipelineVersionId: e.PipelineVersionId,
-          }),
-        };
-      },
-      ListPipelineExecutions: async (input: Rec) => {
-        const pipeline = await this.getPipeline(input.PipelineName);
-        let executions = (await this.executions.list()).filter((e) => e.PipelineArn === pipeline.PipelineArn);
-        const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
-        const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
-        executions = executions.filter(
-          (e) =>
-            (after === undefined || new Date(e.CreationTime).getTime() > after) &&
-            (before === undefined || new Date(e.CreationTime).getTime() < before),
-        );
-        executions.sort(
-          (a, b) =>
-            String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)),
-        );
-        if ((input.SortOrder ?? 'Descending') === 'Descending') executions.reverse();
-        const max = Math.min(Number(input.MaxResults ?? 50), 100);
-        const start = input.NextToken ? Number(input.NextToken) : 0;
-        const page = executions.slice(start, start + max);
-        return {
-          $metadata: metadata(200),
-          PipelineExecutionSummaries: revive(
-            page.map((e) => ({
-              PipelineExecutionArn: e.PipelineExecutionArn,
-              StartTime: e.CreationTime,
-              PipelineExecutionStatus: e.PipelineExecutionStatus,
-              PipelineExecutionDescription: e.PipelineExecutionDescription,
-              PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
-              PipelineExecutionFailureReason: e.FailureReason,
-            })),
-          ),
-          ...(start + max < executions.length ? { NextToken: String(start + max) } : {}),
-        };
-      },
-      ListPipelineExecutionSteps: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) =>
-          String(a.StartTime).localeCompare(String(b.StartTime)),
-        );
-        if ((input.SortOrder ?? 'Descending') === 'Descending') steps.reverse();
-        return { $metadata: metadata(200), PipelineExecutionSteps: revive(steps) };
-      },
-      StopPipelineExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        const run = this.running.get(e.Id);
-        if (!run || e.PipelineExecutionStatus !== 'Executing')
-          throw validationException(
-            `Pipeline execution ${e.PipelineExecutionArn} is ${e.PipelineExecutionStatus}; only an Executing execution can be stopped.`,
-          );
-        run.stopRequested = true;
-        await this.executions.update(e.Id, (x) => ({
-          ...x,
-          PipelineExecutionStatus: 'Stopping',
-          LastModifiedTime: now(),
-        }));
-        for (const job of run.jobs) {
-          const [kind, name] = job.split('/') as ['training' | 'processing', string];
-          await this.jobs.stop(kind, name).catch(() => undefined);
-        }
-        return { $metadata: metadata(200), PipelineExecutionArn: e.PipelineExecutionArn };
-      },
-      DescribePipelineDefinitionForExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        return {
-          $metadata: metadata(200),
-          PipelineDefinition: e.PipelineDefinition,
-          CreationTime: new Date(e.CreationTime),
-        };
-      },
-      ListPipelineParametersForExecution: async (input: Rec) => {
-        const e = await this.getExecution(input.PipelineExecutionArn);
-        return {
-          $metadata: metadata(200),
-          PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({
-            Name,
-            Value: String(Value),
+            PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
+            PipelineExecutionFailureReason: e.FailureReason,
           })),
-        };
-      },
-    };
+        ),
+        ...(start + max < executions.length ? { NextToken: String(start + max) } : {}),
+      };
+    });
+    table.on(ListPipelineExecutionStepsCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) =>
+        String(a.StartTime).localeCompare(String(b.StartTime)),
+      );
+      if ((input.SortOrder ?? 'Descending') === 'Descending') steps.reverse();
+      return { $metadata: metadata(200), PipelineExecutionSteps: revive(steps) };
+    });
+    table.on(StopPipelineExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      const run = this.running.get(e.Id);
+      if (!run || e.PipelineExecutionStatus !== 'Executing')
+        throw validationException(
+          `Pipeline execution ${e.PipelineExecutionArn} is ${e.PipelineExecutionStatus}; only an Executing execution can be stopped.`,
+        );
+      run.stopRequested = true;
+      await this.executions.update(e.Id, (x) => ({
+        ...x,
+        PipelineExecutionStatus: 'Stopping',
+        LastModifiedTime: now(),
+      }));
+      for (const job of run.jobs) await this.stopJob(job);
+      return { $metadata: metadata(200), PipelineExecutionArn: e.PipelineExecutionArn };
+    });
+    table.on(DescribePipelineDefinitionForExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      return {
+        $metadata: metadata(200),
+        PipelineDefinition: e.PipelineDefinition,
+        CreationTime: new Date(e.CreationTime),
+      };
+    });
+    table.on(ListPipelineParametersForExecutionCommand, async (input) => {
+      const e = await this.getExecution(input.PipelineExecutionArn);
+      return {
+        $metadata: metadata(200),
+        PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({
+          Name,
+          Value: String(Value),
+        })),
+      };
+    });
   }
 
-  private async start(input: Rec): Promise<Record<string, unknown>> {
+  private async start(input: Rec): Promise<StartPipelineExecutionCommandOutput> {
     const pipeline = await this.getPipeline(input.PipelineName);
     if (input.SelectiveExecutionConfig)
       throw validationException(
@@ -537,9 +369,8 @@ export class PipelineService {
     const { definition, nodes } = buildGraph(pipeline.PipelineDefinition);
     for (const node of nodes.values()) {
       if (!SUPPORTED_STEP_TYPES.includes(node.def.Type)) {
-        const hint = node.def.Type === 'Transform' ? ' Transform steps are not run locally yet.' : '';
         throw validationException(
-          `Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode.${hint} Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`,
+          `Step type ${node.def.Type} (step "${node.def.Name}") is not supported in local mode. Supported step types: ${SUPPORTED_STEP_TYPES.join(', ')}.`,
         );
       }
     }
@@ -912,11 +743,13 @@ export class PipelineService {
   ): Promise<{ properties: Rec; metadata: Rec; stopped?: boolean }> {
     switch (def.Type) {
       case 'Processing': {
-        const { properties, stopped } = await this.runJob('processing', args, name, run);
+        const jobName = customJobName(args, 'ProcessingJobName', name, id);
+        const { properties, stopped } = await this.runJob('processing', args, jobName, run);
         return { properties, metadata: { ProcessingJob: { Arn: properties.ProcessingJobArn } }, stopped };
       }
       case 'Training': {
-        const { properties, stopped } = await this.runJob('training', args, name, run);
+        const jobName = customJobName(args, 'TrainingJobName', name, id);
+        const { properties, stopped } = await this.runJob('training', args, jobName, run);
         return { properties, metadata: { TrainingJob: { Arn: properties.TrainingJobArn } }, stopped };
       }
       case 'Tuning': {
@@ -928,10 +761,31 @@ export class PipelineService {
         );
         return { properties, metadata: { TuningJob: { Arn: properties.HyperParameterTuningJobArn } } };
       }
+      case 'Transform': {
+        const jobName = customJobName(args, 'TransformJobName', name, id);
+        const key = `transform/${jobName}`;
+        run.jobs.add(key);
+        try {
+          await this.call(CreateTransformJobCommand, { ...args, TransformJobName: jobName });
+          if (run.stopRequested) await this.stopJob(key);
+          const properties = revive(await this.transforms.wait(jobName)) as Rec;
+          delete properties[OWNER];
+          if (properties.TransformJobStatus === 'Stopped')
+            return { properties, metadata: { TransformJob: { Arn: properties.TransformJobArn } }, stopped: true };
+          if (properties.TransformJobStatus !== 'Completed')
+            throw new StepFailure(String(properties.FailureReason), 'SageMaker.ALGORITHM_ERROR');
+          return {
+            properties: JSON.parse(JSON.stringify(properties)),
+            metadata: { TransformJob: { Arn: properties.TransformJobArn } },
+          };
+        } finally {
+          run.jobs.delete(key);
+        }
+      }
       case 'Model': {
         const modelName = args.ModelName ?? name;
-        await this.call('CreateModel', { ...args, ModelName: modelName });
-        const properties = await this.call('DescribeModel', { ModelName: modelName });
+        await this.call(CreateModelCommand, { ...args, ModelName: modelName });
+        const properties = await this.call(DescribeModelCommand, { ModelName: modelName });
         delete properties.$metadata;
         return {
           properties: JSON.parse(JSON.stringify(properties)),
@@ -939,8 +793,19 @@ export class PipelineService {
         };
       }
       case 'RegisterModel': {
-        const created = await this.call('CreateModelPackage', args);
-        const properties = await this.call('DescribeModelPackage', { ModelPackageName: created.ModelPackageArn });
+        // As SageMaker Pipelines does (the SDK's examples never create the group): a RegisterModel step into a
+        // model package group that does not exist creates it. CreateModelPackage called directly still refuses.
+        const group = args.ModelPackageGroupName;
+        if (typeof group === 'string' && !group.startsWith('arn:')) {
+          const exists = await this.call(DescribeModelPackageGroupCommand, { ModelPackageGroupName: group }).then(
+            () => true,
+            () => false,
+          );
+          if (!exists)
+            await this.call(CreateModelPackageGroupCommand, { ModelPackageGroupName: group }).catch(() => undefined);
+        }
+        const created = await this.call(CreateModelPackageCommand, args);
+        const properties = await this.call(DescribeModelPackageCommand, { ModelPackageName: created.ModelPackageArn });
         delete properties.$metadata;
         return {
           properties: JSON.parse(JSON.stringify(properties)),
@@ -949,8 +814,8 @@ export class PipelineService {
       }
       case 'EndpointConfig': {
         const configName = args.EndpointConfigName ?? name;
-        await this.call('CreateEndpointConfig', { ...args, EndpointConfigName: configName });
-        const properties = await this.call('DescribeEndpointConfig', { EndpointConfigName: configName });
+        await this.call(CreateEndpointConfigCommand, { ...args, EndpointConfigName: configName });
+        const properties = await this.call(DescribeEndpointConfigCommand, { EndpointConfigName: configName });
         delete properties.$metadata;
         return {
           properties: JSON.parse(JSON.stringify(properties)),
@@ -959,13 +824,13 @@ export class PipelineService {
       }
       case 'Endpoint': {
         const endpointName = args.EndpointName as string;
-        const exists = await this.call('DescribeEndpoint', { EndpointName: endpointName }).then(
+        const exists = await this.call(DescribeEndpointCommand, { EndpointName: endpointName }).then(
           () => true,
           () => false,
         );
-        await this.call(exists ? 'UpdateEndpoint' : 'CreateEndpoint', args);
+        await this.call(exists ? UpdateEndpointCommand : CreateEndpointCommand, args);
         for (;;) {
-          const described = await this.call('DescribeEndpoint', { EndpointName: endpointName });
+          const described = await this.call(DescribeEndpointCommand, { EndpointName: endpointName });
           if (described.EndpointStatus === 'Failed')
             throw new StepFailure(`Endpoint ${endpointName} failed: ${described.FailureReason}`, 'Step.SERVICE_FAULT');
           if (described.EndpointStatus === 'InService') {

@@ -1,66 +1,33 @@
+import {
+  CreateModelCommand,
+  DescribeModelCommand,
+  type DescribeModelCommandOutput,
+  DeleteModelCommand,
+  ListModelsCommand,
+  CreateModelPackageGroupCommand,
+  DescribeModelPackageGroupCommand,
+  type DescribeModelPackageGroupCommandOutput,
+  ListModelPackageGroupsCommand,
+  DeleteModelPackageGroupCommand,
+  CreateModelPackageCommand,
+  type CreateModelPackageCommandOutput,
+  DescribeModelPackageCommand,
+  type DescribeModelPackageCommandOutput,
+  ListModelPackagesCommand,
+  UpdateModelPackageCommand,
+  DeleteModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
 import { join } from 'node:path';
 import { ResourceNotFound } from '@aws-sdk/client-sagemaker';
-import type { HandlerTable } from './client-base.js';
+import type { CommandTable } from './dispatch.js';
 import type { LocalContext } from './context.js';
 import { metadata, validationException } from './errors.js';
 import { withFileLock } from './fsutil.js';
-import { ResourceStore, revive } from './store.js';
-
-type Rec = Record<string, any>;
+import { now, paginate, requireString, sortItems, timeFilter } from './listing.js';
+import { described, ResourceStore, revive } from './store.js';
+import type { Rec } from './untyped.js';
 
 const APPROVAL = ['Approved', 'Rejected', 'PendingManualApproval'];
-
-function now(): string {
-  return new Date().toISOString();
-}
-
-function requireString(input: Rec, field: string, command: string): string {
-  const value = input[field];
-  if (typeof value !== 'string' || value === '')
-    throw validationException(`${command}: ${field} is required (a non-empty string).`);
-  return value;
-}
-
-function paginate<T>(items: T[], input: Rec, defaultMax = 100): { page: T[]; NextToken?: string } {
-  const max = Math.min(Math.max(Number(input.MaxResults ?? defaultMax), 1), 100);
-  const start = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64url').toString()) : 0;
-  const page = items.slice(start, start + max);
-  return start + max < items.length
-    ? { page, NextToken: Buffer.from(String(start + max)).toString('base64url') }
-    : { page };
-}
-
-export function sortItems<T extends Rec>(
-  items: T[],
-  input: Rec,
-  byName: string,
-  defaultSortBy = 'CreationTime',
-  defaultOrder = 'Descending',
-): T[] {
-  const sortBy = input.SortBy ?? defaultSortBy;
-  const order = input.SortOrder ?? defaultOrder;
-  const key =
-    sortBy === 'Name'
-      ? byName
-      : sortBy === 'Status'
-        ? (Object.keys(items[0] ?? {}).find((k) => k.endsWith('Status')) ?? byName)
-        : 'CreationTime';
-  const sorted = [...items].sort(
-    (a, b) => String(a[key]).localeCompare(String(b[key])) || String(a[byName]).localeCompare(String(b[byName])),
-  );
-  return order === 'Ascending' ? sorted : sorted.reverse();
-}
-
-export function timeFilter(items: Rec[], input: Rec): Rec[] {
-  const toMs = (v: unknown) =>
-    v instanceof Date ? v.getTime() : v === undefined ? undefined : new Date(String(v)).getTime();
-  const after = toMs(input.CreationTimeAfter);
-  const before = toMs(input.CreationTimeBefore);
-  return items.filter((item) => {
-    const t = new Date(item.CreationTime).getTime();
-    return (after === undefined || t > after) && (before === undefined || t < before);
-  });
-}
 
 /** Models and the model registry (model package groups and model packages). */
 export class ModelRegistry {
@@ -99,212 +66,207 @@ export class ModelRegistry {
     return found;
   }
 
-  handlers(): HandlerTable {
+  register(table: CommandTable): void {
     const ctx = this.ctx;
-    return {
-      CreateModel: async (input: Rec) => {
-        const name = requireString(input, 'ModelName', 'CreateModel');
-        if (!input.PrimaryContainer && !input.Containers)
-          throw validationException('CreateModel: give PrimaryContainer or Containers.');
-        const containers: Rec[] = input.PrimaryContainer ? [input.PrimaryContainer] : input.Containers;
-        for (const [i, container] of containers.entries()) {
-          if (!container.Image && !container.ModelPackageName) {
-            throw validationException(`CreateModel ${name}: container ${i} needs Image (or ModelPackageName).`);
-          }
-          if (container.ModelPackageName && !(await this.findPackage(container.ModelPackageName))) {
-            throw validationException(
-              `CreateModel ${name}: model package ${container.ModelPackageName} does not exist.`,
-            );
-          }
+    table.on(CreateModelCommand, async (input) => {
+      const name = requireString(input, 'ModelName', 'CreateModel');
+      if (!input.PrimaryContainer && !input.Containers)
+        throw validationException('CreateModel: give PrimaryContainer or Containers.');
+      const containers: Rec[] = input.PrimaryContainer ? [input.PrimaryContainer] : (input.Containers ?? []);
+      for (const [i, container] of containers.entries()) {
+        if (!container.Image && !container.ModelPackageName) {
+          throw validationException(`CreateModel ${name}: container ${i} needs Image (or ModelPackageName).`);
         }
-        const arn = ctx.arn('model', name);
-        const created = await this.models.update(name, (current) => {
-          if (current) throw validationException(`Cannot create already existing model "${arn}".`);
-          return { ...input, ModelArn: arn, CreationTime: now() };
-        });
-        return { $metadata: metadata(200), ModelArn: created.ModelArn };
-      },
-      DescribeModel: async (input: Rec) => ({
+        if (container.ModelPackageName && !(await this.findPackage(container.ModelPackageName))) {
+          throw validationException(`CreateModel ${name}: model package ${container.ModelPackageName} does not exist.`);
+        }
+      }
+      const arn = ctx.arn('model', name);
+      const created = await this.models.update(name, (current) => {
+        if (current) throw validationException(`Cannot create already existing model "${arn}".`);
+        return { ...input, ModelArn: arn, CreationTime: now() };
+      });
+      return { $metadata: metadata(200), ModelArn: created.ModelArn };
+    });
+    table.on(DescribeModelCommand, async (input) =>
+      described<DescribeModelCommandOutput>(
+        await this.describeModel(requireString(input, 'ModelName', 'DescribeModel')),
+      ),
+    );
+    table.on(DeleteModelCommand, async (input) => {
+      await this.describeModel(requireString(input, 'ModelName', 'DeleteModel'));
+      await this.models.delete(input.ModelName as string);
+      return { $metadata: metadata(200) };
+    });
+    table.on(ListModelsCommand, async (input) => {
+      let models = await this.models.list();
+      if (input.NameContains) models = models.filter((m) => String(m.ModelName).includes(input.NameContains ?? ''));
+      const { page, NextToken } = paginate(sortItems(timeFilter(models, input), input, 'ModelName'), input);
+      return {
         $metadata: metadata(200),
-        ...revive(await this.describeModel(requireString(input, 'ModelName', 'DescribeModel'))),
-      }),
-      DeleteModel: async (input: Rec) => {
-        await this.describeModel(requireString(input, 'ModelName', 'DeleteModel'));
-        await this.models.delete(input.ModelName);
-        return { $metadata: metadata(200) };
-      },
-      ListModels: async (input: Rec) => {
-        let models = await this.models.list();
-        if (input.NameContains) models = models.filter((m) => String(m.ModelName).includes(input.NameContains));
-        const { page, NextToken } = paginate(sortItems(timeFilter(models, input), input, 'ModelName'), input);
-        return {
-          $metadata: metadata(200),
-          Models: revive(
-            page.map((m) => ({ ModelName: m.ModelName, ModelArn: m.ModelArn, CreationTime: m.CreationTime })),
-          ),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      },
+        Models: revive(
+          page.map((m) => ({ ModelName: m.ModelName, ModelArn: m.ModelArn, CreationTime: m.CreationTime })),
+        ),
+        ...(NextToken ? { NextToken } : {}),
+      };
+    });
 
-      CreateModelPackageGroup: async (input: Rec) => {
-        const name = requireString(input, 'ModelPackageGroupName', 'CreateModelPackageGroup');
-        if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
-          throw validationException(
-            `CreateModelPackageGroup: ModelPackageGroupName "${name}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.`,
-          );
-        }
-        const arn = ctx.arn('model-package-group', name);
-        await this.groups.update(name, (current) => {
-          if (current) throw validationException(`Model Package Group already exists: ${arn}`);
-          return {
-            ...input,
-            ModelPackageGroupArn: arn,
-            CreationTime: now(),
-            ModelPackageGroupStatus: 'Completed',
-            CreatedBy: {},
-          };
-        });
-        return { $metadata: metadata(200), ModelPackageGroupArn: arn };
-      },
-      DescribeModelPackageGroup: async (input: Rec) => {
-        const group = await this.findGroup(requireString(input, 'ModelPackageGroupName', 'DescribeModelPackageGroup'));
-        return { $metadata: metadata(200), ...revive(group) };
-      },
-      ListModelPackageGroups: async (input: Rec) => {
-        let groups = await this.groups.list();
-        if (input.NameContains)
-          groups = groups.filter((g) => String(g.ModelPackageGroupName).includes(input.NameContains));
-        const { page, NextToken } = paginate(
-          sortItems(timeFilter(groups, input), input, 'ModelPackageGroupName'),
-          input,
+    table.on(CreateModelPackageGroupCommand, async (input) => {
+      const name = requireString(input, 'ModelPackageGroupName', 'CreateModelPackageGroup');
+      if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
+        throw validationException(
+          `CreateModelPackageGroup: ModelPackageGroupName "${name}" must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.`,
         );
+      }
+      const arn = ctx.arn('model-package-group', name);
+      await this.groups.update(name, (current) => {
+        if (current) throw validationException(`Model Package Group already exists: ${arn}`);
         return {
-          $metadata: metadata(200),
-          ModelPackageGroupSummaryList: revive(
-            page.map((g) => ({
-              ModelPackageGroupName: g.ModelPackageGroupName,
-              ModelPackageGroupArn: g.ModelPackageGroupArn,
-              ModelPackageGroupDescription: g.ModelPackageGroupDescription,
-              CreationTime: g.CreationTime,
-              ModelPackageGroupStatus: g.ModelPackageGroupStatus,
-            })),
-          ),
-          ...(NextToken ? { NextToken } : {}),
+          ...input,
+          ModelPackageGroupArn: arn,
+          CreationTime: now(),
+          ModelPackageGroupStatus: 'Completed',
+          CreatedBy: {},
         };
-      },
-      DeleteModelPackageGroup: async (input: Rec) => {
-        const group = await this.findGroup(requireString(input, 'ModelPackageGroupName', 'DeleteModelPackageGroup'));
-        const members = (await this.packages.list()).filter(
-          (p) => p.ModelPackageGroupName === group.ModelPackageGroupName,
+      });
+      return { $metadata: metadata(200), ModelPackageGroupArn: arn };
+    });
+    table.on(DescribeModelPackageGroupCommand, async (input) => {
+      const group = await this.findGroup(requireString(input, 'ModelPackageGroupName', 'DescribeModelPackageGroup'));
+      return described<DescribeModelPackageGroupCommandOutput>(group);
+    });
+    table.on(ListModelPackageGroupsCommand, async (input) => {
+      let groups = await this.groups.list();
+      if (input.NameContains)
+        groups = groups.filter((g) => String(g.ModelPackageGroupName).includes(input.NameContains ?? ''));
+      const { page, NextToken } = paginate(sortItems(timeFilter(groups, input), input, 'ModelPackageGroupName'), input);
+      return {
+        $metadata: metadata(200),
+        ModelPackageGroupSummaryList: revive(
+          page.map((g) => ({
+            ModelPackageGroupName: g.ModelPackageGroupName,
+            ModelPackageGroupArn: g.ModelPackageGroupArn,
+            ModelPackageGroupDescription: g.ModelPackageGroupDescription,
+            CreationTime: g.CreationTime,
+            ModelPackageGroupStatus: g.ModelPackageGroupStatus,
+          })),
+        ),
+        ...(NextToken ? { NextToken } : {}),
+      };
+    });
+    table.on(DeleteModelPackageGroupCommand, async (input) => {
+      const group = await this.findGroup(requireString(input, 'ModelPackageGroupName', 'DeleteModelPackageGroup'));
+      const members = (await this.packages.list()).filter(
+        (p) => p.ModelPackageGroupName === group.ModelPackageGroupName,
+      );
+      if (members.length > 0)
+        throw validationException(
+          `Model package group ${group.ModelPackageGroupName} still has ${members.length} model package(s); delete them first.`,
         );
-        if (members.length > 0)
-          throw validationException(
-            `Model package group ${group.ModelPackageGroupName} still has ${members.length} model package(s); delete them first.`,
-          );
-        await this.groups.delete(group.ModelPackageGroupName);
-        return { $metadata: metadata(200) };
-      },
+      await this.groups.delete(group.ModelPackageGroupName);
+      return { $metadata: metadata(200) };
+    });
 
-      CreateModelPackage: async (input: Rec) => {
-        if (input.ModelApprovalStatus !== undefined && !APPROVAL.includes(input.ModelApprovalStatus)) {
-          throw validationException(
-            `CreateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`,
-          );
+    table.on(CreateModelPackageCommand, async (input) => {
+      if (input.ModelApprovalStatus !== undefined && !APPROVAL.includes(input.ModelApprovalStatus)) {
+        throw validationException(
+          `CreateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`,
+        );
+      }
+      if (input.ModelPackageGroupName && input.ModelPackageName) {
+        throw validationException(
+          'CreateModelPackage: give either ModelPackageGroupName (versioned) or ModelPackageName (unversioned), not both.',
+        );
+      }
+      if (input.ModelPackageGroupName) return this.createVersioned(input);
+      const name = requireString(input, 'ModelPackageName', 'CreateModelPackage');
+      const arn = ctx.arn('model-package', name);
+      await this.packages.update(name, (current) => {
+        if (current) throw validationException(`Model package ${arn} already exists.`);
+        return { ...this.packageRecord(input), ModelPackageName: name, ModelPackageArn: arn };
+      });
+      return { $metadata: metadata(200), ModelPackageArn: arn };
+    });
+    table.on(DescribeModelPackageCommand, async (input) => {
+      const pkg = await this.describePackage(requireString(input, 'ModelPackageName', 'DescribeModelPackage'));
+      const { ClientToken: _token, ...rest } = pkg;
+      return described<DescribeModelPackageCommandOutput>(rest);
+    });
+    table.on(ListModelPackagesCommand, async (input) => {
+      let packages = await this.packages.list();
+      if (input.ModelPackageGroupName) {
+        const group = await this.findGroup(input.ModelPackageGroupName);
+        packages = packages.filter((p) => p.ModelPackageGroupName === group.ModelPackageGroupName);
+      } else {
+        const type = input.ModelPackageType ?? 'Unversioned';
+        if (type === 'Versioned') packages = packages.filter((p) => p.ModelPackageVersion !== undefined);
+        if (type === 'Unversioned') packages = packages.filter((p) => p.ModelPackageVersion === undefined);
+      }
+      if (input.ModelApprovalStatus)
+        packages = packages.filter((p) => p.ModelApprovalStatus === input.ModelApprovalStatus);
+      if (input.NameContains)
+        packages = packages.filter((p) => String(p.ModelPackageName).includes(input.NameContains ?? ''));
+      const sorted = sortItems(timeFilter(packages, input), input, 'ModelPackageName', 'CreationTime', 'Ascending');
+      const { page, NextToken } = paginate(sorted, input);
+      return {
+        $metadata: metadata(200),
+        ModelPackageSummaryList: revive(
+          page.map((p) => ({
+            ModelPackageName: p.ModelPackageName,
+            ModelPackageGroupName: p.ModelPackageGroupName,
+            ModelPackageVersion: p.ModelPackageVersion,
+            ModelPackageArn: p.ModelPackageArn,
+            ModelPackageDescription: p.ModelPackageDescription,
+            CreationTime: p.CreationTime,
+            ModelPackageStatus: p.ModelPackageStatus,
+            ModelApprovalStatus: p.ModelApprovalStatus,
+          })),
+        ),
+        ...(NextToken ? { NextToken } : {}),
+      };
+    });
+    table.on(UpdateModelPackageCommand, async (input) => {
+      const arn = requireString(input, 'ModelPackageArn', 'UpdateModelPackage');
+      if (input.ModelApprovalStatus !== undefined && !APPROVAL.includes(input.ModelApprovalStatus)) {
+        throw validationException(
+          `UpdateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`,
+        );
+      }
+      const found = await this.describePackage(arn);
+      const id = packageId(found);
+      await this.packages.update(id, (current) => {
+        const pkg = { ...(current ?? found) };
+        if (input.ModelApprovalStatus) pkg.ModelApprovalStatus = input.ModelApprovalStatus;
+        if (input.ApprovalDescription !== undefined) pkg.ApprovalDescription = input.ApprovalDescription;
+        if (input.CustomerMetadataProperties || input.CustomerMetadataPropertiesToRemove) {
+          const props = { ...(pkg.CustomerMetadataProperties ?? {}), ...(input.CustomerMetadataProperties ?? {}) };
+          for (const key of input.CustomerMetadataPropertiesToRemove ?? []) delete props[key];
+          pkg.CustomerMetadataProperties = props;
         }
-        if (input.ModelPackageGroupName && input.ModelPackageName) {
-          throw validationException(
-            'CreateModelPackage: give either ModelPackageGroupName (versioned) or ModelPackageName (unversioned), not both.',
-          );
+        for (const field of [
+          'InferenceSpecification',
+          'AdditionalInferenceSpecificationsToAdd',
+          'SourceUri',
+          'ModelCard',
+          'ModelLifeCycle',
+        ]) {
+          const value = (input as Rec)[field];
+          if (value !== undefined) pkg[field] = value;
         }
-        if (input.ModelPackageGroupName) return this.createVersioned(input);
-        const name = requireString(input, 'ModelPackageName', 'CreateModelPackage');
-        const arn = ctx.arn('model-package', name);
-        await this.packages.update(name, (current) => {
-          if (current) throw validationException(`Model package ${arn} already exists.`);
-          return { ...this.packageRecord(input), ModelPackageName: name, ModelPackageArn: arn };
-        });
-        return { $metadata: metadata(200), ModelPackageArn: arn };
-      },
-      DescribeModelPackage: async (input: Rec) => {
-        const pkg = await this.describePackage(requireString(input, 'ModelPackageName', 'DescribeModelPackage'));
-        const { ClientToken: _token, ...rest } = pkg;
-        return { $metadata: metadata(200), ...revive(rest) };
-      },
-      ListModelPackages: async (input: Rec) => {
-        let packages = await this.packages.list();
-        if (input.ModelPackageGroupName) {
-          const group = await this.findGroup(input.ModelPackageGroupName);
-          packages = packages.filter((p) => p.ModelPackageGroupName === group.ModelPackageGroupName);
-        } else {
-          const type = input.ModelPackageType ?? 'Unversioned';
-          if (type === 'Versioned') packages = packages.filter((p) => p.ModelPackageVersion !== undefined);
-          if (type === 'Unversioned') packages = packages.filter((p) => p.ModelPackageVersion === undefined);
-        }
-        if (input.ModelApprovalStatus)
-          packages = packages.filter((p) => p.ModelApprovalStatus === input.ModelApprovalStatus);
-        if (input.NameContains)
-          packages = packages.filter((p) => String(p.ModelPackageName).includes(input.NameContains));
-        const sorted = sortItems(timeFilter(packages, input), input, 'ModelPackageName', 'CreationTime', 'Ascending');
-        const { page, NextToken } = paginate(sorted, input);
-        return {
-          $metadata: metadata(200),
-          ModelPackageSummaryList: revive(
-            page.map((p) => ({
-              ModelPackageName: p.ModelPackageName,
-              ModelPackageGroupName: p.ModelPackageGroupName,
-              ModelPackageVersion: p.ModelPackageVersion,
-              ModelPackageArn: p.ModelPackageArn,
-              ModelPackageDescription: p.ModelPackageDescription,
-              CreationTime: p.CreationTime,
-              ModelPackageStatus: p.ModelPackageStatus,
-              ModelApprovalStatus: p.ModelApprovalStatus,
-            })),
-          ),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      },
-      UpdateModelPackage: async (input: Rec) => {
-        const arn = requireString(input, 'ModelPackageArn', 'UpdateModelPackage');
-        if (input.ModelApprovalStatus !== undefined && !APPROVAL.includes(input.ModelApprovalStatus)) {
-          throw validationException(
-            `UpdateModelPackage: ModelApprovalStatus "${input.ModelApprovalStatus}" must be one of ${APPROVAL.join(', ')}.`,
-          );
-        }
-        const found = await this.describePackage(arn);
-        const id = packageId(found);
-        await this.packages.update(id, (current) => {
-          const pkg = { ...(current ?? found) };
-          if (input.ModelApprovalStatus) pkg.ModelApprovalStatus = input.ModelApprovalStatus;
-          if (input.ApprovalDescription !== undefined) pkg.ApprovalDescription = input.ApprovalDescription;
-          if (input.CustomerMetadataProperties || input.CustomerMetadataPropertiesToRemove) {
-            const props = { ...(pkg.CustomerMetadataProperties ?? {}), ...(input.CustomerMetadataProperties ?? {}) };
-            for (const key of input.CustomerMetadataPropertiesToRemove ?? []) delete props[key];
-            pkg.CustomerMetadataProperties = props;
-          }
-          for (const field of [
-            'InferenceSpecification',
-            'AdditionalInferenceSpecificationsToAdd',
-            'SourceUri',
-            'ModelCard',
-            'ModelLifeCycle',
-          ]) {
-            if (input[field] !== undefined) pkg[field] = input[field];
-          }
-          pkg.LastModifiedTime = now();
-          pkg.LastModifiedBy = {};
-          return pkg;
-        });
-        return { $metadata: metadata(200), ModelPackageArn: found.ModelPackageArn };
-      },
-      DeleteModelPackage: async (input: Rec) => {
-        const found = await this.describePackage(requireString(input, 'ModelPackageName', 'DeleteModelPackage'));
-        await this.packages.delete(packageId(found));
-        return { $metadata: metadata(200) };
-      },
-    };
+        pkg.LastModifiedTime = now();
+        pkg.LastModifiedBy = {};
+        return pkg;
+      });
+      return { $metadata: metadata(200), ModelPackageArn: found.ModelPackageArn };
+    });
+    table.on(DeleteModelPackageCommand, async (input) => {
+      const found = await this.describePackage(requireString(input, 'ModelPackageName', 'DeleteModelPackage'));
+      await this.packages.delete(packageId(found));
+      return { $metadata: metadata(200) };
+    });
   }
 
-  private async findGroup(nameOrArn: string): Promise<Rec> {
+  private async findGroup(nameOrArn: string | undefined = ''): Promise<Rec> {
     const name = nameOrArn.replace(/^arn:.*:model-package-group\//, '');
     const group =
       (await this.groups.get(name)) ??
@@ -332,7 +294,7 @@ export class ModelRegistry {
     };
   }
 
-  private async createVersioned(input: Rec): Promise<Record<string, unknown>> {
+  private async createVersioned(input: Rec): Promise<CreateModelPackageCommandOutput> {
     const group = await this.findGroup(input.ModelPackageGroupName).catch(() => {
       throw validationException(
         `CreateModelPackage: model package group "${input.ModelPackageGroupName}" does not exist; create it with CreateModelPackageGroup first.`,

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import { createReadStream, type Dirent, promises as fs, type Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { Readable } from 'node:stream';
-import { NoSuchBucket, NoSuchKey, NotFound, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { sdkStreamMixin } from '@smithy/util-stream';
-import { LocalModeError, LocalModeUnsupportedCommandError, metadata, s3Error } from './errors.js';
+import { NoSuchBucket, NoSuchKey } from '@aws-sdk/client-s3';
+import { LocalModeError, metadata, s3Error } from './errors.js';
 import { readJson, uniqueSuffix, withFileLock, writeFileAtomic } from './fsutil.js';
 
 interface ObjectMeta {
@@ -290,7 +288,7 @@ export class LocalS3Store {
     const startDir = slash >= 0 ? join(top, ...prefix.slice(0, slash).split('/').filter(Boolean)) : top;
     const found: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await fs.readdir(dir, { withFileTypes: true });
       } catch {
@@ -386,18 +384,18 @@ function md5File(path: string): Promise<string> {
   });
 }
 
-function stripQuotes(etag: string): string {
+export function stripQuotes(etag: string): string {
   return etag.replace(/^W\//, '').replace(/"/g, '');
 }
 
-function noSuchKey(bucket: string, key: string): NoSuchKey {
+export function noSuchKey(bucket: string, key: string): NoSuchKey {
   return new NoSuchKey({
     $metadata: metadata(404),
     message: `The specified key does not exist: s3://${bucket}/${key}`,
   });
 }
 
-function preconditionFailed(bucket: string, key: string, why: string) {
+export function preconditionFailed(bucket: string, key: string, why: string) {
   return s3Error(
     'PreconditionFailed',
     `At least one of the pre-conditions you specified did not hold (s3://${bucket}/${key}: ${why})`,
@@ -422,231 +420,25 @@ export async function bodyToBytes(body: unknown): Promise<Uint8Array> {
   );
 }
 
-type Input = Record<string, unknown>;
-
-export function commandName(command: unknown): string {
-  const ctor = (command as { constructor?: { name?: string } })?.constructor;
-  return ctor?.name ?? 'UnknownCommand';
-}
-
-/** The commands' input, whatever the SDK command object looks like. */
-export function commandInput(command: unknown): Input {
-  return ((command as { input?: Input }).input ?? {}) as Input;
-}
-
-/**
- * An S3Client whose send() serves the commands from the local state folder. It is a real S3Client subclass,
- * so it can be passed anywhere an S3Client is expected.
- */
-export class LocalS3Client extends S3Client {
-  readonly store: LocalS3Store;
-
-  constructor(store: LocalS3Store, config: S3ClientConfig = {}) {
-    super({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...config });
-    this.store = store;
-    // Replacing send on the instance keeps the SDK's typed overloads for callers.
-    this.send = ((command: unknown, optionsOrCb?: unknown, cb?: unknown) => {
-      const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as
-        | ((e: unknown, r?: unknown) => void)
-        | undefined;
-      const promise = this.handle(command);
-      if (callback) {
-        promise.then(
-          (result) => callback(null, result),
-          (error: unknown) => callback(error),
-        );
-        return undefined;
-      }
-      return promise;
-    }) as S3Client['send'];
-  }
-
-  private async handle(command: unknown): Promise<unknown> {
-    const name = commandName(command).replace(/Command$/, '');
-    const input = commandInput(command);
-    const s = this.store;
-    const bucket = input.Bucket as string;
-    const key = input.Key as string;
-    switch (name) {
-      case 'CreateBucket':
-        await s.createBucket(bucket);
-        return { $metadata: metadata(200), Location: `/${bucket}` };
-      case 'HeadBucket':
-        if (!(await s.bucketExists(bucket)))
-          throw new NotFound({ $metadata: metadata(404), message: `Bucket ${bucket} not found` });
-        return { $metadata: metadata(200), BucketRegion: 'us-east-1' };
-      case 'ListBuckets':
-        return {
-          $metadata: metadata(200),
-          Buckets: (await s.listBuckets()).map((b) => ({ Name: b.name, CreationDate: b.created })),
-          Owner: { ID: 'local' },
-        };
-      case 'DeleteBucket':
-        await s.deleteBucket(bucket);
-        return { $metadata: metadata(204) };
-      case 'PutObject': {
-        const info = await s.put(bucket, key, await bodyToBytes(input.Body), {
-          contentType: input.ContentType as string | undefined,
-          metadata: input.Metadata as Record<string, string> | undefined,
-          ifNoneMatch: input.IfNoneMatch as string | undefined,
-          ifMatch: input.IfMatch as string | undefined,
-        });
-        return { $metadata: metadata(200), ETag: info.etag };
-      }
-      case 'GetObject': {
-        await s.requireBucket(bucket);
-        const info = await s.stat(bucket, key);
-        if (!info) throw noSuchKey(bucket, key);
-        checkReadConditions(bucket, key, info, input);
-        const bytes = await s.read(bucket, key);
-        const range = parseRange(input.Range as string | undefined, bytes.length);
-        const slice = range ? bytes.subarray(range[0], range[1] + 1) : bytes;
-        return {
-          $metadata: metadata(range ? 206 : 200),
-          Body: sdkStreamMixin(Readable.from([slice])),
-          ContentLength: slice.length,
-          ...(range ? { ContentRange: `bytes ${range[0]}-${range[1]}/${bytes.length}` } : {}),
-          ContentType: info.contentType,
-          ETag: info.etag,
-          LastModified: info.lastModified,
-          Metadata: info.metadata,
-          AcceptRanges: 'bytes',
-        };
-      }
-      case 'HeadObject': {
-        await s.requireBucket(bucket);
-        const info = await s.stat(bucket, key);
-        if (!info) throw new NotFound({ $metadata: metadata(404), message: `Not Found: s3://${bucket}/${key}` });
-        checkReadConditions(bucket, key, info, input);
-        return {
-          $metadata: metadata(200),
-          ContentLength: info.size,
-          ContentType: info.contentType,
-          ETag: info.etag,
-          LastModified: info.lastModified,
-          Metadata: info.metadata,
-        };
-      }
-      case 'CopyObject': {
-        const source = decodeURIComponent(String(input.CopySource ?? '').replace(/^\//, ''));
-        const slash = source.indexOf('/');
-        if (slash < 1)
-          throw s3Error('InvalidArgument', `CopySource "${String(input.CopySource)}" must be "bucket/key".`, 400);
-        const srcBucket = source.slice(0, slash);
-        const srcKey = source.slice(slash + 1).split('?versionId=')[0] as string;
-        const srcInfo = await s.stat(srcBucket, srcKey);
-        await s.requireBucket(srcBucket);
-        if (!srcInfo) throw noSuchKey(srcBucket, srcKey);
-        if (
-          input.CopySourceIfMatch !== undefined &&
-          stripQuotes(srcInfo.etag) !== stripQuotes(input.CopySourceIfMatch as string)
-        ) {
-          throw preconditionFailed(srcBucket, srcKey, 'x-amz-copy-source-if-match');
-        }
-        if (
-          input.CopySourceIfNoneMatch !== undefined &&
-          stripQuotes(srcInfo.etag) === stripQuotes(input.CopySourceIfNoneMatch as string)
-        ) {
-          throw preconditionFailed(srcBucket, srcKey, 'x-amz-copy-source-if-none-match');
-        }
-        const replace = input.MetadataDirective === 'REPLACE';
-        const info = await s.put(bucket, key, await s.read(srcBucket, srcKey), {
-          contentType: replace ? (input.ContentType as string | undefined) : srcInfo.contentType,
-          metadata: replace ? (input.Metadata as Record<string, string> | undefined) : srcInfo.metadata,
-          ifNoneMatch: input.IfNoneMatch as string | undefined,
-          ifMatch: input.IfMatch as string | undefined,
-        });
-        return { $metadata: metadata(200), CopyObjectResult: { ETag: info.etag, LastModified: info.lastModified } };
-      }
-      case 'DeleteObject':
-        await s.delete(bucket, key, input.IfMatch as string | undefined);
-        return { $metadata: metadata(204) };
-      case 'DeleteObjects': {
-        const objects = (input.Delete as { Objects?: { Key: string }[] } | undefined)?.Objects ?? [];
-        for (const object of objects) await s.delete(bucket, object.Key);
-        return { $metadata: metadata(200), Deleted: objects.map((o) => ({ Key: o.Key })) };
-      }
-      case 'ListObjectsV2':
-        return this.listObjectsV2(input);
-      default:
-        throw new LocalModeUnsupportedCommandError('LocalS3Client', `${name}Command`);
-    }
-  }
-
-  private async listObjectsV2(input: Input): Promise<unknown> {
-    const bucket = input.Bucket as string;
-    const prefix = (input.Prefix as string | undefined) ?? '';
-    const delimiter = input.Delimiter as string | undefined;
-    const maxKeys = Math.min((input.MaxKeys as number | undefined) ?? 1000, 1000);
-    const token = input.ContinuationToken as string | undefined;
-    let after = (input.StartAfter as string | undefined) ?? '';
-    if (token) after = Buffer.from(token, 'base64url').toString('utf8');
-    const all = await this.store.keys(bucket, prefix);
-    // Entries are objects or common prefixes (rolled up at the delimiter), in key order.
-    const entries: { key: string; prefix?: string }[] = [];
-    const seenPrefixes = new Set<string>();
-    for (const key of all) {
-      if (delimiter) {
-        const index = key.indexOf(delimiter, prefix.length);
-        if (index >= 0) {
-          const common = key.slice(0, index + delimiter.length);
-          if (!seenPrefixes.has(common)) {
-            seenPrefixes.add(common);
-            entries.push({ key: common, prefix: common });
-          }
-          continue;
-        }
-      }
-      entries.push({ key });
-    }
-    const remaining = entries.filter((entry) => Buffer.compare(Buffer.from(entry.key), Buffer.from(after)) > 0);
-    const page = maxKeys > 0 ? remaining.slice(0, maxKeys) : [];
-    const truncated = remaining.length > page.length;
-    const contents = [];
-    for (const entry of page.filter((e) => !e.prefix)) {
-      const info = await this.store.stat(bucket, entry.key);
-      if (info)
-        contents.push({
-          Key: entry.key,
-          Size: info.size,
-          ETag: info.etag,
-          LastModified: info.lastModified,
-          StorageClass: 'STANDARD',
-        });
-    }
-    const commonPrefixes = page.filter((e) => e.prefix).map((e) => ({ Prefix: e.prefix }));
-    const last = page[page.length - 1];
-    return {
-      $metadata: metadata(200),
-      Name: bucket,
-      Prefix: prefix,
-      ...(delimiter ? { Delimiter: delimiter } : {}),
-      MaxKeys: maxKeys,
-      KeyCount: page.length,
-      IsTruncated: truncated,
-      ...(contents.length > 0 ? { Contents: contents } : {}),
-      ...(commonPrefixes.length > 0 ? { CommonPrefixes: commonPrefixes } : {}),
-      ...(token ? { ContinuationToken: token } : {}),
-      ...(input.StartAfter ? { StartAfter: input.StartAfter } : {}),
-      ...(truncated && last ? { NextContinuationToken: Buffer.from(last.key).toString('base64url') } : {}),
-    };
-  }
-}
-
-function checkReadConditions(bucket: string, key: string, info: S3ObjectInfo, input: Input): void {
-  if (input.IfMatch !== undefined && stripQuotes(info.etag) !== stripQuotes(input.IfMatch as string)) {
+export function checkReadConditions(
+  bucket: string,
+  key: string,
+  info: S3ObjectInfo,
+  input: { IfMatch?: string; IfNoneMatch?: string },
+): void {
+  if (input.IfMatch !== undefined && stripQuotes(info.etag) !== stripQuotes(input.IfMatch)) {
     throw preconditionFailed(bucket, key, `If-Match ${String(input.IfMatch)}`);
   }
   if (
     input.IfNoneMatch !== undefined &&
-    (input.IfNoneMatch === '*' || stripQuotes(info.etag) === stripQuotes(input.IfNoneMatch as string))
+    (input.IfNoneMatch === '*' || stripQuotes(info.etag) === stripQuotes(input.IfNoneMatch))
   ) {
     // S3 answers 304 Not Modified here.
     throw s3Error('NotModified', 'Not Modified', 304);
   }
 }
 
-function parseRange(range: string | undefined, size: number): [number, number] | undefined {
+export function parseRange(range: string | undefined, size: number): [number, number] | undefined {
   if (!range) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(range);
   if (!match) return undefined;

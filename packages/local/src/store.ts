@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { metadata } from './errors.js';
 import { readJson, writeFileAtomic } from './fsutil.js';
 
 /**
@@ -85,7 +86,7 @@ export class ResourceStore<T extends object> {
 /** The process that runs a job, execution or endpoint operation; recorded so another process leaves it alone. */
 export const OWNER = 'LocalOwnerPid';
 
-export function ownerAlive(record: Record<string, unknown>): boolean {
+export function ownerAlive(record: { [OWNER]?: unknown }): boolean {
   const pid = Number(record[OWNER]);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
@@ -97,6 +98,11 @@ export function ownerAlive(record: Record<string, unknown>): boolean {
 }
 
 /** Dates are stored as ISO strings; the SDK's output shapes want Date objects. Local bookkeeping is dropped. */
+/** A stored record as a Describe* response: dates revived, the owner marker dropped, response metadata added. */
+export function described<T>(record: object): T {
+  return { $metadata: metadata(200), ...revive(record) } as T;
+}
+
 export function revive<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (key, v: unknown) => {
     if (key === OWNER) return undefined;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LocalContext } from './context.js';
-
-type Rec = Record<string, any>;
+import type { Rec } from './untyped.js';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -2,12 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'node:http';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalContext } from './context.js';
 import { LocalModeError, type LocalModeErrorCode } from './errors.js';
-import { pythonScript } from './paths.js';
 
 export interface WorkerSpec {
   python: string;
@@ -78,7 +79,7 @@ export class Zygote {
     readonly python: string,
   ) {
     this.ready = new Promise((resolve, reject) => {
-      createInterface({ input: proc.stdout! }).on('line', (line) => {
+      createInterface({ input: proc.stdout as Readable }).on('line', (line) => {
         const [kind, id, pid, value] = line.split(' ');
         if (kind === 'ZYGOTE_READY') resolve();
         const waiter = id ? this.waiters.get(id) : undefined;
@@ -93,7 +94,7 @@ export class Zygote {
         }
       });
       const stderr: string[] = [];
-      createInterface({ input: proc.stderr! }).on('line', (line) => stderr.push(line));
+      createInterface({ input: proc.stderr as Readable }).on('line', (line) => stderr.push(line));
       proc.on('exit', (code) => {
         this.dead = true;
         reject(new Error(`the preload interpreter ${python} exited (code ${code}): ${stderr.slice(-10).join('\n')}`));
@@ -110,9 +111,16 @@ export class Zygote {
     proc.stdin?.on('error', () => undefined);
   }
 
-  static start(python: string, preload: string[]): Zygote {
-    const proc = spawn(python, ['-u', pythonScript('zygote.py'), '--preload', preload.join(',')], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+  static start(python: string, preload: string[], ctx: LocalContext): Zygote {
+    // Forked model servers share the warm interpreter's view: a private, empty /opt/ml (never the host's); their
+    // model folder comes from --model-dir / SM_MODEL_DIR.
+    const wrapped = ctx.container.wrap(
+      python,
+      ['-u', join(ctx.runtimeDir, 'sagemaker_local', 'zygote.py'), '--preload', preload.join(',')],
+      [],
+    );
+    const proc = spawn(wrapped.command, wrapped.args, {
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...wrapped.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return new Zygote(proc, python);
@@ -134,7 +142,7 @@ export class Zygote {
     const id = randomUUID();
     const result = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });
-      this.proc.stdin!.write(`${JSON.stringify({ id, model_dir: spec.modelDir, env: spec.env, log: spec.logFile })}\n`);
+      this.proc.stdin?.write(`${JSON.stringify({ id, model_dir: spec.modelDir, env: spec.env, log: spec.logFile })}\n`);
     });
     return { process: this.waiters.get(id)?.process ?? new ForkedProcess(result.pid), port: result.port };
   }
@@ -198,7 +206,7 @@ export class Worker {
   }
 
   private async readLog(): Promise<void> {
-    let handle;
+    let handle: FileHandle | undefined;
     try {
       handle = await fs.open(this.spec.logFile, 'r');
       const { size } = await handle.stat();
@@ -225,13 +233,22 @@ export class Worker {
 
   static async start(ctx: LocalContext, spec: WorkerSpec, timeoutMs = 180_000): Promise<Worker> {
     await fs.mkdir(dirname(spec.logFile), { recursive: true });
-    const proc = spawn(spec.python, ['-u', pythonScript('serve.py'), '--model-dir', spec.modelDir], {
+    // The model server sees its model at /opt/ml/model, as in the inference containers.
+    const isolated = ctx.container.isolated;
+    const modelDir = isolated ? '/opt/ml/model' : spec.modelDir;
+    const wrapped = ctx.container.wrap(
+      spec.python,
+      ['-u', join(ctx.runtimeDir, 'sagemaker_local', 'serve.py'), '--model-dir', modelDir],
+      [{ host: spec.modelDir, container: '/opt/ml/model' }],
+    );
+    const proc = spawn(wrapped.command, wrapped.args, {
       env: {
         ...process.env,
         PYTHONUNBUFFERED: '1',
         PYTHONDONTWRITEBYTECODE: '1',
-        SM_MODEL_DIR: spec.modelDir,
+        SM_MODEL_DIR: modelDir,
         ...spec.env,
+        ...wrapped.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -269,7 +286,7 @@ export class Worker {
         timeoutMs,
       );
       timer.unref();
-      createInterface({ input: proc.stdout! }).on('line', (line) => {
+      createInterface({ input: proc.stdout as Readable }).on('line', (line) => {
         const match = READY.exec(line);
         if (match && !settled) {
           settled = true;
@@ -280,7 +297,7 @@ export class Worker {
         }
         this.record('stdout', line);
       });
-      createInterface({ input: proc.stderr! }).on('line', (line) => this.record('stderr', line));
+      createInterface({ input: proc.stderr as Readable }).on('line', (line) => this.record('stderr', line));
       proc.on('error', (error) => fail(`cannot start ${this.spec.python}: ${error.message}`));
       proc.on('exit', (code, signal) => {
         this.exited = true;

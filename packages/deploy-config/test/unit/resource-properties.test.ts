@@ -33,7 +33,10 @@ describe('endpointConfigProperties', () => {
     ['serverless staging', staging],
     ['real-time prod', prod],
   ])('is the Deployer request less its name (%s)', (_, config) => {
-    const { EndpointConfigName, ...request } = endpointConfigInput(config, { endpointConfigName: 'name-v1', modelName: 'model-v1' });
+    const { EndpointConfigName, ...request } = endpointConfigInput(config, {
+      endpointConfigName: 'name-v1',
+      modelName: 'model-v1',
+    });
     expect(EndpointConfigName).toBe('name-v1');
     expect(endpointConfigProperties(config, 'model-v1')).toEqual(request);
   });

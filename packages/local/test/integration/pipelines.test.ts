@@ -176,7 +176,7 @@ describe('pipeline executor on Python-SDK-shaped definitions', () => {
     await expect(
       local.sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: 'missing' })),
     ).rejects.toBeInstanceOf(ResourceNotFound);
-    const transform = { Version: '2020-12-01', Steps: [{ Name: 'Batch', Type: 'Transform', Arguments: {} }] };
+    const transform = { Version: '2020-12-01', Steps: [{ Name: 'Batch', Type: 'Callback', Arguments: {} }] };
     await local.sagemaker.send(
       new CreatePipelineCommand({
         PipelineName: 'with-transform',
@@ -188,7 +188,7 @@ describe('pipeline executor on Python-SDK-shaped definitions', () => {
       local.sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: 'with-transform' })),
     ).rejects.toMatchObject({
       name: 'ValidationException',
-      message: expect.stringContaining('Step type Transform (step "Batch") is not supported in local mode'),
+      message: expect.stringContaining('Step type Callback (step "Batch") is not supported in local mode'),
     });
     await expect(
       local.sagemaker.send(
