@@ -36,6 +36,12 @@ export interface PipelineOptions {
    * `null` disables it (emitted as `null`, as the Python SDK does).
    */
   experimentConfig?: PipelineExperimentConfig | null;
+  /**
+   * Keep the job names given in step arguments (`ProcessingJobName`, `TrainingJobName`, ...) as prefixes of the
+   * jobs' names, as the Python SDK's `PipelineDefinitionConfig(use_custom_job_prefix=True)`. Default false:
+   * the names are dropped from the definition, because SageMaker generates them per execution.
+   */
+  useCustomJobPrefix?: boolean;
 }
 
 /** The definition JSON as an object. */
@@ -47,6 +53,7 @@ export interface PipelineDefinition {
   Steps: { [key: string]: JsonValue }[];
 }
 
+const JOB_TIMESTAMP = /^(.+)-(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}|\d{10}-\d{4})/;
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 
 interface Reference {
@@ -64,6 +71,7 @@ export class Pipeline {
   readonly parameters: readonly Parameter<Primitive>[];
   readonly steps: readonly Step[];
   readonly experimentConfig: PipelineExperimentConfig | null;
+  readonly useCustomJobPrefix: boolean;
 
   constructor(options: PipelineOptions) {
     if (typeof options.name !== 'string' || !PIPELINE_NAME.test(options.name)) {
@@ -79,6 +87,7 @@ export class Pipeline {
       options.experimentConfig === undefined
         ? { experimentName: ExecutionVariables.PIPELINE_NAME, trialName: ExecutionVariables.PIPELINE_EXECUTION_ID }
         : options.experimentConfig;
+    this.useCustomJobPrefix = options.useCustomJobPrefix ?? false;
   }
 
   /** The definition as an object (validated). */
@@ -211,7 +220,7 @@ class Serializer {
     const out: { [key: string]: JsonValue } = {};
     const record = value as Record<string, unknown>;
     for (const key in record) {
-      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+      if (!Object.hasOwn(record, key)) continue;
       this.segments.push(key);
       const json = this.value(record[key]);
       this.segments.pop();
@@ -275,6 +284,25 @@ function analyse(pipeline: Pipeline): Analysis {
     parameters.set(p.name, p);
   });
 
+  // Python's trim_request_dict: drop the job name unless custom prefixes are on; then it must not be empty.
+  const jobName = (step: Step, args: { [key: string]: JsonValue }): void => {
+    const key = step.jobNameArgument as string;
+    if (!(key in args)) return;
+    if (!pipeline.useCustomJobPrefix) {
+      delete args[key];
+      return;
+    }
+    const value = args[key];
+    // A name with the SDK's timestamp suffix keeps only its base, as Python's base_from_name.
+    if (typeof value === 'string') args[key] = JOB_TIMESTAMP.exec(value)?.[1] ?? value;
+    if (value === null || value === '') {
+      throw new InvalidArgumentError(
+        `${key} is empty: with useCustomJobPrefix, give the job-name prefix or leave the field out`,
+        { stepName: step.name, path: `Arguments.${key}` },
+      );
+    }
+  };
+
   // 3. Compile each step (branches first, so a condition step can embed them), collecting references.
   const compiled = new Map<Step, { [key: string]: JsonValue }>();
   const serializer = new Serializer();
@@ -293,13 +321,18 @@ function analyse(pipeline: Pipeline): Analysis {
       };
     } else {
       args = serializer.run(step.arguments, step.name, 'Arguments') ?? {};
+      if (step.jobNameArgument !== undefined) jobName(step, args as { [key: string]: JsonValue });
     }
     const json: { [key: string]: JsonValue } = { Name: step.name, Type: step.stepType, Arguments: args };
     const dependsOn = step.dependsOnNames;
     if (dependsOn.length > 0) json.DependsOn = dependsOn;
     if (step.displayName) json.DisplayName = step.displayName;
     if (step.description) json.Description = step.description;
-    Object.assign(json, step.stepFields);
+    const fields = step.stepFields;
+    for (const key in fields) {
+      const value = serializer.run(fields[key], step.name, key);
+      if (value !== undefined) json[key] = value;
+    }
     compiled.set(step, json);
     return json;
   };

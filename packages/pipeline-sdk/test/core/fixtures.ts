@@ -1,6 +1,6 @@
 import {
   ProcessingStep,
-  PropertyFile,
+  type PropertyFile,
   TrainingStep,
   type ProcessingStepArguments,
   type TrainingStepArguments,
