@@ -42,3 +42,11 @@ export {
   type ModelStepCommonOptions,
   type RegisterOptions,
 } from './frameworks/models.js';
+export {
+  clarifyCheckJob,
+  dataQualityCheckJob,
+  type CheckJobConfig,
+  type ClarifyCheckJobOptions,
+  type DataQualityCheckOptions,
+  type DatasetFormat,
+} from './frameworks/checks.js';

@@ -13,3 +13,7 @@ export * from './steps/models.js';
 export * from './steps/endpoints.js';
 export * from './steps/control.js';
 export * from './steps/callbacks.js';
+export * from './steps/checks.js';
+export * from './steps/emr.js';
+export * from './steps/automl.js';
+export * from './steps/notebook.js';

@@ -158,7 +158,7 @@ export interface RegisterOptions extends ModelStepCommonOptions {
   readonly responseTypes: readonly Str[];
   readonly inferenceInstances?: readonly Str[];
   readonly transformInstances?: readonly Str[];
-  /** Default `PendingManualApproval` on SageMaker's side (left out of the request, as in the Python SDK). */
+  /** Default `PendingManualApproval` (written out, as the Python SDK does). */
   readonly approvalStatus?: Str;
   readonly modelMetrics?: ModelMetricsOptions;
   readonly driftCheckBaselines?: DriftCheckBaselinesOptions;
@@ -247,7 +247,8 @@ export class Model {
     if (task !== undefined) args.Task = task;
     if (samplePayloadUrl !== undefined) args.SamplePayloadUrl = samplePayloadUrl;
     args.InferenceSpecification = inference;
-    if (approvalStatus !== undefined) args.ModelApprovalStatus = approvalStatus;
+    // The Python SDK sends its default approval status explicitly.
+    args.ModelApprovalStatus = approvalStatus ?? 'PendingManualApproval';
     // The Python SDK sends its default skip_model_validation as the string "None".
     args.SkipModelValidation = 'None';
     return new RegisterModelStep({

@@ -20,7 +20,7 @@ export function dispatch(
     | ((error: unknown, result?: unknown) => void)
     | undefined;
   const name = commandName(command).replace(/Command$/, '');
-  const handler = Object.prototype.hasOwnProperty.call(handlers, name) ? handlers[name] : undefined;
+  const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
   const promise = handler
     ? Promise.resolve().then(() =>
         handler(copyInput ? structuredCloneInput(commandInput(command)) : commandInput(command)),
