@@ -45,6 +45,8 @@ export {
 export {
   clarifyCheckJob,
   dataQualityCheckJob,
+  modelQualityCheckJob,
+  type ModelQualityCheckOptions,
   type CheckJobConfig,
   type ClarifyCheckJobOptions,
   type DataQualityCheckOptions,

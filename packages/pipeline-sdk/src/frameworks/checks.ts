@@ -115,6 +115,31 @@ export function dataQualityCheckJob(options: DataQualityCheckOptions): Processin
   return args;
 }
 
+export interface ModelQualityCheckOptions extends DataQualityCheckOptions {
+  readonly problemType: 'Regression' | 'BinaryClassification' | 'MulticlassClassification';
+  readonly inferenceAttribute?: string;
+  readonly probabilityAttribute?: string;
+  readonly groundTruthAttribute?: string;
+  readonly probabilityThresholdAttribute?: number;
+}
+
+/** The baselining job of a MODEL_QUALITY QualityCheckStep, as the Python SDK's `ModelQualityCheckConfig` writes it. */
+export function modelQualityCheckJob(options: ModelQualityCheckOptions): ProcessingStepArguments {
+  const args = dataQualityCheckJob(options);
+  const env: Record<string, Str> = {
+    ...(args.Environment ?? {}),
+    analysis_type: 'MODEL_QUALITY',
+    problem_type: options.problemType,
+  };
+  if (options.inferenceAttribute !== undefined) env.inference_attribute = options.inferenceAttribute;
+  if (options.probabilityAttribute !== undefined) env.probability_attribute = options.probabilityAttribute;
+  if (options.groundTruthAttribute !== undefined) env.ground_truth_attribute = options.groundTruthAttribute;
+  if (options.probabilityThresholdAttribute !== undefined) {
+    env.probability_threshold_attribute = pythonJsonDumps(options.probabilityThresholdAttribute);
+  }
+  return { ...args, Environment: env };
+}
+
 export interface ClarifyCheckJobOptions {
   readonly job: CheckJobConfig;
   /** analysis_config.json in S3 (the Clarify analysis configuration the check runs). */

@@ -7,6 +7,8 @@ import type { PipelineSession } from './session.js';
 
 type Str = string | PipelineExpression<string>;
 type Num = number | PipelineExpression<number>;
+/** Names the Python SDK gives unnamed inputs and outputs (`input-1`, `output-1`, ...). */
+type Unnamed<Kind extends string> = `${Kind}-${number}`;
 
 /** The Python SDK's `ProcessingInput(source, destination, input_name, ...)`; `source` is an S3 URI or an expression. */
 export interface ProcessingInputOptions<Name extends string = string> {
@@ -90,6 +92,8 @@ export interface ProcessorOptions<Env extends string = string> {
   readonly env?: { readonly [K in Env]: Str };
   readonly volumeKmsKey?: string;
   readonly outputKmsKey?: string;
+  /** Job-name prefix; kept in the definition only with `new Pipeline({ useCustomJobPrefix: true })`. */
+  readonly baseJobName?: string;
 }
 
 /** Options of one run: the step it becomes, its inputs and outputs, container arguments. */
@@ -127,6 +131,7 @@ abstract class BaseProcessor<Env extends string> {
       });
     });
     const args: ProcessingStepArguments<Out, In, Env> = {
+      ...(o.baseJobName === undefined ? {} : { ProcessingJobName: o.baseJobName }),
       ProcessingResources: {
         ClusterConfig: {
           InstanceType: o.instanceType,
@@ -193,12 +198,12 @@ export class ScriptProcessor<const Env extends string = string> extends BaseProc
   run<const Out extends string = never, const In extends string = never>(
     stepName: string,
     run: ScriptRunOptions<Out, In>,
-  ): ProcessingStepArguments<Out, In | 'code', Env> {
+  ): ProcessingStepArguments<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code', Env> {
     const { source, script } = scriptSource(run.code);
     const codeInput = processingInput({ source, destination: PROCESSING_CODE_PATH, inputName: 'code' });
-    return this.request<Out, In | 'code'>(
+    return this.request<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code'>(
       stepName,
-      run as ProcessorRunOptions<Out, In | 'code'>,
+      run as ProcessorRunOptions<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code'>,
       this.options.imageUri,
       [...this.options.command, `${PROCESSING_CODE_PATH}/${script}`],
       [codeInput],
@@ -207,8 +212,11 @@ export class ScriptProcessor<const Env extends string = string> extends BaseProc
 
   step<const Out extends string = never, const In extends string = never>(
     run: ScriptRunOptions<Out, In>,
-  ): ProcessingStep<Out, In | 'code', Env> {
-    return new ProcessingStep<Out, In | 'code', Env>({ ...this.stepOptions(run), arguments: this.run(run.name, run) });
+  ): ProcessingStep<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code', Env> {
+    return new ProcessingStep<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code', Env>({
+      ...this.stepOptions(run),
+      arguments: this.run(run.name, run),
+    });
   }
 }
 
@@ -277,7 +285,7 @@ export class FrameworkProcessor<const Env extends string = string> extends BaseP
   run<const Out extends string = never, const In extends string = never>(
     stepName: string,
     run: FrameworkRunOptions<Out, In>,
-  ): ProcessingStepArguments<Out, In | 'code' | 'entrypoint', Env> {
+  ): ProcessingStepArguments<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code' | 'entrypoint', Env> {
     const sourceDir = typeof run.sourceDir === 'string' ? run.sourceDir : run.sourceDir.s3Uri;
     if (!/^s3:\/\/.+\/sourcedir\.tar\.gz$/.test(sourceDir)) {
       throw new FrameworkConfigError(
@@ -291,9 +299,9 @@ export class FrameworkProcessor<const Env extends string = string> extends BaseP
       'runproc.sh',
       frameworkRunprocScript(this.options.command ?? ['python'], run.code),
     );
-    return this.request<Out, In | 'code' | 'entrypoint'>(
+    return this.request<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code' | 'entrypoint'>(
       stepName,
-      run as ProcessorRunOptions<Out, In | 'code' | 'entrypoint'>,
+      run as ProcessorRunOptions<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code' | 'entrypoint'>,
       this.options.imageUri,
       ['/bin/bash', '/opt/ml/processing/input/entrypoint/runproc.sh'],
       [
@@ -309,8 +317,8 @@ export class FrameworkProcessor<const Env extends string = string> extends BaseP
 
   step<const Out extends string = never, const In extends string = never>(
     run: FrameworkRunOptions<Out, In>,
-  ): ProcessingStep<Out, In | 'code' | 'entrypoint', Env> {
-    return new ProcessingStep<Out, In | 'code' | 'entrypoint', Env>({
+  ): ProcessingStep<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code' | 'entrypoint', Env> {
+    return new ProcessingStep<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code' | 'entrypoint', Env>({
       ...this.stepOptions(run),
       arguments: this.run(run.name, run),
     });

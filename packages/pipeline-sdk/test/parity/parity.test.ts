@@ -29,8 +29,8 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('parity with the SageMaker Python SDK v2.257', () => {
-  it('has at least 12 reference pipelines, each compiled by Python', () => {
-    expect(names.length).toBeGreaterThanOrEqual(12);
+  it('has at least 25 reference pipelines, each compiled by Python', () => {
+    expect(names.length).toBeGreaterThanOrEqual(25);
     expect(Object.keys(python).sort()).toEqual(names);
   });
 

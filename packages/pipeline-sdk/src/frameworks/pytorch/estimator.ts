@@ -48,6 +48,8 @@ export interface PyTorchEstimatorOptions<H extends string, E extends string, M e
   readonly debuggerHookConfig?: false;
   readonly imageUri?: string;
   readonly containerLogLevel?: number;
+  /** Job-name prefix; kept in the definition only with `new Pipeline({ useCustomJobPrefix: true })`. */
+  readonly baseJobName?: string;
 }
 
 /** A data channel: an S3 URI (or expression), or the Python SDK's `TrainingInput` options. */
@@ -163,6 +165,7 @@ export class PyTorchEstimator<
     );
     if (o.enableNetworkIsolation) channels.push(channel('code', sourceDir));
     const args: TrainingStepArguments = {
+      ...(o.baseJobName === undefined ? {} : { TrainingJobName: o.baseJobName }),
       AlgorithmSpecification: job.AlgorithmSpecification as TrainingStepArguments['AlgorithmSpecification'],
       OutputDataConfig: { S3OutputPath: outputPath },
       StoppingCondition: job.StoppingCondition,
