@@ -174,13 +174,17 @@ abstract class BaseProcessor<Env extends string> {
 
 export interface ScriptProcessorOptions<Env extends string> extends ProcessorOptions<Env> {
   readonly imageUri: Str;
-  /** The interpreter, e.g. `['python3']`. */
-  readonly command: readonly string[];
+  /**
+   * The interpreter, e.g. `['python3']`; the entrypoint is the command followed by the script's container path.
+   * A function gives the whole entrypoint from that path instead (for a wrapper, e.g. one that installs
+   * requirements first).
+   */
+  readonly command: readonly string[] | ((scriptPath: string) => string[]);
 }
 
 export interface ScriptRunOptions<Out extends string, In extends string> extends ProcessorRunOptions<Out, In> {
   /** The script: an S3 URI of one file, or a folder uploaded with `uploadProcessingCode`. */
-  readonly code: string | UploadedProcessingCode;
+  readonly code: string | Pick<UploadedProcessingCode, 's3Uri' | 'entryPoint'>;
 }
 
 /**
@@ -205,7 +209,9 @@ export class ScriptProcessor<const Env extends string = string> extends BaseProc
       stepName,
       run as ProcessorRunOptions<Out | Unnamed<'output'>, In | Unnamed<'input'> | 'code'>,
       this.options.imageUri,
-      [...this.options.command, `${PROCESSING_CODE_PATH}/${script}`],
+      typeof this.options.command === 'function'
+        ? this.options.command(`${PROCESSING_CODE_PATH}/${script}`)
+        : [...this.options.command, `${PROCESSING_CODE_PATH}/${script}`],
       [codeInput],
     );
   }
@@ -220,7 +226,7 @@ export class ScriptProcessor<const Env extends string = string> extends BaseProc
   }
 }
 
-function scriptSource(code: string | UploadedProcessingCode): { source: string; script: string } {
+function scriptSource(code: string | Pick<UploadedProcessingCode, 's3Uri' | 'entryPoint'>): { source: string; script: string } {
   if (typeof code !== 'string') return { source: code.s3Uri, script: code.entryPoint };
   if (!code.startsWith('s3://') || code.endsWith('/')) {
     throw new FrameworkConfigError(
