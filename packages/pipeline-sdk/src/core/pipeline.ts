@@ -97,7 +97,7 @@ export class Pipeline {
 
   /** The definition JSON string (validated), as `CreatePipeline.PipelineDefinition` takes it. */
   definition(): string {
-    return JSON.stringify(this.definitionObject());
+    return compileText(this);
   }
 
   /** All steps, including those nested in condition branches, in definition order. */
@@ -118,7 +118,7 @@ export class Pipeline {
 
   /** Step name -> names of the steps it waits for (DependsOn, property references, enclosing condition). */
   dependencyGraph(): Map<string, Set<string>> {
-    return analyse(this).graph;
+    return analyse(this, false).graph;
   }
 }
 
@@ -127,19 +127,36 @@ function experimentJson(value: string | PipelineExpression<string>): JsonValue {
 }
 
 function compile(pipeline: Pipeline): PipelineDefinition {
-  const { compiled } = analyse(pipeline);
+  const { compiled } = analyse(pipeline, false);
   return {
     Version: PIPELINE_DEFINITION_VERSION,
     Metadata: {},
     Parameters: pipeline.parameters.map((p) => p.toDeclaration()),
-    PipelineExperimentConfig: pipeline.experimentConfig
-      ? {
-          ExperimentName: experimentJson(pipeline.experimentConfig.experimentName),
-          TrialName: experimentJson(pipeline.experimentConfig.trialName),
-        }
-      : null,
+    PipelineExperimentConfig: experimentConfigJson(pipeline),
     Steps: pipeline.steps.map((s) => compiled.get(s) as { [key: string]: JsonValue }),
   };
+}
+
+function experimentConfigJson(pipeline: Pipeline): { [key: string]: JsonValue } | null {
+  return pipeline.experimentConfig
+    ? {
+        ExperimentName: experimentJson(pipeline.experimentConfig.experimentName),
+        TrialName: experimentJson(pipeline.experimentConfig.trialName),
+      }
+    : null;
+}
+
+/**
+ * The same definition as `JSON.stringify(compile(pipeline))`, written as text while walking the steps: for
+ * large pipelines, building the object tree first and stringifying it spent most of its time in the GC.
+ */
+function compileText(pipeline: Pipeline): string {
+  const { compiled } = analyse(pipeline, true);
+  let steps = '';
+  for (const step of pipeline.steps) steps += (steps === '' ? '' : ',') + (compiled.get(step) as string);
+  return `{"Version":${JSON.stringify(PIPELINE_DEFINITION_VERSION)},"Metadata":{},"Parameters":${JSON.stringify(
+    pipeline.parameters.map((p) => p.toDeclaration()),
+  )},"PipelineExperimentConfig":${JSON.stringify(experimentConfigJson(pipeline))},"Steps":[${steps}]}`;
 }
 
 /**
@@ -228,14 +245,93 @@ class Serializer {
     }
     return out;
   }
+
+  /** `value()` as JSON text (undefined where `value()` gives undefined). */
+  runText(value: unknown, stepName: string, root: string): string | undefined {
+    this.stepName = stepName;
+    this.segments.length = 0;
+    this.segments.push(root);
+    return this.text(value);
+  }
+
+  text(value: unknown): string | undefined {
+    switch (typeof value) {
+      case 'undefined':
+        return undefined;
+      case 'string':
+        return quote(value);
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'number':
+        if (!Number.isFinite(value)) this.fail(`${value} is not a valid JSON number`);
+        return JSON.stringify(value);
+      case 'object':
+        break;
+      default:
+        this.fail(`a ${typeof value} cannot appear in a pipeline definition`);
+    }
+    if (value === null) return 'null';
+    if (Array.isArray(value)) {
+      let out = '[';
+      for (let i = 0; i < value.length; i++) {
+        this.segments.push(`[${i}]`);
+        out += (i === 0 ? '' : ',') + (this.text(value[i]) ?? 'null');
+        this.segments.pop();
+      }
+      return `${out}]`;
+    }
+    // Plain objects are most nodes: test for them first, before the class checks.
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      if (isExpression(value)) {
+        this.record(value.references());
+        return JSON.stringify(value.expr);
+      }
+      if (value instanceof Condition) {
+        this.record(value.references());
+        return JSON.stringify(value.toRequest());
+      }
+      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      if (value instanceof Step) {
+        this.fail(
+          `a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`,
+        );
+      }
+    }
+    let out = '{';
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      this.segments.push(key);
+      const json = this.text(record[key]);
+      this.segments.pop();
+      if (json === undefined) continue;
+      out += `${out.length === 1 ? '' : ','}${quote(key)}:${json}`;
+    }
+    return `${out}}`;
+  }
+}
+
+// Keys and enum-like values repeat across steps: quoting each once saves most of the small allocations.
+const QUOTED = new Map<string, string>();
+function quote(value: string): string {
+  if (value.length > 64) return JSON.stringify(value);
+  let quoted = QUOTED.get(value);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(value);
+    if (QUOTED.size < 10_000) QUOTED.set(value, quoted);
+  }
+  return quoted;
 }
 
 interface Analysis {
-  compiled: Map<Step, { [key: string]: JsonValue }>;
+  /** Each step's JSON: an object, or its text in text mode. */
+  compiled: Map<Step, { [key: string]: JsonValue } | string>;
   graph: Map<string, Set<string>>;
 }
 
-function analyse(pipeline: Pipeline): Analysis {
+function analyse(pipeline: Pipeline, asText: boolean): Analysis {
   // 1. Placement and names: every step object appears once, every name once.
   const byName = new Map<string, Step>();
   const placement = new Map<Step, string>();
@@ -285,31 +381,29 @@ function analyse(pipeline: Pipeline): Analysis {
   });
 
   // Python's trim_request_dict: drop the job name unless custom prefixes are on; then it must not be empty.
-  const jobName = (step: Step, args: { [key: string]: JsonValue }): void => {
-    const key = step.jobNameArgument as string;
-    if (!(key in args)) return;
-    if (!pipeline.useCustomJobPrefix) {
-      delete args[key];
-      return;
-    }
-    const value = args[key];
-    // A name with the SDK's timestamp suffix keeps only its base, as Python's base_from_name.
-    if (typeof value === 'string') args[key] = JOB_TIMESTAMP.exec(value)?.[1] ?? value;
-    if (value === null || value === '') {
+  const withJobName = (step: Step): unknown => {
+    const args = step.arguments as Record<string, unknown> | undefined;
+    const key = step.jobNameArgument;
+    if (key === undefined || args === undefined || args === null || !(key in args)) return args;
+    const { [key]: value, ...rest } = args;
+    if (!pipeline.useCustomJobPrefix) return rest;
+    if (value === null || value === '' || value === undefined) {
       throw new InvalidArgumentError(
         `${key} is empty: with useCustomJobPrefix, give the job-name prefix or leave the field out`,
         { stepName: step.name, path: `Arguments.${key}` },
       );
     }
+    // A name with the SDK's timestamp suffix keeps only its base, as Python's base_from_name.
+    return { ...rest, [key]: typeof value === 'string' ? (JOB_TIMESTAMP.exec(value)?.[1] ?? value) : value };
   };
 
   // 3. Compile each step (branches first, so a condition step can embed them), collecting references.
-  const compiled = new Map<Step, { [key: string]: JsonValue }>();
+  const compiled = new Map<Step, { [key: string]: JsonValue } | string>();
   const serializer = new Serializer();
   const refs = serializer.refs;
   const compileStep = (step: Step): { [key: string]: JsonValue } => {
     const done = compiled.get(step);
-    if (done) return done;
+    if (done) return done as { [key: string]: JsonValue };
     let args: JsonValue;
     if (step instanceof ConditionStep) {
       args = {
@@ -320,8 +414,7 @@ function analyse(pipeline: Pipeline): Analysis {
         ElseSteps: step.elseSteps.map(compileStep),
       };
     } else {
-      args = serializer.run(step.arguments, step.name, 'Arguments') ?? {};
-      if (step.jobNameArgument !== undefined) jobName(step, args as { [key: string]: JsonValue });
+      args = serializer.run(withJobName(step), step.name, 'Arguments') ?? {};
     }
     const json: { [key: string]: JsonValue } = { Name: step.name, Type: step.stepType, Arguments: args };
     const dependsOn = step.dependsOnNames;
@@ -336,7 +429,40 @@ function analyse(pipeline: Pipeline): Analysis {
     compiled.set(step, json);
     return json;
   };
-  for (const step of pipeline.steps) compileStep(step);
+  // Text mode: the same fields in the same order, as JSON text.
+  const compileStepText = (step: Step): string => {
+    const done = compiled.get(step);
+    if (done) return done as string;
+    let args: string;
+    if (step instanceof ConditionStep) {
+      const conditions = step.conditions.map(
+        (c, i) => serializer.runText(c, step.name, `Arguments.Conditions[${i}]`) ?? 'null',
+      );
+      args = `{"Conditions":[${conditions.join(',')}],"IfSteps":[${step.ifSteps.map(compileStepText).join(',')}],"ElseSteps":[${step.elseSteps.map(compileStepText).join(',')}]}`;
+    } else {
+      args = serializer.runText(withJobName(step), step.name, 'Arguments') ?? '{}';
+    }
+    let text = `{"Name":${JSON.stringify(step.name)},"Type":${JSON.stringify(step.stepType)},"Arguments":${args}`;
+    const dependsOn = step.dependsOnNames;
+    if (dependsOn.length > 0) text += `,"DependsOn":${JSON.stringify(dependsOn)}`;
+    if (step.displayName) text += `,"DisplayName":${JSON.stringify(step.displayName)}`;
+    if (step.description) text += `,"Description":${JSON.stringify(step.description)}`;
+    const fields = step.stepFields;
+    for (const key in fields) {
+      const value = serializer.runText(fields[key], step.name, key);
+      if (value !== undefined) text += `,${JSON.stringify(key)}:${value}`;
+    }
+    text += '}';
+    // Flatten the step's text now: the tree of concatenated pieces would otherwise stay alive until the whole
+    // definition is done, and copying it through the young generation was the largest part of the GC time.
+    text.charCodeAt(text.length >> 1);
+    compiled.set(step, text);
+    return text;
+  };
+  for (const step of pipeline.steps) {
+    if (asText) compileStepText(step);
+    else compileStep(step);
+  }
 
   // 4. References: parameters declared, steps present, property files declared on Processing steps.
   const graph = new Map<string, Set<string>>();
