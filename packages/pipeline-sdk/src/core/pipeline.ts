@@ -274,7 +274,7 @@ class Serializer {
     if (Array.isArray(value)) {
       let out = '[';
       for (let i = 0; i < value.length; i++) {
-        this.segments.push(`[${i}]`);
+        this.segments.push(INDEX[i] ?? `[${i}]`);
         out += (i === 0 ? '' : ',') + (this.text(value[i]) ?? 'null');
         this.segments.pop();
       }
@@ -285,7 +285,7 @@ class Serializer {
     if (proto !== Object.prototype && proto !== null) {
       if (isExpression(value)) {
         this.record(value.references());
-        return JSON.stringify(value.expr);
+        return value.exprText();
       }
       if (value instanceof Condition) {
         this.record(value.references());
@@ -312,6 +312,8 @@ class Serializer {
     return `${out}}`;
   }
 }
+
+const INDEX = Array.from({ length: 64 }, (_, i) => `[${i}]`);
 
 // Keys and enum-like values repeat across steps: quoting each once saves most of the small allocations.
 const QUOTED = new Map<string, string>();

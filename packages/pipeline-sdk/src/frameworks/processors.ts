@@ -226,7 +226,10 @@ export class ScriptProcessor<const Env extends string = string> extends BaseProc
   }
 }
 
-function scriptSource(code: string | Pick<UploadedProcessingCode, 's3Uri' | 'entryPoint'>): { source: string; script: string } {
+function scriptSource(code: string | Pick<UploadedProcessingCode, 's3Uri' | 'entryPoint'>): {
+  source: string;
+  script: string;
+} {
   if (typeof code !== 'string') return { source: code.s3Uri, script: code.entryPoint };
   if (!code.startsWith('s3://') || code.endsWith('/')) {
     throw new FrameworkConfigError(

@@ -53,7 +53,7 @@ const CHECK_OPTIONS = [
   'suppliedBaselineConstraints',
 ] as const;
 
-function checkFields(step: Step, options: CheckStepOptions, checkType: string): { [key: string]: unknown } {
+function checkFields(options: CheckStepOptions, checkType: string): { [key: string]: unknown } {
   // The Python SDK writes every field, null when not given.
   return {
     CheckType: checkType,
@@ -91,7 +91,7 @@ export class QualityCheckStep extends Step {
     );
     oneOf(this, options.checkType, ['DATA_QUALITY', 'MODEL_QUALITY'], 'CheckType');
     this.#arguments = options.arguments;
-    Object.assign(this.extraFields, checkFields(this, options, options.checkType), {
+    Object.assign(this.extraFields, checkFields(options, options.checkType), {
       SuppliedBaselineStatistics: options.suppliedBaselineStatistics ?? null,
     });
     const p = (path: string) => stepProperty<string>(this.name, path);
@@ -134,7 +134,7 @@ export class ClarifyCheckStep extends Step {
       });
     }
     this.#arguments = options.arguments;
-    Object.assign(this.extraFields, checkFields(this, options, options.checkType));
+    Object.assign(this.extraFields, checkFields(options, options.checkType));
     if (options.modelName !== undefined) this.extraFields.ModelName = options.modelName;
     this.properties = {
       CalculatedBaselineConstraints: stepProperty<string>(this.name, 'CalculatedBaselineConstraints'),
