@@ -98,7 +98,7 @@ async function walk(
  */
 export async function packageSourceDir(options: PackageSourceDirOptions): Promise<PackagedSourceDir> {
   const sourceDir = resolve(options.sourceDir);
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(sourceDir);
   } catch (error) {
