@@ -248,68 +248,94 @@ class Serializer {
 
   /** `value()` as JSON text (undefined where `value()` gives undefined). */
   runText(value: unknown, stepName: string, root: string): string | undefined {
+    if (value === undefined) return undefined;
     this.stepName = stepName;
     this.segments.length = 0;
     this.segments.push(root);
-    return this.text(value);
+    this.out = '';
+    this.emit(value);
+    return this.out;
   }
 
-  text(value: unknown): string | undefined {
+  // Text mode appends every piece to one accumulator: returning strings up the tree made a concatenation per
+  // level, and that garbage was most of the compile time of large pipelines.
+  private out = '';
+
+  private emit(value: unknown): void {
     switch (typeof value) {
-      case 'undefined':
-        return undefined;
       case 'string':
-        return quote(value);
+        this.out += quote(value);
+        return;
       case 'boolean':
-        return value ? 'true' : 'false';
+        this.out += value ? 'true' : 'false';
+        return;
       case 'number':
         if (!Number.isFinite(value)) this.fail(`${value} is not a valid JSON number`);
-        return JSON.stringify(value);
+        this.out += JSON.stringify(value);
+        return;
       case 'object':
         break;
       default:
         this.fail(`a ${typeof value} cannot appear in a pipeline definition`);
     }
-    if (value === null) return 'null';
+    if (value === null) {
+      this.out += 'null';
+      return;
+    }
     if (Array.isArray(value)) {
-      let out = '[';
+      this.out += '[';
       for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.out += ',';
+        const item = value[i];
+        if (item === undefined) {
+          this.out += 'null';
+          continue;
+        }
         this.segments.push(INDEX[i] ?? `[${i}]`);
-        out += (i === 0 ? '' : ',') + (this.text(value[i]) ?? 'null');
+        this.emit(item);
         this.segments.pop();
       }
-      return `${out}]`;
+      this.out += ']';
+      return;
     }
     // Plain objects are most nodes: test for them first, before the class checks.
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       if (isExpression(value)) {
         this.record(value.references());
-        return value.exprText();
+        this.out += value.exprText();
+        return;
       }
       if (value instanceof Condition) {
         this.record(value.references());
-        return JSON.stringify(value.toRequest());
+        this.out += JSON.stringify(value.toRequest());
+        return;
       }
-      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      if (value instanceof Date) {
+        this.out += JSON.stringify(value.toISOString());
+        return;
+      }
       if (value instanceof Step) {
         this.fail(
           `a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`,
         );
       }
     }
-    let out = '{';
+    this.out += '{';
+    let first = true;
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
+      const item = record[key];
+      if (item === undefined) continue;
+      this.out += first ? quoteKey(key) : `,${quoteKey(key)}`;
+      first = false;
       this.segments.push(key);
-      const json = this.text(record[key]);
+      this.emit(item);
       this.segments.pop();
-      if (json === undefined) continue;
-      out += `${out.length === 1 ? '' : ','}${quote(key)}:${json}`;
     }
-    return `${out}}`;
+    this.out += '}';
   }
 }
 
@@ -317,6 +343,15 @@ const INDEX = Array.from({ length: 64 }, (_, i) => `[${i}]`);
 
 // Keys and enum-like values repeat across steps: quoting each once saves most of the small allocations.
 const QUOTED = new Map<string, string>();
+const QUOTED_KEYS = new Map<string, string>();
+function quoteKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (QUOTED_KEYS.size < 10_000) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
+}
 function quote(value: string): string {
   if (value.length > 64) return JSON.stringify(value);
   let quoted = QUOTED.get(value);
