@@ -5,16 +5,17 @@ import {
   greaterThanOrEqualTo,
   Join,
   JsonGet,
+  Model,
   ParameterFloat,
   ParameterInteger,
   ParameterString,
   Pipeline,
-  ProcessingStep,
+  PipelineSession,
   PropertyFile,
-  RegisterModelStep,
-  TrainingStep,
-  type PipelineExpression,
+  PyTorchEstimator,
+  ScriptProcessor,
 } from '@sagemaker-mlops/pipeline-sdk';
+import type { ProcessingInstanceType } from '@aws-sdk/client-sagemaker';
 import type { Profile } from './config.js';
 import type { DemoNames } from './context.js';
 
@@ -22,7 +23,7 @@ import type { DemoNames } from './context.js';
 export interface CodeLocations {
   /** `s3://.../sourcedir.tar.gz` with train.py (and inference code) for the training job. */
   trainingSourceDir: string;
-  /** Script-mode hyperparameters for it (sagemaker_program, sagemaker_submit_directory, ...). */
+  /** Script-mode hyperparameters for it (sagemaker_program, sagemaker_submit_directory, ...), used by tuning. */
   trainingHyperParameters: Record<string, string>;
   /** `s3://.../` prefix holding preprocess.py, evaluate.py and their helpers, for the processing jobs. */
   processingCode: string;
@@ -46,6 +47,9 @@ export interface PipelineDefaults {
 
 export const ACCURACY_JSON_PATH = 'multiclass_classification_metrics.accuracy.value';
 
+/** Container paths of the processing jobs' inputs and outputs. */
+const io = (name: string) => `/opt/ml/processing/${name}`;
+
 /**
  * The seed's pipeline: Preprocess → Train → Evaluate → (accuracy >= gate ? RegisterModel (PendingManualApproval) : Fail).
  * Evaluate also writes the drift, explanation and robustness reports.
@@ -60,7 +64,11 @@ export function buildDemoPipeline(options: {
   entrypoint?: (script: string) => string[];
 }): Pipeline {
   const { names, profile, code, images, defaults } = options;
-  const entrypoint = options.entrypoint ?? ((script: string) => ['python3', `/opt/ml/processing/input/code/${script}`]);
+  const session = new PipelineSession({
+    pipelineName: names.pipelineName,
+    defaultBucket: names.bucket,
+    region: names.region,
+  });
 
   const modelName = new ParameterString({
     name: 'ModelName',
@@ -81,231 +89,129 @@ export function buildDemoPipeline(options: {
   });
   const accuracyGate = new ParameterFloat({ name: 'AccuracyGate', defaultValue: defaults.accuracyGate });
 
-  const runPrefix = (part: string) =>
-    new Join({
+  // Reports land under <pipeline>/<execution id>/<name>/, where `downloadReports` (all.ts) reads them.
+  const output = <const N extends string>(name: N) => ({
+    outputName: name,
+    source: io(name),
+    destination: new Join({
       on: '/',
-      values: [`s3://${names.bucket}/${names.pipelineName}`, ExecutionVariables.PIPELINE_EXECUTION_ID, part],
-    });
-  const processing = (instanceType: string) => ({
-    ClusterConfig: { InstanceCount: 1, InstanceType: instanceType as never, VolumeSizeInGB: 30 },
+      values: [`s3://${names.bucket}/${names.pipelineName}`, ExecutionVariables.PIPELINE_EXECUTION_ID, name],
+    }),
   });
-  const codeInput = {
-    InputName: 'code' as const,
-    AppManaged: false,
-    S3Input: {
-      S3Uri: code.processingCode,
-      LocalPath: '/opt/ml/processing/input/code',
-      S3DataType: 'S3Prefix' as const,
-      S3InputMode: 'File' as const,
-      S3DataDistributionType: 'FullyReplicated' as const,
-    },
-  };
-  const s3Input = <N extends string>(name: N, uri: string | PipelineExpression<string>, localPath: string) => ({
-    InputName: name,
-    AppManaged: false,
-    S3Input: {
-      S3Uri: uri,
-      LocalPath: localPath,
-      S3DataType: 'S3Prefix' as const,
-      S3InputMode: 'File' as const,
-      S3DataDistributionType: 'FullyReplicated' as const,
-    },
+  const processor = new ScriptProcessor({
+    session,
+    imageUri: images.processing,
+    command: (path) =>
+      (options.entrypoint ?? ((script) => ['python3', io(`input/code/${script}`)]))(
+        path.slice(path.lastIndexOf('/') + 1),
+      ),
+    role: names.roleArn,
+    instanceType: names.processingInstanceType as ProcessingInstanceType,
+    maxRuntimeInSeconds: 3600,
   });
-  const s3Output = <N extends string>(name: N, localPath: string) => ({
-    OutputName: name,
-    AppManaged: false,
-    S3Output: { S3Uri: runPrefix(name), LocalPath: localPath, S3UploadMode: 'EndOfJob' as const },
-  });
+  const script = (entryPoint: string) => ({ s3Uri: code.processingCode, entryPoint });
 
-  const preprocess = new ProcessingStep({
+  const preprocess = processor.step({
     name: 'Preprocess',
     description: 'Merge the raw zip with the annotated images, deduplicate, split train/validation/test',
-    arguments: {
-      RoleArn: names.roleArn,
-      AppSpecification: {
-        ImageUri: images.processing,
-        ContainerEntrypoint: entrypoint('preprocess.py'),
-        ContainerArguments: [
-          '--raw',
-          '/opt/ml/processing/input/raw',
-          '--annotated-dir',
-          '/opt/ml/processing/input/annotated',
-          '--train-output',
-          '/opt/ml/processing/train',
-          '--validation-output',
-          '/opt/ml/processing/validation',
-          '--test-output',
-          '/opt/ml/processing/test',
-          '--report-output',
-          '/opt/ml/processing/report',
-          '--image-size',
-          String(profile.imageSize),
-        ],
+    code: script('preprocess.py'),
+    inputs: [
+      { inputName: 'raw', source: new Join({ on: '/', values: [lakePrefix, 'raw'] }), destination: io('input/raw') },
+      {
+        inputName: 'annotated',
+        source: new Join({ on: '/', values: [lakePrefix, 'annotated'] }),
+        destination: io('input/annotated'),
       },
-      ProcessingResources: processing(names.processingInstanceType),
-      ProcessingInputs: [
-        codeInput,
-        s3Input('raw', new Join({ on: '/', values: [lakePrefix, 'raw'] }), '/opt/ml/processing/input/raw'),
-        s3Input(
-          'annotated',
-          new Join({ on: '/', values: [lakePrefix, 'annotated'] }),
-          '/opt/ml/processing/input/annotated',
-        ),
-      ],
-      ProcessingOutputConfig: {
-        Outputs: [
-          s3Output('train', '/opt/ml/processing/train'),
-          s3Output('validation', '/opt/ml/processing/validation'),
-          s3Output('test', '/opt/ml/processing/test'),
-          s3Output('report', '/opt/ml/processing/report'),
-        ],
-      },
-      StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-    },
+    ],
+    outputs: [output('train'), output('validation'), output('test'), output('report')],
+    arguments: [
+      ...['--raw', io('input/raw'), '--annotated-dir', io('input/annotated'), '--train-output', io('train')],
+      ...['--validation-output', io('validation'), '--test-output', io('test'), '--report-output', io('report')],
+      ...['--image-size', String(profile.imageSize)],
+    ],
   });
+  const split = (name: 'train' | 'validation' | 'test') =>
+    preprocess.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri;
 
-  const train = new TrainingStep({
+  const estimator = new PyTorchEstimator({
+    session,
+    role: names.roleArn,
+    imageUri: images.training,
+    frameworkVersion: '2.5',
+    pythonVersion: 'py311',
+    sourceDir: code.trainingSourceDir,
+    entryPoint: 'train.py',
+    instanceType: names.trainingInstanceType,
+    maxRun: 3 * 3600,
+    outputPath: `s3://${names.bucket}/${names.pipelineName}/models`,
+    // Parameters are sent as strings (`.to_string()` for numbers), as the Python SDK does.
+    hyperparameters: {
+      ...profile.trainHyperParameters,
+      model: modelName,
+      optimizer,
+      lr: learningRate,
+      'batch-size': batchSize,
+      epochs,
+    },
+    metricDefinitions: [
+      { name: 'train:loss', regex: 'train_loss=([0-9.]+)' },
+      { name: 'validation:accuracy', regex: 'val_accuracy=([0-9.]+)' },
+      { name: 'images_per_sec', regex: 'images_per_sec=([0-9.]+)' },
+    ],
+    debuggerHookConfig: false,
+    disableProfiler: true,
+  });
+  const train = estimator.step({
     name: 'Train',
     description: 'Train the timm ResNet with the given hyperparameters',
-    arguments: {
-      RoleArn: names.roleArn,
-      AlgorithmSpecification: {
-        TrainingImage: images.training,
-        TrainingInputMode: 'File',
-        MetricDefinitions: [
-          { Name: 'train:loss', Regex: 'train_loss=([0-9.]+)' },
-          { Name: 'validation:accuracy', Regex: 'val_accuracy=([0-9.]+)' },
-          { Name: 'images_per_sec', Regex: 'images_per_sec=([0-9.]+)' },
-        ],
-      },
-      HyperParameters: {
-        ...code.trainingHyperParameters,
-        ...profile.trainHyperParameters,
-        model: modelName,
-        optimizer,
-        // Hyperparameters are strings: numbers go through Join, as the Python SDK's `.to_string()` does.
-        lr: new Join({ on: '', values: [learningRate] }),
-        'batch-size': new Join({ on: '', values: [batchSize] }),
-        epochs: new Join({ on: '', values: [epochs] }),
-      },
-      InputDataConfig: [
-        {
-          ChannelName: 'train',
-          DataSource: {
-            S3DataSource: {
-              S3DataType: 'S3Prefix',
-              S3Uri: preprocess.properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri,
-              S3DataDistributionType: 'FullyReplicated',
-            },
-          },
-        },
-        {
-          ChannelName: 'validation',
-          DataSource: {
-            S3DataSource: {
-              S3DataType: 'S3Prefix',
-              S3Uri: preprocess.properties.ProcessingOutputConfig.Outputs['validation'].S3Output.S3Uri,
-              S3DataDistributionType: 'FullyReplicated',
-            },
-          },
-        },
-      ],
-      OutputDataConfig: { S3OutputPath: `s3://${names.bucket}/${names.pipelineName}/models` },
-      ResourceConfig: { InstanceCount: 1, InstanceType: names.trainingInstanceType as never, VolumeSizeInGB: 30 },
-      StoppingCondition: { MaxRuntimeInSeconds: 3 * 3600 },
-    },
+    inputs: { train: split('train'), validation: split('validation') },
   });
+  const modelData = train.properties.ModelArtifacts.S3ModelArtifacts;
 
   const evaluation = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', path: 'evaluation.json' });
-  const evaluate = new ProcessingStep({
+  const evaluate = processor.step({
     name: 'Evaluate',
     description: 'Accuracy and per-class metrics, drift (Alibi Detect), explanation and robustness (Captum)',
     propertyFiles: [evaluation],
-    arguments: {
-      RoleArn: names.roleArn,
-      AppSpecification: {
-        ImageUri: images.processing,
-        ContainerEntrypoint: entrypoint('evaluate.py'),
-        ContainerArguments: [
-          '--model-dir',
-          '/opt/ml/processing/model',
-          '--test-dir',
-          '/opt/ml/processing/test',
-          '--validation-dir',
-          '/opt/ml/processing/validation',
-          '--evaluation-output',
-          '/opt/ml/processing/evaluation',
-          '--drift-output',
-          '/opt/ml/processing/drift',
-          '--explanation-output',
-          '/opt/ml/processing/explanation',
-          '--robustness-output',
-          '/opt/ml/processing/robustness',
-          ...profile.evaluateArguments,
-        ],
-      },
-      ProcessingResources: processing(names.processingInstanceType),
-      ProcessingInputs: [
-        codeInput,
-        s3Input('model', train.properties.ModelArtifacts.S3ModelArtifacts, '/opt/ml/processing/model'),
-        s3Input(
-          'test',
-          preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri,
-          '/opt/ml/processing/test',
-        ),
-        s3Input(
-          'validation',
-          preprocess.properties.ProcessingOutputConfig.Outputs['validation'].S3Output.S3Uri,
-          '/opt/ml/processing/validation',
-        ),
-      ],
-      ProcessingOutputConfig: {
-        Outputs: [
-          s3Output('evaluation', '/opt/ml/processing/evaluation'),
-          s3Output('drift', '/opt/ml/processing/drift'),
-          s3Output('explanation', '/opt/ml/processing/explanation'),
-          s3Output('robustness', '/opt/ml/processing/robustness'),
-        ],
-      },
-      StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-    },
+    code: script('evaluate.py'),
+    inputs: [
+      { inputName: 'model', source: modelData, destination: io('model') },
+      { inputName: 'test', source: split('test'), destination: io('test') },
+      { inputName: 'validation', source: split('validation'), destination: io('validation') },
+    ],
+    outputs: [output('evaluation'), output('drift'), output('explanation'), output('robustness')],
+    arguments: [
+      ...['--model-dir', io('model'), '--test-dir', io('test'), '--validation-dir', io('validation')],
+      ...['--evaluation-output', io('evaluation'), '--drift-output', io('drift')],
+      ...['--explanation-output', io('explanation'), '--robustness-output', io('robustness')],
+      ...profile.evaluateArguments,
+    ],
   });
-
   const accuracy = new JsonGet<number>({ step: evaluate, propertyFile: evaluation, jsonPath: ACCURACY_JSON_PATH });
 
-  const register = new RegisterModelStep({
-    name: 'RegisterModel',
+  // train.py packs the handlers into model.tar.gz under code/, where the PyTorch container looks.
+  const model = new Model({
+    imageUri: images.inference,
+    modelData,
+    role: names.roleArn,
+    env: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_REGION: names.region },
+  });
+  const register = model.registerStep({
+    name: 'Register',
     description: 'Register the model version, waiting for manual approval',
-    arguments: {
-      ModelPackageGroupName: names.modelPackageGroupName,
-      ModelApprovalStatus: 'PendingManualApproval',
-      ModelPackageDescription: 'Image classifier trained by the sagemaker-mlops demo pipeline',
-      InferenceSpecification: {
-        Containers: [
-          {
-            Image: images.inference,
-            ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts,
-            // train.py packs the handlers into model.tar.gz under code/, where the PyTorch container looks.
-            Environment: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_REGION: names.region },
-          },
-        ],
-        SupportedContentTypes: ['image/png', 'image/jpeg', 'application/x-image', 'application/json'],
-        SupportedResponseMIMETypes: ['application/json'],
-        SupportedRealtimeInferenceInstanceTypes: [names.prodInstanceType as never],
-      },
-      ModelMetrics: {
-        ModelQuality: {
-          Statistics: {
-            ContentType: 'application/json',
-            S3Uri: new Join({
-              on: '/',
-              values: [
-                evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri,
-                'evaluation.json',
-              ],
-            }),
-          },
-        },
+    modelPackageGroupName: names.modelPackageGroupName,
+    approvalStatus: 'PendingManualApproval',
+    modelPackageDescription: 'Image classifier trained by the sagemaker-mlops demo pipeline',
+    contentTypes: ['image/png', 'image/jpeg', 'application/x-image', 'application/json'],
+    responseTypes: ['application/json'],
+    inferenceInstances: [names.prodInstanceType],
+    modelMetrics: {
+      modelStatistics: {
+        contentType: 'application/json',
+        s3Uri: new Join({
+          on: '/',
+          values: [evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri, 'evaluation.json'],
+        }),
       },
     },
   });
@@ -314,7 +220,6 @@ export function buildDemoPipeline(options: {
     name: 'AccuracyBelowGate',
     errorMessage: new Join({ on: ' ', values: ['Model accuracy', accuracy, 'is below the gate', accuracyGate] }),
   });
-
   const gate = new ConditionStep({
     name: 'CheckAccuracy',
     conditions: [greaterThanOrEqualTo(accuracy, accuracyGate)],

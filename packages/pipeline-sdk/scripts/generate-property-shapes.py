@@ -23,6 +23,9 @@ ROOTS = {
     "RegisterModel": "DescribeModelPackageOutput",
     "EndpointConfig": "DescribeEndpointConfigOutput",
     "Endpoint": "DescribeEndpointOutput",
+    "AutoML": "DescribeAutoMLJobResponse",
+    # EMR steps read the EMR service's DescribeStep `Step` shape (prefixed: it is another service's model).
+    "EMR": "EMR.Step",
 }
 
 
@@ -32,7 +35,18 @@ def main() -> None:
     # botocore ships its models gzip-compressed; its loader reads either form.
     from botocore.loaders import Loader
 
-    model = Loader().load_service_model("sagemaker", "service-2", version)["shapes"]
+    loader = Loader()
+    model = dict(loader.load_service_model("sagemaker", "service-2", version)["shapes"])
+    emr_base = os.path.join(os.path.dirname(botocore.__file__), "data", "emr")
+    emr = loader.load_service_model("emr", "service-2", sorted(os.listdir(emr_base))[-1])["shapes"]
+    for name, shape in emr.items():
+        shape = json.loads(json.dumps(shape))
+        for key in ("member", "value"):
+            if key in shape:
+                shape[key]["shape"] = "EMR." + shape[key]["shape"]
+        for member in shape.get("members", {}).values():
+            member["shape"] = "EMR." + member["shape"]
+        model["EMR." + name] = shape
 
     out: dict[str, dict[str, str]] = {}
 

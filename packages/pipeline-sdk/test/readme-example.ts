@@ -1,47 +1,31 @@
 // The README's main example, verbatim except for the import path (test/readme.test.ts keeps them in sync).
 import {
   ConditionStep,
-  ExecutionVariables,
   FailStep,
   Join,
   JsonGet,
+  Model,
   ParameterFloat,
   ParameterInteger,
   ParameterString,
   Pipeline,
-  ProcessingStep,
+  PipelineSession,
   PropertyFile,
-  RegisterModelStep,
-  TrainingStep,
+  PyTorchEstimator,
+  ScriptProcessor,
   greaterThanOrEqualTo,
-  type PipelineExpression,
 } from '../src/index.js';
 
-const bucket = 'my-bucket';
 const role = 'arn:aws:iam::123456789012:role/SageMakerRole';
-const pipelineName = 'SeedImageClassification';
-const cpuImage = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3-cpu-py311';
-
-const input = <N extends string>(name: N, source: string | PipelineExpression<string>, destination: string) => ({
-  InputName: name,
-  S3Input: { S3Uri: source, LocalPath: destination, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const },
+// Like the Python SDK's PipelineSession: default outputs go to s3://my-bucket/<pipeline>/<execution id>/<step>/output/<name>.
+const session = new PipelineSession({
+  pipelineName: 'SeedImageClassification',
+  defaultBucket: 'my-bucket',
+  region: 'us-east-1',
 });
-// One output folder per execution: s3://<bucket>/<pipeline>/<execution id>/<step>/output/<name>
-const output = <N extends string>(step: string, name: N, source: string) => ({
-  OutputName: name,
-  S3Output: {
-    S3Uri: new Join({
-      on: '/',
-      values: ['s3:/', bucket, pipelineName, ExecutionVariables.PIPELINE_EXECUTION_ID, step, 'output', name],
-    }),
-    LocalPath: source,
-    S3UploadMode: 'EndOfJob' as const,
-  },
-});
-const cpuCluster = { ClusterConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 } } as const;
 
-const datasetZip = new ParameterString({ name: 'DatasetZipUri', defaultValue: `s3://${bucket}/raw/images.zip` });
-const annotated = new ParameterString({ name: 'AnnotatedPrefix', defaultValue: `s3://${bucket}/annotated/` });
+const datasetZip = new ParameterString({ name: 'DatasetZipUri', defaultValue: 's3://my-bucket/raw/images.zip' });
+const annotated = new ParameterString({ name: 'AnnotatedPrefix', defaultValue: 's3://my-bucket/annotated/' });
 const modelName = new ParameterString({
   name: 'ModelName',
   defaultValue: 'resnet34',
@@ -50,127 +34,92 @@ const modelName = new ParameterString({
 const batchSize = new ParameterInteger({ name: 'BatchSize', defaultValue: 64 });
 const learningRate = new ParameterFloat({ name: 'LearningRate', defaultValue: 0.0018308341419607547 });
 const accuracyGate = new ParameterFloat({ name: 'AccuracyGate', defaultValue: 0.735 });
-const approval = new ParameterString({ name: 'ModelApprovalStatus', defaultValue: 'PendingManualApproval' });
 
-const preprocess = new ProcessingStep({
+const processor = new ScriptProcessor({
+  session,
+  role,
+  imageUri: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3-cpu-py311',
+  command: ['python3'],
+  instanceType: 'ml.m5.xlarge',
+});
+
+const preprocess = processor.step({
   name: 'Preprocess',
-  arguments: {
-    ProcessingResources: cpuCluster,
-    AppSpecification: {
-      ImageUri: cpuImage,
-      ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
-    },
-    RoleArn: role,
-    ProcessingInputs: [
-      input('raw', datasetZip, '/opt/ml/processing/input/raw'),
-      input('annotated', annotated, '/opt/ml/processing/input/annotated'),
-      input('code', `s3://${bucket}/code/preprocess.py`, '/opt/ml/processing/input/code'),
-    ],
-    ProcessingOutputConfig: {
-      Outputs: [
-        output('Preprocess', 'train', '/opt/ml/processing/output/train'),
-        output('Preprocess', 'test', '/opt/ml/processing/output/test'),
-      ],
-    },
-  },
+  code: 's3://my-bucket/code/preprocess.py',
+  inputs: [
+    { inputName: 'raw', source: datasetZip, destination: '/opt/ml/processing/input/raw' },
+    { inputName: 'annotated', source: annotated, destination: '/opt/ml/processing/input/annotated' },
+  ],
+  outputs: [
+    { outputName: 'train', source: '/opt/ml/processing/output/train' },
+    { outputName: 'test', source: '/opt/ml/processing/output/test' },
+  ],
 });
+// Typed: 'train' and 'test' are Preprocess's declared outputs ('tset' would not compile).
+const split = (name: 'train' | 'test') => preprocess.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri;
 
-const train = new TrainingStep({
-  name: 'Train',
-  arguments: {
-    AlgorithmSpecification: {
-      TrainingInputMode: 'File',
-      TrainingImage: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3-gpu-py311',
-      MetricDefinitions: [{ Name: 'validation:accuracy', Regex: 'val_acc=([0-9.]+)' }],
-    },
-    RoleArn: role,
-    OutputDataConfig: { S3OutputPath: `s3://${bucket}/models` },
-    ResourceConfig: { InstanceType: 'ml.g4dn.12xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
-    // Managed spot: wait up to 4 h for capacity, run at most 3 h, resume from checkpoints.
-    EnableManagedSpotTraining: true,
-    StoppingCondition: { MaxRuntimeInSeconds: 3 * 3600, MaxWaitTimeInSeconds: 4 * 3600 },
-    CheckpointConfig: { S3Uri: `s3://${bucket}/checkpoints/seed` },
-    InputDataConfig: (['train', 'test'] as const).map((channel) => ({
-      ChannelName: channel,
-      DataSource: {
-        S3DataSource: {
-          S3DataType: 'S3Prefix' as const,
-          // Typed: 'train' and 'test' are Preprocess's declared outputs.
-          S3Uri: preprocess.properties.ProcessingOutputConfig.Outputs[channel].S3Output.S3Uri,
-        },
-      },
-    })),
-    HyperParameters: {
-      'model-name': modelName,
-      'batch-size': batchSize.asString(), // hyperparameters are strings: numbers need asString()
-      'learning-rate': learningRate.asString(),
-      sagemaker_program: JSON.stringify('train.py'),
-      sagemaker_submit_directory: JSON.stringify(`s3://${bucket}/code/train/sourcedir.tar.gz`),
-      sagemaker_distributed_dataparallel_enabled: 'true',
-    },
-  },
+// The Python SDK's PyTorch estimator: script mode, torchrun DDP on 2 instances, managed spot with checkpoints, a metric.
+const estimator = new PyTorchEstimator({
+  session,
+  role,
+  entryPoint: 'train.py',
+  sourceDir: 's3://my-bucket/code/train/sourcedir.tar.gz',
+  frameworkVersion: '2.3.0',
+  pythonVersion: 'py311',
+  instanceType: 'ml.g5.12xlarge',
+  instanceCount: 2,
+  distribution: { torch_distributed: { enabled: true } },
+  hyperparameters: { 'model-name': modelName, 'batch-size': batchSize, 'learning-rate': learningRate },
+  useSpotInstances: true,
+  maxRun: 3 * 3600,
+  maxWait: 4 * 3600,
+  checkpointS3Uri: 's3://my-bucket/checkpoints/seed',
+  metricDefinitions: [{ name: 'validation:accuracy', regex: 'val_acc=([0-9.]+)' }],
+  outputPath: 's3://my-bucket/models',
 });
+const train = estimator.step({ name: 'Train', inputs: { train: split('train'), test: split('test') } });
 
 const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', path: 'evaluation.json' });
-const evaluate = new ProcessingStep({
+const evaluate = processor.step({
   name: 'Evaluate',
-  arguments: {
-    ProcessingResources: cpuCluster,
-    AppSpecification: {
-      ImageUri: cpuImage,
-      ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/evaluate.py'],
+  code: 's3://my-bucket/code/evaluate.py',
+  inputs: [
+    {
+      inputName: 'model',
+      source: train.properties.ModelArtifacts.S3ModelArtifacts,
+      destination: '/opt/ml/processing/model',
     },
-    RoleArn: role,
-    ProcessingInputs: [
-      input('model', train.properties.ModelArtifacts.S3ModelArtifacts, '/opt/ml/processing/model'),
-      input(
-        'test',
-        preprocess.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri,
-        '/opt/ml/processing/test',
-      ),
-      input('code', `s3://${bucket}/code/evaluate.py`, '/opt/ml/processing/input/code'),
-    ],
-    ProcessingOutputConfig: { Outputs: [output('Evaluate', 'evaluation', '/opt/ml/processing/evaluation')] },
-  },
+    { inputName: 'test', source: split('test'), destination: '/opt/ml/processing/test' },
+  ],
+  outputs: [{ outputName: 'evaluation', source: '/opt/ml/processing/evaluation' }],
   propertyFiles: [report],
 });
-
 const accuracy = new JsonGet<number>({ step: evaluate, propertyFile: report, jsonPath: 'metrics.accuracy.value' });
-const register = new RegisterModelStep({
-  name: 'RegisterModel',
-  arguments: {
-    ModelPackageGroupName: 'SeedImageClassifier',
-    ModelApprovalStatus: approval,
-    InferenceSpecification: {
-      Containers: [
-        {
-          Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311',
-          ModelDataUrl: train.properties.ModelArtifacts.S3ModelArtifacts,
-        },
-      ],
-      SupportedContentTypes: ['application/x-image', 'image/jpeg', 'image/png'],
-      SupportedResponseMIMETypes: ['application/json'],
-    },
-    ModelMetrics: {
-      ModelQuality: {
-        Statistics: {
-          ContentType: 'application/json',
-          S3Uri: new Join({
-            on: '/',
-            values: [
-              evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri,
-              'evaluation.json',
-            ],
-          }),
-        },
-      },
+
+// ModelStep-style: the step is named 'Register-RegisterModel', as the Python SDK names it.
+const register = new Model({
+  imageUri: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311',
+  modelData: train.properties.ModelArtifacts.S3ModelArtifacts,
+  role,
+}).registerStep({
+  name: 'Register',
+  modelPackageGroupName: 'SeedImageClassifier',
+  contentTypes: ['application/x-image', 'image/jpeg', 'image/png'],
+  responseTypes: ['application/json'],
+  modelMetrics: {
+    modelStatistics: {
+      contentType: 'application/json',
+      s3Uri: new Join({
+        on: '/',
+        values: [evaluate.properties.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri, 'evaluation.json'],
+      }),
     },
   },
 });
 
 export const pipeline = new Pipeline({
-  name: pipelineName,
-  parameters: [datasetZip, annotated, modelName, batchSize, learningRate, accuracyGate, approval],
+  name: session.pipelineName,
+  parameters: [datasetZip, annotated, modelName, batchSize, learningRate, accuracyGate],
   steps: [
     preprocess,
     train,

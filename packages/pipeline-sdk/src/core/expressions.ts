@@ -30,7 +30,12 @@ export abstract class PipelineExpression<T = Primitive> {
 
   /** What this expression (and the expressions inside it) refer to. */
   references(): ExpressionReference[] {
-    return [];
+    return NO_REFERENCES;
+  }
+
+  /** `expr` as JSON text (the compiler's text mode); constant expressions cache it. */
+  exprText(): string {
+    return JSON.stringify(this.expr);
   }
 
   /** `{"Std:Join": {"On": "", "Values": [this]}}`: the Python SDK's `to_string()`, needed where a string is expected. */
@@ -57,6 +62,8 @@ export abstract class PipelineExpression<T = Primitive> {
   }
 }
 Object.defineProperty(PipelineExpression.prototype, EXPRESSION, { value: true });
+
+const NO_REFERENCES: ExpressionReference[] = [];
 
 export function isExpression(value: unknown): value is PipelineExpression<unknown> {
   return typeof value === 'object' && value !== null && (value as { [EXPRESSION]?: unknown })[EXPRESSION] === true;
@@ -85,12 +92,22 @@ export abstract class Parameter<T extends Primitive> extends PipelineExpression<
     this.defaultValue = defaultValue;
   }
 
+  #text: string | undefined;
+  #references: ExpressionReference[] | undefined;
+
   get expr(): JsonValue {
     return { Get: `Parameters.${this.name}` };
   }
 
+  // A parameter is used by many steps: its text and reference list are made once.
+  override exprText(): string {
+    this.#text ??= JSON.stringify(this.expr);
+    return this.#text;
+  }
+
   override references(): ExpressionReference[] {
-    return [{ kind: 'parameter', parameter: this as Parameter<Primitive> }];
+    this.#references ??= [{ kind: 'parameter', parameter: this as Parameter<Primitive> }];
+    return this.#references;
   }
 
   /** Allowed values (String parameters only). */
@@ -190,11 +207,16 @@ export class ParameterBoolean extends Parameter<boolean> {
 // Execution variables and experiment-config properties
 
 class GetExpression extends PipelineExpression<string> {
+  readonly #text: string;
   constructor(private readonly path: string) {
     super();
+    this.#text = JSON.stringify({ Get: path });
   }
   get expr(): JsonValue {
     return { Get: this.path };
+  }
+  override exprText(): string {
+    return this.#text;
   }
 }
 

@@ -36,6 +36,12 @@ export interface PipelineOptions {
    * `null` disables it (emitted as `null`, as the Python SDK does).
    */
   experimentConfig?: PipelineExperimentConfig | null;
+  /**
+   * Keep the job names given in step arguments (`ProcessingJobName`, `TrainingJobName`, ...) as prefixes of the
+   * jobs' names, as the Python SDK's `PipelineDefinitionConfig(use_custom_job_prefix=True)`. Default false:
+   * the names are dropped from the definition, because SageMaker generates them per execution.
+   */
+  useCustomJobPrefix?: boolean;
 }
 
 /** The definition JSON as an object. */
@@ -47,6 +53,7 @@ export interface PipelineDefinition {
   Steps: { [key: string]: JsonValue }[];
 }
 
+const JOB_TIMESTAMP = /^(.+)-(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}|\d{10}-\d{4})/;
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 
 interface Reference {
@@ -64,6 +71,7 @@ export class Pipeline {
   readonly parameters: readonly Parameter<Primitive>[];
   readonly steps: readonly Step[];
   readonly experimentConfig: PipelineExperimentConfig | null;
+  readonly useCustomJobPrefix: boolean;
 
   constructor(options: PipelineOptions) {
     if (typeof options.name !== 'string' || !PIPELINE_NAME.test(options.name)) {
@@ -79,6 +87,7 @@ export class Pipeline {
       options.experimentConfig === undefined
         ? { experimentName: ExecutionVariables.PIPELINE_NAME, trialName: ExecutionVariables.PIPELINE_EXECUTION_ID }
         : options.experimentConfig;
+    this.useCustomJobPrefix = options.useCustomJobPrefix ?? false;
   }
 
   /** The definition as an object (validated). */
@@ -88,7 +97,7 @@ export class Pipeline {
 
   /** The definition JSON string (validated), as `CreatePipeline.PipelineDefinition` takes it. */
   definition(): string {
-    return JSON.stringify(this.definitionObject());
+    return compileText(this);
   }
 
   /** All steps, including those nested in condition branches, in definition order. */
@@ -109,7 +118,7 @@ export class Pipeline {
 
   /** Step name -> names of the steps it waits for (DependsOn, property references, enclosing condition). */
   dependencyGraph(): Map<string, Set<string>> {
-    return analyse(this).graph;
+    return analyse(this, false).graph;
   }
 }
 
@@ -118,19 +127,36 @@ function experimentJson(value: string | PipelineExpression<string>): JsonValue {
 }
 
 function compile(pipeline: Pipeline): PipelineDefinition {
-  const { compiled } = analyse(pipeline);
+  const { compiled } = analyse(pipeline, false);
   return {
     Version: PIPELINE_DEFINITION_VERSION,
     Metadata: {},
     Parameters: pipeline.parameters.map((p) => p.toDeclaration()),
-    PipelineExperimentConfig: pipeline.experimentConfig
-      ? {
-          ExperimentName: experimentJson(pipeline.experimentConfig.experimentName),
-          TrialName: experimentJson(pipeline.experimentConfig.trialName),
-        }
-      : null,
+    PipelineExperimentConfig: experimentConfigJson(pipeline),
     Steps: pipeline.steps.map((s) => compiled.get(s) as { [key: string]: JsonValue }),
   };
+}
+
+function experimentConfigJson(pipeline: Pipeline): { [key: string]: JsonValue } | null {
+  return pipeline.experimentConfig
+    ? {
+        ExperimentName: experimentJson(pipeline.experimentConfig.experimentName),
+        TrialName: experimentJson(pipeline.experimentConfig.trialName),
+      }
+    : null;
+}
+
+/**
+ * The same definition as `JSON.stringify(compile(pipeline))`, written as text while walking the steps: for
+ * large pipelines, building the object tree first and stringifying it spent most of its time in the GC.
+ */
+function compileText(pipeline: Pipeline): string {
+  const { compiled } = analyse(pipeline, true);
+  let steps = '';
+  for (const step of pipeline.steps) steps += (steps === '' ? '' : ',') + (compiled.get(step) as string);
+  return `{"Version":${JSON.stringify(PIPELINE_DEFINITION_VERSION)},"Metadata":{},"Parameters":${JSON.stringify(
+    pipeline.parameters.map((p) => p.toDeclaration()),
+  )},"PipelineExperimentConfig":${JSON.stringify(experimentConfigJson(pipeline))},"Steps":[${steps}]}`;
 }
 
 /**
@@ -219,14 +245,130 @@ class Serializer {
     }
     return out;
   }
+
+  /** `value()` as JSON text (undefined where `value()` gives undefined). */
+  runText(value: unknown, stepName: string, root: string): string | undefined {
+    if (value === undefined) return undefined;
+    this.stepName = stepName;
+    this.segments.length = 0;
+    this.segments.push(root);
+    this.out = '';
+    this.emit(value);
+    return this.out;
+  }
+
+  // Text mode appends every piece to one accumulator: returning strings up the tree made a concatenation per
+  // level, and that garbage was most of the compile time of large pipelines.
+  private out = '';
+
+  private emit(value: unknown): void {
+    switch (typeof value) {
+      case 'string':
+        this.out += quote(value);
+        return;
+      case 'boolean':
+        this.out += value ? 'true' : 'false';
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) this.fail(`${value} is not a valid JSON number`);
+        this.out += JSON.stringify(value);
+        return;
+      case 'object':
+        break;
+      default:
+        this.fail(`a ${typeof value} cannot appear in a pipeline definition`);
+    }
+    if (value === null) {
+      this.out += 'null';
+      return;
+    }
+    if (Array.isArray(value)) {
+      this.out += '[';
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.out += ',';
+        const item = value[i];
+        if (item === undefined) {
+          this.out += 'null';
+          continue;
+        }
+        this.segments.push(INDEX[i] ?? `[${i}]`);
+        this.emit(item);
+        this.segments.pop();
+      }
+      this.out += ']';
+      return;
+    }
+    // Plain objects are most nodes: test for them first, before the class checks.
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      if (isExpression(value)) {
+        this.record(value.references());
+        this.out += value.exprText();
+        return;
+      }
+      if (value instanceof Condition) {
+        this.record(value.references());
+        this.out += JSON.stringify(value.toRequest());
+        return;
+      }
+      if (value instanceof Date) {
+        this.out += JSON.stringify(value.toISOString());
+        return;
+      }
+      if (value instanceof Step) {
+        this.fail(
+          `a step object cannot be an argument value; use one of its properties (e.g. ${value.name}.properties...)`,
+        );
+      }
+    }
+    this.out += '{';
+    let first = true;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const item = record[key];
+      if (item === undefined) continue;
+      this.out += first ? quoteKey(key) : `,${quoteKey(key)}`;
+      first = false;
+      this.segments.push(key);
+      this.emit(item);
+      this.segments.pop();
+    }
+    this.out += '}';
+  }
+}
+
+const INDEX = Array.from({ length: 64 }, (_, i) => `[${i}]`);
+
+// Keys and enum-like values repeat across steps: quoting each once saves most of the small allocations.
+const QUOTED = new Map<string, string>();
+const QUOTED_KEYS = new Map<string, string>();
+function quoteKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (QUOTED_KEYS.size < 10_000) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
+}
+function quote(value: string): string {
+  if (value.length > 64) return JSON.stringify(value);
+  let quoted = QUOTED.get(value);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(value);
+    if (QUOTED.size < 10_000) QUOTED.set(value, quoted);
+  }
+  return quoted;
 }
 
 interface Analysis {
-  compiled: Map<Step, { [key: string]: JsonValue }>;
+  /** Each step's JSON: an object, or its text in text mode. */
+  compiled: Map<Step, { [key: string]: JsonValue } | string>;
   graph: Map<string, Set<string>>;
 }
 
-function analyse(pipeline: Pipeline): Analysis {
+function analyse(pipeline: Pipeline, asText: boolean): Analysis {
   // 1. Placement and names: every step object appears once, every name once.
   const byName = new Map<string, Step>();
   const placement = new Map<Step, string>();
@@ -275,13 +417,30 @@ function analyse(pipeline: Pipeline): Analysis {
     parameters.set(p.name, p);
   });
 
+  // Python's trim_request_dict: drop the job name unless custom prefixes are on; then it must not be empty.
+  const withJobName = (step: Step): unknown => {
+    const args = step.arguments as Record<string, unknown> | undefined;
+    const key = step.jobNameArgument;
+    if (key === undefined || args === undefined || args === null || !(key in args)) return args;
+    const { [key]: value, ...rest } = args;
+    if (!pipeline.useCustomJobPrefix) return rest;
+    if (value === null || value === '' || value === undefined) {
+      throw new InvalidArgumentError(
+        `${key} is empty: with useCustomJobPrefix, give the job-name prefix or leave the field out`,
+        { stepName: step.name, path: `Arguments.${key}` },
+      );
+    }
+    // A name with the SDK's timestamp suffix keeps only its base, as Python's base_from_name.
+    return { ...rest, [key]: typeof value === 'string' ? (JOB_TIMESTAMP.exec(value)?.[1] ?? value) : value };
+  };
+
   // 3. Compile each step (branches first, so a condition step can embed them), collecting references.
-  const compiled = new Map<Step, { [key: string]: JsonValue }>();
+  const compiled = new Map<Step, { [key: string]: JsonValue } | string>();
   const serializer = new Serializer();
   const refs = serializer.refs;
   const compileStep = (step: Step): { [key: string]: JsonValue } => {
     const done = compiled.get(step);
-    if (done) return done;
+    if (done) return done as { [key: string]: JsonValue };
     let args: JsonValue;
     if (step instanceof ConditionStep) {
       args = {
@@ -292,18 +451,55 @@ function analyse(pipeline: Pipeline): Analysis {
         ElseSteps: step.elseSteps.map(compileStep),
       };
     } else {
-      args = serializer.run(step.arguments, step.name, 'Arguments') ?? {};
+      args = serializer.run(withJobName(step), step.name, 'Arguments') ?? {};
     }
     const json: { [key: string]: JsonValue } = { Name: step.name, Type: step.stepType, Arguments: args };
     const dependsOn = step.dependsOnNames;
     if (dependsOn.length > 0) json.DependsOn = dependsOn;
     if (step.displayName) json.DisplayName = step.displayName;
     if (step.description) json.Description = step.description;
-    Object.assign(json, step.stepFields);
+    const fields = step.stepFields;
+    for (const key in fields) {
+      const value = serializer.run(fields[key], step.name, key);
+      if (value !== undefined) json[key] = value;
+    }
     compiled.set(step, json);
     return json;
   };
-  for (const step of pipeline.steps) compileStep(step);
+  // Text mode: the same fields in the same order, as JSON text.
+  const compileStepText = (step: Step): string => {
+    const done = compiled.get(step);
+    if (done) return done as string;
+    let args: string;
+    if (step instanceof ConditionStep) {
+      const conditions = step.conditions.map(
+        (c, i) => serializer.runText(c, step.name, `Arguments.Conditions[${i}]`) ?? 'null',
+      );
+      args = `{"Conditions":[${conditions.join(',')}],"IfSteps":[${step.ifSteps.map(compileStepText).join(',')}],"ElseSteps":[${step.elseSteps.map(compileStepText).join(',')}]}`;
+    } else {
+      args = serializer.runText(withJobName(step), step.name, 'Arguments') ?? '{}';
+    }
+    let text = `{"Name":${JSON.stringify(step.name)},"Type":${JSON.stringify(step.stepType)},"Arguments":${args}`;
+    const dependsOn = step.dependsOnNames;
+    if (dependsOn.length > 0) text += `,"DependsOn":${JSON.stringify(dependsOn)}`;
+    if (step.displayName) text += `,"DisplayName":${JSON.stringify(step.displayName)}`;
+    if (step.description) text += `,"Description":${JSON.stringify(step.description)}`;
+    const fields = step.stepFields;
+    for (const key in fields) {
+      const value = serializer.runText(fields[key], step.name, key);
+      if (value !== undefined) text += `,${JSON.stringify(key)}:${value}`;
+    }
+    text += '}';
+    // Flatten the step's text now: the tree of concatenated pieces would otherwise stay alive until the whole
+    // definition is done, and copying it through the young generation was the largest part of the GC time.
+    text.charCodeAt(text.length >> 1);
+    compiled.set(step, text);
+    return text;
+  };
+  for (const step of pipeline.steps) {
+    if (asText) compileStepText(step);
+    else compileStep(step);
+  }
 
   // 4. References: parameters declared, steps present, property files declared on Processing steps.
   const graph = new Map<string, Set<string>>();

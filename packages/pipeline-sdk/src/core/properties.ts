@@ -17,8 +17,11 @@ type LeafValue<T> = [T] extends [string]
       ? boolean
       : string;
 
-/** Integer indexes that type-check without `!` under `noUncheckedIndexedAccess`. */
-type ListIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19;
+/** Integer indexes that type-check without `!` under `noUncheckedIndexedAccess` (0..99). */
+export type ListIndex = Enumerate<100>;
+type Enumerate<N extends number, Acc extends number[] = []> = Acc['length'] extends N
+  ? Acc[number]
+  : Enumerate<N, [...Acc, Acc['length']]>;
 
 /** A list property: `[0]` by position; `['name']` by the item's name, as the Python SDK writes it. */
 export type PropertyList<E, Names extends string = never> = { readonly [I in ListIndex]: E } & {
@@ -35,6 +38,12 @@ export type NamedPropertyList<E, Names extends string> = { readonly [I in ListIn
 
 /** A map property: `['key']`. */
 export type PropertyMap<E> = { readonly [key: string]: E };
+
+/**
+ * A map whose keys are known from the step's own arguments (HyperParameters, Environment): a declared key
+ * type-checks as a value (no `!` under `noUncheckedIndexedAccess`); any other key may be `undefined`.
+ */
+export type NamedPropertyMap<E, Names extends string> = { readonly [K in Names]: E } & PropertyMap<E>;
 
 /**
  * The properties of a step, mirroring its Describe* response type: every leaf is a

@@ -20,7 +20,11 @@ export type Pipelined<T> = T extends string
             ? { [K in keyof T]: Pipelined<T[K]> }
             : T;
 
-/** The arguments of a job step: the AWS `Create*` request without the name the pipeline generates. */
+/**
+ * The arguments of a job step: the AWS `Create*` request, where the job name is optional: the pipeline
+ * generates it, and keeps a given one as the job-name prefix only with `useCustomJobPrefix` (Python's
+ * `PipelineDefinitionConfig(use_custom_job_prefix=True)`).
+ */
 export type StepArguments<Request, GeneratedName extends keyof Request = never> = Pipelined<
-  Omit<Request, GeneratedName>
+  Omit<Request, GeneratedName> & Partial<Pick<Request, GeneratedName>>
 >;

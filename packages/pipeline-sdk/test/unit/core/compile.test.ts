@@ -148,4 +148,17 @@ describe('Pipeline.definition()', () => {
   it('rejects an invalid pipeline name', () => {
     expect(() => new Pipeline({ name: 'bad_name', steps: [] })).toThrow(InvalidArgumentError);
   });
+
+  it('drops job names unless useCustomJobPrefix, then keeps the base of the name (Python trim_request_dict)', () => {
+    const build = (useCustomJobPrefix?: boolean, TrainingJobName = 'team-a-train-2024-01-02-03-04-05-678') =>
+      new Pipeline({
+        name: 'p',
+        steps: [training('Train', { TrainingJobName })],
+        useCustomJobPrefix,
+      }).definitionObject().Steps[0]!.Arguments as Record<string, unknown>;
+    expect(build().TrainingJobName).toBeUndefined();
+    expect(build(true).TrainingJobName).toBe('team-a-train');
+    expect(build(true, 'plain').TrainingJobName).toBe('plain');
+    expect(() => build(true, '')).toThrow("step 'Train' at Arguments.TrainingJobName");
+  });
 });

@@ -121,7 +121,7 @@ describe('step arguments are Create* requests with expressions allowed', () => {
     void [a, b, c, d, e];
   });
 
-  it('requires what the AWS request requires and omits the generated job name', () => {
+  it('requires what the AWS request requires and takes the job name as an optional custom prefix', () => {
     // @ts-expect-error RoleArn is required by CreateTrainingJob
     const noRole: TrainingStepArguments = {
       AlgorithmSpecification: { TrainingInputMode: 'File' },
@@ -129,8 +129,48 @@ describe('step arguments are Create* requests with expressions allowed', () => {
       ResourceConfig: { InstanceCount: 1, VolumeSizeInGB: 1 },
       StoppingCondition: {},
     };
-    // @ts-expect-error the pipeline generates the job name
+    // The job name is optional: kept as the prefix with Pipeline({ useCustomJobPrefix: true }), dropped otherwise.
     const named: TrainingStepArguments = { ...trainingArgs(), TrainingJobName: 'x' };
-    void [noRole, named];
+    // @ts-expect-error a job name is a string, not a number
+    const badName: TrainingStepArguments = { ...trainingArgs(), TrainingJobName: 1 };
+    void [noRole, named, badName];
+  });
+});
+
+describe('lookups by name and position need no `!` under noUncheckedIndexedAccess', () => {
+  const named = new TrainingStep({
+    name: 'Named',
+    arguments: {
+      ...trainingArgs(),
+      AlgorithmSpecification: {
+        TrainingInputMode: 'File',
+        TrainingImage: 'i',
+        MetricDefinitions: [{ Name: 'validation:accuracy', Regex: 'acc=([0-9.]+)' }],
+      },
+      InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's' } } }],
+      HyperParameters: { lr: '0.1', epochs: '3' },
+      Environment: { MODE: 'fast' },
+    },
+  });
+
+  it('types declared metric, channel, hyperparameter and environment names', () => {
+    expectTypeOf(named.properties.FinalMetricDataList['validation:accuracy'].Value).toEqualTypeOf<Property<number>>();
+    expectTypeOf(named.properties.InputDataConfig['train'].ChannelName).toEqualTypeOf<Property<string>>();
+    expectTypeOf(named.properties.HyperParameters['lr']).toEqualTypeOf<Property<string>>();
+    expectTypeOf(named.properties.Environment['MODE']).toEqualTypeOf<Property<string>>();
+    // An undeclared key may not exist: the compiler says so.
+    expectTypeOf(named.properties.HyperParameters['other']).toEqualTypeOf<Property<string> | undefined>();
+  });
+
+  it('types list positions up to 99', () => {
+    expectTypeOf(named.properties.FinalMetricDataList[25].Value).toEqualTypeOf<Property<number>>();
+    expectTypeOf(({} as TuningStep).properties.TrainingJobSummaries[49].TrainingJobName).toEqualTypeOf<
+      Property<string>
+    >();
+  });
+
+  it('types processing environment keys', () => {
+    const env = new ProcessingStep({ name: 'Env', arguments: { ...processingArgs(), Environment: { STAGE: 'x' } } });
+    expectTypeOf(env.properties.Environment['STAGE']).toEqualTypeOf<Property<string>>();
   });
 });

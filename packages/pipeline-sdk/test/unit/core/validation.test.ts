@@ -5,6 +5,7 @@ import {
   EndpointStep,
   LambdaStep,
   ModelStep,
+  RegisterModelStep,
   TuningStep,
   isIn,
   or,
@@ -239,14 +240,13 @@ describe('retry policies and cache config', () => {
     });
 
   it.each([
-    [{ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 0 }, 'MaxAttempts'],
     [{ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 21 }, 'MaxAttempts'],
+    [{ exceptionTypes: ['Step.THROTTLING'], maxAttempts: -1 }, 'MaxAttempts'],
     [{ exceptionTypes: ['Step.THROTTLING'], expireAfterMin: 14401 }, 'ExpireAfterMin'],
     [{ exceptionTypes: ['Step.THROTTLING'], expireAfterMin: -1 }, 'ExpireAfterMin'],
-    [{ exceptionTypes: ['Step.THROTTLING'] }, 'ExpireAfterMin'],
-    [{ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 3, expireAfterMin: 10 }, 'MaxAttempts'],
-    [{ exceptionTypes: [], maxAttempts: 3 }, 'ExceptionType'],
+    [{ exceptionTypes: ['Step.THROTTLING'], maxAttempts: 3, backoffRate: -1 }, 'BackoffRate'],
     [{ exceptionTypes: ['Step.TYPO'], maxAttempts: 3 }, 'ExceptionType'],
+    [{ exceptionTypes: ['Step.THROTTLING', 'SageMaker.CAPACITY_ERROR'], maxAttempts: 3 }, 'ExceptionType'],
   ])('rejects %j at %s', (policy, field) => {
     let error: unknown;
     try {
@@ -259,10 +259,39 @@ describe('retry policies and cache config', () => {
     expect((error as RetryPolicyError).path).toBe(`RetryPolicies[0].${field}`);
   });
 
-  it('accepts the bounds 1, 20, 0 and 14400', () => {
-    for (const policy of [{ maxAttempts: 1 }, { maxAttempts: 20 }, { expireAfterMin: 0 }, { expireAfterMin: 14400 }]) {
-      expect(() => make({ exceptionTypes: ['Step.SERVICE_FAULT'], ...policy })).not.toThrow();
-    }
+  // The Python SDK's RetryPolicy.to_request validates and emits only truthy values, and its
+  // "only one of max_attempts / expire_after_mins" check never fires (a chained comparison).
+  it.each([
+    [{ maxAttempts: 1 }, { MaxAttempts: 1 }],
+    [{ maxAttempts: 20 }, { MaxAttempts: 20 }],
+    [{ expireAfterMin: 14400 }, { ExpireAfterMin: 14400 }],
+    [{}, {}],
+    [
+      { maxAttempts: 3, expireAfterMin: 10 },
+      { MaxAttempts: 3, ExpireAfterMin: 10 },
+    ],
+    [{ expireAfterMin: 0 }, {}],
+    [{ maxAttempts: 0, expireAfterMin: 5 }, { ExpireAfterMin: 5 }],
+  ])('accepts %j and emits %j as the Python SDK does', (policy, emitted) => {
+    const step = make({ exceptionTypes: ['Step.SERVICE_FAULT'], ...policy });
+    expect(step.stepFields.RetryPolicies).toEqual([
+      { ExceptionType: ['Step.SERVICE_FAULT'], BackoffRate: 2, IntervalSeconds: 1, ...emitted },
+    ]);
+  });
+
+  it('refuses SageMaker.* exception types on Model and RegisterModel steps, as the Python ModelStep does', () => {
+    const policy = { exceptionTypes: ['SageMaker.CAPACITY_ERROR' as const], maxAttempts: 2 };
+    expect(() => new ModelStep({ name: 'M', arguments: { ExecutionRoleArn: 'r' }, retryPolicies: [policy] })).toThrow(
+      RetryPolicyError,
+    );
+    expect(
+      () => new RegisterModelStep({ name: 'R', arguments: { ModelPackageGroupName: 'g' }, retryPolicies: [policy] }),
+    ).toThrow(/not allowed on a create\/register model step/);
+    const stepTypes = { exceptionTypes: ['Step.THROTTLING' as const], maxAttempts: 2 };
+    expect(
+      () => new ModelStep({ name: 'M', arguments: { ExecutionRoleArn: 'r' }, retryPolicies: [stepTypes] }),
+    ).not.toThrow();
+    expect(() => make(policy)).not.toThrow();
   });
 
   it('rejects a cache expiry that is not an ISO-8601 duration', () => {
