@@ -9,7 +9,13 @@ import {
   DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
-import { Deployer, ModelRegistry, parseStageConfig, type StageConfig } from '@sagemaker-mlops/deploy-config';
+import {
+  Deployer,
+  ModelRegistry,
+  type ModelPackageVersion,
+  parseStageConfig,
+  type StageConfig,
+} from '@sagemaker-mlops/deploy-config';
 import { EndpointClient } from '@sagemaker-mlops/endpoint-client';
 import { formatReport, runEndpointTest, type EndpointTestReport } from '@sagemaker-mlops/endpoint-client/testing';
 import { PipelineRunner, pytorchImageUri, uploadSourceDir } from '@sagemaker-mlops/pipeline-sdk';
@@ -478,7 +484,7 @@ export function defaultsFromTune(ctx: DemoContext): PipelineDefaults {
   return {
     modelName: 'resnet18',
     optimizer: 'SGD',
-    learningRate: 0.05,
+    learningRate: 0.1,
     batchSize: ctx.profile.batchSize,
     epochs: ctx.profile.trainEpochs,
     accuracyGate: 0,
@@ -627,7 +633,7 @@ export async function deployStep(
   stage: 'staging' | 'prod',
 ): Promise<{ endpointName: string; modelPackageArn: string; version: number }> {
   const registry = new ModelRegistry({ sagemaker: ctx.sagemaker });
-  let modelPackage;
+  let modelPackage: ModelPackageVersion;
   try {
     modelPackage = await registry.latestApproved(ctx.names.modelPackageGroupName);
   } catch (error) {
