@@ -92,8 +92,10 @@ async function post(path: string, body: unknown, contentType = 'application/json
 
 async function screenshot(name: string): Promise<void> {
   const path = join(screenshotDir ?? workDir, name);
-  // The top of the page (versions, review, deploy, evaluation): what a reviewer sees first.
+  // The top of the page (versions, review, deploy, evaluation, confusion matrix, drift): what a reviewer sees first.
+  await page.setViewportSize({ width: 1200, height: 1750 });
   await page.screenshot({ path, fullPage: false });
+  await page.setViewportSize({ width: 1200, height: 900 });
 }
 
 beforeAll(async () => {
@@ -162,12 +164,14 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
+/** Server round trips on a loaded 2-core machine take seconds: poll up to 30 s (expect.poll's default is 1 s). */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 200 });
 const stageChip = (stage: 'staging' | 'prod') => page.locator(`#stages li[data-stage="${stage}"]`);
 
 describe.sequential('models page in Chromium: review → approve → staging → prod against local mode', () => {
   it('lists both versions, newest first, pending approval, nothing deployed', async () => {
     await page.goto(`${server.url}/models`);
-    await expect.poll(() => page.locator('#versions button').count()).toBe(2);
+    await eventually(() => page.locator('#versions button').count()).toBe(2);
     expect(await page.locator('#versions button .version-number').allTextContents()).toEqual([
       'Version 2',
       'Version 1',
@@ -181,7 +185,7 @@ describe.sequential('models page in Chromium: review → approve → staging →
 
   it('shows version 1’s evaluation, per-class metrics, confusion matrix, drift, explanation and robustness', async () => {
     await page.locator('#versions button[data-version="1"]').click();
-    await expect.poll(() => page.locator('#detail h2').textContent()).toBe('Version 1');
+    await eventually(() => page.locator('#detail h2').textContent()).toBe('Version 1');
     const evaluation = JSON.parse(readFileSync(join(reportsDir, 'evaluation.json'), 'utf8'));
     expect(await page.locator('#accuracy').textContent()).toBe(
       evaluation.multiclass_classification_metrics.accuracy.value.toFixed(4),
@@ -201,11 +205,11 @@ describe.sequential('models page in Chromium: review → approve → staging →
     // Every report image loads from the server (real PNGs out of local S3).
     const images = page.locator('#explanation img, #robustness img');
     expect(await images.count()).toBe(7);
-    await expect
-      .poll(() => images.evaluateAll((all) => all.every((img) => (img as HTMLImageElement).naturalWidth > 0)))
-      .toBe(true);
+    await eventually(() =>
+      images.evaluateAll((all) => all.every((img) => (img as HTMLImageElement).naturalWidth > 0)),
+    ).toBe(true);
     expect(await page.locator('#robustness table tbody tr').count()).toBeGreaterThan(5);
-    await expect.poll(() => page.locator('#deploy-staging').isDisabled()).toBe(true);
+    await eventually(() => page.locator('#deploy-staging').isDisabled()).toBe(true);
     expect(await page.locator('#deploy-staging-note').textContent()).toBe(
       'approve version 1 first (it is PendingManualApproval)',
     );
@@ -236,11 +240,11 @@ describe.sequential('models page in Chromium: review → approve → staging →
 
   it('needs a comment to approve, and stores it as the ApprovalDescription', async () => {
     await page.locator('#approve').click();
-    await expect.poll(() => page.locator('#banner').textContent()).toMatch(/say why/);
+    await eventually(() => page.locator('#banner').textContent()).toMatch(/say why/);
     await page.locator('#approval-comment').fill('Accuracy 0.933, no drift on the test split; robustness as expected.');
     await page.locator('#approve').click();
-    await expect.poll(() => page.locator('#banner').textContent()).toBe('Version 1: approved.');
-    await expect.poll(() => page.locator('#approval-status').textContent()).toBe('approved');
+    await eventually(() => page.locator('#banner').textContent()).toBe('Version 1: approved.');
+    await eventually(() => page.locator('#approval-status').textContent()).toBe('approved');
     const described = await local.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arns[1] }));
     expect(described.ModelApprovalStatus).toBe('Approved');
     expect(described.ApprovalDescription).toBe('Accuracy 0.933, no drift on the test split; robustness as expected.');
@@ -261,14 +265,17 @@ describe.sequential('models page in Chromium: review → approve → staging →
     await expect
       .poll(() => stageChip('staging').textContent(), { timeout: 180_000, interval: 1000 })
       .toBe('staging: in service · version 1');
-    await expect
-      .poll(() => page.locator('#deploy-staging-note').textContent())
-      .toBe('version 1 is in service on staging');
-    await expect.poll(() => page.locator('#deploy-prod').isEnabled()).toBe(true);
+    await eventually(() => page.locator('#deploy-staging-note').textContent()).toBe(
+      'version 1 is in service on staging',
+    );
+    await eventually(() => page.locator('#deploy-prod').isEnabled()).toBe(true);
     await page.locator('#deploy-prod').click();
     await expect
       .poll(() => stageChip('prod').textContent(), { timeout: 180_000, interval: 1000 })
       .toBe('prod: in service · version 1');
+    await eventually(() => page.locator('#banner').textContent()).toBe('version 1 is in service on prod');
+    expect(await page.locator('#deploy-prod-note').textContent()).toBe('version 1 is in service on prod');
+    expect(await page.locator('#deploy-staging').isDisabled()).toBe(true);
     expect(await page.locator('#detail .version-head .badge.serving').allTextContents()).toEqual([
       'serving on staging',
       'serving on prod',
@@ -276,14 +283,15 @@ describe.sequential('models page in Chromium: review → approve → staging →
     await screenshot('models-deployed.png');
     // The classify page still works and now predicts through prod.
     await page.goto(server.url);
-    await expect
-      .poll(() => page.locator('#stage-status li').allTextContents())
-      .toEqual(['staging: in service', 'prod: in service']);
+    await eventually(() => page.locator('#stage-status li').allTextContents()).toEqual([
+      'staging: in service',
+      'prod: in service',
+    ]);
   });
 
   it('shows a hostile version as text, runs none of it, and rejects it with a comment', async () => {
     await page.goto(`${server.url}/models#v2`);
-    await expect.poll(() => page.locator('#detail h2').textContent()).toBe('Version 2');
+    await eventually(() => page.locator('#detail h2').textContent()).toBe('Version 2');
     expect(await page.locator('#detail .facts').textContent()).toContain(HOSTILE);
     expect(await page.locator('#explanation h3').first().textContent()).toBe(`Model explanation ${HOSTILE}`);
     expect(await page.locator('#explanation script, #explanation img[src="x"], .facts img').count()).toBe(0);
@@ -291,7 +299,7 @@ describe.sequential('models page in Chromium: review → approve → staging →
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await page.locator('#approval-comment').fill(`Report looks tampered with ${HOSTILE}`);
     await page.locator('#reject').click();
-    await expect.poll(() => page.locator('#approval-status').textContent()).toBe('rejected');
+    await eventually(() => page.locator('#approval-status').textContent()).toBe('rejected');
     expect(await page.locator('#deploy-staging').isDisabled()).toBe(true);
     expect((await post('/api/models/2/deploy', { stage: 'staging' })).status).toBe(409);
     const described = await local.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arns[2] }));

@@ -37,6 +37,8 @@ export interface ModelReviewOptions {
 export class ModelReview {
   readonly groupName: string;
   private readonly registry: ModelRegistry;
+  /** Without S3: looks versions up without reading their metric documents. */
+  private readonly index: ModelRegistry;
   private readonly operations = new Map<Stage, DeployOperation>();
   /** Reports never change once a run wrote them: read once per model package. */
   private readonly reports = new Map<string, Promise<VersionReports>>();
@@ -44,6 +46,7 @@ export class ModelReview {
   constructor(private readonly options: ModelReviewOptions) {
     this.groupName = options.modelPackageGroupName;
     this.registry = new ModelRegistry({ sagemaker: options.sagemaker, s3: options.s3 });
+    this.index = new ModelRegistry({ sagemaker: options.sagemaker });
   }
 
   async list(): Promise<ModelsResponse> {
@@ -141,7 +144,7 @@ export class ModelReview {
   }
 
   private async find(version: number): Promise<ModelPackageVersion> {
-    const found = (await this.versions()).find((v) => v.version === version);
+    const found = (await this.index.listVersions(this.groupName)).find((v) => v.version === version);
     if (!found) throw new ModelVersionNotFoundError(this.groupName, version);
     return found;
   }
@@ -194,6 +197,10 @@ export class ModelReview {
       }
       if (this.operations.get(stage)?.state === 'deploying') {
         return { allowed: false, reason: `a deployment to ${stage} is running` };
+      }
+      const current = stages.find((s) => s.stage === stage);
+      if (current?.status === 'InService' && current.servingVersion === version.version) {
+        return { allowed: false, reason: `${stage} serves version ${version.version}` };
       }
       const source = this.options.deployer.promotionSource(stage) as Stage | undefined;
       if (source) {

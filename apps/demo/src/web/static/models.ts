@@ -58,8 +58,16 @@ function showBanner(text: string, kind: 'error' | 'info' = 'error'): void {
 }
 
 async function load(): Promise<void> {
+  const before = state;
   try {
     state = await api<ModelsResponse>('/api/models');
+    // A deployment this page watched has ended: say how.
+    for (const stage of state.stages) {
+      const was = before?.stages.find((s) => s.stage === stage.stage)?.operation;
+      if (was?.state === 'deploying' && stage.operation && stage.operation.state !== 'deploying') {
+        showBanner(stage.operation.message, stage.operation.state === 'failed' ? 'error' : 'info');
+      }
+    }
   } catch (error) {
     showBanner(`Cannot read the model registry: ${(error as Error).message}`);
     return;
