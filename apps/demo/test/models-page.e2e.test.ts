@@ -281,6 +281,12 @@ describe.sequential('models page in Chromium: review → approve → staging →
       'serving on prod',
     ]);
     await screenshot('models-deployed.png');
+    // Two deployments to one stage at once: the second is refused while the first runs (it has nothing to change).
+    const both = await Promise.all([
+      post('/api/models/1/deploy', { stage: 'staging' }),
+      post('/api/models/1/deploy', { stage: 'staging' }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([202, 409]);
     // The classify page still works and now predicts through prod.
     await page.goto(server.url);
     await eventually(() => page.locator('#stage-status li').allTextContents()).toEqual([

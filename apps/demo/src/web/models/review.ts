@@ -100,14 +100,9 @@ export class ModelReview {
    */
   async startDeploy(version: number, stage: Stage): Promise<DeployOperation> {
     const target = await this.find(version);
-    if (this.operations.get(stage)?.state === 'deploying') {
+    const previous = this.operations.get(stage);
+    if (previous?.state === 'deploying') {
       throw new DeploymentRuleError(`A deployment to ${stage} is already running; wait for it to finish.`);
-    }
-    try {
-      await this.options.deployer.plan(stage, { modelPackage: target.arn });
-    } catch (error) {
-      if (error instanceof DeployConfigError) throw new DeploymentRuleError(error.message, error);
-      throw error;
     }
     const operation: DeployOperation = {
       stage,
@@ -116,7 +111,16 @@ export class ModelReview {
       message: `deploying version ${version} to ${stage}`,
       startedAt: new Date().toISOString(),
     };
+    // Reserved before the first await of the check, so two clicks cannot both start a deployment.
     this.operations.set(stage, operation);
+    try {
+      await this.options.deployer.plan(stage, { modelPackage: target.arn });
+    } catch (error) {
+      if (previous) this.operations.set(stage, previous);
+      else this.operations.delete(stage);
+      if (error instanceof DeployConfigError) throw new DeploymentRuleError(error.message, error);
+      throw error;
+    }
     this.options.deployer.deploy(stage, { modelPackage: target.arn }).then(
       () => this.finish(operation, 'succeeded', `version ${version} is in service on ${stage}`),
       (error: unknown) => this.finish(operation, 'failed', error instanceof Error ? error.message : String(error)),
