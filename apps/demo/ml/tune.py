@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", default=None, help="optuna storage URL; default sqlite:///<checkpoint-dir>/optuna.db")
     p.add_argument("--study-name", default="image-classifier")
     p.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of the model choices")
+    p.add_argument("--optimizers", default=",".join(OPTIMIZERS), help="comma-separated subset of the optimizer choices")
     p.add_argument("--lr-min", type=float, default=1e-4)
     p.add_argument("--lr-max", type=float, default=1e-2)
     return p
@@ -44,6 +45,9 @@ def main(argv=None) -> None:
     bad = [m for m in models if m not in MODELS]
     if bad or not models:
         raise ScriptError(f"--models {args.models}: choose from {', '.join(MODELS)}")
+    optimizers = [o.strip() for o in args.optimizers.split(",") if o.strip()]
+    if not optimizers or any(o not in OPTIMIZERS for o in optimizers):
+        raise ScriptError(f"--optimizers {args.optimizers}: choose from {', '.join(OPTIMIZERS)}")
     storage = args.storage
     if not storage:
         folder = args.checkpoint_dir or args.output_data_dir or args.model_dir
@@ -70,7 +74,7 @@ def main(argv=None) -> None:
     def objective(trial: optuna.Trial) -> float:
         trial_args = argparse.Namespace(**vars(args))
         trial_args.model = trial.suggest_categorical("model", models)
-        trial_args.optimizer = trial.suggest_categorical("optimizer", OPTIMIZERS)
+        trial_args.optimizer = trial.suggest_categorical("optimizer", optimizers)
         trial_args.lr = trial.suggest_float("lr", args.lr_min, args.lr_max, log=True)
         trial_args.checkpoint_dir = None  # the study storage is the checkpoint; a trial restarts whole
         trial_args.tensorboard_dir = (

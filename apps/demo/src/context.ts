@@ -68,6 +68,8 @@ const LOCAL_NAMES: DemoNames = {
   prodInstanceType: 'ml.m5.large',
 };
 
+const TUNING_TRIAL_LINE = /^trial=\d+ /;
+
 export function mlPython(): string {
   return join(repoRoot, '.venvs', 'ml', 'bin', 'python');
 }
@@ -114,6 +116,10 @@ export async function openContext(options: DemoOptions): Promise<DemoContext> {
     defaultPython: python,
     onLog: (event) => {
       if (event.kind === 'progress') options.reporter.info(`${event.source} ${event.name}: ${event.message}`);
+      // tune.py prints one line per finished (or pruned) trial: show each as it comes, not only the best at the end.
+      else if (event.kind === 'stdout' && event.source === 'training-job' && TUNING_TRIAL_LINE.test(event.message)) {
+        options.reporter.info(`tuning: ${event.message}`);
+      }
     },
   });
   const workDir = join(stateDir, 'demo', 'local');

@@ -9,7 +9,13 @@ import {
   DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
-import { Deployer, ModelRegistry, parseStageConfig, type StageConfig } from '@sagemaker-mlops/deploy-config';
+import {
+  Deployer,
+  ModelRegistry,
+  type ModelPackageVersion,
+  parseStageConfig,
+  type StageConfig,
+} from '@sagemaker-mlops/deploy-config';
 import { EndpointClient } from '@sagemaker-mlops/endpoint-client';
 import { formatReport, runEndpointTest, type EndpointTestReport } from '@sagemaker-mlops/endpoint-client/testing';
 import { PipelineRunner, pytorchImageUri, uploadSourceDir } from '@sagemaker-mlops/pipeline-sdk';
@@ -480,7 +486,7 @@ export function defaultsFromTune(ctx: DemoContext): PipelineDefaults {
   return {
     modelName: 'resnet18',
     optimizer: 'SGD',
-    learningRate: 0.05,
+    learningRate: 0.1,
     batchSize: ctx.profile.batchSize,
     epochs: ctx.profile.trainEpochs,
     accuracyGate: 0,

@@ -44,6 +44,10 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
     expect(result.output).toContain('The loop is done');
     // The next commands repeat the run's options, so they find this run's state.
     expect(result.output).toContain(`npm run demo -- label --tiny --state-dir ${stateDir}`);
+    // Tuning shows each trial as it finishes, not only the best one at the end.
+    expect(
+      result.output.match(/tuning: trial=\d+ model=resnet18 optimizer=SGD lr=[0-9.]+ val_accuracy=/g),
+    ).toHaveLength(2);
   }, 1_600_000);
 
   it('recorded every step, and the endpoint tests passed on the held-out images', () => {
@@ -62,7 +66,8 @@ describe.sequential('npm run demo -- --tiny all (local mode)', () => {
     expect(execution).toBeDefined();
     const base = join(reports, execution as string);
     const evaluation = JSON.parse(readFileSync(join(base, 'evaluation', 'evaluation.json'), 'utf8'));
-    expect(evaluation.multiclass_classification_metrics.accuracy.value).toBeGreaterThanOrEqual(0);
+    // Seeded data, split, initialisation and tuning: the tiny model is clearly better than chance (0.10) every run.
+    expect(evaluation.multiclass_classification_metrics.accuracy.value).toBeGreaterThanOrEqual(0.5);
     expect(existsSync(join(base, 'drift', 'dd_unpert.json'))).toBe(true);
     expect(existsSync(join(base, 'drift', 'dd_pert.json'))).toBe(true);
     expect(readFileSync(join(base, 'explanation', 'explanation.md'), 'utf8')).toMatch(/\.png/);

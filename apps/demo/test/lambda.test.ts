@@ -128,4 +128,15 @@ describe('web front-end as a Lambda function URL handler (the tsup bundle, again
       message: expect.stringContaining('"lambda-test-staging" is not deployed'),
     });
   });
+
+  it('has no models page: the function has no registry permissions, and says where to review instead', async () => {
+    const result = await handler(event('GET', '/api/models'));
+    expect(result.statusCode).toBe(404);
+    expect(JSON.parse(result.body).error).toMatchObject({
+      code: 'REVIEW_UNAVAILABLE',
+      message: expect.stringContaining('npm run demo -- web'),
+    });
+    const approve = await handler(event('POST', '/api/models/1/approval', { body: Buffer.from('{}') }));
+    expect(approve.statusCode).toBe(404);
+  });
 });

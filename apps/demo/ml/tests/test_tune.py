@@ -43,3 +43,55 @@ def test_tune_runs_a_resumable_study_and_writes_best_json(tmp_path, splits):
         + json.loads((tmp_path / "model" / "best.json").read_text())["trials_pruned"]
         == 3
     )
+
+
+def test_tune_searches_only_the_optimizers_asked_for(tmp_path, splits):
+    data, _ = splits
+    result = run_script(
+        "tune.py",
+        "--epochs",
+        "1",
+        "--max-steps-per-epoch",
+        "2",
+        "--width",
+        "0.125",
+        "--batch-size",
+        "32",
+        "--threads",
+        "1",
+        "--models",
+        "resnet18",
+        "--optimizers",
+        "SGD",
+        "--n-trials",
+        "2",
+        "--train-dir",
+        str(data / "train"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--model-dir",
+        str(tmp_path / "model"),
+        "--seed",
+        "3",
+    )
+    trials = [line for line in result.stdout.splitlines() if line.startswith("trial=")]
+    assert len(trials) == 2 and all("optimizer=SGD" in line for line in trials), result.stdout
+    assert "optimizer=Adam" not in result.stdout
+    assert json.loads((tmp_path / "model" / "best.json").read_text())["optimizer"] == "SGD"
+
+
+def test_tune_refuses_an_unknown_optimizer(tmp_path, splits):
+    data, _ = splits
+    result = run_script(
+        "tune.py",
+        "--optimizers",
+        "SGD,Lion",
+        "--train-dir",
+        str(data / "train"),
+        "--validation-dir",
+        str(data / "validation"),
+        "--model-dir",
+        str(tmp_path / "model"),
+        check=False,
+    )
+    assert result.returncode != 0 and "--optimizers SGD,Lion: choose from Adam, SGD" in result.stderr

@@ -11,22 +11,31 @@ const staticDir = join(dirname(fileURLToPath(import.meta.url)), 'static');
  */
 export async function buildWebAssets(): Promise<WebAssets> {
   const { build } = await import('esbuild');
-  const script = await build({
-    entryPoints: [join(staticDir, 'app.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    target: ['chrome110', 'firefox110', 'safari16'],
-    minify: true,
-    logLevel: 'silent',
-  });
-  const [html, css] = await Promise.all([
+  const bundle = async (entry: string) => {
+    const result = await build({
+      entryPoints: [join(staticDir, entry)],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      target: ['chrome110', 'firefox110', 'safari16'],
+      minify: true,
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0]?.text ?? '';
+  };
+  const [html, modelsHtml, css, app, models] = await Promise.all([
     readFile(join(staticDir, 'index.html'), 'utf8'),
+    readFile(join(staticDir, 'models.html'), 'utf8'),
     readFile(join(staticDir, 'style.css'), 'utf8'),
+    bundle('app.ts'),
+    bundle('models.ts'),
   ]);
+  const javascript = 'text/javascript; charset=utf-8';
   return {
     '/index.html': { contentType: 'text/html; charset=utf-8', body: html },
+    '/models.html': { contentType: 'text/html; charset=utf-8', body: modelsHtml },
     '/style.css': { contentType: 'text/css; charset=utf-8', body: css },
-    '/app.js': { contentType: 'text/javascript; charset=utf-8', body: script.outputFiles[0]?.text ?? '' },
+    '/app.js': { contentType: javascript, body: app },
+    '/models.js': { contentType: javascript, body: models },
   };
 }

@@ -54,6 +54,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'BAD_REQUEST'
+  | 'MODEL_NOT_FOUND'
+  | 'CONFLICT'
+  | 'REVIEW_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface ErrorResponse {

@@ -80,3 +80,50 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/** The models page is not available here (e.g. the Lambda front-end, which has no registry permissions). */
+export class ModelReviewUnavailableError extends WebFrontEndError {
+  constructor() {
+    super(
+      'Model review is not available on this server: run `npm run demo -- web` for the models page.',
+      'REVIEW_UNAVAILABLE',
+      404,
+    );
+  }
+}
+
+export class ModelVersionNotFoundError extends WebFrontEndError {
+  constructor(
+    readonly groupName: string,
+    readonly version: number | string,
+  ) {
+    super(`Model package group "${groupName}" has no version ${version}.`, 'MODEL_NOT_FOUND', 404);
+  }
+}
+
+export class ReportImageNotFoundError extends WebFrontEndError {
+  constructor(readonly path: string) {
+    super(`No report image ${path}.`, 'NOT_FOUND', 404);
+  }
+}
+
+/** The request breaks a deployment rule (not approved, not yet on staging, a deployment running). */
+export class DeploymentRuleError extends WebFrontEndError {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message, 'CONFLICT', 409);
+  }
+}
+
+/** A write came without a JSON body (also what keeps plain cross-site form posts out). */
+export class JsonBodyRequiredError extends WebFrontEndError {
+  constructor(readonly contentType: string | undefined) {
+    super(
+      `Send the request body as application/json (got ${contentType ? `"${contentType}"` : 'no content type'}).`,
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+    );
+  }
+}

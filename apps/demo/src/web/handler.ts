@@ -17,6 +17,8 @@ import {
   WebFrontEndError,
 } from './errors.js';
 import { describeContent, sniffImageType } from './image-type.js';
+import type { ModelReview } from './models/review.js';
+import { routeModels } from './models/routes.js';
 import type { StagePredictor } from './predictor.js';
 
 /** A transport-neutral request: the node:http server and the Lambda function URL both map onto it. */
@@ -46,6 +48,8 @@ export interface WebHandlerOptions {
   maxImageBytes?: number;
   /** Structured log lines (one JSON object each); no image bytes and no credentials are logged. */
   log?: (entry: Record<string, unknown>) => void;
+  /** The models page's review and deployment service; without it `/api/models` answers 404 REVIEW_UNAVAILABLE. */
+  models?: ModelReview;
 }
 
 const predictQuery = z.object({
@@ -134,6 +138,16 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
     try {
       if (request.path.startsWith('/api/')) {
         if (request.path === '/api/config' && request.method === 'GET') return json(200, await config());
+        if (request.path.startsWith('/api/models')) {
+          const result = await routeModels(options.models, request);
+          if (result?.kind === 'png') {
+            return { status: 200, headers: { 'content-type': 'image/png', ...SECURITY_HEADERS }, body: result.body };
+          }
+          if (result) {
+            if (request.method === 'POST') log({ event: 'model_review', path: request.path, status: result.status });
+            return json(result.status, result.value);
+          }
+        }
         if (request.path === '/api/predict') {
           if (request.method !== 'POST')
             return errorResponse(405, 'METHOD_NOT_ALLOWED', 'Use POST with the image as the request body.');
@@ -144,7 +158,7 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         return errorResponse(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}.`);
       }
-      const asset = options.assets[request.path === '/' ? '/index.html' : request.path];
+      const asset = options.assets[PAGE_ALIASES[request.path] ?? request.path];
       if (!asset) return errorResponse(404, 'NOT_FOUND', `No page at ${request.path}.`);
       return {
         status: 200,
@@ -162,7 +176,7 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
         return json(error.httpStatus, body);
       }
       if (error instanceof z.ZodError) {
-        return errorResponse(400, 'BAD_REQUEST', `Bad query string: ${z.prettifyError(error)}`);
+        return errorResponse(400, 'BAD_REQUEST', `Bad request: ${z.prettifyError(error)}`);
       }
       log({ event: 'request_failed', path: request.path, code: 'INTERNAL', message: String(error) });
       return errorResponse(
@@ -173,6 +187,8 @@ export function createWebHandler(options: WebHandlerOptions): WebHandler {
     }
   };
 }
+
+const PAGE_ALIASES: Record<string, string> = { '/': '/index.html', '/models': '/models.html' };
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
