@@ -143,9 +143,9 @@ beforeAll(async () => {
         InitialInstanceCount: 1,
       }),
     },
-    minPollDelaySeconds: 0.5,
-    maxPollDelaySeconds: 1,
-    maxWaitSeconds: 120,
+    minPollDelayMs: 500,
+    maxPollDelayMs: 1_000,
+    timeoutMs: 120_000,
     log: () => {},
   });
   const models = new ModelReview({ sagemaker: local.sagemaker, s3: local.s3, modelPackageGroupName: GROUP, deployer });
