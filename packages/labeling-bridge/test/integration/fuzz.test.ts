@@ -278,7 +278,8 @@ describe('fuzzed /predict bodies', () => {
           body,
         });
         const answer = (await response.json()) as {
-          results?: Array<{ result: Array<{ value: { choices: string[] } }> }>;
+          // A task the backend could not predict is an empty list: Label Studio stores nothing and asks again.
+          results?: Array<{ result: Array<{ value: { choices: string[] } }> } | []>;
           error?: string;
         };
         expect(response.status, JSON.stringify(answer)).toBeLessThan(500);
@@ -288,8 +289,13 @@ describe('fuzzed /predict bodies', () => {
         }
         const parsed = JSON.parse(body) as { tasks: unknown[] };
         expect(answer.results).toHaveLength(parsed.tasks.length);
-        for (const r of answer.results ?? [])
+        for (const r of answer.results ?? []) {
+          if (Array.isArray(r)) {
+            expect(r).toEqual([]);
+            continue;
+          }
           for (const item of r.result) expect(FASHION_LABELS).toContain(item.value.choices[0]);
+        }
       }),
       { numRuns: 200 },
     );
