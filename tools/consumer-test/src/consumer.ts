@@ -18,7 +18,7 @@ export async function sh(command: string, args: string[], cwd: string, env: Node
   } catch (error) {
     const e = error as Error & { stdout?: string; stderr?: string };
     // The tail only: a minified bundle's stack trace prints whole lines of source.
-    const output = `${e.stdout ?? ''}\n${e.stderr ?? e.message}`.slice(-4_000);
+    const output = `${e.stdout ?? ''}\n${e.stderr || e.message}`.slice(-4_000);
     throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${output}`);
   }
 }

@@ -34,6 +34,8 @@ function npm(args: string[], cwd: string, timeoutMs: number): Promise<{ code: nu
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    // A spawn that fails (a missing cwd, no npm on PATH) emits 'error' and may never emit 'close'.
+    child.on('error', (error) => done({ code: -1, output: `${output}\n[spawn failed: ${error.message}]` }));
     const timer = setTimeout(() => {
       output += `\n[killed after ${timeoutMs} ms]`;
       child.kill('SIGKILL');
@@ -52,7 +54,9 @@ describe.sequential('a fresh clone', () => {
     work = await mkdtemp(join(tmpdir(), 'sagemaker-mlops-clone-'));
     clone = join(work, 'repo');
     // `git stash create` makes a commit of the working tree without touching it (empty when it is clean).
-    const snapshot = (await sh('git', ['stash', 'create'], repoRoot)).trim() || 'HEAD';
+    // Only a tree with changes needs one (CI's clean clone does not; there `git stash create` failed silently).
+    const dirty = (await sh('git', ['status', '--porcelain', '--untracked-files=no'], repoRoot)).trim() !== '';
+    const snapshot = dirty ? (await sh('git', ['stash', 'create'], repoRoot)).trim() || 'HEAD' : 'HEAD';
     const commit = (await sh('git', ['rev-parse', snapshot], repoRoot)).trim();
     await sh('git', ['clone', '--quiet', '--shared', '--no-checkout', repoRoot, clone], work);
     await sh('git', ['checkout', '--quiet', '--detach', commit], clone);
