@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import torch
 from conftest import ML_DIR, TINY_TRAIN, run_script, script_env
 
 # What a SageMaker metric definition would use.
@@ -92,13 +93,14 @@ def test_train_runs_with_fewer_steps_than_the_one_cycle_schedule_needs(tmp_path,
 
 def test_train_resumes_from_its_checkpoint_after_an_interruption(tmp_path, splits):
     data, _ = splits
+    EPOCHS = 6  # noqa: N806 - enough that the kill always lands mid-run
     ckpt = tmp_path / "checkpoints"
     args = [
         sys.executable,
         os.path.join(ML_DIR, "train.py"),
         *TINY_TRAIN,
         "--epochs",
-        "3",
+        str(EPOCHS),
         "--train-dir",
         str(data / "train"),
         "--validation-dir",
@@ -123,18 +125,22 @@ def test_train_resumes_from_its_checkpoint_after_an_interruption(tmp_path, split
     proc.kill()
     proc.wait()
     assert "epoch=1 " in first and (ckpt / "checkpoint.pt").exists()
+    # On a busy machine the kill can land a few epochs later than the first checkpoint; what matters is that
+    # the run resumes right after whichever epoch the last good checkpoint holds.
+    done = torch.load(ckpt / "checkpoint.pt", map_location="cpu", weights_only=False)["epoch"]
+    assert 1 <= done < EPOCHS, f"the run was not interrupted (checkpoint after epoch {done} of {EPOCHS})"
     assert not (tmp_path / "model" / "model.pth").exists()
 
     resumed = run_script("train.py", *args[2:])
-    assert "resumed from" in resumed.stdout and "after epoch 1" in resumed.stdout
-    assert "epoch=1 " not in resumed.stdout
-    assert "epoch=2 " in resumed.stdout and "epoch=3 " in resumed.stdout
+    assert "resumed from" in resumed.stdout and f"after epoch {done}" in resumed.stdout
+    trained = [int(m.group(1)) for m in METRIC.finditer(resumed.stdout)]
+    assert trained == list(range(done + 1, EPOCHS + 1))
     assert (tmp_path / "model" / "model.pth").is_file()
     assert len(json.loads((tmp_path / "model" / "model_config.json").read_text())["classes"]) == 4
 
     # A checkpoint of another configuration is refused, not silently mixed in.
     other = list(args[2:])
-    other[other.index("--epochs") + 1] = "4"
+    other[other.index("--epochs") + 1] = str(EPOCHS + 1)
     refused = run_script("train.py", *other, check=False)
     assert refused.returncode == 2 and "written by a different run" in refused.stderr
 
