@@ -12,7 +12,25 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** What each benchmark measures: paths (files or folders) relative to the repository root. */
+/**
+ * The demo loop runs every package and the demo's code: their sources, Python and manifests, not their tests,
+ * READMEs or changesets. Entries starting with ':' are git pathspecs (globs, exclusions).
+ */
+const DEMO_LOOP_SOURCES = [
+  'bench/demo-loop.ts',
+  'apps/demo/src',
+  'apps/demo/package.json',
+  'apps/demo/ml',
+  ':(exclude)apps/demo/ml/tests',
+  ':(glob)packages/*/src/**',
+  ':(glob)packages/*/python/**',
+  ':(glob)packages/*/package.json',
+];
+
+/**
+ * What each benchmark measures: paths (files or folders) relative to the repository root, or git pathspecs
+ * (starting with ':'). A plain path that no longer exists is reported, so a move cannot silently empty the list.
+ */
 export const SOURCES: Record<string, { sources: string[]; rerun: string }> = {
   'endpoint-client': {
     sources: [
@@ -20,7 +38,8 @@ export const SOURCES: Record<string, { sources: string[]; rerun: string }> = {
       'packages/endpoint-client/src',
       'packages/endpoint-client/test/support',
       'packages/endpoint-client/test/fixtures/brightness-model',
-      'packages/pipeline-sdk/src/local',
+      'packages/local/src',
+      'packages/local/python',
     ],
     rerun: 'npm run bench -- endpoint-client',
   },
@@ -33,7 +52,7 @@ export const SOURCES: Record<string, { sources: string[]; rerun: string }> = {
     rerun: 'npm run bench -- pipeline-compile',
   },
   'local-overhead': {
-    sources: ['bench/local-overhead.ts', 'packages/pipeline-sdk/src/local', 'packages/pipeline-sdk/python'],
+    sources: ['bench/local-overhead.ts', 'packages/local/src', 'packages/local/python'],
     rerun: 'npm run bench -- local-overhead',
   },
   labeling: {
@@ -63,14 +82,8 @@ export const SOURCES: Record<string, { sources: string[]; rerun: string }> = {
     ],
     rerun: 'npm run bench -- fashion-accuracy --work-dir <a new folder>',
   },
-  'demo-loop': {
-    sources: ['bench/demo-loop.ts', 'apps/demo/src', 'apps/demo/ml', 'packages'],
-    rerun: 'npm run bench -- demo-loop',
-  },
-  'demo-loop-tiny': {
-    sources: ['bench/demo-loop.ts', 'apps/demo/src', 'apps/demo/ml', 'packages'],
-    rerun: 'npm run bench -- demo-loop --tiny',
-  },
+  'demo-loop': { sources: DEMO_LOOP_SOURCES, rerun: 'npm run bench -- demo-loop' },
+  'demo-loop-tiny': { sources: DEMO_LOOP_SOURCES, rerun: 'npm run bench -- demo-loop --tiny' },
 };
 
 /** Shared by every benchmark: how results are written. */
@@ -87,11 +100,14 @@ function git(...args: string[]): string {
   return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 }
 
+/** Listed plain paths that do not exist (pathspecs are git's to resolve). */
+function missingSources(paths: string[]): string[] {
+  return paths.filter((p) => !p.startsWith(':') && !existsSync(join(root, p)));
+}
+
 /** Commits after `since` (exclusive) that changed any of `paths`, newest first, formatting-only ones left out. */
 function changesSince(since: string, paths: string[]): string[] {
-  const existing = paths.filter((p) => existsSync(join(root, p)));
-  if (existing.length === 0) return [];
-  const out = git('log', '--format=%H %h %s', `${since}..HEAD`, '--', ...existing);
+  const out = git('log', '--format=%H %h %s', `${since}..HEAD`, '--', ...paths);
   return out
     .split('\n')
     .filter(Boolean)
@@ -145,6 +161,16 @@ export function checkAll(): Freshness[] {
         name,
         fresh: false,
         problem: `its commit ${result.commit} is not in this history`,
+        rerun: spec.rerun,
+      });
+      continue;
+    }
+    const missing = missingSources([...spec.sources, ...COMMON_SOURCES]);
+    if (missing.length > 0) {
+      report.push({
+        name,
+        fresh: false,
+        problem: `listed sources do not exist: ${missing.join(', ')} (update SOURCES in bench/check-fresh.ts)`,
         rerun: spec.rerun,
       });
       continue;
