@@ -11,7 +11,6 @@ export {
 export { PipelineCodeAsset, type PipelineCodeAssetProps } from './code-asset.js';
 export {
   SageMakerPipeline,
-  AWS_DLC_ACCOUNT,
   type SageMakerPipelineProps,
   type PipelineContext,
   type PipelineDefinitionLocation,
@@ -26,6 +25,7 @@ export {
   type ApprovalDeploymentProps,
 } from './model-package-group.js';
 export { StagedEndpoints, type StagedEndpointsProps, type StageEndpoint } from './staged-endpoints.js';
+export { AWS_DLC_ACCOUNT } from './container-runtime.js';
 export { modelExecutionRole, type ModelExecutionRoleOptions } from './model-role.js';
 export {
   WebhookBridgeFunction,

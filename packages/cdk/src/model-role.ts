@@ -3,7 +3,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { addExplainedStatement } from './nag.js';
-import { AWS_DLC_ACCOUNT } from './pipeline.js';
+import { grantContainerRuntime } from './container-runtime.js';
 import { grantS3 } from './s3-access.js';
 
 export interface ModelExecutionRoleOptions {
@@ -43,29 +43,6 @@ export function modelExecutionRole(scope: Construct, id: string, options: ModelE
     }),
     'Endpoints log to /aws/sagemaker/Endpoints/<endpoint name> with streams named per instance at run time',
   );
-  addExplainedStatement(
-    role,
-    new PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
-    }),
-    'PutMetricData has no resource-level permissions; the namespace condition limits it to SageMaker metrics',
-  );
-  addExplainedStatement(
-    role,
-    new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-    'ecr:GetAuthorizationToken has no resource-level permissions',
-  );
-  addExplainedStatement(
-    role,
-    new PolicyStatement({
-      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-      resources: options.imageRepositoryArns
-        ? [...options.imageRepositoryArns]
-        : [stack.formatArn({ service: 'ecr', account: AWS_DLC_ACCOUNT, resource: 'repository', resourceName: '*' })],
-    }),
-    'Image pull from the framework image registry: repository names vary by framework and version',
-  );
+  grantContainerRuntime(role, stack, options.imageRepositoryArns);
   return role;
 }

@@ -11,6 +11,7 @@ import type { PackagedSourceDir, Pipeline, PipelineDefinition } from '@sagemaker
 import { Construct } from 'constructs';
 import { PipelineCodeAsset } from './code-asset.js';
 import { PipelineDefinitionLocationError } from './errors.js';
+import { grantContainerRuntime } from './container-runtime.js';
 import { addExplainedStatement } from './nag.js';
 import { grantS3 } from './s3-access.js';
 import { type DefinitionStep, passedRoles, sagemakerArn, stepPolicyStatements } from './step-permissions.js';
@@ -52,9 +53,6 @@ export interface SageMakerPipelineProps {
 }
 
 /** CloudFormation allows 1 MB for a template and SageMaker 1 MB for an inline definition; stay well below both. */
-/** The account of the AWS Deep Learning Containers images (PyTorch, TensorFlow, Hugging Face...). */
-export const AWS_DLC_ACCOUNT = '763104351884';
-
 const DEFAULT_S3_THRESHOLD = 100_000;
 const INLINE_LIMIT = 1_000_000;
 
@@ -203,30 +201,7 @@ export class SageMakerPipeline extends Construct {
       }),
       'SageMaker jobs log to /aws/sagemaker/<JobType>/<job name> groups and streams named at run time',
     );
-    addExplainedStatement(
-      role,
-      new PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
-      }),
-      'PutMetricData has no resource-level permissions; the namespace condition limits it to SageMaker metrics',
-    );
-    addExplainedStatement(
-      role,
-      new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-      'ecr:GetAuthorizationToken has no resource-level permissions',
-    );
-    addExplainedStatement(
-      role,
-      new PolicyStatement({
-        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-        resources: imageRepositoryArns
-          ? [...imageRepositoryArns]
-          : [stack.formatArn({ service: 'ecr', account: AWS_DLC_ACCOUNT, resource: 'repository', resourceName: '*' })],
-      }),
-      'Image pull from the framework image registry: repository names vary by framework and version',
-    );
+    grantContainerRuntime(role, stack, imageRepositoryArns);
     return role;
   }
 }
