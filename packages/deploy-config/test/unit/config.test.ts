@@ -41,8 +41,8 @@ function configError(fn: () => unknown): StageConfigError {
 
 function issueAt(error: StageConfigError, path: string) {
   const issue = error.issues.find((i) => i.path === path);
-  expect(issue, `no issue at ${path}; issues: ${JSON.stringify(error.issues)}`).toBeDefined();
-  return issue!;
+  if (!issue) throw new Error(`no issue at ${path}; issues: ${JSON.stringify(error.issues)}`);
+  return issue;
 }
 
 describe('typed format: staging (serverless)', () => {
@@ -414,140 +414,95 @@ describe('MLOps template format ({"Parameters", "Tags"})', () => {
     expect(issue.allowedValues).toContain('MaxConcurrency');
   });
 
-  it('rejects a config that names neither kind, bad instance values, bad EnableDataCapture and capture without destination', () => {
-    expect(
-      issueAt(
-        configError(() => parseStageConfig({ Parameters: { StageName: 'staging' } })),
-        'Parameters',
-      ).message,
-    ).toMatch(/MemorySizeInMB and MaxConcurrency.*EndpointInstanceType/);
-    issueAt(
-      configError(() =>
-        parseStageConfig({
-          Parameters: {
-            StageName: 'prod',
-            EndpointName: 'e',
-            EndpointInstanceType: 'm5.large',
-            EndpointInstanceCount: '1',
-          },
-        }),
-      ),
-      'Parameters.EndpointInstanceType',
+  // A minimal valid real-time template; each case below breaks one thing in it (or in a serverless one).
+  const realTime = {
+    StageName: 'prod',
+    EndpointName: 'e',
+    EndpointInstanceType: 'ml.m5.large',
+    EndpointInstanceCount: '1',
+  };
+  const withCapture = { ...realTime, EnableDataCapture: 'true' };
+  const rejected: Array<{ case: string; template: Record<string, unknown>; path: string; message?: RegExp }> = [
+    {
+      case: 'neither kind',
+      template: { Parameters: { StageName: 'staging' } },
+      path: 'Parameters',
+      message: /MemorySizeInMB and MaxConcurrency.*EndpointInstanceType/,
+    },
+    {
+      case: 'an instance type without the ml. prefix',
+      template: { Parameters: { ...realTime, EndpointInstanceType: 'm5.large' } },
+      path: 'Parameters.EndpointInstanceType',
+    },
+    {
+      case: 'a word for the instance count',
+      template: { Parameters: { ...realTime, EndpointInstanceCount: 'two' } },
+      path: 'Parameters.EndpointInstanceCount',
+      message: /got "two"/,
+    },
+    {
+      case: 'no instance count',
+      template: { Parameters: { StageName: 'prod', EndpointName: 'e', EndpointInstanceType: 'ml.m5.large' } },
+      path: 'Parameters.EndpointInstanceCount',
+    },
+    {
+      case: 'capture without a destination',
+      template: { Parameters: withCapture },
+      path: 'Parameters.DataCaptureUploadPath',
+      message: /dataCaptureUploadPath/,
+    },
+    {
+      case: 'a sampling percentage over 100',
+      template: { Parameters: { ...withCapture, SamplingPercentage: '120', DataCaptureUploadPath: 's3://bkt/c' } },
+      path: 'Parameters.SamplingPercentage',
+    },
+    {
+      case: 'capture on a serverless endpoint',
+      template: {
+        Parameters: { StageName: 'staging', EndpointName: 'e', MemorySizeInMB: '1024', EnableDataCapture: 'true' },
+      },
+      path: 'Parameters.EnableDataCapture',
+      message: /serverless endpoints do not support data capture/,
+    },
+    {
+      case: 'a maximum capacity without a minimum',
+      template: { Parameters: { ...realTime, AutoScalingMaxCapacity: '4' } },
+      path: 'Parameters.AutoScalingMinCapacity',
+    },
+    {
+      case: 'no endpoint name and no project name',
+      template: { Parameters: { StageName: 'staging', MemorySizeInMB: '1024', MaxConcurrency: '2' } },
+      path: 'Parameters.SageMakerProjectName',
+    },
+    {
+      case: 'a tag value that is not a string',
+      template: {
+        Parameters: { StageName: 'x', EndpointName: 'e', MemorySizeInMB: 1024, MaxConcurrency: '2' },
+        Tags: { a: 1 },
+      },
+      path: 'Tags.a',
+    },
+    {
+      case: 'a list where a value belongs',
+      template: { Parameters: { StageName: 'x', EndpointName: 'e', MemorySizeInMB: ['1024'] } },
+      path: 'Parameters.MemorySizeInMB',
+    },
+  ];
+
+  it.each(rejected)('rejects $case, at $path', ({ template, path, message }) => {
+    const issue = issueAt(
+      configError(() => parseStageConfig(template)),
+      path,
     );
-    expect(
-      issueAt(
-        configError(() =>
-          parseStageConfig({
-            Parameters: {
-              StageName: 'prod',
-              EndpointName: 'e',
-              EndpointInstanceType: 'ml.m5.large',
-              EndpointInstanceCount: 'two',
-            },
-          }),
-        ),
-        'Parameters.EndpointInstanceCount',
-      ).message,
-    ).toContain('got "two"');
-    issueAt(
-      configError(() =>
-        parseStageConfig({ Parameters: { StageName: 'prod', EndpointName: 'e', EndpointInstanceType: 'ml.m5.large' } }),
-      ),
-      'Parameters.EndpointInstanceCount',
+    if (message) expect(issue.message).toMatch(message);
+  });
+
+  it('lists the allowed values of EnableDataCapture', () => {
+    const issue = issueAt(
+      configError(() => parseStageConfig({ Parameters: { ...realTime, EnableDataCapture: 'yes' } })),
+      'Parameters.EnableDataCapture',
     );
-    expect(
-      issueAt(
-        configError(() =>
-          parseStageConfig({
-            Parameters: {
-              StageName: 'prod',
-              EndpointName: 'e',
-              EndpointInstanceType: 'ml.m5.large',
-              EndpointInstanceCount: '1',
-              EnableDataCapture: 'yes',
-            },
-          }),
-        ),
-        'Parameters.EnableDataCapture',
-      ).allowedValues,
-    ).toEqual(['true', 'false']);
-    expect(
-      issueAt(
-        configError(() =>
-          parseStageConfig({
-            Parameters: {
-              StageName: 'prod',
-              EndpointName: 'e',
-              EndpointInstanceType: 'ml.m5.large',
-              EndpointInstanceCount: '1',
-              EnableDataCapture: 'true',
-            },
-          }),
-        ),
-        'Parameters.DataCaptureUploadPath',
-      ).message,
-    ).toMatch(/dataCaptureUploadPath/);
-    issueAt(
-      configError(() =>
-        parseStageConfig({
-          Parameters: {
-            StageName: 'prod',
-            EndpointName: 'e',
-            EndpointInstanceType: 'ml.m5.large',
-            EndpointInstanceCount: '1',
-            EnableDataCapture: 'true',
-            SamplingPercentage: '120',
-            DataCaptureUploadPath: 's3://bkt/c',
-          },
-        }),
-      ),
-      'Parameters.SamplingPercentage',
-    );
-    expect(
-      issueAt(
-        configError(() =>
-          parseStageConfig({
-            Parameters: { StageName: 'staging', EndpointName: 'e', MemorySizeInMB: '1024', EnableDataCapture: 'true' },
-          }),
-        ),
-        'Parameters.EnableDataCapture',
-      ).message,
-    ).toMatch(/serverless endpoints do not support data capture/);
-    issueAt(
-      configError(() =>
-        parseStageConfig({
-          Parameters: {
-            StageName: 'prod',
-            EndpointName: 'e',
-            EndpointInstanceType: 'ml.m5.large',
-            EndpointInstanceCount: '1',
-            AutoScalingMaxCapacity: '4',
-          },
-        }),
-      ),
-      'Parameters.AutoScalingMinCapacity',
-    );
-    issueAt(
-      configError(() =>
-        parseStageConfig({ Parameters: { StageName: 'staging', MemorySizeInMB: '1024', MaxConcurrency: '2' } }),
-      ),
-      'Parameters.SageMakerProjectName',
-    );
-    issueAt(
-      configError(() =>
-        parseStageConfig({
-          Parameters: { StageName: 'x', EndpointName: 'e', MemorySizeInMB: 1024, MaxConcurrency: '2' },
-          Tags: { a: 1 },
-        }),
-      ),
-      'Tags.a',
-    );
-    issueAt(
-      configError(() =>
-        parseStageConfig({ Parameters: { StageName: 'x', EndpointName: 'e', MemorySizeInMB: ['1024'] } }),
-      ),
-      'Parameters.MemorySizeInMB',
-    );
+    expect(issue.allowedValues).toEqual(['true', 'false']);
   });
 
   it('names the file for unreadable and malformed JSON', async () => {
