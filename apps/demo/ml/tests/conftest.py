@@ -56,6 +56,18 @@ def run_script(script: str, *args: str, env: dict[str, str] | None = None, check
     return proc
 
 
+def job_dirs(data, out, *, checkpoints: str | None = None, output_data: str | None = None) -> list[str]:
+    """The folder arguments of a train/tune run: the two channels from `data`, the model (and optional checkpoint and
+    output-data) folders under `out` - what SageMaker passes through SM_CHANNEL_*, SM_MODEL_DIR and friends."""
+    args = ["--train-dir", str(data / "train"), "--validation-dir", str(data / "validation")]
+    args += ["--model-dir", str(out / "model")]
+    if checkpoints is not None:
+        args += ["--checkpoint-dir", str(out / checkpoints)]
+    if output_data is not None:
+        args += ["--output-data-dir", str(out / output_data)]
+    return args
+
+
 @pytest.fixture(scope="session")
 def work(tmp_path_factory):
     return tmp_path_factory.mktemp("ml")

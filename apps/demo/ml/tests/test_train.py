@@ -6,7 +6,7 @@ import sys
 import time
 
 import torch
-from conftest import ML_DIR, TINY_TRAIN, run_script, script_env
+from conftest import ML_DIR, TINY_TRAIN, job_dirs, run_script, script_env
 
 # What a SageMaker metric definition would use.
 METRIC = re.compile(
@@ -73,14 +73,7 @@ def test_train_runs_with_fewer_steps_than_the_one_cycle_schedule_needs(tmp_path,
     data, _ = splits
     proc = run_script(
         "train.py",
-        "--train-dir",
-        str(data / "train"),
-        "--validation-dir",
-        str(data / "validation"),
-        "--model-dir",
-        str(tmp_path / "model"),
-        "--output-data-dir",
-        str(tmp_path / "out"),
+        *job_dirs(data, tmp_path, output_data="out"),
         "--epochs",
         "1",
         "--max-steps-per-epoch",
@@ -101,14 +94,7 @@ def test_train_resumes_from_its_checkpoint_after_an_interruption(tmp_path, split
         *TINY_TRAIN,
         "--epochs",
         str(EPOCHS),
-        "--train-dir",
-        str(data / "train"),
-        "--validation-dir",
-        str(data / "validation"),
-        "--model-dir",
-        str(tmp_path / "model"),
-        "--checkpoint-dir",
-        str(ckpt),
+        *job_dirs(data, tmp_path, checkpoints="checkpoints"),
     ]
     # Like a spot interruption: the job is killed once the first epoch's checkpoint is on disk.
     proc = subprocess.Popen(
@@ -160,14 +146,7 @@ def test_train_ddp_with_two_cpu_processes_under_torchrun(tmp_path, splits):
         *TINY_TRAIN,
         "--epochs",
         "2",
-        "--train-dir",
-        str(data / "train"),
-        "--validation-dir",
-        str(data / "validation"),
-        "--model-dir",
-        str(tmp_path / "model"),
-        "--checkpoint-dir",
-        str(tmp_path / "ckpt"),
+        *job_dirs(data, tmp_path, checkpoints="ckpt"),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, cwd=ML_DIR)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,6 +1,6 @@
 import json
 
-from conftest import run_script
+from conftest import job_dirs, run_script
 
 
 def test_tune_runs_a_resumable_study_and_writes_best_json(tmp_path, splits):
@@ -18,14 +18,7 @@ def test_tune_runs_a_resumable_study_and_writes_best_json(tmp_path, splits):
         "1",
         "--models",
         "resnet18,resnet26",
-        "--train-dir",
-        str(data / "train"),
-        "--validation-dir",
-        str(data / "validation"),
-        "--model-dir",
-        str(tmp_path / "model"),
-        "--checkpoint-dir",
-        str(tmp_path / "ckpt"),
+        *job_dirs(data, tmp_path, checkpoints="ckpt"),
         "--seed",
         "3",
     ]
@@ -65,12 +58,7 @@ def test_tune_searches_only_the_optimizers_asked_for(tmp_path, splits):
         "SGD",
         "--n-trials",
         "2",
-        "--train-dir",
-        str(data / "train"),
-        "--validation-dir",
-        str(data / "validation"),
-        "--model-dir",
-        str(tmp_path / "model"),
+        *job_dirs(data, tmp_path),
         "--seed",
         "3",
     )
@@ -86,12 +74,7 @@ def test_tune_refuses_an_unknown_optimizer(tmp_path, splits):
         "tune.py",
         "--optimizers",
         "SGD,Lion",
-        "--train-dir",
-        str(data / "train"),
-        "--validation-dir",
-        str(data / "validation"),
-        "--model-dir",
-        str(tmp_path / "model"),
+        *job_dirs(data, tmp_path),
         check=False,
     )
     assert result.returncode != 0 and "--optimizers SGD,Lion: choose from Adam, SGD" in result.stderr
