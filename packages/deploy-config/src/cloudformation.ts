@@ -196,6 +196,7 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
         Type: 'AWS::SageMaker::Endpoint',
         Properties: {
           EndpointName: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
             'Fn::If': ['HasEndpointName', ref('EndpointName'), { 'Fn::Sub': '${SageMakerProjectName}-${StageName}' }],
           },
           EndpointConfigName: { 'Fn::GetAtt': ['EndpointConfig', 'EndpointConfigName'] },
@@ -207,6 +208,7 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
         Properties: scalableTargetProperties({
           resourceId: {
             'Fn::Sub': [
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
               'endpoint/${Name}/variant/${VariantName}',
               { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } },
             ],
@@ -220,6 +222,7 @@ export function endpointCloudFormationTemplate(): Record<string, unknown> {
         Condition: 'HasAutoScaling',
         Properties: scalingPolicyProperties({
           policyName: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
             'Fn::Sub': ['${Name}-invocations-per-instance', { Name: { 'Fn::GetAtt': ['Endpoint', 'EndpointName'] } }],
           },
           scalingTargetId: ref('ScalableTarget'),
@@ -306,10 +309,9 @@ export function cliParametersAndTags(configuration: TemplateConfiguration): {
   tags: Array<{ Key: string; Value: string }>;
 } {
   return {
-    parameters: Object.entries(configuration.Parameters).map(([ParameterKey, ParameterValue]) => ({
-      ParameterKey,
-      ParameterValue: ParameterValue!,
-    })),
+    parameters: Object.entries(configuration.Parameters)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
     tags: Object.entries(configuration.Tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
   };
 }

@@ -231,7 +231,7 @@ export class Deployer {
       });
     }
     // After a rollout only the new config serves; the one it replaces becomes an old config like the rest.
-    const cleanup = await this.cleanupActions(stage, [upToDate ? endpoint.EndpointConfigName! : name]);
+    const cleanup = await this.cleanupActions(stage, [(upToDate && endpoint?.EndpointConfigName) || name]);
     actions.push(
       ...cleanup.filter(
         (c) => !actions.some((a) => a.action === 'delete' && a.resource === c.resource && a.name === c.name),
@@ -340,7 +340,7 @@ export class Deployer {
       }
     }
     await this.scaling.apply(config, (message) => this.progress(stage, config, 'auto-scaling', message));
-    await this.cleanup(stage, { keep: [plan.upToDate ? plan.currentEndpointConfigName! : plan.endpointConfigName] });
+    await this.cleanup(stage, { keep: [(plan.upToDate && plan.currentEndpointConfigName) || plan.endpointConfigName] });
     const endpoint = await describeEndpoint(this.sagemaker, endpointName);
     this.progress(
       stage,

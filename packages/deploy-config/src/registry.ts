@@ -137,7 +137,8 @@ export class ModelRegistry {
   private async toVersion(output: DescribeModelPackageCommandOutput): Promise<ModelPackageVersion> {
     const arn = output.ModelPackageArn ?? '';
     const references = metricReferences(output.ModelMetrics);
-    const metrics = this.s3 ? await Promise.all(references.map((metric) => this.readMetric(metric))) : references;
+    const s3 = this.s3;
+    const metrics = s3 ? await Promise.all(references.map((metric) => this.readMetric(s3, metric))) : references;
     return {
       arn,
       groupName: output.ModelPackageGroupName ?? '',
@@ -152,11 +153,11 @@ export class ModelRegistry {
     };
   }
 
-  private async readMetric(metric: ModelPackageMetric): Promise<ModelPackageMetric> {
+  private async readMetric(s3: S3Client, metric: ModelPackageMetric): Promise<ModelPackageMetric> {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(metric.s3Uri);
     if (!match) return { ...metric, readError: `not an S3 URI: ${metric.s3Uri}` };
     try {
-      const object = await this.s3!.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
       const text = (await object.Body?.transformToString()) ?? '';
       const json = (metric.contentType ?? object.ContentType ?? '').includes('json') || /^\s*[[{]/.test(text);
       if (!json) return { ...metric, value: text };

@@ -171,9 +171,8 @@ export class InvocationTimeoutError extends EndpointClientError {
   constructor(endpointName: string, timeoutMs: number, attempts: number, options?: { cause?: unknown }) {
     super(
       'TIMEOUT',
-      `Invocation of endpoint '${endpointName}' did not complete within ${timeoutMs} ms (${attempts} attempt${
-        attempts === 1 ? '' : 's'
-      }); ` + `raise timeoutMs if the model is slow or cold-starting`,
+      `Invocation of endpoint '${endpointName}' did not complete within ${timeoutMs} ms ` +
+        `(${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}); raise timeoutMs if the model is slow or cold-starting`,
       options,
     );
     this.name = 'InvocationTimeoutError';

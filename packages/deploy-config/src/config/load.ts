@@ -256,10 +256,8 @@ function parseTemplateConfiguration(input: TemplateConfiguration, options: Stage
   const issues: ConfigIssue[] = [];
 
   const projectName = options.projectName ?? given('SageMakerProjectName');
-  if (
-    given('SageMakerProjectName') !== undefined &&
-    !/^[a-zA-Z](-*[a-zA-Z0-9]){0,31}$/.test(given('SageMakerProjectName')!)
-  ) {
+  const givenProjectName = given('SageMakerProjectName');
+  if (givenProjectName !== undefined && !/^[a-zA-Z](-*[a-zA-Z0-9]){0,31}$/.test(givenProjectName)) {
     issues.push({
       path: 'Parameters.SageMakerProjectName',
       message: "must be 1-32 letters, digits or hyphens, starting with a letter (the template's AllowedPattern)",
