@@ -145,9 +145,12 @@ async function readBestJson(
 ): Promise<{ model: string; optimizer: string; lr: number; accuracy: number }> {
   if (!modelArtifacts) throw new DemoError('the tuning job has no model artifacts', 'tune');
   // tune.py writes best.json into the model folder, which the job packs as model.tar.gz.
-  // ModelArtifacts is s3://bucket/key: the URL parser of the standard library reads both parts.
-  const { hostname: bucket, pathname } = new URL(modelArtifacts);
-  const key = decodeURIComponent(pathname.slice(1));
+  // ModelArtifacts is s3://bucket/key: the standard URL parser finds the bucket; the key is the rest, verbatim
+  // (the parser would percent-encode it).
+  const { protocol, hostname: bucket } = new URL(modelArtifacts);
+  if (protocol !== 's3:' || !bucket)
+    throw new DemoError(`the tuning job's artifacts are not in S3: ${modelArtifacts}`, 'tune');
+  const key = modelArtifacts.slice(`s3://${bucket}/`.length);
   const object = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const bytes = await object.Body?.transformToByteArray();
   if (!bytes) throw new DemoError(`${modelArtifacts} is empty`, 'tune');
