@@ -37,7 +37,7 @@ export const SOURCES: Record<string, { sources: string[]; rerun: string }> = {
       'bench/endpoint-client.ts',
       'packages/endpoint-client/src',
       'packages/endpoint-client/test/support',
-      'packages/endpoint-client/test/fixtures/brightness-model',
+      'tools/test-services/stand-in-model',
       'packages/local/src',
       'packages/local/python',
     ],

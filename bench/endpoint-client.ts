@@ -11,8 +11,8 @@
  *    no decoding (`raw_concurrent_send`), so the kit can be judged against what the machine allows.
  *
  * Three endpoints, all measured:
- * - primary: a local-mode instance endpoint (@sagemaker-mlops/local) serving the brightness test model
- *   (test/fixtures/brightness-model) from model.tar.gz, with BRIGHTNESS_MODEL_SERVICE_TIME_S=0.02 and
+ * - primary: a local-mode instance endpoint (@sagemaker-mlops/local) serving the stand-in model of
+ *   tools/test-services, choosing by brightness, from model.tar.gz, with STAND_IN_SERVICE_TIME_S=0.02 and
  *   SAGEMAKER_MODEL_SERVER_WORKERS=2 (the inference container's default on a 2-vCPU ml.m5.large: one model server
  *   process per vCPU);
  * - `local_one_worker`: the same with one model server process (local mode's default), for comparison;
@@ -311,12 +311,12 @@ try {
   await deployBrightnessModel(local, {
     endpointName: ENDPOINT,
     instanceCount: 1,
-    environment: { BRIGHTNESS_MODEL_SERVICE_TIME_S: String(SERVICE_MS / 1000), SAGEMAKER_MODEL_SERVER_WORKERS: '2' },
+    environment: { STAND_IN_SERVICE_TIME_S: String(SERVICE_MS / 1000), SAGEMAKER_MODEL_SERVER_WORKERS: '2' },
   });
   await deployBrightnessModel(local, {
     endpointName: `${ENDPOINT}-one-worker`,
     instanceCount: 1,
-    environment: { BRIGHTNESS_MODEL_SERVICE_TIME_S: String(SERVICE_MS / 1000) },
+    environment: { STAND_IN_SERVICE_TIME_S: String(SERVICE_MS / 1000) },
   });
   const localResult = await measure('local-mode, 2 workers', local.runtime, dir);
   const oneWorker = await measure('local-mode, 1 worker', local.runtime, dir, `${ENDPOINT}-one-worker`);

@@ -10,7 +10,6 @@ import {
   dataStep,
   deployStep,
   type DataOutputs,
-  parseS3Uri,
   pipelineStart,
   pipelineUpsert,
   pipelineWait,
@@ -192,5 +191,3 @@ export function reportFiles(dir: string): string[] {
 export function clearWorkDir(ctx: DemoContext): void {
   rmSync(ctx.workDir, { recursive: true, force: true });
 }
-
-export { parseS3Uri };

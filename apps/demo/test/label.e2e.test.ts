@@ -6,7 +6,7 @@
  * clear errors for a missing token, a wrong token and a run state without a deployed endpoint.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -17,7 +17,7 @@ import {
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
 import { LabelStudioConnection } from '@sagemaker-mlops/labeling-bridge';
-import { freePort, grayscalePng } from '@sagemaker-mlops/test-services';
+import { freePort, grayscalePng, standInModelTarball } from '@sagemaker-mlops/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoContext, openContext } from '../src/context.js';
 import { labelStudioFor, startLabeling } from '../src/label-command.js';
@@ -78,14 +78,13 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     );
   }
   // A serverless staging endpoint serving the stand-in model, recorded as deployed in the run state.
-  const modelDir = join(import.meta.dirname, 'fixtures/class-list-model');
-  writeFileSync(join(work, 'model.json'), JSON.stringify({ classes: CLASSES, version: 'stand-in' }));
-  execFileSync('tar', ['-czf', join(work, 'model.tar.gz'), '-C', work, 'model.json', '-C', modelDir, 'code']);
+  // The shared stand-in model: one of CLASSES per image, chosen by its length, so each image has its own label.
+  const tarball = standInModelTarball({ version: 'stand-in', choose: 'length', labels: CLASSES, png_only: true }, work);
   await ctx.s3.send(
     new PutObjectCommand({
       Bucket: bucket,
       Key: 'models/stand-in.tar.gz',
-      Body: readFileSync(join(work, 'model.tar.gz')),
+      Body: readFileSync(tarball),
     }),
   );
   await ctx.sagemaker.send(

@@ -2,11 +2,10 @@
  * The models page in a real browser (Debian's Chromium through playwright-core) against local mode: two registered
  * versions with the reports the pipeline's Evaluate step writes (apps/demo/ml/docs, from a real run), reviewed,
  * approved or rejected with a comment, deployed to a real staging endpoint and promoted to a real prod endpoint
- * (a stdlib stand-in model served by local mode's host processes), with deploy-config's rules enforced.
- * `DEMO_SCREENSHOTS=1` also refreshes apps/demo/docs/models-*.png.
+ * (the shared stand-in model of tools/test-services, served by local mode's host processes), with deploy-config's
+ * rules enforced. `DEMO_SCREENSHOTS=1` also refreshes apps/demo/docs/models-*.png.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -18,6 +17,7 @@ import {
 import { Deployer, parseStageConfig } from '@sagemaker-mlops/deploy-config';
 import { LocalSageMaker } from '@sagemaker-mlops/local';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { standInModelTarball } from '@sagemaker-mlops/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebAssets } from '../src/web/assets.js';
 import { endpointStagePredictor } from '../src/web/endpoint-predictor.js';
@@ -100,14 +100,12 @@ async function screenshot(name: string): Promise<void> {
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'demo-models-e2e-'));
-  const modelDir = join(workDir, 'model');
-  mkdirSync(join(modelDir, 'code'), { recursive: true });
-  writeFileSync(
-    join(modelDir, 'code', 'inference.py'),
-    readFileSync(join(import.meta.dirname, 'fixtures/brightness-model/code/inference.py')),
+  standInModelTarball(
+    // The shared stand-in model: dark or light by mean brightness (levels 0 and 255 at temperature 42.5 are the
+    // logistic 1 / (1 + e^(-12 (mean - 0.5)))), with the image itself as the heatmap when asked to explain.
+    { version: '1', choose: 'brightness', centroids: { dark: 0, light: 255 }, temperature: 42.5, round_digits: 6 },
+    workDir,
   );
-  writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ version: '1' }));
-  execFileSync('tar', ['-czf', join(workDir, 'model.tar.gz'), '-C', modelDir, 'model.json', 'code']);
 
   local = await LocalSageMaker.open({ stateDir: join(workDir, 'state') });
   await local.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));

@@ -12,6 +12,7 @@ import {
   ListPipelineParametersForExecutionCommand,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
+import { pollUntil } from '@sagemaker-mlops/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoContext, openContext } from '../src/context.js';
 import {
@@ -44,10 +45,10 @@ async function startRetrain(displayName: string): Promise<string> {
     }),
   );
   const arn = started.PipelineExecutionArn as string;
-  for (;;) {
-    if ((await runningRetrains(ctx)).some((r) => r.arn === arn)) return arn;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await pollUntil(`${displayName} to be running`, async () =>
+    (await runningRetrains(ctx)).some((r) => r.arn === arn) ? true : undefined,
+  );
+  return arn;
 }
 
 async function statusOf(arn: string): Promise<string | undefined> {
@@ -58,7 +59,8 @@ async function statusOf(arn: string): Promise<string | undefined> {
 beforeAll(async () => {
   ctx = await openContext({ target: 'local', profile: 'tiny', stateDir, reporter });
   lake = `s3://${ctx.names.bucket}/${ctx.names.lakePrefix}`;
-  // A stand-in for the demo's pipeline: its LakePrefix parameter and one step that takes a few seconds.
+  // A stand-in for the demo's pipeline: its LakePrefix parameter and one step that takes a few seconds (the
+  // sleep is the behaviour under test: a retrain still running when `label` stops).
   const definition = {
     Version: '2020-12-01',
     Metadata: {},
@@ -108,7 +110,10 @@ describe.sequential('stopping `label` while a retrain runs', () => {
 
   it('when interrupted again, stops the retrain and records the crossing; the next start runs it again', async () => {
     const arn = await startRetrain('labeling-p1-b2');
-    const interrupted = new Promise<void>((resolve) => setTimeout(resolve, 300));
+    // The second Ctrl-C comes once `label` says it is waiting for this retrain, as a person would press it.
+    const interrupted = pollUntil('the message that label waits for labeling-p1-b2', () =>
+      messages.some((m) => m.startsWith('waiting for the retrain labeling-p1-b2')) ? true : undefined,
+    ).then(() => {});
     expect(await settleRetrainsBeforeExit(ctx, { lake, interrupted, pollMs: 100 })).toBe('recorded');
     const pending = PendingRetrains.of(ctx).list();
     expect(pending).toEqual([expect.objectContaining({ displayName: 'labeling-p1-b2', executionArn: arn, lake })]);

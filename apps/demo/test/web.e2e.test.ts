@@ -1,10 +1,10 @@
 /**
  * The web front-end in a real browser (Debian's Chromium through playwright-core), against a real
- * local-mode endpoint: a stdlib Python model in model.tar.gz served by local mode's host process,
+ * local-mode endpoint: the shared stand-in model (tools/test-services) served by local mode's host process,
  * called through @sagemaker-mlops/endpoint-client. Also runs the built Lambda bundle over the same endpoint.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +24,7 @@ import { endpointStagePredictor } from '../src/web/endpoint-predictor.js';
 import { createWebHandler } from '../src/web/handler.js';
 import type { FunctionUrlEvent, FunctionUrlResult, FunctionUrlHandlerOptions } from '../src/web/lambda.js';
 import { type RunningWebServer, startWebServer } from '../src/web/node-server.js';
-import { grayscalePng } from '@sagemaker-mlops/test-services';
+import { grayscalePng, standInModelTarball } from '@sagemaker-mlops/test-services';
 
 const appRoot = join(import.meta.dirname, '..');
 const endpoints = { staging: 'web-e2e-staging', prod: 'web-e2e-prod' };
@@ -54,14 +54,12 @@ async function deployStaging(): Promise<void> {
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'demo-web-e2e-'));
-  const modelDir = join(workDir, 'model');
-  mkdirSync(join(modelDir, 'code'), { recursive: true });
-  writeFileSync(
-    join(modelDir, 'code', 'inference.py'),
-    readFileSync(join(import.meta.dirname, 'fixtures/brightness-model/code/inference.py')),
+  standInModelTarball(
+    // The shared stand-in model: dark or light by mean brightness (levels 0 and 255 at temperature 42.5 are the
+    // logistic 1 / (1 + e^(-12 (mean - 0.5)))), with the image itself as the heatmap when asked to explain.
+    { version: '7', choose: 'brightness', centroids: { dark: 0, light: 255 }, temperature: 42.5, round_digits: 6 },
+    workDir,
   );
-  writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ version: '7' }));
-  execFileSync('tar', ['-czf', join(workDir, 'model.tar.gz'), '-C', modelDir, 'model.json', 'code']);
 
   local = await LocalSageMaker.open({ stateDir: join(workDir, 'state') });
   await local.s3.send(new CreateBucketCommand({ Bucket: 'web-e2e' }));

@@ -26,7 +26,12 @@ export {
   type CsvCell,
   type CsvRows,
 } from './codecs.js';
-export { imagePredictionCodec, imagePredictionWireSchema, type ImagePrediction } from './prediction.js';
+export {
+  imagePredictionCodec,
+  imagePredictionWireSchema,
+  type ImagePrediction,
+  type PredictionHeatmap,
+} from './prediction.js';
 export { runBounded, type ItemResult, type Progress, type RunBoundedOptions } from './concurrency.js';
 export {
   classifyError,

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { standInModelTarball } from '@sagemaker-mlops/test-services';
 import { NOT_IN_RUNTIME_CONSUMERS, PUBLISHED, repoRoot } from './repo.js';
 
 const run = promisify(execFile);
@@ -108,12 +109,12 @@ export async function createConsumer(dir: string, options: ConsumerOptions): Pro
   await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
 }
 
-/** model.tar.gz of fixtures/model (model.json + code/inference.py), as SageMaker expects it. */
+/**
+ * model.tar.gz of the shared stand-in model (tools/test-services): the label is the first byte of the request
+ * modulo 3, so the consumer apps' request [4, 0, 0] is a "square".
+ */
 export async function modelTarball(dir: string): Promise<string> {
-  const source = join(repoRoot, 'tools', 'consumer-test', 'fixtures', 'model');
-  const tarball = join(dir, 'model.tar.gz');
-  await sh('tar', ['-czf', tarball, '-C', source, ...(await readdir(source))], dir);
-  return tarball;
+  return standInModelTarball({ version: '1', choose: 'first-byte', labels: ['circle', 'square', 'triangle'] }, dir);
 }
 
 /** Every installed copy of a package under a project's node_modules (nested copies included). */

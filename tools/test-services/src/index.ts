@@ -3,3 +3,9 @@ export { pollFor, pollUntil, PollTimeoutError, type PollOptions } from './poll.j
 export { startMoto, resetMoto, motoClientConfig, queueEndpointResults, type MotoServer } from './moto.js';
 export { repoRoot, venvPython } from './paths.js';
 export { grayscalePng } from './png.js';
+export {
+  standInModelArchive,
+  standInModelCode,
+  standInModelTarball,
+  type StandInModelConfig,
+} from './stand-in-model.js';

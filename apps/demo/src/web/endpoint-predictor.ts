@@ -4,39 +4,11 @@ import {
   EndpointClient,
   EndpointClientError,
   EndpointInvocationError,
-  jsonCodec,
-  type ResponseCodec,
+  imagePredictionCodec,
 } from '@sagemaker-mlops/endpoint-client';
-import { z } from 'zod';
 import type { Stage, StageStatus } from './contract.js';
 import { EndpointUnavailableError, ModelInvocationError } from './errors.js';
-import type { StagePrediction, StagePredictor } from './predictor.js';
-
-/**
- * The demo's inference contract (apps/demo/ml/code/inference.py), with the optional Grad-CAM
- * heatmap the handler adds when asked (`explain=true` as a Content-Type parameter or in CustomAttributes).
- */
-const predictionWire = z.object({
-  label: z.string().min(1),
-  probabilities: z.record(z.string(), z.number().min(0).max(1)),
-  model_version: z.union([z.string(), z.number()]).transform(String).nullish(),
-  explanation: z.object({ method: z.string(), heatmap_png: z.string().min(1) }).optional(),
-});
-
-const predictionCodec: ResponseCodec<StagePrediction> = {
-  accept: 'application/json',
-  decode(body, context) {
-    const wire = jsonCodec({ schema: predictionWire }).decode(body, context);
-    const prediction: StagePrediction = {
-      label: wire.label,
-      probabilities: wire.probabilities,
-      modelVersion: wire.model_version ?? null,
-    };
-    if (wire.explanation)
-      prediction.heatmap = { method: wire.explanation.method, pngBase64: wire.explanation.heatmap_png };
-    return prediction;
-  },
-};
+import type { StagePredictor } from './predictor.js';
 
 /** Errors of the runtime that mean "nothing is serving there", as opposed to "the model failed". */
 const UNAVAILABLE_ERRORS = new Set([
@@ -110,7 +82,8 @@ export function endpointStagePredictor(options: EndpointStagePredictorOptions): 
               contentType: explain ? `${contentType}; explain=true` : contentType,
             }),
           },
-          response: predictionCodec,
+          // The inference contract (with its optional heatmap) is endpoint-client's imagePredictionCodec.
+          response: imagePredictionCodec,
           ...(explain ? { customAttributes: 'explain=true' } : {}),
         });
       } catch (error) {

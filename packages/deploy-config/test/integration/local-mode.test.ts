@@ -1,9 +1,8 @@
 /**
- * The whole approval → staging → prod path in local mode, where endpoints really run: a stdlib-only
- * `code/inference.py` inside model.tar.gz, served by local host processes.
+ * The whole approval → staging → prod path in local mode, where endpoints really run: the shared stand-in model
+ * (tools/test-services) inside model.tar.gz, served by local host processes.
  */
-import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -22,7 +21,7 @@ import {
   DescribeScalingPoliciesCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { LocalSageMaker } from '@sagemaker-mlops/local';
-import { motoClientConfig, resetMoto } from '@sagemaker-mlops/test-services';
+import { motoClientConfig, resetMoto, standInModelTarball } from '@sagemaker-mlops/test-services';
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -36,6 +35,18 @@ import {
 } from '../../src/index.js';
 
 const GROUP = 'fashion-mnist';
+const FASHION_LABELS = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 const BUCKET = 'mlops-artifacts';
 const IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311';
 
@@ -46,13 +57,20 @@ let deployer: Deployer;
 const progress: DeployProgress[] = [];
 const versions: Record<string, string> = {};
 
+/** The model package ARN registered for a version in beforeAll. */
+function arnOf(version: string): string {
+  const arn = versions[version];
+  if (!arn) throw new Error(`version ${version} was not registered`);
+  return arn;
+}
+
 /** Writes model.tar.gz (model.json + code/inference.py) for one version into local S3 and registers it. */
 async function registerVersion(version: string, options: { failToLoad?: boolean } = {}): Promise<string> {
-  const dir = join(workDir, `model-${version}`);
-  await cp(join(import.meta.dirname, '..', 'fixtures', 'model', 'code'), join(dir, 'code'), { recursive: true });
-  await writeFile(join(dir, 'model.json'), JSON.stringify({ version, fail_to_load: options.failToLoad ?? false }));
-  const tarball = join(workDir, `model-${version}.tar.gz`);
-  execFileSync('tar', ['-czf', tarball, '-C', dir, 'model.json', 'code']);
+  // Predictions depend on the request body only (choose: hash), so every version answers alike but its version.
+  const tarball = standInModelTarball(
+    { version, choose: 'hash', labels: FASHION_LABELS, fail_to_load: options.failToLoad ?? false },
+    await mkdtemp(join(workDir, `model-${version}-`)),
+  );
   const key = `models/${version}/model.tar.gz`;
   await local.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await readFile(tarball) }));
   const output = await local.sagemaker.send(
@@ -67,13 +85,14 @@ async function registerVersion(version: string, options: { failToLoad?: boolean 
       },
     }),
   );
-  return output.ModelPackageArn!;
+  if (!output.ModelPackageArn) throw new Error(`no ModelPackageArn for version ${version}`);
+  return output.ModelPackageArn;
 }
 
 async function invoke(
   endpointName: string,
   body = 'pixels',
-): Promise<{ label: string; probabilities: number[]; model_version: string }> {
+): Promise<{ label: string; probabilities: Record<string, number>; model_version: string }> {
   const output = await local.runtime.send(
     new InvokeEndpointCommand({
       EndpointName: endpointName,
@@ -125,20 +144,20 @@ afterAll(async () => {
 
 describe.sequential('approve → staging → prod in local mode', () => {
   it('approves version 1 and deploys it to serverless staging, which answers with version 1', async () => {
-    await registry.approve(versions['1']!, { description: 'accuracy above the gate' });
-    const result = await deployer.deploy('staging', { modelPackage: versions['1']! });
+    await registry.approve(arnOf('1'), { description: 'accuracy above the gate' });
+    const result = await deployer.deploy('staging', { modelPackage: arnOf('1') });
     expect(result.plan.endpointConfigName).toMatch(/^fm-staging-v1-/);
     const prediction = await invoke('fm-staging');
     expect(prediction).toMatchObject({ model_version: '1' });
-    expect(prediction.probabilities).toHaveLength(10);
-    expect(prediction.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(Object.keys(prediction.probabilities)).toEqual(FASHION_LABELS);
+    expect(Object.values(prediction.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(local.endpointStats('fm-staging').variants).toEqual([expect.objectContaining({ kind: 'serverless' })]);
     expect(progress.some((p) => p.stage === 'staging' && p.endpointStatus === 'Creating')).toBe(true);
     expect(progress.some((p) => p.stage === 'staging' && p.endpointStatus === 'InService')).toBe(true);
   });
 
   it('promotes version 1 to prod on 2 instances', async () => {
-    await deployer.deploy('prod', { modelPackage: versions['1']! });
+    await deployer.deploy('prod', { modelPackage: arnOf('1') });
     expect(local.endpointStats('fm-prod').variants).toEqual([
       expect.objectContaining({ kind: 'instance', workers: 2 }),
     ]);
@@ -150,11 +169,11 @@ describe.sequential('approve → staging → prod in local mode', () => {
   });
 
   it('updates prod to version 2 with no failed request during the switch', async () => {
-    await registry.approve(versions['2']!, { description: 'retrained with new annotations' });
-    await expect(deployer.deploy('prod', { modelPackage: versions['2']! })).rejects.toMatchObject({
+    await registry.approve(arnOf('2'), { description: 'retrained with new annotations' });
+    await expect(deployer.deploy('prod', { modelPackage: arnOf('2') })).rejects.toMatchObject({
       name: 'PromotionRequiredError',
     });
-    await deployer.deploy('staging', { modelPackage: versions['2']! });
+    await deployer.deploy('staging', { modelPackage: arnOf('2') });
     expect(await invoke('fm-staging')).toMatchObject({ model_version: '2' });
 
     const seen: string[] = [];
@@ -170,7 +189,7 @@ describe.sequential('approve → staging → prod in local mode', () => {
       }
     })();
     const before = progress.length;
-    await deployer.deploy('prod', { modelPackage: versions['2']! });
+    await deployer.deploy('prod', { modelPackage: arnOf('2') });
     // A few more requests after InService, then stop.
     for (let i = 0; i < 5; i++) await invoke('fm-prod', `after-${i}`).then((p) => seen.push(p.model_version));
     switching = false;
@@ -187,9 +206,9 @@ describe.sequential('approve → staging → prod in local mode', () => {
   });
 
   it('a failing update keeps the previous version serving and says why', async () => {
-    await registry.approve(versions['3']!, { description: 'approved by mistake' });
+    await registry.approve(arnOf('3'), { description: 'approved by mistake' });
     const before = await local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'fm-prod' }));
-    const error = await deployer.deploy('prod', { modelPackage: versions['3']!, force: true }).catch((e: unknown) => e);
+    const error = await deployer.deploy('prod', { modelPackage: arnOf('3'), force: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeploymentFailedError);
     const failed = error as DeploymentFailedError;
     expect(failed.endpointName).toBe('fm-prod');
@@ -208,10 +227,10 @@ describe.sequential('approve → staging → prod in local mode', () => {
   });
 
   it('refuses a package that is not approved, and prod keeps serving', async () => {
-    const error = await deployer.deploy('staging', { modelPackage: versions['4']! }).catch((e: unknown) => e);
+    const error = await deployer.deploy('staging', { modelPackage: arnOf('4') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelPackageNotApprovedError);
     expect((error as Error).message).toMatch(/PendingManualApproval; only Approved packages deploy/);
-    await expect(deployer.deploy('prod', { modelPackage: versions['4']!, force: true })).rejects.toBeInstanceOf(
+    await expect(deployer.deploy('prod', { modelPackage: arnOf('4'), force: true })).rejects.toBeInstanceOf(
       ModelPackageNotApprovedError,
     );
     expect(await invoke('fm-staging')).toMatchObject({ model_version: '2' });
@@ -219,7 +238,7 @@ describe.sequential('approve → staging → prod in local mode', () => {
   });
 
   it('a new endpoint that fails to start is replaced by the next deployment; a busy endpoint is refused', async () => {
-    const error = await deployer.deploy('canary', { modelPackage: versions['3']! }).catch((e: unknown) => e);
+    const error = await deployer.deploy('canary', { modelPackage: arnOf('3') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeploymentFailedError);
     expect(error).toMatchObject({
       servingEndpointConfigName: undefined,
@@ -227,7 +246,7 @@ describe.sequential('approve → staging → prod in local mode', () => {
     });
     expect(await deployer.serving('canary')).toMatchObject({ endpointStatus: 'Failed' });
 
-    const plan = await deployer.plan('canary', { modelPackage: versions['2']! });
+    const plan = await deployer.plan('canary', { modelPackage: arnOf('2') });
     expect(plan.actions.filter((a) => a.resource === 'Endpoint').map((a) => a.action)).toEqual(['delete', 'create']);
     expect(plan.actions).toContainEqual(
       expect.objectContaining({
@@ -237,13 +256,14 @@ describe.sequential('approve → staging → prod in local mode', () => {
         detail: "the Failed endpoint's config",
       }),
     );
-    await deployer.deploy('canary', { modelPackage: versions['2']! });
+    await deployer.deploy('canary', { modelPackage: arnOf('2') });
     expect(await invoke('fm-canary')).toMatchObject({ model_version: '2' });
 
     // An update started elsewhere (here: by hand) makes the endpoint busy until it is InService again.
-    const current = (await deployer.serving('canary'))!.endpointConfigName!;
+    const current = (await deployer.serving('canary'))?.endpointConfigName;
+    expect(current).toBeDefined();
     await local.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'fm-canary', EndpointConfigName: current }));
-    await expect(deployer.deploy('canary', { modelPackage: versions['1']! })).rejects.toBeInstanceOf(EndpointBusyError);
+    await expect(deployer.deploy('canary', { modelPackage: arnOf('1') })).rejects.toBeInstanceOf(EndpointBusyError);
     await waitUntilEndpointInService(
       { client: local.sagemaker, maxWaitTime: 60, minDelay: 0.5, maxDelay: 1 },
       { EndpointName: 'fm-canary' },
@@ -288,14 +308,14 @@ describe.sequential('approve → staging → prod in local mode', () => {
       (await autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }))).ScalableTargets ??
       [];
 
-    await scaled.deploy('scaled', { modelPackage: versions['1']! });
+    await scaled.deploy('scaled', { modelPackage: arnOf('1') });
     expect(await targets()).toEqual([
       expect.objectContaining({ ResourceId: 'endpoint/fm-scaled/variant/AllTraffic', MinCapacity: 1, MaxCapacity: 3 }),
     ]);
     expect(calls).toEqual(['RegisterScalableTarget', 'PutScalingPolicy']);
 
     calls.length = 0;
-    await scaled.deploy('scaled', { modelPackage: versions['2']! });
+    await scaled.deploy('scaled', { modelPackage: arnOf('2') });
     expect(await invoke('fm-scaled')).toMatchObject({ model_version: '2' });
     expect(calls).toEqual([
       'DescribeScalableTargets',
@@ -305,9 +325,7 @@ describe.sequential('approve → staging → prod in local mode', () => {
     ]);
 
     calls.length = 0;
-    await expect(scaled.deploy('scaled', { modelPackage: versions['3']! })).rejects.toBeInstanceOf(
-      DeploymentFailedError,
-    );
+    await expect(scaled.deploy('scaled', { modelPackage: arnOf('3') })).rejects.toBeInstanceOf(DeploymentFailedError);
     expect(calls).toEqual([
       'DescribeScalableTargets',
       'DeregisterScalableTarget',

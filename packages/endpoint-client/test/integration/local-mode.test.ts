@@ -67,7 +67,7 @@ describe('a real served model (instance endpoint)', () => {
     expect(error.retryable).toBe(false);
     expect(error.attempts).toBe(1);
     expect(error.httpStatus).toBe(424);
-    expect(error.endpointMessage).toContain('poisoned input: this model refuses images that start with POISON');
+    expect(error.endpointMessage).toContain('poisoned input: this model refuses bodies that start with POISON');
     expect(error.originalMessage).toContain('poisoned input');
     expect(retries).toHaveLength(0);
   });
@@ -75,7 +75,7 @@ describe('a real served model (instance endpoint)', () => {
   it('timeoutMs holds even though the local-mode client ignores abort signals', async () => {
     await deployBrightnessModel(local, {
       endpointName: 'brightness-slow',
-      environment: { BRIGHTNESS_MODEL_SERVICE_TIME_S: '3' },
+      environment: { STAND_IN_SERVICE_TIME_S: '3' },
     });
     const client = new EndpointClient({ endpointName: 'brightness-slow', runtime: local.runtime });
     const started = Date.now();

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { grayscalePng } from '@sagemaker-mlops/test-services';
 
-/** Class → mean gray level; fixtures/brightness-model/model.json holds the same centroids. */
+/** Class → mean gray level; the stand-in model is deployed with these as its centroids (support/local-endpoint.ts). */
 export const CLASS_LEVELS = { dark: 40, mid: 128, bright: 215 } as const;
 export type BrightnessClass = keyof typeof CLASS_LEVELS;
 

@@ -1,10 +1,8 @@
-/** Deploys the brightness model (fixtures/brightness-model) as a local-mode endpoint: model.tar.gz in local S3, model, config, endpoint. */
-import { pollUntil } from '@sagemaker-mlops/test-services';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * Deploys the shared stand-in model (tools/test-services), choosing by brightness, as a local-mode endpoint:
+ * model.tar.gz in local S3, model, config, endpoint.
+ */
+import { pollUntil, standInModelArchive } from '@sagemaker-mlops/test-services';
 import { PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
@@ -14,21 +12,18 @@ import {
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
 import type { LocalSageMaker } from '@sagemaker-mlops/local';
+import { CLASS_LEVELS } from './images.js';
 
-const modelSource = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/brightness-model');
-
-/** model.tar.gz with model.json and code/inference.py at its root, as SageMaker's PyTorch container expects. */
+/** model.tar.gz of the stand-in: the nearest of CLASS_LEVELS by mean gray level, as images.ts's expectedPrediction. */
 export function packModel(): Buffer {
-  const out = join(mkdtempSync(join(tmpdir(), 'ec-model-')), 'model.tar.gz');
-  execFileSync('tar', ['-czf', out, '-C', modelSource, 'model.json', 'code/inference.py']);
-  return readFileSync(out);
+  return standInModelArchive({ version: '1', choose: 'brightness', centroids: CLASS_LEVELS, temperature: 20 });
 }
 
 export interface DeployOptions {
   endpointName: string;
   serverless?: { maxConcurrency: number };
   instanceCount?: number;
-  /** Container environment, e.g. BRIGHTNESS_MODEL_SERVICE_TIME_S for a fixed service time. */
+  /** Container environment, e.g. STAND_IN_SERVICE_TIME_S for a fixed service time. */
   environment?: Record<string, string>;
 }
 

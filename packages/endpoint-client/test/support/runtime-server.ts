@@ -68,6 +68,7 @@ export async function startRuntimeServer(
       const requestId = `req-${++requestCounter}`;
       const reply = async (r: WireReply): Promise<void> => {
         if ('delayMs' in r) {
+          // A slow endpoint on purpose: the delay a test asks for is the behaviour it tests (timeouts, aborts).
           await new Promise((resolve) => setTimeout(resolve, r.delayMs));
           return reply(r.thenReply);
         }

@@ -115,6 +115,32 @@ describe('image prediction contract', () => {
     });
   });
 
+  it('decodes the optional explanation into a heatmap', () => {
+    const body = enc(
+      JSON.stringify({
+        label: 'sea',
+        probabilities: { forest: 0.2, sea: 0.8 },
+        model_version: 4,
+        explanation: { method: 'grad-cam', heatmap_png: 'iVBORw0K' },
+      }),
+    );
+    expect(imagePredictionCodec.decode(body, { contentType: 'application/json' })).toEqual({
+      label: 'sea',
+      probabilities: { forest: 0.2, sea: 0.8 },
+      modelVersion: '4',
+      heatmap: { method: 'grad-cam', pngBase64: 'iVBORw0K' },
+    });
+    const empty = enc(
+      JSON.stringify({
+        label: 'sea',
+        probabilities: { sea: 1 },
+        model_version: '4',
+        explanation: { method: 'grad-cam', heatmap_png: '' },
+      }),
+    );
+    expect(() => imagePredictionCodec.decode(empty, { contentType: undefined })).toThrow(/heatmap_png/);
+  });
+
   it('rejects a response whose label is not among the probabilities, or with a bad probability', () => {
     const bad1 = enc(
       JSON.stringify({

@@ -231,6 +231,7 @@ describe('deadlines and cancellation', () => {
   it('an AbortSignal stops the call', async () => {
     const { client } = await setup(() => ({ delayMs: 2_000, thenReply: ok() }));
     const controller = new AbortController();
+    // The abort comes while the 2 s reply is pending (or before the call: aborted either way, no race).
     setTimeout(() => controller.abort(), 50);
     await expect(client.invoke('x', { signal: controller.signal })).rejects.toBeInstanceOf(InvocationAbortedError);
   });
@@ -266,6 +267,7 @@ describe('invokeMany', () => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
       const n = Number(request.body.toString());
+      // A slow fake endpoint is the behaviour under test: random latencies reorder the answers.
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 15)));
       inFlight -= 1;
       if (n % 7 === 3)
@@ -309,6 +311,7 @@ describe('invokeMany', () => {
     const server = await startRuntimeServer(async () => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
+      // Each answer takes a while (the behaviour under test), so concurrent requests overlap and are counted.
       await new Promise((r) => setTimeout(r, 30));
       inFlight -= 1;
       return ok();
@@ -341,6 +344,7 @@ describe('invokeMany', () => {
   it('property: any latencies and concurrency give results in input order', async () => {
     const { client } = await setup(async (request) => {
       const [n, delay] = request.body.toString().split(':').map(Number);
+      // The latency the property draws is the behaviour under test.
       await new Promise((r) => setTimeout(r, delay));
       return ok(String(n));
     });

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, repoRoot, venvPython } from '@sagemaker-mlops/test-services';
+import { freePort, pollUntil, repoRoot, venvPython } from '@sagemaker-mlops/test-services';
 // Brings moto's `motoEndpoint` into ProvidedContext for the typecheck of every test file.
 import type {} from '@sagemaker-mlops/test-services/moto-global-setup';
 
@@ -110,23 +110,27 @@ export default async function setup(project: TestProject) {
     rmSync(root, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + (fromTemplate ? 180_000 : 600_000);
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`label-studio exited with ${child.exitCode} before answering:\n${log}`);
-    }
-    try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`label-studio did not answer on ${url}/health in time:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
+  // Wait on the health check (or the process exiting), with the shared polling helper.
+  const timeoutMs = fromTemplate ? 180_000 : 600_000;
+  const outcome = await pollUntil(
+    `label-studio to answer on ${url}/health`,
+    async () => {
+      if (child.exitCode !== null) return { exitCode: child.exitCode };
+      try {
+        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+        return response.ok ? { exitCode: undefined } : undefined;
+      } catch {
+        return undefined; // not up yet
+      }
+    },
+    { timeoutMs, intervalMs: 500 },
+  ).catch(async (error: unknown) => {
+    await stop();
+    throw new Error(`label-studio did not answer on ${url}/health in time (${(error as Error).message}):\n${log}`);
+  });
+  if (outcome.exitCode !== undefined) {
+    await stop();
+    throw new Error(`label-studio exited with ${outcome.exitCode} before answering:\n${log}`);
   }
   if (!fromTemplate) {
     // Freshly migrated and idle: keep the database for the next runs.

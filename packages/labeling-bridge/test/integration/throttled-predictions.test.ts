@@ -4,10 +4,8 @@
  * gets its prediction, and a task the backend cannot predict is left for Label Studio to ask again, never stored empty.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
@@ -16,6 +14,7 @@ import {
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
 import { LocalSageMaker } from '@sagemaker-mlops/local';
+import { standInModelTarball } from '@sagemaker-mlops/test-services';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   LabelStudioConnection,
@@ -32,7 +31,6 @@ const ls = new LabelStudioConnection({ url: lsUrl, token });
 const MAX_CONCURRENCY = 3;
 const COLD_START_S = 3;
 const images = fashionMnist(40);
-const modelDir = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/slow-start-model');
 const servers: Array<{ close(): Promise<void> }> = [];
 let local: LocalSageMaker;
 
@@ -76,8 +74,17 @@ async function storedPredictions(projectId: number): Promise<StoredPrediction[]>
 
 beforeAll(async () => {
   local = await LocalSageMaker.open({ stateDir: mkdtempSync(join(tmpdir(), 'lsb-throttle-')) });
-  const archive = join(mkdtempSync(join(tmpdir(), 'lsb-model-')), 'model.tar.gz');
-  execFileSync('tar', ['-czf', archive, '-C', modelDir, 'model.json', 'code/inference.py']);
+  // The shared stand-in model, behaving like a serverless endpoint under load: a cold start when its process
+  // loads the model and a service time per prediction, labels chosen by image size like pngSizePredictor.
+  const archive = standInModelTarball({
+    version: 'slow-start/1',
+    choose: 'length',
+    labels: [...FASHION_LABELS],
+    top: 0.91,
+    png_only: true,
+    cold_start_s: COLD_START_S,
+    service_time_s: 0.05,
+  });
   await local.s3.send(new CreateBucketCommand({ Bucket: 'models' }));
   await local.s3.send(
     new PutObjectCommand({ Bucket: 'models', Key: 'slow/model.tar.gz', Body: readFileSync(archive) }),
@@ -89,7 +96,7 @@ beforeAll(async () => {
       PrimaryContainer: {
         Image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu-py311',
         ModelDataUrl: 's3://models/slow/model.tar.gz',
-        Environment: { SAGEMAKER_PROGRAM: 'inference.py', COLD_START_S: String(COLD_START_S), SERVICE_TIME_S: '0.05' },
+        Environment: { SAGEMAKER_PROGRAM: 'inference.py' },
       },
     }),
   );

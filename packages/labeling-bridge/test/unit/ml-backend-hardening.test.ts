@@ -124,6 +124,7 @@ describe('slow and many clients', () => {
           new Promise<boolean>((resolve) => {
             socket.on('close', () => resolve(true));
             socket.on('error', () => resolve(true));
+            // The sockets under the cap must stay open: give the server 300 ms to (wrongly) close them.
             setTimeout(() => resolve(false), 300);
           }),
       ),

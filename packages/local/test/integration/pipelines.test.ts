@@ -25,7 +25,7 @@ import {
   trainingArguments,
   INFERENCE_IMAGE,
 } from './sdk-definitions.js';
-import { SCRIPTS_DIR, getText, putSourceDir, putText, tempStateDir } from './helpers.js';
+import { SCRIPTS_DIR, getText, putSourceDir, putText, tempStateDir, waitFor } from './helpers.js';
 
 const state = tempStateDir('pipelines');
 let local: LocalSageMaker;
@@ -209,6 +209,7 @@ describe('pipeline executor on Python-SDK-shaped definitions', () => {
   });
 
   it('runs independent steps in parallel up to the parallelism setting', async () => {
+    // The steps sleep on purpose: steps that take a while are what the overlap check measures.
     const sleeper = (name: string, seconds: number, deps: string[] = []) => ({
       Name: name,
       Type: 'Processing',
@@ -448,7 +449,11 @@ describe('pipeline executor on Python-SDK-shaped definitions', () => {
     const { PipelineExecutionArn } = await local.sagemaker.send(
       new StartPipelineExecutionCommand({ PipelineName: 'stoppable' }),
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // Stop it while its step runs, not before it starts: that is the case the stop has to handle.
+    await waitFor('the Long step to be executing', async () => {
+      const listed = await local.sagemaker.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn }));
+      return listed.PipelineExecutionSteps?.[0]?.StepStatus === 'Executing' ? true : undefined;
+    });
     await local.sagemaker.send(new StopPipelineExecutionCommand({ PipelineExecutionArn }));
     const done = await local.waitForPipelineExecution(PipelineExecutionArn as string);
     expect(done.PipelineExecutionStatus).toBe('Stopped');

@@ -22,10 +22,21 @@ const NOTIFY = 'arn:aws:lambda:us-east-1:000000000000:function:notify';
 const SLOW = 'arn:aws:lambda:us-east-1:000000000000:function:slow';
 const roleArn = 'arn:aws:iam::000000000000:role/pipeline';
 
+/** A promise and its resolve function (Promise.withResolvers is not in Node 20). */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 describe('PipelineRunner on local mode', () => {
   let stateDir: string;
   let local: LocalSageMaker;
   const notified: unknown[] = [];
+  const slowStarted = deferred();
+  const slowRelease = deferred();
 
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'lifecycle-local-'));
@@ -37,13 +48,16 @@ describe('PipelineRunner on local mode', () => {
           return { ok: 'yes' };
         },
         [SLOW]: async () => {
-          await new Promise((r) => setTimeout(r, 3_000));
+          // Runs until the test has stopped the execution: the stop lands while the step runs, with no timing.
+          slowStarted.resolve();
+          await slowRelease.promise;
           return {};
         },
       },
     });
   });
   afterAll(async () => {
+    slowRelease.resolve(); // should the stop test fail before it lets the Slow step end
     await local.close();
     await rm(stateDir, { recursive: true, force: true });
   });
@@ -118,8 +132,9 @@ describe('PipelineRunner on local mode', () => {
     const runner = new PipelineRunner(slow, { sagemaker: local.sagemaker });
     await runner.upsert({ roleArn });
     const execution = await runner.start();
-    await new Promise((r) => setTimeout(r, 300));
+    await slowStarted.promise;
     await execution.stop();
+    slowRelease.resolve();
     const result = await execution.wait({
       pollIntervalMs: 50,
       maxPollIntervalMs: 200,
