@@ -3,10 +3,13 @@
  *  1. /predict throughput (closed loop, 32 in flight, alternating rounds), server CPU time per request (/proc), and
  *     added latency (p50 at 1 in flight, minus the predictor's own time) of our ML backend vs label-studio-ml 1.0.9
  *     deployed as its own Dockerfile deploys it (gunicorn --preload, 1 worker x 8 threads), both calling the same
- *     fixed-10 ms predictor, with images inlined in the task and fetched over HTTP.
- *  2. The Lambda bundle's size and cold init vs a Python handler with boto3, compared symmetrically: both creating
- *     the S3 and SageMaker clients at init (eager), and both creating only the S3 client (lazy: the SageMaker client
- *     waits for the first threshold crossing); medians of fresh processes, the four kinds interleaved.
+ *     fixed-10 ms predictor, with images inlined in the task and fetched over HTTP. One load generator drives both
+ *     (load.ts: node:http, fresh keep-alive connections per round; its own CPU per request is reported): fetch(), used
+ *     before, spent more CPU per request than our server on the same two cores and capped both sides' throughput.
+ *  2. The Lambda bundle's size (index.mjs, and with the chunks a cold start loads) and cold init vs a Python handler
+ *     with boto3, compared symmetrically: both creating the S3 and SageMaker clients at init (eager), and both
+ *     creating only the S3 client (lazy: the SageMaker client waits for the first threshold crossing); medians of
+ *     fresh processes, the four kinds interleaved.
  *  3. Peak RSS of the bundle over 1,000 webhook events against moto.
  * Needs: `npm run build -w @sagemaker-mlops/labeling-bridge`, `bash scripts/setup-python.sh labelstudio`, moto_server.
  * gunicorn 20.1.0 (the version label-studio-ml's Dockerfile requirements pin) is installed on first use into

@@ -12,8 +12,10 @@ const lambdaBundle = {
   keepNames: true,
   treeshake: true,
   splitting: true,
-  // Flat, so `zip -j bridge.zip *.mjs` keeps every relative import working.
-  chunkNames: '[name]-[hash]',
+  esbuildOptions(options) {
+    // Chunks beside index.mjs, one flat folder, so `zip -j bridge.zip *.mjs` keeps every relative import working.
+    options.chunkNames = '[name]-[hash]';
+  },
   sourcemap: false,
   dts: false,
   clean: false,
