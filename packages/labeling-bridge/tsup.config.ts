@@ -11,7 +11,11 @@ const lambdaBundle = {
   minify: true,
   keepNames: true,
   treeshake: true,
-  splitting: false,
+  splitting: true,
+  esbuildOptions(options) {
+    // Chunks beside index.mjs, one flat folder, so `zip -j bridge.zip *.mjs` keeps every relative import working.
+    options.chunkNames = '[name]-[hash]';
+  },
   sourcemap: false,
   dts: false,
   clean: false,
@@ -29,20 +33,14 @@ export default defineConfig([
     splitting: true,
   },
   {
-    // The deployable Lambda: ESM with every dependency (AWS SDK clients, zod) inlined, so the zip holds just the two
+    // The deployable Lambda: ESM with every dependency (AWS SDK clients, zod) inlined, so the zip holds just the .mjs
     // files of dist/lambda-bundle (handler: index.handler) and does not depend on the runtime's SDK version.
-    // index.mjs is everything a cold start needs; the SageMaker client, reached only through a dynamic import() on the
-    // first threshold crossing, is bundled on its own into sagemaker.mjs so init does not parse it.
+    // index.mjs and the chunks it imports are everything a cold start loads. Code reached only through a dynamic
+    // import() sits in chunks of its own that load when first needed: the SageMaker client (sagemaker.mjs, at the
+    // first threshold crossing) and the credential providers the default chain tries after the environment (SSO,
+    // ini files, web identity, IMDS and their STS/SSO clients), which a Lambda with role credentials never loads.
+    // Code shared by the S3 and SageMaker clients (the SDK core) is in one chunk, loaded once.
     ...lambdaBundle,
-    entry: { index: 'src/lambda/bundle.ts' },
-    esbuildPlugins: [
-      {
-        name: 'sagemaker-beside',
-        setup(build) {
-          build.onResolve({ filter: /\/sagemaker\.js$/ }, () => ({ path: './sagemaker.mjs', external: true }));
-        },
-      },
-    ],
+    entry: { index: 'src/lambda/bundle.ts', sagemaker: 'src/bridge/sagemaker.ts' },
   },
-  { ...lambdaBundle, entry: { sagemaker: 'src/bridge/sagemaker.ts' } },
 ]);

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ZodError } from 'zod';
+import type * as z from 'zod/mini';
 import { InvalidPayloadError, LabelingBridgeError, RequestBodyTooLargeError } from './errors.js';
 
 /** Reads a request body up to `limit` bytes; a larger body is refused before it is buffered. */
@@ -64,7 +64,7 @@ export function parseJson(body: Buffer | string): unknown {
 }
 
 /** A zod failure as an InvalidPayloadError naming the JSON path of the first issue. */
-export function zodToPayloadError(error: ZodError, what: string): InvalidPayloadError {
+export function zodToPayloadError(error: z.core.$ZodError, what: string): InvalidPayloadError {
   const issue = error.issues[0];
   const path = issue ? `$${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}` : '$';
   return new InvalidPayloadError(`${what}: ${issue?.message ?? 'invalid'}`, path);

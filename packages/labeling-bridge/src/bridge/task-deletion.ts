@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { zodToPayloadError } from '../http-util.js';
+import { safeParse } from '../zod-parse.js';
 import type { AnnotationRecord, EventResult, WebhookBridge } from './core.js';
 import { getJson, lakeKey, listKeys } from './lake.js';
 
@@ -11,8 +12,8 @@ import { getJson, lakeKey, listKeys } from './lake.js';
  */
 export const tasksDeletedEvent = z.looseObject({
   action: z.literal('TASKS_DELETED'),
-  tasks: z.array(z.looseObject({ id: z.number().int().nonnegative() })).max(100_000),
-  project: z.looseObject({ id: z.number().int().nonnegative() }).optional(),
+  tasks: z.array(z.looseObject({ id: z.int().check(z.nonnegative()) })).check(z.maxLength(100_000)),
+  project: z.optional(z.looseObject({ id: z.int().check(z.nonnegative()) })),
 });
 
 /**
@@ -23,7 +24,7 @@ export async function deleteTasks(
   bridge: WebhookBridge,
   body: unknown,
 ): Promise<{ projectIds: number[]; annotations: EventResult['annotations'] }> {
-  const parsed = tasksDeletedEvent.safeParse(body);
+  const parsed = safeParse(tasksDeletedEvent, body);
   if (!parsed.success) throw zodToPayloadError(parsed.error, 'TASKS_DELETED event');
   const taskIds = new Set(parsed.data.tasks.map((t) => t.id));
   const annotations: EventResult['annotations'] = [];

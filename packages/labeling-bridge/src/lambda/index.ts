@@ -3,13 +3,14 @@
  * its first call; `createLambdaHandler` wraps a bridge you build yourself.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createWebhookBridge, type WebhookAuth, type WebhookBridge } from '../bridge/core.js';
 import { BridgeConfigError, RequestBodyTooLargeError } from '../errors.js';
 import { errorBody } from '../http-util.js';
 import { LabelStudioConnection } from '../label-studio/connection.js';
 import { jsonLogger } from '../logger.js';
 import { MediaResolver } from '../media.js';
+import { safeParse } from '../zod-parse.js';
 
 /** The parts of a Lambda function-URL (payload format 2.0) event the bridge reads. */
 export interface FunctionUrlEvent {
@@ -59,22 +60,25 @@ export function createLambdaHandler(
   };
 }
 
+const optionalString = z.optional(z.string());
+const positiveInteger = (message?: string) => z.pipe(z.coerce.number(), z.int(message).check(z.positive(message)));
+
 const envSchema = z.object({
-  LAKE_S3_URI: z.string().startsWith('s3://', 'LAKE_S3_URI must look like s3://bucket/prefix'),
-  PIPELINE_NAME: z.string().min(1, 'PIPELINE_NAME is required'),
-  ANNOTATION_THRESHOLD: z.coerce.number().int().positive('ANNOTATION_THRESHOLD must be a positive integer'),
-  PIPELINE_PARAMETER_NAME: z.string().optional(),
-  WEBHOOK_SECRET: z.string().min(16, 'WEBHOOK_SECRET must be at least 16 characters').optional(),
-  WEBHOOK_SECRET_HEADER: z.string().optional(),
-  WEBHOOK_BASIC_AUTH_USER: z.string().optional(),
-  WEBHOOK_BASIC_AUTH_PASS: z.string().optional(),
-  LABEL_STUDIO_URL: z.string().url().optional(),
-  LABEL_STUDIO_TOKEN: z.string().optional(),
-  LABEL_CONFIG: z.string().optional(),
-  IMAGE_ALLOWED_HOSTS: z.string().optional(),
-  IMAGE_ALLOWED_BUCKETS: z.string().optional(),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().optional(),
-  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  LAKE_S3_URI: z.string().check(z.startsWith('s3://', 'LAKE_S3_URI must look like s3://bucket/prefix')),
+  PIPELINE_NAME: z.string().check(z.minLength(1, 'PIPELINE_NAME is required')),
+  ANNOTATION_THRESHOLD: positiveInteger('ANNOTATION_THRESHOLD must be a positive integer'),
+  PIPELINE_PARAMETER_NAME: optionalString,
+  WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(16, 'WEBHOOK_SECRET must be at least 16 characters'))),
+  WEBHOOK_SECRET_HEADER: optionalString,
+  WEBHOOK_BASIC_AUTH_USER: optionalString,
+  WEBHOOK_BASIC_AUTH_PASS: optionalString,
+  LABEL_STUDIO_URL: z.optional(z.url()),
+  LABEL_STUDIO_TOKEN: optionalString,
+  LABEL_CONFIG: optionalString,
+  IMAGE_ALLOWED_HOSTS: optionalString,
+  IMAGE_ALLOWED_BUCKETS: optionalString,
+  MAX_BODY_BYTES: z.optional(positiveInteger()),
+  S3_FORCE_PATH_STYLE: z.optional(z.enum(['true', 'false'])),
 });
 
 /** A comma-separated environment variable as a list. */
@@ -92,7 +96,7 @@ function list(value: string | undefined): string[] {
  * AWS clients come from the default credential chain.
  */
 export function bridgeFromEnv(env: Record<string, string | undefined> = process.env): WebhookBridge {
-  const parsed = envSchema.safeParse(env);
+  const parsed = safeParse(envSchema, env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BridgeConfigError(`environment variable ${String(issue?.path[0])}: ${issue?.message}`);

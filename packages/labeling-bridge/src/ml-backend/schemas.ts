@@ -1,25 +1,25 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 export const taskSchema = z.looseObject({
-  id: z.number().int().nonnegative(),
+  id: z.int().check(z.nonnegative()),
   data: z.record(z.string(), z.unknown()),
 });
 
 export const predictRequestSchema = z.looseObject({
-  tasks: z.array(taskSchema).min(1, 'tasks must hold at least one task'),
-  label_config: z.string().min(1, 'label_config is required'),
-  project: z.union([z.string(), z.number()]).optional(),
-  params: z.record(z.string(), z.unknown()).nullish(),
+  tasks: z.array(taskSchema).check(z.minLength(1, 'tasks must hold at least one task')),
+  label_config: z.string().check(z.minLength(1, 'label_config is required')),
+  project: z.optional(z.union([z.string(), z.number()])),
+  params: z.nullish(z.record(z.string(), z.unknown())),
 });
 
 export const setupRequestSchema = z.looseObject({
-  project: z.union([z.string(), z.number()]).optional(),
-  schema: z.string().min(1, 'schema (the label config) is required'),
-  extra_params: z.unknown().optional(),
+  project: z.optional(z.union([z.string(), z.number()])),
+  schema: z.string().check(z.minLength(1, 'schema (the label config) is required')),
+  extra_params: z.optional(z.unknown()),
 });
 
 export const mlWebhookSchema = z.looseObject({
-  action: z.string().min(1, 'action is required'),
+  action: z.string().check(z.minLength(1, 'action is required')),
 });
 
 export type LabelStudioTask = z.infer<typeof taskSchema>;

@@ -21,6 +21,7 @@ import {
   type RunningServer,
   type ServerLimits,
 } from '../http-util.js';
+import { safeParse } from '../zod-parse.js';
 import { matchLabel, parseLabelConfig, type ImageClassificationConfig } from '../label-config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { MediaResolver } from '../media.js';
@@ -155,7 +156,7 @@ export class MlBackend {
         sendJson(res, 200, { status: 'UP', model_class: 'SageMakerEndpointBackend' });
         return;
       case 'POST /setup': {
-        const parsed = setupRequestSchema.safeParse(parseJson(await readBody(req, limit)));
+        const parsed = safeParse(setupRequestSchema, parseJson(await readBody(req, limit)));
         if (!parsed.success) throw zodToPayloadError(parsed.error, 'setup body');
         this.#config(parsed.data.schema);
         sendJson(res, 200, { model_version: await this.modelVersion() });
@@ -163,7 +164,7 @@ export class MlBackend {
       }
       case 'POST /predict': {
         const body = parseJson(await readBody(req, limit));
-        const parsed = predictRequestSchema.safeParse(body);
+        const parsed = safeParse(predictRequestSchema, body);
         if (!parsed.success) throw zodToPayloadError(parsed.error, 'predict body');
         const max = this.#options.maxTasksPerRequest ?? 1000;
         if (parsed.data.tasks.length > max) {
@@ -178,7 +179,7 @@ export class MlBackend {
       }
       case 'POST /webhook': {
         const body = parseJson(await readBody(req, limit));
-        const parsed = mlWebhookSchema.safeParse(body);
+        const parsed = safeParse(mlWebhookSchema, body);
         if (!parsed.success) throw zodToPayloadError(parsed.error, 'webhook body');
         const event = parsed.data as Record<string, unknown>;
         if (event.action === 'START_TRAINING') {
