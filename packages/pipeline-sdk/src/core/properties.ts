@@ -67,10 +67,28 @@ class PropertyLeaf extends Property<unknown> {
   get expr(): JsonValue {
     return { Get: `Steps.${this.stepName}.${this.path}` };
   }
+
+  // Made once per leaf, on first use, and kept beside it: methods run with the Proxy as `this`, which has no
+  // #private fields, and own fields would show through the Proxy as properties.
+  override exprText(): string {
+    let text = LEAF_TEXT.get(this);
+    if (text === undefined) {
+      text = `{"Get":${JSON.stringify(`Steps.${this.stepName}.${this.path}`)}}`;
+      LEAF_TEXT.set(this, text);
+    }
+    return text;
+  }
   override references(): ExpressionReference[] {
-    return [{ kind: 'step', stepName: this.stepName }];
+    let references = LEAF_REFERENCES.get(this);
+    if (references === undefined) {
+      references = [{ kind: 'step', stepName: this.stepName }];
+      LEAF_REFERENCES.set(this, references);
+    }
+    return references;
   }
 }
+const LEAF_TEXT = new WeakMap<PropertyLeaf, string>();
+const LEAF_REFERENCES = new WeakMap<PropertyLeaf, ExpressionReference[]>();
 
 // A node's shape: a structure name, '[]'+element, '{}'+value, '' for a scalar, or a synthetic structure.
 type ShapeRef = string | { readonly [member: string]: ShapeRef };
