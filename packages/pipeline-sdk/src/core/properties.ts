@@ -67,28 +67,20 @@ class PropertyLeaf extends Property<unknown> {
   get expr(): JsonValue {
     return { Get: `Steps.${this.stepName}.${this.path}` };
   }
-
-  // Made once per leaf, on first use, and kept beside it: methods run with the Proxy as `this`, which has no
-  // #private fields, and own fields would show through the Proxy as properties.
-  override exprText(): string {
-    let text = LEAF_TEXT.get(this);
-    if (text === undefined) {
-      text = `{"Get":${JSON.stringify(`Steps.${this.stepName}.${this.path}`)}}`;
-      LEAF_TEXT.set(this, text);
-    }
-    return text;
-  }
   override references(): ExpressionReference[] {
-    let references = LEAF_REFERENCES.get(this);
-    if (references === undefined) {
-      references = [{ kind: 'step', stepName: this.stepName }];
-      LEAF_REFERENCES.set(this, references);
-    }
-    return references;
+    return [{ kind: 'step', stepName: this.stepName }];
   }
 }
-const LEAF_TEXT = new WeakMap<PropertyLeaf, string>();
-const LEAF_REFERENCES = new WeakMap<PropertyLeaf, ExpressionReference[]>();
+
+/** Where the Proxy of a property node hands out its leaf (for the compiler, which reads it without traps). */
+const LEAF = Symbol('property leaf');
+
+/** The leaf `{"Get": "Steps.<stepName>.<path>"}` of a step property, when `value` is one. */
+export function propertyLeaf(value: object): { readonly stepName: string; readonly path: string } | undefined {
+  const proxied = (value as { [LEAF]?: PropertyLeaf })[LEAF];
+  if (proxied !== undefined) return proxied;
+  return Object.getPrototypeOf(value) === PropertyLeaf.prototype ? (value as PropertyLeaf) : undefined;
+}
 
 // A node's shape: a structure name, '[]'+element, '{}'+value, '' for a scalar, or a synthetic structure.
 type ShapeRef = string | { readonly [member: string]: ShapeRef };
@@ -114,6 +106,7 @@ function node(stepName: string, path: string, shape: ShapeRef): unknown {
   const isList = typeof shape === 'string' && (shape.startsWith('[]') || shape.startsWith('{}'));
   return new Proxy(leaf, {
     get(target, prop, receiver) {
+      if (prop === LEAF) return target;
       if (typeof prop === 'symbol' || prop in target || PASSTHROUGH.has(prop)) {
         return prop === 'then' ? undefined : Reflect.get(target, prop, receiver);
       }

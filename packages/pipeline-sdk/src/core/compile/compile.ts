@@ -93,7 +93,7 @@ export function analyse(pipeline: CompilableSteps): {
     if (step.displayName) json.DisplayName = step.displayName;
     if (step.description) json.Description = step.description;
     const fields = step.stepFields;
-    for (const key in fields) {
+    for (const key of Object.keys(fields)) {
       const value = serializer.run(fields[key], step.name, key);
       if (value !== undefined) json[key] = value;
     }

@@ -1,5 +1,6 @@
 import { Condition } from '../conditions.js';
-import { isExpression, type ExpressionReference } from '../expressions.js';
+import { isExpression, Join, type ExpressionReference, type PipelineExpression } from '../expressions.js';
+import { propertyLeaf } from '../properties.js';
 import { ConditionStep, Step } from '../steps.js';
 import {
   type CompilablePipeline,
@@ -9,7 +10,8 @@ import {
   experimentConfigJson,
   parameterDeclarations,
 } from './compile.js';
-import { quote, quoteKey } from './json-text.js';
+import { quoteKey } from './json-text.js';
+import { JsonWriter } from './json-writer.js';
 import {
   addDeclaredDependencies,
   assertAcyclic,
@@ -22,19 +24,25 @@ import { definitionArguments, type PipelineStructure, pipelineStructure } from '
 /** Thrown inside the fast path when anything is wrong or unusual; never escapes this module. */
 const FALLBACK: unique symbol = Symbol('fallback to the full analysis');
 
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
 /**
- * The definition JSON text: the same as `JSON.stringify(compile(pipeline))`, written as text while walking the
- * steps. Building the object tree and stringifying it spent most of its time in the GC, and keeping the JSON
- * path of every value (only needed to report an error) made large pipelines allocation-bound. So this fast
- * path keeps no paths: when it meets anything it would have to report (an invalid value, a bad reference),
- * it gives up and lets the full analysis ({@link analyse}) find the problem and throw it with its path.
+ * The definition JSON text: the same as `JSON.stringify(compile(pipeline))`, written while walking the steps.
+ * Building the object tree and stringifying it spent most of its time in the GC, and keeping the JSON path of
+ * every value (only needed to report an error) made large pipelines allocation-bound. So this fast path keeps
+ * no paths: when it meets anything it would have to report (an invalid value, a bad reference), it gives up
+ * and lets the full analysis ({@link analyse}) find the problem and throw it with its path.
  */
 export function compileText(pipeline: CompilablePipeline): string {
   const structure = pipelineStructure(pipeline);
-  let steps: string;
+  let text: string;
   let graph: DependencyGraph;
   try {
-    ({ steps, graph } = new TextCompiler(pipeline, structure).run());
+    ({ text, graph } = new TextCompiler(pipeline, structure).run());
   } catch (error) {
     if (error !== FALLBACK) throw error;
     analyse(pipeline);
@@ -43,14 +51,11 @@ export function compileText(pipeline: CompilablePipeline): string {
   }
   addDeclaredDependencies(structure, graph);
   assertAcyclic(graph);
-  return `{"Version":${JSON.stringify(PIPELINE_DEFINITION_VERSION)},"Metadata":{},"Parameters":${JSON.stringify(
-    parameterDeclarations(pipeline.parameters),
-  )},"PipelineExperimentConfig":${JSON.stringify(experimentConfigJson(pipeline))},"Steps":[${steps}]}`;
+  return text;
 }
 
 class TextCompiler {
-  // Every piece is appended to one accumulator: returning strings up the tree made a concatenation per level.
-  private out = '';
+  private readonly out: JsonWriter;
   private stepName = '';
   private edges: Set<string> | undefined;
   private readonly graph: DependencyGraph;
@@ -60,57 +65,73 @@ class TextCompiler {
     private readonly structure: PipelineStructure,
   ) {
     this.graph = emptyGraph(structure);
+    // About 1.5 KB per step is typical: sized so, the buffer rarely grows.
+    this.out = new JsonWriter(structure.byName.size * 1536);
     // Plain objects are walked with for-in, which would also list enumerable properties added to
     // Object.prototype; the full analysis handles such an environment.
     for (const _ in {}) throw FALLBACK;
   }
 
-  run(): { steps: string; graph: DependencyGraph } {
-    let steps = '';
-    for (const step of this.pipeline.steps) steps += (steps === '' ? '' : ',') + this.step(step);
-    return { steps, graph: this.graph };
+  run(): { text: string; graph: DependencyGraph } {
+    const { out, pipeline } = this;
+    out.raw(
+      `{"Version":${JSON.stringify(PIPELINE_DEFINITION_VERSION)},"Metadata":{},"Parameters":${JSON.stringify(
+        parameterDeclarations(pipeline.parameters),
+      )},"PipelineExperimentConfig":${JSON.stringify(experimentConfigJson(pipeline))},"Steps":`,
+    );
+    this.steps(pipeline.steps);
+    out.char(CLOSE_BRACE);
+    return { text: out.take(), graph: this.graph };
   }
 
-  /** One step's JSON text; the fields in the order of the object compiler. */
-  private step(step: Step): string {
-    let args: string;
+  private steps(steps: readonly Step[]): void {
+    this.out.char(OPEN_BRACKET);
+    for (let i = 0; i < steps.length; i++) {
+      if (i > 0) this.out.char(COMMA);
+      this.step(steps[i] as Step);
+    }
+    this.out.char(CLOSE_BRACKET);
+  }
+
+  /** One step; the fields in the order of the object compiler. */
+  private step(step: Step): void {
+    const { out } = this;
+    out.raw('{"Name":');
+    out.string(step.name);
+    out.raw(',"Type":');
+    out.string(step.stepType);
+    out.raw(',"Arguments":');
+    this.enter(step);
     if (step instanceof ConditionStep) {
-      this.enter(step);
-      this.out = '{"Conditions":[';
+      out.raw('{"Conditions":[');
       step.conditions.forEach((condition, i) => {
-        if (i > 0) this.out += ',';
+        if (i > 0) out.char(COMMA);
         this.value(condition);
       });
-      args = this.out;
-      args += `],"IfSteps":[${step.ifSteps.map((s) => this.step(s)).join(',')}],"ElseSteps":[${step.elseSteps.map((s) => this.step(s)).join(',')}]}`;
-    } else {
+      out.raw('],"IfSteps":');
+      this.steps(step.ifSteps);
+      out.raw(',"ElseSteps":');
+      this.steps(step.elseSteps);
+      out.char(CLOSE_BRACE);
       this.enter(step);
-      this.out = '';
+    } else {
       const value = definitionArguments(step, this.pipeline.useCustomJobPrefix);
-      if (value === undefined) this.out = '{}';
+      if (value === undefined) out.raw('{}');
       else this.value(value);
-      args = this.out;
     }
-    this.enter(step);
-    let text = `{"Name":${quote(step.name)},"Type":${quote(step.stepType)},"Arguments":${args}`;
     const dependsOn = step.dependsOnNames;
-    if (dependsOn.length > 0) text += `,"DependsOn":${JSON.stringify(dependsOn)}`;
-    if (step.displayName) text += `,"DisplayName":${JSON.stringify(step.displayName)}`;
-    if (step.description) text += `,"Description":${JSON.stringify(step.description)}`;
+    if (dependsOn.length > 0) out.raw(`,"DependsOn":${JSON.stringify(dependsOn)}`);
+    if (step.displayName) out.raw(`,"DisplayName":${JSON.stringify(step.displayName)}`);
+    if (step.description) out.raw(`,"Description":${JSON.stringify(step.description)}`);
     const fields = step.stepFields;
-    for (const key in fields) {
+    for (const key of Object.keys(fields)) {
       const field = fields[key];
       if (field === undefined) continue;
-      this.out = '';
+      out.char(COMMA);
+      out.raw(quoteKey(key));
       this.value(field);
-      text += `,${quoteKey(key)}${this.out}`;
     }
-    text += '}';
-    this.out = '';
-    // Flatten the step's text now: the tree of concatenated pieces would otherwise stay alive until the whole
-    // definition is done, and copying it through the young generation was the largest part of the GC time.
-    text.charCodeAt(text.length >> 1);
-    return text;
+    out.char(CLOSE_BRACE);
   }
 
   private enter(step: Step): void {
@@ -127,16 +148,17 @@ class TextCompiler {
   }
 
   private value(value: unknown): void {
+    const { out } = this;
     switch (typeof value) {
       case 'string':
-        this.out += quote(value);
+        out.string(value);
         return;
       case 'number':
         if (!Number.isFinite(value)) throw FALLBACK;
-        this.out += String(value);
+        out.raw(String(value));
         return;
       case 'boolean':
-        this.out += value ? 'true' : 'false';
+        out.raw(value ? 'true' : 'false');
         return;
       case 'object':
         break;
@@ -144,64 +166,97 @@ class TextCompiler {
         throw FALLBACK;
     }
     if (value === null) {
-      this.out += 'null';
+      out.raw('null');
       return;
     }
     if (Array.isArray(value)) {
-      this.out += '[';
+      out.char(OPEN_BRACKET);
       for (let i = 0; i < value.length; i++) {
-        if (i > 0) this.out += ',';
+        if (i > 0) out.char(COMMA);
         const item: unknown = value[i];
-        if (item === undefined) this.out += 'null';
+        if (item === undefined) out.raw('null');
         else this.value(item);
       }
-      this.out += ']';
+      out.char(CLOSE_BRACKET);
       return;
     }
     // Plain objects are most nodes: test for them first, before the class checks.
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       if (isExpression(value)) {
-        this.references(value.references());
-        this.out += value.exprText();
+        this.expression(value, proto);
         return;
       }
       if (value instanceof Condition) {
         this.references(value.references());
-        this.out += JSON.stringify(value.toRequest());
+        out.raw(JSON.stringify(value.toRequest()));
         return;
       }
       if (value instanceof Date) {
-        this.out += JSON.stringify(value.toISOString());
+        out.raw(JSON.stringify(value.toISOString()));
         return;
       }
       // Step objects are refused (with a message) by the full analysis.
       if (value instanceof Step) throw FALLBACK;
       // Other class instances are written as their own enumerable properties, as JSON.stringify does.
-      this.keys(value as Record<string, unknown>, Object.keys(value));
+      this.object(value as Record<string, unknown>, Object.keys(value));
       return;
     }
     const record = value as Record<string, unknown>;
     let first = true;
+    out.char(OPEN_BRACE);
     for (const key in record) {
       const item = record[key];
       if (item === undefined) continue;
-      this.out += first ? `{${quoteKey(key)}` : `,${quoteKey(key)}`;
+      if (!first) out.char(COMMA);
       first = false;
+      out.raw(quoteKey(key));
       this.value(item);
     }
-    this.out += first ? '{}' : '}';
+    out.char(CLOSE_BRACE);
   }
 
-  private keys(record: Record<string, unknown>, keys: readonly string[]): void {
+  /**
+   * Joins and step properties, most of the expressions, are written here from their parts (a Join's values are
+   * walked like any values), which makes no intermediate text, reference lists or `expr` trees.
+   */
+  private expression(value: PipelineExpression<unknown>, proto: unknown): void {
+    const { out } = this;
+    if (proto === Join.prototype) {
+      const join = value as Join;
+      out.raw('{"Std:Join":{"On":');
+      this.value(join.on);
+      out.raw(',"Values":');
+      this.value(join.values);
+      out.raw('}}');
+      return;
+    }
+    const leaf = propertyLeaf(value);
+    if (leaf !== undefined) {
+      const target = leaf.stepName;
+      if (target === this.stepName || !this.structure.byName.has(target)) throw FALLBACK;
+      this.edges?.add(target);
+      out.raw('{"Get":');
+      out.string(`Steps.${target}.${leaf.path}`);
+      out.char(CLOSE_BRACE);
+      return;
+    }
+    this.references(value.references());
+    out.raw(value.exprText());
+  }
+
+  private object(record: Record<string, unknown>, keys: readonly string[]): void {
+    const { out } = this;
+    out.char(OPEN_BRACE);
     let first = true;
     for (const key of keys) {
       const item = record[key];
       if (item === undefined) continue;
-      this.out += first ? `{${quoteKey(key)}` : `,${quoteKey(key)}`;
+      if (!first) out.char(COMMA);
       first = false;
+      out.raw(quoteKey(key));
       this.value(item);
     }
-    this.out += first ? '{}' : '}';
+    out.char(CLOSE_BRACE);
   }
 }
