@@ -1,5 +1,15 @@
+import { Buffer } from 'node:buffer';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+const COLON = 0x3a;
+const MIN_CAPACITY = 1 << 16;
+
+// One buffer is kept for the next definition (up to 4 MiB): allocating a megabyte-sized buffer per call made
+// the GC run for the external memory alone.
+const MAX_SPARE = 1 << 22;
+let spare: Uint8Array | undefined;
 
 /**
  * Appends JSON text as UTF-8 bytes into one growing buffer and decodes it once at the end. A definition of a
@@ -11,9 +21,17 @@ const decoder = new TextDecoder();
 export class JsonWriter {
   private bytes: Uint8Array;
   private length = 0;
+  /** Whether every byte so far is ASCII: then decoding is a plain copy. */
+  private ascii = true;
 
   constructor(capacity = 0) {
-    this.bytes = new Uint8Array(Math.max(capacity, 1 << 16));
+    const wanted = Math.max(capacity, MIN_CAPACITY);
+    if (spare !== undefined && spare.length >= wanted) {
+      this.bytes = spare;
+      spare = undefined;
+    } else {
+      this.bytes = new Uint8Array(wanted);
+    }
   }
 
   /** Text that is already JSON (a key with its colon, an expression's text, a number). */
@@ -63,14 +81,25 @@ export class JsonWriter {
     this.length = at;
   }
 
+  /** A key and its colon: `"key":`. */
+  key(key: string): void {
+    this.string(key);
+    this.char(COLON);
+  }
+
   /** Everything written so far, as a string; the writer is empty again afterwards. */
   take(): string {
-    const text = decoder.decode(this.bytes.subarray(0, this.length));
+    const text = this.ascii
+      ? Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.length).toString('ascii')
+      : decoder.decode(this.bytes.subarray(0, this.length));
     this.length = 0;
+    this.ascii = true;
+    if (this.bytes.length <= MAX_SPARE && (spare === undefined || spare.length < this.bytes.length)) spare = this.bytes;
     return text;
   }
 
   private encode(text: string): void {
+    this.ascii = false;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
     const most = text.length * 3;
     if (this.length + most > this.bytes.length) this.grow(most);

@@ -10,7 +10,6 @@ import {
   experimentConfigJson,
   parameterDeclarations,
 } from './compile.js';
-import { quoteKey } from './json-text.js';
 import { JsonWriter } from './json-writer.js';
 import {
   addDeclaredDependencies,
@@ -128,7 +127,7 @@ class TextCompiler {
       const field = fields[key];
       if (field === undefined) continue;
       out.char(COMMA);
-      out.raw(quoteKey(key));
+      out.key(key);
       this.value(field);
     }
     out.char(CLOSE_BRACE);
@@ -210,7 +209,7 @@ class TextCompiler {
       if (item === undefined) continue;
       if (!first) out.char(COMMA);
       first = false;
-      out.raw(quoteKey(key));
+      out.key(key);
       this.value(item);
     }
     out.char(CLOSE_BRACE);
@@ -254,7 +253,7 @@ class TextCompiler {
       if (item === undefined) continue;
       if (!first) out.char(COMMA);
       first = false;
-      out.raw(quoteKey(key));
+      out.key(key);
       this.value(item);
     }
     out.char(CLOSE_BRACE);
