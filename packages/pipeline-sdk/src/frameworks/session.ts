@@ -10,6 +10,8 @@ export interface GeneratedAsset {
   readonly key: string;
   readonly body: string;
   readonly s3Uri: string;
+  /** Default `text/x-shellscript`. */
+  readonly contentType?: string;
 }
 
 export interface PipelineSessionOptions {
@@ -70,12 +72,27 @@ export class PipelineSession {
     return s3Uri;
   }
 
+  /**
+   * Records a local file a step reads from S3 (a NotebookJobStep's notebook and initialisation script), to upload
+   * at `s3Uri` with the other assets, as the Python SDK uploads them when the step is built.
+   */
+  addInputFile(s3Uri: string, body: string, contentType?: string): string {
+    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(s3Uri);
+    if (match === null) throw new FrameworkConfigError(`'${s3Uri}' is not an S3 object URI (s3://bucket/key)`);
+    const [, bucket, key] = match as unknown as [string, string, string];
+    this.#assets.set(s3Uri, { bucket, key, body, s3Uri, ...(contentType === undefined ? {} : { contentType }) });
+    return s3Uri;
+  }
+
   /** Files generated so far, to upload before the pipeline starts. */
   get assets(): readonly GeneratedAsset[] {
     return [...this.#assets.values()];
   }
 
-  /** Uploads the generated files that are not in S3 yet (their keys are content hashes, so present means equal). */
+  /**
+   * Uploads the recorded files that are not in S3 yet (their keys are content hashes or a step's timestamped
+   * input folder, so present means equal).
+   */
   async uploadAssets(options: { s3?: S3Client; kmsKeyId?: string } = {}): Promise<GeneratedAsset[]> {
     const s3 = options.s3 ?? new S3Client({ region: this.region });
     const uploaded: GeneratedAsset[] = [];
@@ -95,7 +112,7 @@ export class PipelineSession {
             Bucket: asset.bucket,
             Key: asset.key,
             Body: asset.body,
-            ContentType: 'text/x-shellscript',
+            ContentType: asset.contentType ?? 'text/x-shellscript',
             ...(options.kmsKeyId === undefined
               ? {}
               : { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: options.kmsKeyId }),
