@@ -34,6 +34,8 @@ export class PipelineSession {
   readonly defaultBucketPrefix: string | undefined;
   readonly region: string;
   readonly #assets = new Map<string, GeneratedAsset>();
+  /** S3 URIs of assets whose key is their content hash: present in S3 means equal. */
+  readonly #contentAddressed = new Set<string>();
 
   constructor(options: PipelineSessionOptions) {
     for (const key of ['pipelineName', 'defaultBucket', 'region'] as const) {
@@ -69,12 +71,14 @@ export class PipelineSession {
     const key = parts.join('/');
     const s3Uri = `s3://${this.defaultBucket}/${key}`;
     this.#assets.set(s3Uri, { bucket: this.defaultBucket, key, body, s3Uri });
+    this.#contentAddressed.add(s3Uri);
     return s3Uri;
   }
 
   /**
-   * Records a local file a step reads from S3 (a NotebookJobStep's notebook and initialisation script), to upload
-   * at `s3Uri` with the other assets, as the Python SDK uploads them when the step is built.
+   * Records a file a step reads from a given S3 URI (a NotebookJobStep's notebook and initialisation script, a
+   * Clarify check's analysis_config.json), to upload there with the other assets, as the Python SDK uploads them
+   * when the step is built. Such a file is uploaded on every `uploadAssets()`: its key is not its content hash.
    */
   addInputFile(s3Uri: string, body: string, contentType?: string): string {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(s3Uri);
@@ -89,21 +93,20 @@ export class PipelineSession {
     return [...this.#assets.values()];
   }
 
-  /**
-   * Uploads the recorded files that are not in S3 yet (their keys are content hashes or a step's timestamped
-   * input folder, so present means equal).
-   */
+  /** Uploads the recorded files: content-hashed code only when it is not in S3 yet, the others every time. */
   async uploadAssets(options: { s3?: S3Client; kmsKeyId?: string } = {}): Promise<GeneratedAsset[]> {
     const s3 = options.s3 ?? new S3Client({ region: this.region });
     const uploaded: GeneratedAsset[] = [];
     for (const asset of this.#assets.values()) {
-      try {
-        await s3.send(new HeadObjectCommand({ Bucket: asset.bucket, Key: asset.key }));
-        continue;
-      } catch (error) {
-        const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (!(e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404)) {
-          throw new CodeAssetUploadError(asset.bucket, asset.key, 'HeadObject', error);
+      if (this.#contentAddressed.has(asset.s3Uri)) {
+        try {
+          await s3.send(new HeadObjectCommand({ Bucket: asset.bucket, Key: asset.key }));
+          continue;
+        } catch (error) {
+          const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+          if (!(e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404)) {
+            throw new CodeAssetUploadError(asset.bucket, asset.key, 'HeadObject', error);
+          }
         }
       }
       try {
