@@ -52,3 +52,10 @@ export {
   type DataQualityCheckOptions,
   type DatasetFormat,
 } from './frameworks/checks.js';
+export {
+  clarifyDataBiasAnalysisConfig,
+  clarifyDataBiasCheckJob,
+  type ClarifyBiasConfig,
+  type ClarifyDataBiasCheckOptions,
+  type ClarifyDataConfig,
+} from './frameworks/clarify.js';

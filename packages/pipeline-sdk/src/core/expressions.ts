@@ -266,8 +266,25 @@ export class Join extends PipelineExpression<string> {
     return { 'Std:Join': { On: this.on, Values: this.values.map(operandJson) } };
   }
 
+  // A Join is immutable: its text and references are made once, from its operands' (no `expr` tree).
+  #text: string | undefined;
+  #references: ExpressionReference[] | undefined;
+
+  override exprText(): string {
+    if (this.#text === undefined) {
+      let values = '';
+      for (const value of this.values) {
+        if (values !== '') values += ',';
+        values += isExpression(value) ? value.exprText() : JSON.stringify(value);
+      }
+      this.#text = `{"Std:Join":{"On":${JSON.stringify(this.on)},"Values":[${values}]}}`;
+    }
+    return this.#text;
+  }
+
   override references(): ExpressionReference[] {
-    return this.values.flatMap(operandReferences);
+    this.#references ??= this.values.flatMap(operandReferences);
+    return this.#references;
   }
 }
 

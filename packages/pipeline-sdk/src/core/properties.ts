@@ -72,6 +72,16 @@ class PropertyLeaf extends Property<unknown> {
   }
 }
 
+/** Where the Proxy of a property node hands out its leaf (for the compiler, which reads it without traps). */
+const LEAF = Symbol('property leaf');
+
+/** The leaf `{"Get": "Steps.<stepName>.<path>"}` of a step property, when `value` is one. */
+export function propertyLeaf(value: object): { readonly stepName: string; readonly path: string } | undefined {
+  const proxied = (value as { [LEAF]?: PropertyLeaf })[LEAF];
+  if (proxied !== undefined) return proxied;
+  return Object.getPrototypeOf(value) === PropertyLeaf.prototype ? (value as PropertyLeaf) : undefined;
+}
+
 // A node's shape: a structure name, '[]'+element, '{}'+value, '' for a scalar, or a synthetic structure.
 type ShapeRef = string | { readonly [member: string]: ShapeRef };
 
@@ -96,6 +106,7 @@ function node(stepName: string, path: string, shape: ShapeRef): unknown {
   const isList = typeof shape === 'string' && (shape.startsWith('[]') || shape.startsWith('{}'));
   return new Proxy(leaf, {
     get(target, prop, receiver) {
+      if (prop === LEAF) return target;
       if (typeof prop === 'symbol' || prop in target || PASSTHROUGH.has(prop)) {
         return prop === 'then' ? undefined : Reflect.get(target, prop, receiver);
       }

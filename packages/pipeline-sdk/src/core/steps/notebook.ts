@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
+import type { PipelineSession } from '../../frameworks/session.js';
 import { InvalidArgumentError } from '../errors.js';
 import { ExecutionVariables, Join, type PipelineExpression } from '../expressions.js';
 import { createProperties, type PropertiesOf, type Property } from '../properties.js';
@@ -11,8 +13,16 @@ export interface NotebookJobStepOptions extends StepOptions, RetryOptions, Cache
   /** The pipeline this step belongs to: the input and output folders are under `<s3RootUri>/<pipelineName>/`. */
   pipelineName: string;
   region: string;
-  /** File name of the notebook, e.g. `analysis.ipynb` (upload it, and its dependencies, to `step.inputS3Uri`). */
+  /**
+   * The notebook, e.g. `analysis.ipynb`. With `session`, a local path whose file is recorded for upload to
+   * `step.inputS3Uri`; without, upload it (and its dependencies) there yourself.
+   */
   inputNotebook: string;
+  /**
+   * Records the notebook and the initialisation script (local paths) as the session's assets under
+   * `step.inputS3Uri`, as the Python SDK uploads them; `session.uploadAssets()` puts them in S3.
+   */
+  session?: PipelineSession;
   imageUri: Str;
   kernelName: Str;
   role: string;
@@ -61,7 +71,8 @@ const CHANNEL = 'sagemaker_headless_execution_pipelinestep';
 
 /**
  * Runs a Jupyter notebook as a headless training job, as the Python SDK's NotebookJobStep (which compiles to
- * `Type: Training`). The notebook is read from `inputS3Uri`; upload it there before the pipeline runs.
+ * `Type: Training`). The notebook is read from `inputS3Uri`: pass `session` to have it (and the initialisation
+ * script) uploaded there by `session.uploadAssets()`, or upload them yourself before the pipeline runs.
  */
 export class NotebookJobStep extends Step {
   readonly stepType = 'Training' as const;
@@ -78,6 +89,7 @@ export class NotebookJobStep extends Step {
       [
         ...COMMON_OPTIONS,
         'pipelineName',
+        'session',
         'region',
         'inputNotebook',
         'imageUri',
@@ -119,6 +131,23 @@ export class NotebookJobStep extends Step {
     const prefix = jobPrefix(jobName);
     const root = o.s3RootUri.replace(/\/+$/, '');
     this.inputS3Uri = `${root}/${o.pipelineName}/${this.name}/${nameFromBase('input', at)}`;
+    if (o.session !== undefined) {
+      const files: [string, string | undefined][] = [
+        ['InputNotebook', o.inputNotebook],
+        ['InitializationScript', o.initializationScript],
+      ];
+      for (const [field, path] of files) {
+        if (path === undefined) continue;
+        let body = '';
+        try {
+          body = readFileSync(path, 'utf8');
+        } catch (error) {
+          fail(`cannot read ${field} '${path}' to upload it: ${(error as Error).message}`, field);
+        }
+        const contentType = field === 'InputNotebook' ? 'application/x-ipynb+json' : 'text/x-shellscript';
+        o.session.addInputFile(`${this.inputS3Uri}/${baseName(path)}`, body, contentType);
+      }
+    }
     const environment: { [key: string]: unknown } = {
       ...(o.environmentVariables ?? {}),
       AWS_DEFAULT_REGION: o.region,
