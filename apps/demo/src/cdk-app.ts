@@ -10,7 +10,7 @@ import { packageSourceDir, pytorchImageUri } from '@sagemaker-mlops/pipeline-sdk
 import { App, Stack } from 'aws-cdk-lib';
 import { awsConfigSchema, type AwsConfig, loadAwsConfig, PROFILES } from './config.js';
 import { appRoot, mlRoot } from './context.js';
-import { MissingPrerequisiteError } from './errors.js';
+import { DemoError, MissingPrerequisiteError } from './errors.js';
 import { buildDemoPipeline } from './pipeline.js';
 
 export interface DemoCdkOptions {
@@ -96,8 +96,11 @@ export async function synthDemoStack(options: DemoCdkOptions = {}): Promise<Demo
     lakePrefix: config.lakePrefix,
     annotationThreshold: options.annotationThreshold ?? 20,
     frontEndBundleDir: frontEnd,
-    pipeline: (context) =>
-      buildDemoPipeline({
+    pipeline: (context) => {
+      // Registered above as code: { ml: code }; the construct hands every named asset back.
+      const ml = context.code.ml;
+      if (!ml) throw new DemoError('MlopsLoop did not pass the ml code asset to the pipeline factory', 'cdk');
+      return buildDemoPipeline({
         names: {
           region: config.region,
           roleArn: context.jobRoleArn,
@@ -112,9 +115,9 @@ export async function synthDemoStack(options: DemoCdkOptions = {}): Promise<Demo
         },
         profile,
         code: {
-          trainingSourceDir: context.code.ml!.s3Uri,
-          trainingHyperParameters: context.code.ml!.trainingHyperParameters(),
-          processingCode: context.code.ml!.s3Uri,
+          trainingSourceDir: ml.s3Uri,
+          trainingHyperParameters: ml.trainingHyperParameters(),
+          processingCode: ml.s3Uri,
         },
         images,
         defaults: {
@@ -126,10 +129,11 @@ export async function synthDemoStack(options: DemoCdkOptions = {}): Promise<Demo
           accuracyGate: 0.8,
         },
         entrypoint: (script) =>
-          context.code.ml!.processingEntrypoint(script, {
+          ml.processingEntrypoint(script, {
             setup: 'python3 -m pip install --quiet -r code/requirements.txt',
           }),
-      }),
+      });
+    },
   });
   const assembly = app.synth();
   const artifact = assembly.getStackByName(stack.stackName);

@@ -138,4 +138,4 @@ export const pipeline = new Pipeline({
   ],
 });
 
-const json: string = pipeline.definition(); // CreatePipeline's PipelineDefinition
+export const json: string = pipeline.definition(); // CreatePipeline's PipelineDefinition

@@ -31,7 +31,7 @@ function stageMlCode(ctx: DemoContext): string {
   }
   // SageMaker's PyTorch training container pip-installs requirements.txt from the source folder; processing
   // jobs install it in their entrypoint (see processingEntrypoint). Local mode runs in the ML venv instead.
-  writeFileSync(join(dir, 'requirements.txt'), SAGEMAKER_REQUIREMENTS.join('\n') + '\n');
+  writeFileSync(join(dir, 'requirements.txt'), `${SAGEMAKER_REQUIREMENTS.join('\n')}\n`);
   return dir;
 }
 

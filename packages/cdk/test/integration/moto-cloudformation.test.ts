@@ -72,6 +72,7 @@ async function publishAssets(assemblyDir: string, manifestFile: string, account:
       body = readFileSync(join(assemblyDir, asset.source.path));
     }
     for (const destination of Object.values(asset.destinations)) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CDK's asset placeholders, filled the way CloudFormation would
       const bucket = destination.bucketName.replace('${AWS::AccountId}', account).replace('${AWS::Region}', region);
       if (!buckets.has(bucket)) {
         await s3.send(new CreateBucketCommand({ Bucket: bucket }));
