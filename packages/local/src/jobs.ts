@@ -94,6 +94,7 @@ export class JobRunner {
   readonly processing: ResourceStore<Rec>;
   private readonly running = new Map<string, { proc?: ChildProcess; stopRequested: boolean; done: Promise<Rec> }>();
   private closed = false;
+  private readonly shims = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly ctx: LocalContext) {
     this.training = new ResourceStore(ctx.stateDir, 'training-jobs', { ownedWhileRunning: true });
@@ -249,8 +250,23 @@ export class JobRunner {
     }
   }
 
-  /** A folder whose python / python3 point at the interpreter standing for the image, put first on PATH. */
-  private async shimDir(command: string): Promise<string | undefined> {
+  /**
+   * A folder whose python / python3 point at the interpreter standing for the image, put first on PATH. Found once
+   * per interpreter and PATH: finding it walks PATH and stats the cache, a dozen file system calls every job
+   * would otherwise wait for.
+   */
+  private shimDir(command: string): Promise<string | undefined> {
+    const key = `${command}\0${process.env.PATH ?? ''}`;
+    let shim = this.shims.get(key);
+    if (!shim) {
+      shim = this.makeShimDir(command);
+      this.shims.set(key, shim);
+      shim.catch(() => this.shims.delete(key));
+    }
+    return shim;
+  }
+
+  private async makeShimDir(command: string): Promise<string | undefined> {
     const python = isAbsolute(command) ? command : await onPath(command);
     if (!python) return undefined;
     const dir = join(this.ctx.stateDir, 'cache', 'shims', createHash('sha1').update(python).digest('hex').slice(0, 12));
@@ -279,8 +295,8 @@ export class JobRunner {
       network?: boolean;
     },
   ): Promise<ProcessResult> {
+    // The job's folder exists already (its /opt/ml tree was made in it).
     const logFile = this.logFile(kind, name);
-    await fs.mkdir(dirname(logFile), { recursive: true });
     const log = createWriteStream(logFile, { flags: 'a' });
     const tail: string[] = [];
     const source: LocalLogEvent['source'] = kind === 'training' ? 'training-job' : 'processing-job';
@@ -659,25 +675,27 @@ export class JobRunner {
         await this.ctx.s3.downloadTo(s3.S3Uri, target);
       }
       const outputs = ((input.ProcessingOutputConfig?.Outputs ?? []) as Rec[]).filter((o) => o.S3Output);
-      for (const out of outputs) {
-        await fs.mkdir(mapPath(out.S3Output.LocalPath), { recursive: true });
-      }
       const cluster = input.ProcessingResources?.ClusterConfig ?? {};
-      await fs.writeFile(
-        join(root, 'opt/ml/config/processingjobconfig.json'),
-        JSON.stringify({ ...input, ProcessingJobName: name }),
-      );
-      await fs.writeFile(
-        join(root, 'opt/ml/config/resourceconfig.json'),
-        JSON.stringify({
-          current_host: 'algo-1',
-          hosts: Array.from({ length: Math.max(1, Number(cluster.InstanceCount ?? 1)) }, (_, i) => `algo-${i + 1}`),
-        }),
-      );
-
       const app = input.AppSpecification as Rec;
       const python = this.ctx.pythonFor(app.ImageUri);
-      const shim = await this.shimDir(python);
+      // Independent of each other: issued together, so a job waits for one round of file system calls, not six.
+      const shimFound = this.shimDir(python);
+      await Promise.all([
+        shimFound,
+        ...outputs.map((out) => fs.mkdir(mapPath(out.S3Output.LocalPath), { recursive: true })),
+        fs.writeFile(
+          join(root, 'opt/ml/config/processingjobconfig.json'),
+          JSON.stringify({ ...input, ProcessingJobName: name }),
+        ),
+        fs.writeFile(
+          join(root, 'opt/ml/config/resourceconfig.json'),
+          JSON.stringify({
+            current_host: 'algo-1',
+            hosts: Array.from({ length: Math.max(1, Number(cluster.InstanceCount ?? 1)) }, (_, i) => `algo-${i + 1}`),
+          }),
+        ),
+      ]);
+      const shim = await shimFound;
       const entrypoint = ((app.ContainerEntrypoint ?? []) as string[]).map(mapText);
       const args = ((app.ContainerArguments ?? []) as string[]).map(mapText);
       if (entrypoint.length === 0)

@@ -454,14 +454,31 @@ export class PipelineService {
     const outcomes = new Map<string, boolean>();
     const active = new Map<string, Promise<void>>();
     let failure: string | undefined;
-    const writeStep = (record: Rec) =>
-      this.executions.update(id, (e) => {
-        const steps = [...((e?.Steps ?? []) as Rec[])];
-        const index = steps.findIndex((s) => s.StepName === record.StepName);
-        if (index >= 0) steps[index] = { ...steps[index], ...record };
-        else steps.push(record);
-        return { ...e, Steps: steps, LastModifiedTime: now() };
-      });
+    // Step status records are written behind the walk: in order (the store chains updates per execution), but the
+    // next step starts without waiting for the previous one's record to reach the disk. The execution's final
+    // status is written only after all of them, and a failed write fails the execution.
+    const pendingWrites = new Set<Promise<void>>();
+    let writeError: Error | undefined;
+    const writeStep = (record: Rec): Promise<void> => {
+      const snapshot = { ...record };
+      const write = this.executions
+        .update(id, (e) => {
+          const steps = [...((e?.Steps ?? []) as Rec[])];
+          const index = steps.findIndex((s) => s.StepName === snapshot.StepName);
+          if (index >= 0) steps[index] = { ...steps[index], ...snapshot };
+          else steps.push(snapshot);
+          return { ...e, Steps: steps, LastModifiedTime: now() };
+        })
+        .then(
+          () => undefined,
+          (error: Error) => {
+            writeError ??= error;
+          },
+        )
+        .finally(() => pendingWrites.delete(write));
+      pendingWrites.add(write);
+      return Promise.resolve();
+    };
 
     const skipBlocked = () => {
       let changed = true;
@@ -509,6 +526,8 @@ export class PipelineService {
       if (active.size === 0) break;
       await Promise.race(active.values());
     }
+    await Promise.all(pendingWrites);
+    if (writeError) failure ??= `Local mode could not record a step's status: ${writeError.message}`;
     const status = run.stopRequested ? 'Stopped' : failure ? 'Failed' : 'Succeeded';
     await this.executions.update(id, (e) => ({
       ...e,
@@ -531,7 +550,7 @@ export class PipelineService {
     node: StepNode,
     scope: EvaluationScope,
     run: RunningExecution,
-    writeStep: (record: Rec) => Promise<unknown>,
+    writeStep: (record: Rec) => Promise<void>,
   ): Promise<{ status: StepState; reason?: string; outcome?: boolean }> {
     const def = node.def;
     const record: Rec = {
