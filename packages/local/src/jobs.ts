@@ -21,6 +21,8 @@ const LOG_TAIL_LINES = 25;
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 export interface ProcessResult {
+  /** Set when the job wrote to the machine's own /opt/ml (possible only without a private view): why it failed. */
+  hostWriteError?: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   tail: string[];
@@ -143,12 +145,16 @@ export class JobRunner {
       throw validationException(`CreateProcessingJob ${name}: AppSpecification.ImageUri is required.`);
     const arn = this.ctx.arn('processing-job', name);
     const time = now();
-    await this.processing.update(name, (current) => {
-      if (current)
-        throw new ResourceInUse({
-          $metadata: metadata(400),
-          message: `Processing job names must be unique within an AWS account and region (${arn} exists)`,
-        });
+    const inUse = () =>
+      new ResourceInUse({
+        $metadata: metadata(400),
+        message: `Processing job names must be unique within an AWS account and region (${arn} exists)`,
+      });
+    if (await this.processing.get(name)) throw inUse();
+    // Checked again without an await in between, so no other create of this name in this process gets past here.
+    if (this.running.has(`processing/${name}`)) throw inUse();
+    const recorded = this.processing.update(name, (current) => {
+      if (current) throw inUse();
       return {
         ...input,
         [OWNER]: process.pid,
@@ -159,7 +165,9 @@ export class JobRunner {
         ProcessingStartTime: time,
       };
     });
-    this.launch('processing', name, () => runProcessing(this, name, input));
+    // The job's folder is prepared while its record is written; its process starts once the record is there.
+    this.launch('processing', name, () => runProcessing(this, name, input, recorded));
+    await recorded;
     return arn;
   }
 
@@ -223,10 +231,11 @@ export class JobRunner {
       log.end();
       return { exitCode: null, signal: null, tail, stopped: true, timedOut: false };
     }
-    return new Promise((resolve) => {
+    const view = this.ctx.container;
+    const hostBefore = await view.hostSnapshot();
+    const result = await new Promise<ProcessResult>((resolve) => {
       const spawnedAt = performance.now();
       // The process sees the job's folders at /opt/ml/... (its own mount namespace) where that is available.
-      const view = this.ctx.container;
       const wrapped = view.wrap(command, args, options.binds ?? [], options.containerCwd ?? options.cwd, {
         network: options.network,
       });
@@ -277,9 +286,12 @@ export class JobRunner {
       });
       proc.on('close', finish);
     });
+    if (hostBefore) result.hostWriteError = view.hostWriteError(hostBefore, await view.hostSnapshot());
+    return result;
   }
 
   failureReason(kind: JobKind, name: string, result: ProcessResult): string {
+    if (result.hostWriteError) return result.hostWriteError;
     const exit = result.signal ? `signal ${result.signal}` : `ExitCode ${result.exitCode}`;
     const tail = result.tail.slice(-15).join('\n');
     return `AlgorithmError: ${kind === 'training' ? 'ExecuteUserScriptError' : 'ClientError'}: ${exit}. Last lines of ${this.logFile(kind, name)}:\n${tail}`;

@@ -11,8 +11,18 @@ import type { Rec } from './untyped.js';
  * container entry point run with them as its own /opt/ml (or with the paths rewritten, without a private view),
  * and its outputs uploaded to local S3.
  */
-export async function runProcessing(runner: JobRunner, name: string, input: Rec): Promise<Rec> {
+export async function runProcessing(
+  runner: JobRunner,
+  name: string,
+  input: Rec,
+  /** The job's record being written by CreateProcessingJob; if that fails (the name is taken), nothing runs. */
+  recorded: Promise<unknown>,
+): Promise<Rec> {
   const set = (patch: Rec) => runner.processing.update(name, (j) => ({ ...j, ...patch, LastModifiedTime: now() }));
+  const isOurs = recorded.then(
+    () => true,
+    () => false,
+  );
   try {
     const dir = runner.jobDir('processing', name);
     await fs.rm(dir, { recursive: true, force: true });
@@ -90,6 +100,7 @@ export async function runProcessing(runner: JobRunner, name: string, input: Rec)
     const maxRuntimeMs = input.StoppingCondition?.MaxRuntimeInSeconds
       ? Number(input.StoppingCondition.MaxRuntimeInSeconds) * 1000
       : undefined;
+    if (!(await isOurs)) return {};
     const result = await runner.spawnLogged('processing', name, command, [...rest, ...args], {
       cwd: root,
       env,
@@ -103,7 +114,7 @@ export async function runProcessing(runner: JobRunner, name: string, input: Rec)
         ProcessingEndTime: now(),
       });
     }
-    if (result.exitCode !== 0) {
+    if (result.exitCode !== 0 || result.hostWriteError) {
       const reason = runner.failureReason('processing', name, result);
       return set({
         ProcessingJobStatus: 'Failed',
@@ -115,6 +126,7 @@ export async function runProcessing(runner: JobRunner, name: string, input: Rec)
     for (const out of outputs) await runner.ctx.s3.uploadFrom(mapPath(out.S3Output.LocalPath), out.S3Output.S3Uri);
     return set({ ProcessingJobStatus: 'Completed', ExitMessage: '', ProcessingEndTime: now() });
   } catch (error) {
+    if (!(await isOurs)) return {};
     const reason = (error as Error).message;
     runner.ctx.log('processing-job', name, 'progress', `processing job ${name} failed: ${reason.split('\n')[0]}`);
     return set({ ProcessingJobStatus: 'Failed', FailureReason: reason, ProcessingEndTime: now() });

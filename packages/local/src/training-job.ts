@@ -261,7 +261,7 @@ export async function runTraining(runner: JobRunner, name: string, input: Rec): 
         FinalMetricDataList: finalMetrics,
       });
     }
-    if (result.exitCode !== 0) throw new Error(runner.failureReason('training', name, result));
+    if (result.exitCode !== 0 || result.hostWriteError) throw new Error(runner.failureReason('training', name, result));
 
     await transition('Uploading', 'Uploading the model artifacts to local S3');
     const outputBase = `${String(input.OutputDataConfig.S3OutputPath).replace(/\/$/, '')}/${name}/output`;
