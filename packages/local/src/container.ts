@@ -195,17 +195,14 @@ async function snapshot(root: string): Promise<HostSnapshot> {
       const stat = await fs.lstat(path);
       entries.set(path, `${stat.isDirectory() ? 'dir' : 'file'}:${stat.size}:${stat.mtimeMs}`);
     } catch {
-      // gone meanwhile
+      // absent, or gone meanwhile
     }
   };
-  await describe(root);
-  if (!entries.has(root)) return entries;
-  let names: string[] = [];
-  try {
-    names = await fs.readdir(root, { recursive: true });
-  } catch {
-    return entries;
-  }
+  // One round of file system calls when there is no /opt/ml (the usual case): its stat and listing together.
+  const [names] = await Promise.all([
+    fs.readdir(root, { recursive: true }).catch(() => [] as string[]),
+    describe(root),
+  ]);
   await Promise.all(names.slice(0, SNAPSHOT_LIMIT).map((name) => describe(join(root, name))));
   return entries;
 }

@@ -300,7 +300,8 @@ describe('without a private /opt/ml (containerIsolation: none)', () => {
     } finally {
       // Remove what the script wrote on the host: all of /opt/ml when there was none before.
       if (hostBefore === null) rmSync('/opt/ml', { recursive: true, force: true });
-      else if (!hostBefore.includes('output')) rmSync('/opt/ml/output', { recursive: true, force: true });
+      else if (!hostBefore.some((entry) => String(entry) === 'output'))
+        rmSync('/opt/ml/output', { recursive: true, force: true });
       else rmSync(written, { force: true });
     }
     expect(hostOptMl()).toEqual(hostBefore);
