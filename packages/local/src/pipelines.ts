@@ -6,12 +6,7 @@ import {
   ListPipelinesCommand,
   StartPipelineExecutionCommand,
   type StartPipelineExecutionCommandOutput,
-  DescribePipelineExecutionCommand,
-  ListPipelineExecutionsCommand,
-  ListPipelineExecutionStepsCommand,
   StopPipelineExecutionCommand,
-  DescribePipelineDefinitionForExecutionCommand,
-  ListPipelineParametersForExecutionCommand,
   StopTransformJobCommand,
   ResourceNotFound,
 } from '@aws-sdk/client-sagemaker';
@@ -22,6 +17,7 @@ import { evaluate, type EvaluationScope } from './expressions.js';
 import type { JobRunner } from './jobs.js';
 import { now, sortItems } from './listing.js';
 import { PipelineExecutor } from './pipeline-executor.js';
+import { registerExecutionQueries } from './pipeline-queries.js';
 import { buildGraph, executionId, resolveParameters, SUPPORTED_STEP_TYPES } from './pipeline-graph.js';
 import type { RunningExecution } from './pipeline-steps/index.js';
 import { OWNER, ownerAlive, ResourceStore, revive } from './store.js';
@@ -105,7 +101,7 @@ export class PipelineService {
     return arn.split('/').pop() as string;
   }
 
-  private async getPipeline(nameOrArn: string | undefined = ''): Promise<Rec> {
+  async getPipeline(nameOrArn: string | undefined = ''): Promise<Rec> {
     const name = nameOrArn.replace(/^arn:aws:sagemaker:[^:]*:\d*:pipeline\//, '');
     const pipeline =
       (await this.pipelines.get(name)) ??
@@ -117,7 +113,7 @@ export class PipelineService {
     return pipeline;
   }
 
-  private async getExecution(arn: string | undefined = ''): Promise<Rec> {
+  async getExecution(arn: string | undefined = ''): Promise<Rec> {
     const execution = arn ? await this.executions.get(this.idFromArn(arn)) : undefined;
     if (!execution || execution.PipelineExecutionArn !== arn)
       throw new ResourceNotFound({ $metadata: metadata(400), message: `Pipeline execution '${arn}' does not exist.` });
@@ -233,66 +229,6 @@ export class PipelineService {
       };
     });
     table.on(StartPipelineExecutionCommand, (input) => this.start(input));
-    table.on(DescribePipelineExecutionCommand, async (input) => {
-      const e = await this.getExecution(input.PipelineExecutionArn);
-      return {
-        $metadata: metadata(200),
-        ...revive({
-          PipelineArn: e.PipelineArn,
-          PipelineExecutionArn: e.PipelineExecutionArn,
-          PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
-          PipelineExecutionStatus: e.PipelineExecutionStatus,
-          PipelineExecutionDescription: e.PipelineExecutionDescription,
-          PipelineExperimentConfig: e.PipelineExperimentConfig,
-          FailureReason: e.FailureReason,
-          CreationTime: e.CreationTime,
-          LastModifiedTime: e.LastModifiedTime,
-          ParallelismConfiguration: e.ParallelismConfiguration,
-          PipelineVersionId: e.PipelineVersionId,
-        }),
-      };
-    });
-    table.on(ListPipelineExecutionsCommand, async (input) => {
-      const pipeline = await this.getPipeline(input.PipelineName);
-      let executions = (await this.executions.list()).filter((e) => e.PipelineArn === pipeline.PipelineArn);
-      const after = input.CreatedAfter ? new Date(input.CreatedAfter).getTime() : undefined;
-      const before = input.CreatedBefore ? new Date(input.CreatedBefore).getTime() : undefined;
-      executions = executions.filter(
-        (e) =>
-          (after === undefined || new Date(e.CreationTime).getTime() > after) &&
-          (before === undefined || new Date(e.CreationTime).getTime() < before),
-      );
-      executions.sort(
-        (a, b) =>
-          String(a.CreationTime).localeCompare(String(b.CreationTime)) || String(a.Seq).localeCompare(String(b.Seq)),
-      );
-      if ((input.SortOrder ?? 'Descending') === 'Descending') executions.reverse();
-      const max = Math.min(Number(input.MaxResults ?? 50), 100);
-      const start = input.NextToken ? Number(input.NextToken) : 0;
-      const page = executions.slice(start, start + max);
-      return {
-        $metadata: metadata(200),
-        PipelineExecutionSummaries: revive(
-          page.map((e) => ({
-            PipelineExecutionArn: e.PipelineExecutionArn,
-            StartTime: e.CreationTime,
-            PipelineExecutionStatus: e.PipelineExecutionStatus,
-            PipelineExecutionDescription: e.PipelineExecutionDescription,
-            PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
-            PipelineExecutionFailureReason: e.FailureReason,
-          })),
-        ),
-        ...(start + max < executions.length ? { NextToken: String(start + max) } : {}),
-      };
-    });
-    table.on(ListPipelineExecutionStepsCommand, async (input) => {
-      const e = await this.getExecution(input.PipelineExecutionArn);
-      const steps = [...((e.Steps ?? []) as Rec[])].sort((a, b) =>
-        String(a.StartTime).localeCompare(String(b.StartTime)),
-      );
-      if ((input.SortOrder ?? 'Descending') === 'Descending') steps.reverse();
-      return { $metadata: metadata(200), PipelineExecutionSteps: revive(steps) };
-    });
     table.on(StopPipelineExecutionCommand, async (input) => {
       const e = await this.getExecution(input.PipelineExecutionArn);
       const run = this.running.get(e.Id);
@@ -309,24 +245,7 @@ export class PipelineService {
       for (const job of run.jobs) await this.stopJob(job);
       return { $metadata: metadata(200), PipelineExecutionArn: e.PipelineExecutionArn };
     });
-    table.on(DescribePipelineDefinitionForExecutionCommand, async (input) => {
-      const e = await this.getExecution(input.PipelineExecutionArn);
-      return {
-        $metadata: metadata(200),
-        PipelineDefinition: e.PipelineDefinition,
-        CreationTime: new Date(e.CreationTime),
-      };
-    });
-    table.on(ListPipelineParametersForExecutionCommand, async (input) => {
-      const e = await this.getExecution(input.PipelineExecutionArn);
-      return {
-        $metadata: metadata(200),
-        PipelineParameters: Object.entries(e.Parameters as Rec).map(([Name, Value]) => ({
-          Name,
-          Value: String(Value),
-        })),
-      };
-    });
+    registerExecutionQueries(table, this);
   }
 
   private async start(input: Rec): Promise<StartPipelineExecutionCommandOutput> {
