@@ -1,6 +1,8 @@
 import { deployImages } from './endpoint-config-rules.js';
 import type { EndpointManager } from './endpoints.js';
 import { now } from './listing.js';
+import { ownerAlive, type ResourceStore } from './store.js';
+import type { Rec } from './untyped.js';
 
 /** Deploying an endpoint's config: CreateEndpoint and UpdateEndpoint after they have returned. */
 
@@ -75,5 +77,25 @@ export async function runUpdate(manager: EndpointManager, name: string, configNa
       LastModifiedTime: now(),
     }));
     manager.ctx.log('endpoint', name, 'progress', `update of endpoint ${name} failed: ${reason}`);
+  }
+}
+
+/** Endpoints left Creating/Updating by a process that stopped are settled: state must not stay in limbo. */
+export async function recoverEndpoints(endpoints: ResourceStore<Rec>): Promise<void> {
+  for (const endpoint of await endpoints.list()) {
+    if (ownerAlive(endpoint)) continue;
+    if (endpoint.EndpointStatus === 'Creating') {
+      await endpoints.update(endpoint.EndpointName, (e) => ({
+        ...e,
+        EndpointStatus: 'Failed',
+        FailureReason: 'Local mode stopped while the endpoint was being created; delete and create it again.',
+      }));
+    } else if (endpoint.EndpointStatus === 'Updating') {
+      await endpoints.update(endpoint.EndpointName, (e) => ({
+        ...e,
+        EndpointStatus: 'InService',
+        FailureReason: 'Local mode stopped during UpdateEndpoint; the previous endpoint config is still serving.',
+      }));
+    }
   }
 }

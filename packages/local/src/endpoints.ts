@@ -11,7 +11,7 @@ import type { LocalContext } from './context.js';
 import { LocalModeError, metadata, validationException } from './errors.js';
 import type { ModelRegistry } from './registry.js';
 import { bodyToBytes } from './s3-requests.js';
-import { ownerAlive, ResourceStore } from './store.js';
+import { ResourceStore } from './store.js';
 import { EndpointWorkerError, Worker, Zygote } from './worker.js';
 import type { Rec } from './untyped.js';
 import {
@@ -27,7 +27,7 @@ import {
   variantRuntimes,
   workerFailure,
 } from './endpoint-deployment.js';
-import { runCreate, runUpdate } from './endpoint-lifecycle.js';
+import { recoverEndpoints, runCreate, runUpdate } from './endpoint-lifecycle.js';
 
 /** What local mode knows about a running endpoint (for tests, the bench and the demo's progress output). */
 export interface LocalEndpointStats {
@@ -62,23 +62,8 @@ export class EndpointManager {
   }
 
   /** Endpoints left Creating/Updating by a process that stopped are settled: state must not stay in limbo. */
-  async recover(): Promise<void> {
-    for (const endpoint of await this.endpoints.list()) {
-      if (ownerAlive(endpoint)) continue;
-      if (endpoint.EndpointStatus === 'Creating') {
-        await this.endpoints.update(endpoint.EndpointName, (e) => ({
-          ...e,
-          EndpointStatus: 'Failed',
-          FailureReason: 'Local mode stopped while the endpoint was being created; delete and create it again.',
-        }));
-      } else if (endpoint.EndpointStatus === 'Updating') {
-        await this.endpoints.update(endpoint.EndpointName, (e) => ({
-          ...e,
-          EndpointStatus: 'InService',
-          FailureReason: 'Local mode stopped during UpdateEndpoint; the previous endpoint config is still serving.',
-        }));
-      }
-    }
+  recover(): Promise<void> {
+    return recoverEndpoints(this.endpoints);
   }
 
   endpointStats(name: string): LocalEndpointStats {
