@@ -249,7 +249,7 @@ export class PipelineExecutor {
     };
     const where = `Steps.${def.Name}.Arguments`;
 
-    // Checked when the execution started; a definition changed under a running execution is not re-read.
+    // StartPipelineExecution already refused other types; this narrows Type to a key of the table.
     if (!isSupportedStepType(def.Type))
       throw new StepFailure(`Step type ${def.Type} is not supported in local mode.`, 'Step.SERVICE_FAULT');
     const action = STEP_ACTIONS[def.Type];

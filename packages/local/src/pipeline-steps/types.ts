@@ -17,7 +17,7 @@ export interface RunningExecution {
 /** What a step's action gets: the step, its evaluated arguments and where it runs. */
 export interface StepInvocation {
   def: StepDef;
-  /** The step's Arguments with every expression evaluated (undefined for Condition and Fail, which evaluate their own). */
+  /** The step's Arguments with every expression evaluated (empty for Condition and Fail, which evaluate their own). */
   args: Rec;
   scope: EvaluationScope;
   /** Where the arguments are in the definition, for error messages. */
