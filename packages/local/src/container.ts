@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { LocalModeConfigError } from './errors.js';
@@ -96,6 +96,34 @@ export class ContainerView {
   }
 
   /**
+   * Without a private view, what the machine's own /opt/ml holds (undefined with one: nothing can reach it). The
+   * Python guard stops Python code from writing there, but a shell script or binary that builds a container path
+   * itself is not stopped: comparing this before and after a job shows that it wrote there, so the job can fail
+   * with a clear error instead of reporting success with its outputs on the host.
+   */
+  async hostSnapshot(): Promise<HostSnapshot | undefined> {
+    if (this.kind !== 'none') return undefined;
+    return snapshot(CONTAINER_ROOT);
+  }
+
+  /** A job's error when the machine's /opt/ml changed while it ran (undefined when it did not). */
+  hostWriteError(before: HostSnapshot | undefined, after: HostSnapshot | undefined): string | undefined {
+    if (!before || !after) return undefined;
+    const changed = [...after].filter(([path, state]) => before.get(path) !== state).map(([path]) => path);
+    const removed = [...before.keys()].filter((path) => !after.has(path));
+    const paths = [...changed, ...removed].sort();
+    if (paths.length === 0) return undefined;
+    const shown = paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` and ${paths.length - 5} more` : '');
+    return (
+      `ClientError: the machine's own /opt/ml changed while the job ran (${shown}). This machine gives jobs no ` +
+      `private /opt/ml (${this.reason}), so a program that is not Python (a shell script, a binary) reaches the ` +
+      "host's folder when it uses a container path itself; its outputs did not go to the job. Install bubblewrap " +
+      "(apt-get install bubblewrap) so each job sees its own /opt/ml, or take the paths from the job's arguments " +
+      "or SM_* environment variables (they point at the job's folder). Local mode left what was written in place."
+    );
+  }
+
+  /**
    * The command line that runs `command args` with `binds` as its private container paths. Binds are applied in
    * order, so a folder bound at /opt/ml can be followed by narrower ones (/opt/ml/model).
    */
@@ -152,6 +180,31 @@ export class ContainerView {
     const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0];
     return name ? { exitCode: null, signal: name as NodeJS.Signals } : { exitCode: code, signal };
   }
+}
+
+/** Path → kind, size and modification time of everything under a folder (empty when it does not exist). */
+export type HostSnapshot = Map<string, string>;
+
+/** More entries than a machine's /opt/ml plausibly holds; past it the comparison covers the first ones listed. */
+const SNAPSHOT_LIMIT = 10_000;
+
+async function snapshot(root: string): Promise<HostSnapshot> {
+  const entries: HostSnapshot = new Map();
+  const describe = async (path: string) => {
+    try {
+      const stat = await fs.lstat(path);
+      entries.set(path, `${stat.isDirectory() ? 'dir' : 'file'}:${stat.size}:${stat.mtimeMs}`);
+    } catch {
+      // absent, or gone meanwhile
+    }
+  };
+  // One round of file system calls when there is no /opt/ml (the usual case): its stat and listing together.
+  const [names] = await Promise.all([
+    fs.readdir(root, { recursive: true }).catch(() => [] as string[]),
+    describe(root),
+  ]);
+  await Promise.all(names.slice(0, SNAPSHOT_LIMIT).map((name) => describe(join(root, name))));
+  return entries;
 }
 
 /** true when `bwrap` can make a mount namespace here; otherwise why not. */

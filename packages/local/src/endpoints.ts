@@ -1,70 +1,33 @@
-import {
-  CreateEndpointConfigCommand,
-  DescribeEndpointConfigCommand,
-  type DescribeEndpointConfigCommandOutput,
-  DeleteEndpointConfigCommand,
-  ListEndpointConfigsCommand,
-  CreateEndpointCommand,
-  DescribeEndpointCommand,
-  type DescribeEndpointCommandOutput,
-  ListEndpointsCommand,
-  UpdateEndpointCommand,
-  DeleteEndpointCommand,
-} from '@aws-sdk/client-sagemaker';
 import { join } from 'node:path';
 import {
   InvokeEndpointCommand,
   type InvokeEndpointCommandInput,
   type InvokeEndpointCommandOutput,
-  ModelError,
-  SageMakerRuntimeServiceException,
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { Uint8ArrayBlobAdapter } from '@smithy/util-stream';
-import { materialize } from './archive.js';
 import type { CommandTable } from './dispatch.js';
+import { registerEndpointCommands } from './endpoint-commands.js';
 import type { LocalContext } from './context.js';
 import { LocalModeError, metadata, validationException } from './errors.js';
 import type { ModelRegistry } from './registry.js';
-import { now, sortItems, timeFilter } from './listing.js';
-import { interpreterFor } from './requirements.js';
-import { bodyToBytes } from './s3.js';
-import { described, OWNER, ownerAlive, ResourceStore, revive } from './store.js';
+import { bodyToBytes } from './s3-requests.js';
+import { ResourceStore } from './store.js';
 import { EndpointWorkerError, Worker, Zygote } from './worker.js';
 import type { Rec } from './untyped.js';
-
-const SERVERLESS_MEMORY = [1024, 2048, 3072, 4096, 5120, 6144];
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-const MAX_SERVERLESS_PAYLOAD_BYTES = 4 * 1024 * 1024;
-
-export interface PreparedModel {
-  modelDir: string;
-  python: string;
-  image: string;
-  env: Record<string, string>;
-}
-
-interface VariantRuntime {
-  name: string;
-  weight: number;
-  serverless?: { maxConcurrency: number; memorySizeInMB: number; provisioned: number };
-  instanceCount: number;
-  model: PreparedModel;
-  workers: Worker[];
-  next: number;
-  inFlight: number;
-  starting?: Promise<void>;
-  /** Set once the deployment is stopped: a cold start that finishes afterwards stops its process. */
-  stopped?: boolean;
-  idleTimer?: NodeJS.Timeout;
-}
-
-interface Deployment {
-  configName: string;
-  variants: VariantRuntime[];
-  inFlight: number;
-  drained?: () => void;
-}
+import {
+  type Deployment,
+  forwardToWorkers,
+  MAX_PAYLOAD_BYTES,
+  MAX_SERVERLESS_PAYLOAD_BYTES,
+  pickVariant,
+  type PreparedModel,
+  prepareModel,
+  runtimeError,
+  type VariantRuntime,
+  variantRuntimes,
+  workerFailure,
+} from './endpoint-deployment.js';
+import { recoverEndpoints, runCreate, runUpdate } from './endpoint-lifecycle.js';
 
 /** What local mode knows about a running endpoint (for tests, the bench and the demo's progress output). */
 export interface LocalEndpointStats {
@@ -73,15 +36,6 @@ export interface LocalEndpointStats {
   variants: { name: string; kind: 'serverless' | 'instance'; workers: number; inFlight: number }[];
   coldStarts: number;
   lastColdStartMs: number | undefined;
-}
-
-function runtimeError(name: string, message: string, status: number): SageMakerRuntimeServiceException {
-  return new SageMakerRuntimeServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: metadata(status),
-    message,
-  });
 }
 
 /**
@@ -100,31 +54,16 @@ export class EndpointManager {
   private closed = false;
 
   constructor(
-    private readonly ctx: LocalContext,
-    private readonly registry: ModelRegistry,
+    readonly ctx: LocalContext,
+    readonly registry: ModelRegistry,
   ) {
     this.configs = new ResourceStore(ctx.stateDir, 'endpoint-configs');
     this.endpoints = new ResourceStore(ctx.stateDir, 'endpoints');
   }
 
   /** Endpoints left Creating/Updating by a process that stopped are settled: state must not stay in limbo. */
-  async recover(): Promise<void> {
-    for (const endpoint of await this.endpoints.list()) {
-      if (ownerAlive(endpoint)) continue;
-      if (endpoint.EndpointStatus === 'Creating') {
-        await this.endpoints.update(endpoint.EndpointName, (e) => ({
-          ...e,
-          EndpointStatus: 'Failed',
-          FailureReason: 'Local mode stopped while the endpoint was being created; delete and create it again.',
-        }));
-      } else if (endpoint.EndpointStatus === 'Updating') {
-        await this.endpoints.update(endpoint.EndpointName, (e) => ({
-          ...e,
-          EndpointStatus: 'InService',
-          FailureReason: 'Local mode stopped during UpdateEndpoint; the previous endpoint config is still serving.',
-        }));
-      }
-    }
+  recover(): Promise<void> {
+    return recoverEndpoints(this.endpoints);
   }
 
   endpointStats(name: string): LocalEndpointStats {
@@ -171,7 +110,7 @@ export class EndpointManager {
     return zygote;
   }
 
-  private async stopDeployment(deployment: Deployment): Promise<void> {
+  async stopDeployment(deployment: Deployment): Promise<void> {
     await Promise.all(
       deployment.variants.map(async (variant) => {
         variant.stopped = true;
@@ -183,81 +122,27 @@ export class EndpointManager {
     );
   }
 
-  private async describeConfig(name: string | undefined = ''): Promise<Rec> {
+  async describeConfig(name: string | undefined = ''): Promise<Rec> {
     const config = await this.configs.get(name);
     if (!config)
       throw validationException(`Could not find endpoint configuration "${this.ctx.arn('endpoint-config', name)}".`);
     return config;
   }
 
-  private async describeEndpoint(name: string | undefined = ''): Promise<Rec> {
+  async describeEndpoint(name: string | undefined = ''): Promise<Rec> {
     const endpoint = await this.endpoints.get(name);
     if (!endpoint) throw validationException(`Could not find endpoint "${this.ctx.arn('endpoint', name)}".`);
     return endpoint;
   }
 
   /** Resolves a model's container (directly or through its model package) to a local folder and interpreter. */
-  async prepareModel(modelName: string): Promise<PreparedModel> {
-    const model = await this.registry.describeModel(modelName);
-    let container: Rec = model.PrimaryContainer ?? model.Containers?.[0] ?? {};
-    if (container.ModelPackageName) {
-      const pkg = await this.registry.describePackage(container.ModelPackageName);
-      const fromPackage = pkg.InferenceSpecification?.Containers?.[0];
-      if (!fromPackage)
-        throw validationException(
-          `Model ${modelName}: model package ${container.ModelPackageName} has no InferenceSpecification.Containers.`,
-        );
-      container = {
-        ...fromPackage,
-        Environment: { ...(fromPackage.Environment ?? {}), ...(container.Environment ?? {}) },
-      };
-    }
-    const env: Record<string, string> = { ...(container.Environment ?? {}) };
-    const dataUrl: string | undefined = container.ModelDataUrl ?? container.ModelDataSource?.S3DataSource?.S3Uri;
-    let modelDir: string;
-    if (dataUrl) {
-      modelDir = await materialize(this.ctx.s3, this.ctx.stateDir, dataUrl);
-    } else {
-      modelDir = join(this.ctx.stateDir, 'cache', 'empty-model');
-    }
-    const submit = env.SAGEMAKER_SUBMIT_DIRECTORY;
-    if (submit?.startsWith('s3://')) {
-      // The Python SDK may ship the inference code separately from the model archive.
-      env.SAGEMAKER_LOCAL_CODE_DIR = await materialize(this.ctx.s3, this.ctx.stateDir, submit);
-    }
-    // As the inference toolkit does, the model's code/requirements.txt is installed before the model loads.
-    const codeDir = env.SAGEMAKER_LOCAL_CODE_DIR ?? join(modelDir, 'code');
-    const python = await interpreterFor(this.ctx, this.ctx.pythonFor(container.Image), codeDir);
-    return { modelDir, python, image: container.Image ?? '', env };
+  prepareModel(modelName: string): Promise<PreparedModel> {
+    return prepareModel(this.ctx, this.registry, modelName);
   }
 
-  private async buildDeployment(
-    endpointName: string,
-    configName: string,
-    startInstances: boolean,
-  ): Promise<Deployment> {
+  async buildDeployment(endpointName: string, configName: string, startInstances: boolean): Promise<Deployment> {
     const config = await this.describeConfig(configName);
-    const variants: VariantRuntime[] = [];
-    for (const v of config.ProductionVariants as Rec[]) {
-      const model = await this.prepareModel(v.ModelName);
-      const serverless = v.ServerlessConfig
-        ? {
-            maxConcurrency: Number(v.ServerlessConfig.MaxConcurrency),
-            memorySizeInMB: Number(v.ServerlessConfig.MemorySizeInMB),
-            provisioned: Number(v.ServerlessConfig.ProvisionedConcurrency ?? 0),
-          }
-        : undefined;
-      variants.push({
-        name: v.VariantName,
-        weight: Number(v.InitialVariantWeight ?? 1),
-        serverless,
-        instanceCount: serverless ? 0 : Number(v.InitialInstanceCount ?? 1),
-        model,
-        workers: [],
-        next: 0,
-        inFlight: 0,
-      });
-    }
+    const variants = await variantRuntimes(this.ctx, this.registry, config);
     const deployment: Deployment = { configName, variants, inFlight: 0 };
     if (startInstances) {
       // Part of provisioning: the warm interpreter (preloadModules) is ready before the endpoint is InService.
@@ -318,7 +203,7 @@ export class EndpointManager {
         new LocalModeError(`InvokeEndpoint ${endpointName}: this LocalSageMaker is closed; open a new one.`),
       );
     const loading = this.loadDeployment(endpointName).catch((error: unknown) => {
-      throw this.workerFailure(endpointName, error);
+      throw workerFailure(this.ctx, endpointName, error);
     });
     this.loading.set(endpointName, loading);
     void loading.finally(() => this.loading.delete(endpointName)).catch(() => undefined);
@@ -359,38 +244,6 @@ export class EndpointManager {
     }
     this.live.set(endpointName, deployment);
     return deployment;
-  }
-
-  private workerFailure(endpointName: string, error: unknown): Error {
-    if (error instanceof EndpointWorkerError) {
-      return new ModelError({
-        $metadata: metadata(424),
-        message: `The model server of endpoint ${endpointName} failed to start: ${error.message}`,
-        OriginalStatusCode: 500,
-        OriginalMessage: error.logTail,
-        LogStreamArn: join(this.ctx.stateDir, 'logs', 'endpoints', endpointName),
-      });
-    }
-    return error as Error;
-  }
-
-  private pickVariant(deployment: Deployment, target: string | undefined, endpointName: string): VariantRuntime {
-    if (target) {
-      const variant = deployment.variants.find((v) => v.name === target);
-      if (!variant)
-        throw new ValidationError({
-          $metadata: metadata(400),
-          message: `Endpoint ${endpointName} has no variant "${target}" (TargetVariant); variants: ${deployment.variants.map((v) => v.name).join(', ')}.`,
-        });
-      return variant;
-    }
-    const total = deployment.variants.reduce((sum, v) => sum + v.weight, 0);
-    let r = Math.random() * total;
-    for (const variant of deployment.variants) {
-      r -= variant.weight;
-      if (r < 0) return variant;
-    }
-    return deployment.variants[0] as VariantRuntime;
   }
 
   private async coldStart(endpointName: string, variant: VariantRuntime): Promise<void> {
@@ -450,7 +303,7 @@ export class EndpointManager {
       throw new ValidationError({ $metadata: metadata(400), message: 'InvokeEndpoint: EndpointName is required.' });
     const body = await bodyToBytes(input.Body);
     const deployment = await this.deploymentFor(endpointName);
-    const variant = this.pickVariant(deployment, input.TargetVariant, endpointName);
+    const variant = pickVariant(deployment, input.TargetVariant, endpointName);
     const limit = variant.serverless ? MAX_SERVERLESS_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
     if (body.length > limit) {
       throw new ValidationError({
@@ -473,68 +326,23 @@ export class EndpointManager {
         try {
           await this.coldStart(endpointName, variant);
         } catch (error) {
-          throw this.workerFailure(endpointName, error);
+          throw workerFailure(this.ctx, endpointName, error);
         }
       }
-      return await this.forward(endpointName, variant, body, input);
+      return await forwardToWorkers(
+        this.ctx,
+        (dead) => this.replaceDeadWorker(endpointName, variant, dead),
+        endpointName,
+        variant,
+        body,
+        input,
+      );
     } finally {
       variant.inFlight -= 1;
       deployment.inFlight -= 1;
       if (deployment.inFlight === 0) deployment.drained?.();
       if (variant.inFlight === 0) this.scheduleScaleToZero(endpointName, variant);
     }
-  }
-
-  private async forward(
-    endpointName: string,
-    variant: VariantRuntime,
-    body: Uint8Array,
-    input: InvokeEndpointCommandInput,
-  ): Promise<InvokeEndpointCommandOutput> {
-    const headers: Record<string, string> = { 'Content-Type': input.ContentType ?? 'application/json' };
-    if (input.Accept) headers.Accept = input.Accept;
-    if (input.CustomAttributes) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < Math.max(1, variant.workers.length); attempt += 1) {
-      const alive = variant.workers.filter((w) => w.alive);
-      if (alive.length === 0) break;
-      const worker = alive[variant.next % alive.length] as Worker;
-      variant.next = (variant.next + 1) % 1_000_000;
-      try {
-        const response = await worker.invoke(body, headers);
-        if (response.status >= 200 && response.status < 300) {
-          return {
-            $metadata: metadata(200),
-            Body: Uint8ArrayBlobAdapter.mutate(new Uint8Array(response.body)),
-            ContentType: String(response.headers['content-type'] ?? 'application/json'),
-            InvokedProductionVariant: variant.name,
-            ...(response.headers['x-amzn-sagemaker-custom-attributes']
-              ? { CustomAttributes: String(response.headers['x-amzn-sagemaker-custom-attributes']) }
-              : {}),
-          };
-        }
-        const message = response.body.toString('utf8');
-        const kind = response.status >= 500 ? 'server' : 'client';
-        throw new ModelError({
-          $metadata: metadata(424),
-          message: `Received ${kind} error (${response.status}) from ${variant.name} with message "${message}". See ${join(this.ctx.stateDir, 'logs', 'endpoints', endpointName)} for more information.`,
-          OriginalStatusCode: response.status,
-          OriginalMessage: message,
-          LogStreamArn: join(this.ctx.stateDir, 'logs', 'endpoints', endpointName),
-        });
-      } catch (error) {
-        if (error instanceof ModelError) throw error;
-        // The process died or the connection broke: try the next worker, and replace the dead one.
-        lastError = error;
-        if (!worker.alive) this.replaceDeadWorker(endpointName, variant, worker);
-      }
-    }
-    throw new ModelError({
-      $metadata: metadata(424),
-      message: `No model server of endpoint ${endpointName} variant ${variant.name} answered: ${(lastError as Error | undefined)?.message ?? 'no process running'}`,
-      OriginalStatusCode: 502,
-      OriginalMessage: String((lastError as Error | undefined)?.message ?? ''),
-    });
   }
 
   private replaceDeadWorker(endpointName: string, variant: VariantRuntime, dead: Worker): void {
@@ -556,279 +364,40 @@ export class EndpointManager {
     );
   }
 
-  private validateConfig(input: Rec): void {
-    const name = input.EndpointConfigName;
-    const variants = input.ProductionVariants as Rec[] | undefined;
-    if (!Array.isArray(variants) || variants.length === 0)
-      throw validationException(`CreateEndpointConfig ${name}: ProductionVariants needs at least one variant.`);
-    const names = new Set<string>();
-    variants.forEach((v, i) => {
-      const where = `CreateEndpointConfig ${name}: ProductionVariants[${i}]`;
-      if (!v.VariantName) throw validationException(`${where}.VariantName is required.`);
-      if (names.has(v.VariantName))
-        throw validationException(`${where}: VariantName "${v.VariantName}" is used twice.`);
-      names.add(v.VariantName);
-      if (!v.ModelName) throw validationException(`${where}.ModelName is required.`);
-      if (v.ServerlessConfig) {
-        const s = v.ServerlessConfig;
-        if (v.InstanceType || v.InitialInstanceCount)
-          throw validationException(
-            `${where}: a serverless variant cannot also set InstanceType/InitialInstanceCount.`,
-          );
-        if (!SERVERLESS_MEMORY.includes(Number(s.MemorySizeInMB))) {
-          throw validationException(
-            `${where}.ServerlessConfig.MemorySizeInMB ${s.MemorySizeInMB} is not valid; use one of ${SERVERLESS_MEMORY.join(', ')}.`,
-          );
-        }
-        const max = Number(s.MaxConcurrency);
-        if (!Number.isInteger(max) || max < 1 || max > 200)
-          throw validationException(
-            `${where}.ServerlessConfig.MaxConcurrency ${s.MaxConcurrency} must be an integer from 1 to 200.`,
-          );
-        if (
-          s.ProvisionedConcurrency !== undefined &&
-          (Number(s.ProvisionedConcurrency) < 1 || Number(s.ProvisionedConcurrency) > max)
-        ) {
-          throw validationException(
-            `${where}.ServerlessConfig.ProvisionedConcurrency must be from 1 to MaxConcurrency (${max}).`,
-          );
-        }
-        if (variants.length > 1)
-          throw validationException(
-            `CreateEndpointConfig ${name}: serverless endpoints support one production variant only.`,
-          );
-        if (input.DataCaptureConfig)
-          throw validationException(
-            `CreateEndpointConfig ${name}: serverless endpoints do not support DataCaptureConfig.`,
-          );
-      } else {
-        if (!v.InstanceType)
-          throw validationException(
-            `${where}: give InstanceType (instance variant) or ServerlessConfig (serverless variant).`,
-          );
-        const count = Number(v.InitialInstanceCount ?? 1);
-        if (!Number.isInteger(count) || count < 1)
-          throw validationException(`${where}.InitialInstanceCount must be an integer >= 1.`);
-      }
-    });
-  }
-
-  private variantStatus(config: Rec): Rec[] {
-    return (config.ProductionVariants as Rec[]).map((v) => ({
-      VariantName: v.VariantName,
-      DeployedImages: [],
-      CurrentWeight: v.InitialVariantWeight ?? 1,
-      DesiredWeight: v.InitialVariantWeight ?? 1,
-      ...(v.ServerlessConfig
-        ? { CurrentServerlessConfig: v.ServerlessConfig, DesiredServerlessConfig: v.ServerlessConfig }
-        : { CurrentInstanceCount: v.InitialInstanceCount ?? 1, DesiredInstanceCount: v.InitialInstanceCount ?? 1 }),
-    }));
-  }
-
-  private async deployImages(config: Rec): Promise<Rec[]> {
-    const variants = this.variantStatus(config);
-    for (const [i, v] of (config.ProductionVariants as Rec[]).entries()) {
-      const model = await this.registry.models.get(v.ModelName);
-      const image = model?.PrimaryContainer?.Image ?? model?.Containers?.[0]?.Image;
-      if (image && variants[i])
-        variants[i].DeployedImages = [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now() }];
-    }
-    return variants;
-  }
-
   register(table: CommandTable): void {
-    table.on(CreateEndpointConfigCommand, async (input) => {
-      const name = input.EndpointConfigName as string;
-      if (!name) throw validationException('CreateEndpointConfig: EndpointConfigName is required.');
-      this.validateConfig(input);
-      for (const [i, v] of (input.ProductionVariants as Rec[]).entries()) {
-        if (!(await this.registry.models.get(v.ModelName))) {
-          throw validationException(
-            `CreateEndpointConfig ${name}: ProductionVariants[${i}].ModelName "${v.ModelName}" does not exist; create the model first.`,
-          );
-        }
-      }
-      const arn = this.ctx.arn('endpoint-config', name);
-      await this.configs.update(name, (current) => {
-        if (current) throw validationException(`Cannot create already existing endpoint configuration "${arn}".`);
-        return { ...input, EndpointConfigArn: arn, CreationTime: now() };
-      });
-      return { $metadata: metadata(200), EndpointConfigArn: arn };
-    });
-    table.on(DescribeEndpointConfigCommand, async (input) =>
-      described<DescribeEndpointConfigCommandOutput>(await this.describeConfig(input.EndpointConfigName)),
-    );
-    table.on(DeleteEndpointConfigCommand, async (input) => {
-      await this.describeConfig(input.EndpointConfigName);
-      await this.configs.delete(input.EndpointConfigName as string);
-      return { $metadata: metadata(200) };
-    });
-    table.on(ListEndpointConfigsCommand, async (input) => {
-      let configs = await this.configs.list();
-      if (input.NameContains)
-        configs = configs.filter((c) => String(c.EndpointConfigName).includes(input.NameContains ?? ''));
-      const sorted = sortItems(timeFilter(configs, input), input, 'EndpointConfigName');
-      return {
-        $metadata: metadata(200),
-        EndpointConfigs: revive(
-          sorted.map((c) => ({
-            EndpointConfigName: c.EndpointConfigName,
-            EndpointConfigArn: c.EndpointConfigArn,
-            CreationTime: c.CreationTime,
-          })),
-        ),
-      };
-    });
-    table.on(CreateEndpointCommand, async (input) => {
-      const name = input.EndpointName as string;
-      if (!name) throw validationException('CreateEndpoint: EndpointName is required.');
-      const config = await this.describeConfig(input.EndpointConfigName);
-      const arn = this.ctx.arn('endpoint', name);
-      const time = now();
-      await this.endpoints.update(name, (current) => {
-        if (current) throw validationException(`Cannot create already existing endpoint "${arn}".`);
-        return {
-          [OWNER]: process.pid,
-          EndpointName: name,
-          EndpointArn: arn,
-          EndpointConfigName: input.EndpointConfigName,
-          ProductionVariants: this.variantStatus(config),
-          EndpointStatus: 'Creating',
-          CreationTime: time,
-          LastModifiedTime: time,
-          ...(input.Tags ? { Tags: input.Tags } : {}),
-        };
-      });
-      void this.track(this.runCreate(name, input.EndpointConfigName as string));
-      return { $metadata: metadata(200), EndpointArn: arn };
-    });
-    table.on(DescribeEndpointCommand, async (input) => {
-      const { Tags: _tags, ...endpoint } = await this.describeEndpoint(input.EndpointName);
-      return described<DescribeEndpointCommandOutput>(endpoint);
-    });
-    table.on(ListEndpointsCommand, async (input) => {
-      let endpoints = await this.endpoints.list();
-      if (input.NameContains)
-        endpoints = endpoints.filter((e) => String(e.EndpointName).includes(input.NameContains ?? ''));
-      if (input.StatusEquals) endpoints = endpoints.filter((e) => e.EndpointStatus === input.StatusEquals);
-      const sorted = sortItems(timeFilter(endpoints, input), input, 'EndpointName');
-      return {
-        $metadata: metadata(200),
-        Endpoints: revive(
-          sorted.map((e) => ({
-            EndpointName: e.EndpointName,
-            EndpointArn: e.EndpointArn,
-            CreationTime: e.CreationTime,
-            LastModifiedTime: e.LastModifiedTime,
-            EndpointStatus: e.EndpointStatus,
-          })),
-        ),
-      };
-    });
-    table.on(UpdateEndpointCommand, async (input) => {
-      const name = input.EndpointName as string;
-      const endpoint = await this.describeEndpoint(name);
-      if (endpoint.EndpointStatus !== 'InService') {
-        throw validationException(
-          `Cannot update endpoint "${endpoint.EndpointArn}" while its status is ${endpoint.EndpointStatus}; wait for InService.`,
-        );
-      }
-      await this.describeConfig(input.EndpointConfigName);
-      await this.endpoints.update(name, (e) => ({
-        ...e,
-        [OWNER]: process.pid,
-        EndpointStatus: 'Updating',
-        LastModifiedTime: now(),
-      }));
-      void this.track(this.runUpdate(name, input.EndpointConfigName as string));
-      return { $metadata: metadata(200), EndpointArn: endpoint.EndpointArn };
-    });
-    table.on(DeleteEndpointCommand, async (input) => {
-      const name = input.EndpointName as string;
-      await this.describeEndpoint(name);
-      const deployment = this.live.get(name);
-      this.live.delete(name);
-      await this.endpoints.delete(name);
-      if (deployment) await this.stopDeployment(deployment);
-      return { $metadata: metadata(200) };
-    });
+    registerEndpointCommands(table, this);
+  }
+
+  /** Starts deploying a new endpoint (CreateEndpoint returns at once; the endpoint goes Creating → InService). */
+  startCreate(name: string, configName: string): void {
+    void this.track(runCreate(this, name, configName));
+  }
+
+  /** Starts moving an endpoint to another config (UpdateEndpoint returns at once; the old one serves meanwhile). */
+  startUpdate(name: string, configName: string): void {
+    void this.track(runUpdate(this, name, configName));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Makes `deployment` the one that serves the endpoint; returns the one it replaces. */
+  install(name: string, deployment: Deployment): Deployment | undefined {
+    const previous = this.live.get(name);
+    this.live.set(name, deployment);
+    return previous;
+  }
+
+  /** Removes an endpoint and stops its model servers. */
+  async undeploy(name: string): Promise<void> {
+    const deployment = this.live.get(name);
+    this.live.delete(name);
+    await this.endpoints.delete(name);
+    if (deployment) await this.stopDeployment(deployment);
   }
 
   registerRuntime(table: CommandTable): void {
     table.on(InvokeEndpointCommand, (input) => this.invoke(input));
-  }
-
-  private async runCreate(name: string, configName: string): Promise<void> {
-    try {
-      const config = await this.describeConfig(configName);
-      const deployment = await this.buildDeployment(name, configName, true);
-      if (this.closed || !(await this.endpoints.get(name))) {
-        await this.stopDeployment(deployment);
-        return;
-      }
-      this.live.set(name, deployment);
-      const variants = await this.deployImages(config);
-      await this.endpoints.update(name, (e) => ({
-        ...e,
-        ProductionVariants: variants,
-        EndpointStatus: 'InService',
-        LastModifiedTime: now(),
-      }));
-      this.ctx.log('endpoint', name, 'progress', `endpoint ${name} is InService (config ${configName})`);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (await this.endpoints.get(name)) {
-        await this.endpoints.update(name, (e) => ({
-          ...e,
-          EndpointStatus: 'Failed',
-          FailureReason: reason,
-          LastModifiedTime: now(),
-        }));
-      }
-      this.ctx.log('endpoint', name, 'progress', `endpoint ${name} failed: ${reason}`);
-    }
-  }
-
-  /**
-   * Blue/green swap: the new config's processes start and pass /ping while the old ones keep serving;
-   * then new requests go to the new deployment and the old one stops once its in-flight requests finish.
-   * A failure leaves the old config serving, with the endpoint InService and FailureReason set (as on AWS).
-   */
-  private async runUpdate(name: string, configName: string): Promise<void> {
-    try {
-      const config = await this.describeConfig(configName);
-      const next = await this.buildDeployment(name, configName, true);
-      if (this.closed) {
-        await this.stopDeployment(next);
-        return;
-      }
-      const previous = this.live.get(name);
-      this.live.set(name, next);
-      const variants = await this.deployImages(config);
-      await this.endpoints.update(name, (e) => {
-        const { FailureReason: _old, ...rest } = e ?? {};
-        return {
-          ...rest,
-          EndpointConfigName: configName,
-          ProductionVariants: variants,
-          EndpointStatus: 'InService',
-          LastModifiedTime: now(),
-        };
-      });
-      this.ctx.log('endpoint', name, 'progress', `endpoint ${name} now serves config ${configName}`);
-      if (previous) {
-        if (previous.inFlight > 0) await new Promise<void>((resolve) => (previous.drained = resolve));
-        await this.stopDeployment(previous);
-      }
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      await this.endpoints.update(name, (e) => ({
-        ...e,
-        EndpointStatus: 'InService',
-        FailureReason: `UpdateEndpoint to ${configName} failed; the previous config is still serving: ${reason}`,
-        LastModifiedTime: now(),
-      }));
-      this.ctx.log('endpoint', name, 'progress', `update of endpoint ${name} failed: ${reason}`);
-    }
   }
 }

@@ -55,7 +55,14 @@ export const SUPPORTED_STEP_TYPES = [
   'Endpoint',
   'Lambda',
   'Transform',
-];
+] as const;
+
+/** A step type local mode runs. */
+export type StepType = (typeof SUPPORTED_STEP_TYPES)[number];
+
+export function isSupportedStepType(type: string): type is StepType {
+  return (SUPPORTED_STEP_TYPES as readonly string[]).includes(type);
+}
 const STEP_NAME = /^[A-Za-z0-9\-_]{1,64}$/;
 
 export function executionId(): string {

@@ -20,15 +20,15 @@ import {
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { CommandTable } from './dispatch.js';
 import { metadata, s3Error } from './errors.js';
+import type { LocalS3Store } from './s3.js';
 import {
   bodyToBytes,
   checkReadConditions,
-  type LocalS3Store,
   noSuchKey,
   parseRange,
   preconditionFailed,
   stripQuotes,
-} from './s3.js';
+} from './s3-requests.js';
 
 /**
  * An S3Client whose send() serves the commands from the local state folder. It is a real S3Client subclass,

@@ -3,7 +3,7 @@
  * process gets its own /opt/ml (bubblewrap mount namespace); without one, such a script fails with a clear error.
  * The machine's own /opt/ml is never touched.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -244,6 +244,66 @@ describe('without a private /opt/ml (containerIsolation: none)', () => {
     expect(job.ProcessingJobStatus).toBe('Failed');
     expect(job.FailureReason).toContain('/opt/ml/processing/input/data/in.txt is a SageMaker container path');
     expect(job.FailureReason).toContain('apt-get install bubblewrap');
+    expect(hostOptMl()).toEqual(hostBefore);
+  });
+
+  it("a shell script that writes to the machine's /opt/ml fails the job with an error naming the path and the fix", async () => {
+    // The path is built in the script, so no rewriting of its text or arguments can catch it; only the Python
+    // guard knew about container paths before. Where /opt is writable (root), the write reaches the host.
+    const canWriteHost = (() => {
+      try {
+        accessSync(existsSync('/opt/ml') ? '/opt/ml' : '/opt', constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    await putText(
+      local,
+      's3://contract/shell/write.sh',
+      'd=/opt/ml\nmkdir -p "$d/output" && echo hi > "$d/output/from-shell.txt"\n',
+    );
+    const written = '/opt/ml/output/from-shell.txt';
+    try {
+      await local.sagemaker.send(
+        new CreateProcessingJobCommand({
+          ProcessingJobName: 'shell-none',
+          RoleArn: ROLE,
+          ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 1 } },
+          AppSpecification: {
+            ImageUri: 'sklearn-processing',
+            ContainerEntrypoint: ['sh', '/opt/ml/processing/input/code/write.sh'],
+          },
+          ProcessingInputs: [
+            {
+              InputName: 'code',
+              S3Input: {
+                S3Uri: 's3://contract/shell/write.sh',
+                LocalPath: '/opt/ml/processing/input/code',
+                S3DataType: 'S3Prefix',
+                S3InputMode: 'File',
+              },
+            },
+          ],
+        }),
+      );
+      const job = await processingDone(local, 'shell-none');
+      expect(job.ProcessingJobStatus).toBe('Failed');
+      if (canWriteHost) {
+        expect(job.FailureReason).toContain("the machine's own /opt/ml changed while the job ran");
+        expect(job.FailureReason).toContain(written);
+        expect(job.FailureReason).toContain('apt-get install bubblewrap');
+      } else {
+        // Without write access the script's own write fails: not silent either.
+        expect(job.FailureReason).toContain('ExitCode');
+      }
+    } finally {
+      // Remove what the script wrote on the host: all of /opt/ml when there was none before.
+      if (hostBefore === null) rmSync('/opt/ml', { recursive: true, force: true });
+      else if (!hostBefore.some((entry) => String(entry) === 'output'))
+        rmSync('/opt/ml/output', { recursive: true, force: true });
+      else rmSync(written, { force: true });
+    }
     expect(hostOptMl()).toEqual(hostBefore);
   });
 });
