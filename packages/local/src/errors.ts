@@ -76,6 +76,14 @@ export function validationException(message: string): SageMakerServiceException 
   return sageMakerError('ValidationException', message, 400);
 }
 
+/**
+ * What SageMaker answers for a training, processing or transform job that does not exist: a ValidationException
+ * "Requested resource not found." (not ResourceNotFound), which is also what the SDK's job waiters expect.
+ */
+export function missingJob(kind: 'training' | 'processing' | 'transform', name: string): SageMakerServiceException {
+  return validationException(`Requested resource not found. (There is no ${kind} job named "${name}".)`);
+}
+
 export function s3Error(name: string, message: string, status: number): S3ServiceException {
   return new S3ServiceException({
     name,

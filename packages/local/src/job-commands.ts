@@ -9,10 +9,9 @@ import {
   type DescribeProcessingJobCommandOutput,
   StopProcessingJobCommand,
   ListProcessingJobsCommand,
-  ResourceNotFound,
 } from '@aws-sdk/client-sagemaker';
 import type { CommandTable } from './dispatch.js';
-import { metadata } from './errors.js';
+import { metadata, missingJob } from './errors.js';
 import type { JobKind, JobRunner } from './jobs.js';
 import { sortItems, timeFilter } from './listing.js';
 import { revive } from './store.js';
@@ -21,11 +20,7 @@ import { revive } from './store.js';
 export function registerJobCommands(table: CommandTable, runner: JobRunner): void {
   const describe = async <T>(kind: JobKind, name: string | undefined = ''): Promise<T> => {
     const record = await (kind === 'training' ? runner.training : runner.processing).get(name);
-    if (!record)
-      throw new ResourceNotFound({
-        $metadata: metadata(400),
-        message: `Requested resource not found: ${kind === 'training' ? 'training' : 'processing'} job "${name}" does not exist.`,
-      });
+    if (!record) throw missingJob(kind, name);
     return { $metadata: metadata(200), ...revive(record) } as T;
   };
   table.on(CreateTrainingJobCommand, async (input) => ({

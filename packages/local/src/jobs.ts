@@ -1,4 +1,4 @@
-import { ResourceInUse, ResourceNotFound } from '@aws-sdk/client-sagemaker';
+import { ResourceInUse } from '@aws-sdk/client-sagemaker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Bind } from './container.js';
 import type { CommandTable } from './dispatch.js';
 import type { LocalContext, LocalLogEvent } from './context.js';
-import { metadata, validationException } from './errors.js';
+import { metadata, missingJob, validationException } from './errors.js';
 import { registerJobCommands } from './job-commands.js';
 import { now } from './listing.js';
 import { runProcessing } from './processing-job.js';
@@ -91,11 +91,7 @@ export class JobRunner {
     const entry = this.running.get(`${kind}/${name}`);
     if (entry) return entry.done;
     const record = await (kind === 'training' ? this.training : this.processing).get(name);
-    if (!record)
-      throw new ResourceNotFound({
-        $metadata: metadata(400),
-        message: `Requested resource not found: ${kind} job ${name}`,
-      });
+    if (!record) throw missingJob(kind, name);
     return record;
   }
 
@@ -188,11 +184,7 @@ export class JobRunner {
     const store = kind === 'training' ? this.training : this.processing;
     const field = kind === 'training' ? 'TrainingJobStatus' : 'ProcessingJobStatus';
     const record = await store.get(name);
-    if (!record)
-      throw new ResourceNotFound({
-        $metadata: metadata(400),
-        message: `Requested resource not found: ${kind} job ${name}`,
-      });
+    if (!record) throw missingJob(kind, name);
     if (record[field] !== 'InProgress')
       throw validationException(`The ${kind} job ${name} is ${record[field]}; only InProgress jobs can be stopped.`);
     await store.update(name, (j) => ({ ...j, [field]: 'Stopping', LastModifiedTime: now() }));

@@ -7,14 +7,13 @@ import {
   type DescribeTransformJobResponse,
   ListTransformJobsCommand,
   ResourceInUse,
-  ResourceNotFound,
   StopTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { now, sortItems, timeFilter } from './listing.js';
 import type { LocalContext } from './context.js';
 import type { CommandTable } from './dispatch.js';
 import type { EndpointManager } from './endpoints.js';
-import { metadata, validationException } from './errors.js';
+import { metadata, missingJob, validationException } from './errors.js';
 import { parseS3Uri } from './s3.js';
 import { described, OWNER, ownerAlive, ResourceStore } from './store.js';
 import { Worker } from './worker.js';
@@ -238,11 +237,8 @@ export class TransformRunner {
   }
 }
 
-function notFound(name: string): ResourceNotFound {
-  return new ResourceNotFound({
-    $metadata: metadata(400),
-    message: `Requested resource not found: transform job "${name}" does not exist.`,
-  });
+function notFound(name: string) {
+  return missingJob('transform', name);
 }
 
 /**

@@ -3,8 +3,10 @@ import {
   CreateTrainingJobCommand,
   DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
+  DescribeTransformJobCommand,
   ResourceInUse,
   StopTrainingJobCommand,
+  waitUntilTrainingJobCompletedOrStopped,
 } from '@aws-sdk/client-sagemaker';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -335,6 +337,33 @@ describe('processing jobs', () => {
       rows: 3,
       env: 'test',
     });
+  });
+});
+
+describe('a job that does not exist', () => {
+  it('is a ValidationException "Requested resource not found." as SageMaker answers, so waiters fail at once', async () => {
+    const missing = { name: 'ValidationException', message: expect.stringMatching(/^Requested resource not found\./) };
+    await expect(
+      local.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'no-such-job' })),
+    ).rejects.toMatchObject(missing);
+    await expect(
+      local.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: 'no-such-job' })),
+    ).rejects.toMatchObject(missing);
+    await expect(
+      local.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: 'no-such-job' })),
+    ).rejects.toMatchObject(missing);
+    await expect(
+      local.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'no-such-job' })),
+    ).rejects.toMatchObject(missing);
+    // The SDK's waiter treats ValidationException as a failure state: it gives up on the first answer.
+    const started = Date.now();
+    await expect(
+      waitUntilTrainingJobCompletedOrStopped(
+        { client: local.sagemaker, maxWaitTime: 60 },
+        { TrainingJobName: 'no-such-job' },
+      ),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 
