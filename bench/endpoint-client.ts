@@ -7,6 +7,8 @@
  * 2. the test kit (runEndpointTest, concurrency 20) on 1,000 labelled PNGs vs the seed's sequential loop (read,
  *    InvokeEndpoint, parse, compare, one image after the other); capacity_fraction = ours / 1,000 req/s (target >= 0.9),
  *    where ours is the median of --kit-runs runs (default 5) after a first run whose figure is reported apart;
+ *    the result's baseline is that nominal capacity and its ratio the capacity fraction (what the target states);
+ *    the speedup over the seed loop is reported apart (speedup_over_seed_loop);
  * 3. for reference, what the endpoint itself sustains on this machine: 20 raw `send` loops, no file reading,
  *    no decoding (`raw_concurrent_send`), so the kit can be judged against what the machine allows.
  *
@@ -341,11 +343,15 @@ try {
     name: 'endpoint-client',
     unit: 'images/s',
     ours: localResult.test_kit_per_s,
-    baseline: localResult.seed_loop_per_s,
-    ratio: round(localResult.test_kit_per_s / localResult.seed_loop_per_s, 2),
-    target: 'capacity_fraction >= 0.9 (of 1,000 req/s) and overhead_ratio <= 1.05',
+    // The target is a fraction of the endpoint's nominal capacity, so that is the baseline and the ratio; the
+    // speedup over the seed's sequential loop (a different yardstick) is kept beside it.
+    baseline: CAPACITY,
+    ratio: round(localResult.test_kit_per_s / CAPACITY, 3),
+    target: 'ratio = capacity_fraction >= 0.9 (of 1,000 req/s) and overhead_ratio <= 1.05',
     overhead_ratio: localResult.overhead_ratio,
     capacity_fraction: round(localResult.test_kit_per_s / CAPACITY, 3),
+    seed_loop_per_s: localResult.seed_loop_per_s,
+    speedup_over_seed_loop: round(localResult.test_kit_per_s / localResult.seed_loop_per_s, 2),
     endpoint:
       `local-mode instance endpoint (@sagemaker-mlops/local, ml.m5.large x 1 with SAGEMAKER_MODEL_SERVER_WORKERS=2: two threaded Python model server processes), ` +
       `fixed ${SERVICE_MS} ms service time, ${CONCURRENCY} requests in flight: nominal capacity ${CAPACITY} req/s`,
