@@ -20,6 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker } from '../../src/index.js';
 import {
   getText,
+  processingInput,
+  processingOutput,
   putModelArchive,
   putText,
   readFromArchive,
@@ -80,36 +82,11 @@ function processingJob(name: string, input: string, rendezvous: string) {
       ContainerArguments: [name, rendezvous],
     },
     ProcessingInputs: [
-      {
-        InputName: 'code',
-        S3Input: {
-          S3Uri: 's3://contract/code/process.py',
-          LocalPath: '/opt/ml/processing/input/code',
-          S3DataType: 'S3Prefix',
-          S3InputMode: 'File',
-        },
-      },
-      {
-        InputName: 'data',
-        S3Input: {
-          S3Uri: input,
-          LocalPath: '/opt/ml/processing/input/data',
-          S3DataType: 'S3Prefix',
-          S3InputMode: 'File',
-        },
-      },
+      processingInput('code', 's3://contract/code/process.py', '/opt/ml/processing/input/code'),
+      processingInput('data', input, '/opt/ml/processing/input/data'),
     ],
     ProcessingOutputConfig: {
-      Outputs: [
-        {
-          OutputName: 'result',
-          S3Output: {
-            S3Uri: `s3://contract/out/${name}`,
-            LocalPath: '/opt/ml/processing/output',
-            S3UploadMode: 'EndOfJob',
-          },
-        },
-      ],
+      Outputs: [processingOutput('result', `s3://contract/out/${name}`, '/opt/ml/processing/output')],
     },
   });
 }
@@ -274,17 +251,7 @@ describe('without a private /opt/ml (containerIsolation: none)', () => {
             ImageUri: 'sklearn-processing',
             ContainerEntrypoint: ['sh', '/opt/ml/processing/input/code/write.sh'],
           },
-          ProcessingInputs: [
-            {
-              InputName: 'code',
-              S3Input: {
-                S3Uri: 's3://contract/shell/write.sh',
-                LocalPath: '/opt/ml/processing/input/code',
-                S3DataType: 'S3Prefix',
-                S3InputMode: 'File',
-              },
-            },
-          ],
+          ProcessingInputs: [processingInput('code', 's3://contract/shell/write.sh', '/opt/ml/processing/input/code')],
         }),
       );
       const job = await processingDone(local, 'shell-none');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointCommand, type ProcessingInput, type ProcessingOutput } from '@aws-sdk/client-sagemaker';
 import * as tar from 'tar';
 import type { LocalSageMaker } from '../../src/index.js';
 
@@ -138,4 +138,17 @@ export async function readFromArchive(local: LocalSageMaker, uri: string, member
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A ProcessingInput from S3 in File mode, as the Python SDK's ProcessingInput writes it. */
+export function processingInput(name: string, s3Uri: string, localPath: string): ProcessingInput {
+  return {
+    InputName: name,
+    S3Input: { S3Uri: s3Uri, LocalPath: localPath, S3DataType: 'S3Prefix', S3InputMode: 'File' },
+  };
+}
+
+/** A ProcessingOutput uploaded at the end of the job, as the Python SDK's ProcessingOutput writes it. */
+export function processingOutput(name: string, s3Uri: string, localPath: string): ProcessingOutput {
+  return { OutputName: name, S3Output: { S3Uri: s3Uri, LocalPath: localPath, S3UploadMode: 'EndOfJob' } };
 }

@@ -11,7 +11,16 @@ import {
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSageMaker, type LocalLogEvent } from '../../src/index.js';
-import { getText, putSourceDir, putText, readFromArchive, tempStateDir, waitFor } from './helpers.js';
+import {
+  getText,
+  processingInput,
+  processingOutput,
+  putSourceDir,
+  putText,
+  readFromArchive,
+  tempStateDir,
+  waitFor,
+} from './helpers.js';
 
 const state = tempStateDir('jobs');
 let local: LocalSageMaker;
@@ -208,45 +217,12 @@ describe('processing jobs', () => {
           ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output'],
         },
         ProcessingInputs: [
-          {
-            InputName: 'code',
-            S3Input: {
-              S3Uri: 's3://code/fw/sourcedir.tar.gz',
-              LocalPath: '/opt/ml/processing/input/code',
-              S3DataType: 'S3Prefix',
-              S3InputMode: 'File',
-            },
-          },
-          {
-            InputName: 'entrypoint',
-            S3Input: {
-              S3Uri: 's3://code/fw/runproc.sh',
-              LocalPath: '/opt/ml/processing/input/entrypoint',
-              S3DataType: 'S3Prefix',
-              S3InputMode: 'File',
-            },
-          },
-          {
-            InputName: 'data',
-            S3Input: {
-              S3Uri: 's3://lake/train',
-              LocalPath: '/opt/ml/processing/input/data',
-              S3DataType: 'S3Prefix',
-              S3InputMode: 'File',
-            },
-          },
+          processingInput('code', 's3://code/fw/sourcedir.tar.gz', '/opt/ml/processing/input/code'),
+          processingInput('entrypoint', 's3://code/fw/runproc.sh', '/opt/ml/processing/input/entrypoint'),
+          processingInput('data', 's3://lake/train', '/opt/ml/processing/input/data'),
         ],
         ProcessingOutputConfig: {
-          Outputs: [
-            {
-              OutputName: 'train',
-              S3Output: {
-                S3Uri: 's3://artifacts/fw/train',
-                LocalPath: '/opt/ml/processing/output/train',
-                S3UploadMode: 'EndOfJob',
-              },
-            },
-          ],
+          Outputs: [processingOutput('train', 's3://artifacts/fw/train', '/opt/ml/processing/output/train')],
         },
         ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
       }),
@@ -283,43 +259,13 @@ describe('processing jobs', () => {
         },
         Environment: { STAGE: 'test' },
         ProcessingInputs: [
-          {
-            InputName: 'code',
-            S3Input: {
-              S3Uri: 's3://code/preprocess/preprocess.py',
-              LocalPath: '/opt/ml/processing/input/code',
-              S3DataType: 'S3Prefix',
-              S3InputMode: 'File',
-            },
-          },
-          {
-            InputName: 'data',
-            S3Input: {
-              S3Uri: 's3://lake/train',
-              LocalPath: '/opt/ml/processing/input/data',
-              S3DataType: 'S3Prefix',
-              S3InputMode: 'File',
-            },
-          },
+          processingInput('code', 's3://code/preprocess/preprocess.py', '/opt/ml/processing/input/code'),
+          processingInput('data', 's3://lake/train', '/opt/ml/processing/input/data'),
         ],
         ProcessingOutputConfig: {
           Outputs: [
-            {
-              OutputName: 'train',
-              S3Output: {
-                S3Uri: 's3://artifacts/prep-1/train',
-                LocalPath: '/opt/ml/processing/output/train',
-                S3UploadMode: 'EndOfJob',
-              },
-            },
-            {
-              OutputName: 'evaluation',
-              S3Output: {
-                S3Uri: 's3://artifacts/prep-1/evaluation',
-                LocalPath: '/opt/ml/processing/output/evaluation',
-                S3UploadMode: 'EndOfJob',
-              },
-            },
+            processingOutput('train', 's3://artifacts/prep-1/train', '/opt/ml/processing/output/train'),
+            processingOutput('evaluation', 's3://artifacts/prep-1/evaluation', '/opt/ml/processing/output/evaluation'),
           ],
         },
         ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
