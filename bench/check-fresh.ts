@@ -6,7 +6,8 @@
  * (a shallow clone cannot answer, and says so).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -115,6 +116,51 @@ function changesSince(since: string, paths: string[]): string[] {
     .map((line) => line.slice(line.indexOf(' ') + 1));
 }
 
+/** Whether a repository path is one of `sources` (plain path prefixes, `:(glob)` patterns, `:(exclude)` prefixes). */
+function isSource(path: string, sources: string[]): boolean {
+  const under = (prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+  const glob = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .split('**')
+        .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+        .join('.*')}$`,
+    ).test(path);
+  let included = false;
+  for (const source of sources) {
+    if (source.startsWith(':(exclude)')) {
+      if (under(source.slice(':(exclude)'.length))) return false;
+    } else if (source.startsWith(':(glob)')) {
+      included ||= glob(source.slice(':(glob)'.length));
+    } else {
+      included ||= under(source);
+    }
+  }
+  return included;
+}
+
+/**
+ * What the measured code is at `rev`: a hash of the paths and blob ids of every file of `sources` in that commit's
+ * tree. Needs only that commit, so a shallow clone can compare HEAD with what a result was measured on.
+ */
+export function sourcesFingerprint(rev: string, sources: string[]): string {
+  const listing = git('ls-tree', '-r', '--full-tree', rev)
+    .split('\n')
+    .filter((line) => isSource(line.slice(line.indexOf('\t') + 1), sources));
+  return createHash('sha256').update(listing.join('\n')).digest('hex');
+}
+
+/**
+ * bench/results/sources.lock: for each result, the fingerprint of its sources at the commit it ran on, written with
+ * the full history (`npm run bench:check -- --write-lock`) and read where the history is shallow.
+ */
+const LOCK_PATH = join(root, 'bench', 'results', 'sources.lock');
+type SourcesLock = Record<string, { commit: string; fingerprint: string }>;
+
+function readLock(): SourcesLock {
+  return existsSync(LOCK_PATH) ? (JSON.parse(readFileSync(LOCK_PATH, 'utf8')) as SourcesLock) : {};
+}
+
 export interface Freshness {
   name: string;
   fresh: boolean;
@@ -123,10 +169,13 @@ export interface Freshness {
   rerun: string;
 }
 
-export function checkAll(): Freshness[] {
-  if (git('rev-parse', '--is-shallow-repository') === 'true') {
-    throw new Error('bench:check needs the full git history: run `git fetch --unshallow` first');
-  }
+export function checkAll(options: { writeLock?: boolean } = {}): Freshness[] {
+  // With the full history a result is checked against every commit since it; in a shallow clone (CI often clones
+  // one commit) against the fingerprint of its sources recorded in sources.lock.
+  const shallow = git('rev-parse', '--is-shallow-repository') === 'true';
+  if (shallow && options.writeLock) throw new Error('--write-lock needs the full history: run `git fetch --unshallow`');
+  const lock = readLock();
+  const newLock: SourcesLock = {};
   const resultsDir = join(root, 'bench', 'results');
   const results = readdirSync(resultsDir).filter((f) => f.endsWith('.json'));
   const report: Freshness[] = [];
@@ -154,6 +203,29 @@ export function checkAll(): Freshness[] {
       report.push({ name, fresh: false, problem: 'it was measured on uncommitted changes', rerun: spec.rerun });
       continue;
     }
+    const sources = [...spec.sources, ...COMMON_SOURCES];
+    if (shallow) {
+      const locked = lock[name];
+      if (!locked || locked.commit !== result.commit) {
+        report.push({
+          name,
+          fresh: false,
+          problem:
+            'bench/results/sources.lock has no fingerprint for this result (run `npm run bench:check -- --write-lock` with the full history), and this shallow clone cannot look further back',
+          rerun: spec.rerun,
+        });
+      } else if (sourcesFingerprint('HEAD', sources) !== locked.fingerprint) {
+        report.push({
+          name,
+          fresh: false,
+          problem: `what it measures changed since ${result.commit.slice(0, 7)} (fingerprint of its sources differs)`,
+          rerun: spec.rerun,
+        });
+      } else {
+        report.push({ name, fresh: true, rerun: spec.rerun });
+      }
+      continue;
+    }
     try {
       git('cat-file', '-e', `${result.commit}^{commit}`);
     } catch {
@@ -175,7 +247,23 @@ export function checkAll(): Freshness[] {
       });
       continue;
     }
-    const missed = changesSince(result.commit, [...spec.sources, ...COMMON_SOURCES]);
+    const missed = changesSince(result.commit, sources);
+    const fingerprint = sourcesFingerprint(result.commit, sources);
+    newLock[name] = { commit: result.commit, fingerprint };
+    const locked = lock[name];
+    if (
+      missed.length === 0 &&
+      !options.writeLock &&
+      (locked?.commit !== result.commit || locked.fingerprint !== fingerprint)
+    ) {
+      report.push({
+        name,
+        fresh: false,
+        problem: 'bench/results/sources.lock is out of date for this result: run `npm run bench:check -- --write-lock`',
+        rerun: 'npm run bench:check -- --write-lock',
+      });
+      continue;
+    }
     report.push({ name, fresh: missed.length === 0, missed, rerun: spec.rerun });
   }
   for (const name of Object.keys(SOURCES)) {
@@ -183,11 +271,12 @@ export function checkAll(): Freshness[] {
       report.push({ name, fresh: false, problem: 'no result file', rerun: SOURCES[name]?.rerun ?? '' });
     }
   }
+  if (options.writeLock) writeFileSync(LOCK_PATH, `${JSON.stringify(newLock, null, 2)}\n`);
   return report;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const report = checkAll();
+  const report = checkAll({ writeLock: process.argv.includes('--write-lock') });
   const stale = report.filter((r) => !r.fresh);
   for (const r of report.filter((x) => x.fresh)) console.log(`fresh  ${r.name}`);
   for (const r of stale) {
