@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetMissingError, datasetPresent, ensureDataset, FASHION_MNIST_DIR } from '../src/dataset.js';
-import type { Reporter } from '../src/progress.js';
+import { recordingReporter } from './recording-reporter.js';
 
 const FILES = [
   'train-images-idx3-ubyte.gz',
@@ -12,16 +12,6 @@ const FILES = [
   't10k-images-idx3-ubyte.gz',
   't10k-labels-idx1-ubyte.gz',
 ];
-
-function recordingReporter(lines: string[]): Reporter {
-  return {
-    step: () => {},
-    info: (message) => lines.push(message),
-    done: () => {},
-    skipped: () => {},
-    bar: () => ({ update: () => {}, stop: () => {} }),
-  };
-}
 
 describe('ensureDataset', () => {
   let dir: string;

@@ -11,18 +11,12 @@ import { CreateProcessingJobCommand, CreateTrainingJobCommand } from '@aws-sdk/c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoContext, openContext } from '../src/context.js';
 import { DemoError } from '../src/errors.js';
-import type { Reporter } from '../src/progress.js';
+import { recordingReporter } from './recording-reporter.js';
 import { waitForProcessingJob, waitForTrainingJob } from '../src/steps/job-waits.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'demo-job-waits-'));
 const messages: string[] = [];
-const reporter: Reporter = {
-  step: () => {},
-  info: (message) => messages.push(message),
-  done: () => {},
-  skipped: () => {},
-  bar: () => ({ update: () => {}, stop: () => {} }),
-};
+const reporter = recordingReporter(messages);
 let ctx: DemoContext;
 
 beforeAll(async () => {

@@ -21,17 +21,11 @@ import {
   runningRetrains,
   settleRetrainsBeforeExit,
 } from '../src/labeling/retrain-guard.js';
-import type { Reporter } from '../src/progress.js';
+import { recordingReporter } from './recording-reporter.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'demo-retrain-'));
 const messages: string[] = [];
-const reporter: Reporter = {
-  step: () => {},
-  info: (message) => messages.push(message),
-  done: () => {},
-  skipped: () => {},
-  bar: () => ({ update: () => {}, stop: () => {} }),
-};
+const reporter = recordingReporter(messages);
 const never = new Promise<void>(() => {});
 let ctx: DemoContext;
 let lake: string;
